@@ -1,0 +1,7 @@
+package dev.aichatroom;
+
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {}
+}
