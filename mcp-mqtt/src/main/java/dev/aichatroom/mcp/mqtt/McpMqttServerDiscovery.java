@@ -1,0 +1,261 @@
+package dev.aichatroom.mcp.mqtt;
+
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import dev.aichatroom.mcp.mqtt.MqttConnection.Inbound;
+import dev.aichatroom.mcp.mqtt.MqttConnection.Subscription;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds MCP servers by watching their retained presence topics ({@code $mcp-server/presence/+/{filter}}) and
+ * reports them coming online and going offline.
+ *
+ * <pre>{@code
+ * var discovery = McpMqttServerDiscovery.create(clientConfig);   // filters e.g. "web-ui-hardware-controller/#"
+ * discovery.addListener(new McpMqttServerDiscovery.Listener() {
+ *     public void serverOnline(DiscoveredServer s) { ... }
+ *     public void serverOffline(DiscoveredServer s) { ... }
+ * });
+ * discovery.start().join();
+ * for (DiscoveredServer s : discovery.servers()) {
+ *     McpSyncClient client = McpClient.sync(discovery.transportFor(s)).build();
+ * }
+ * }</pre>
+ *
+ * <p>It holds its own MQTT connection (component type {@code mcp-client}); server name filters suggested by the
+ * broker in CONNACK ({@code MCP-SERVER-NAME-FILTERS}) replace the configured ones. An empty presence payload (the
+ * server's will or its graceful stop, also when a broker keeps it as an empty retained message) means the server
+ * is gone. When the connection to the broker drops, every known server is reported offline; after the automatic
+ * reconnect the retained presences report them online again.
+ */
+public final class McpMqttServerDiscovery implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(McpMqttServerDiscovery.class);
+
+    /**
+     * Told about servers coming and going. Called in order on an internal thread; do not block in it. A server
+     * that announces itself again (for example with a new description) is reported online again.
+     */
+    public interface Listener {
+        default void serverOnline(DiscoveredServer server) {}
+
+        default void serverOffline(DiscoveredServer server) {}
+    }
+
+    private final McpMqttClientConfig config;
+    private final JsonRpcCodec codec;
+    private final MqttConnection mqtt;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final ConcurrentHashMap<String, DiscoveredServer> servers = new ConcurrentHashMap<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile List<String> filters;
+    private volatile Map<String, String> rbacRoles = Map.of();
+
+    private McpMqttServerDiscovery(McpMqttClientConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.codec = new JsonRpcCodec(McpJsonDefaults.getMapper(), config.maxPayloadBytes());
+        this.filters = config.serverNameFilters();
+        String clientId = config.clientIdPrefix() + "-discovery-"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+        this.mqtt = new MqttConnection(
+                config.connection(),
+                clientId,
+                Wire.COMPONENT_CLIENT,
+                new String(codec.write(config.meta()), StandardCharsets.UTF_8),
+                config.maxPayloadBytes(),
+                true,
+                true,
+                this::onMessage,
+                new MqttConnection.Listener() {
+                    @Override
+                    public void connectionLost(Throwable cause) {
+                        forgetAll();
+                    }
+
+                    @Override
+                    public void reconnected(Mqtt5ConnAck connAck) {
+                        log.info("Server discovery reconnected to the MQTT broker");
+                    }
+                });
+    }
+
+    public static McpMqttServerDiscovery create(McpMqttClientConfig config) {
+        return new McpMqttServerDiscovery(config);
+    }
+
+    public McpMqttServerDiscovery addListener(Listener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Connects and subscribes to the presence topics; servers already online are reported shortly after. */
+    public CompletableFuture<Void> start() {
+        if (!started.compareAndSet(false, true)) {
+            return CompletableFuture.failedFuture(new IllegalStateException("Already started"));
+        }
+        byte[] disconnected = codec.notification(Wire.METHOD_DISCONNECTED);
+        return mqtt.connect(new MqttConnection.Will(Wire.clientPresence(mqtt.clientId()), disconnected, false))
+                .thenCompose(connAck -> {
+                    ConnackHints hints = ConnackHints.from(connAck.getUserProperties(), codec);
+                    if (!hints.serverNameFilters().isEmpty()) {
+                        log.info("Using server name filters suggested by the broker: {}", hints.serverNameFilters());
+                        filters = hints.serverNameFilters();
+                    }
+                    rbacRoles = hints.rbacRoles();
+                    return mqtt.subscribe(filters.stream()
+                            .map(f -> new Subscription(Wire.serverPresenceFilter(f), false))
+                            .toList());
+                })
+                .whenComplete((v, error) -> {
+                    if (error != null) {
+                        mqtt.disconnect();
+                    }
+                })
+                .exceptionallyCompose(error -> {
+                    Throwable cause =
+                            error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    return CompletableFuture.failedFuture(new McpMqttException(
+                            McpMqttException.CONNECTION_CLOSED,
+                            "Could not start MCP server discovery on "
+                                    + config.connection().host() + ":"
+                                    + config.connection().port() + ": " + cause.getMessage(),
+                            cause));
+                });
+    }
+
+    /** The servers online now, ordered by name then id. */
+    public List<DiscoveredServer> servers() {
+        return servers.values().stream()
+                .sorted(Comparator.comparing(DiscoveredServer::serverName).thenComparing(DiscoveredServer::serverId))
+                .toList();
+    }
+
+    /** The online instances of one server name. */
+    public List<DiscoveredServer> servers(String serverName) {
+        return servers().stream().filter(s -> s.serverName().equals(serverName)).toList();
+    }
+
+    /** The online server with this server id. */
+    public Optional<DiscoveredServer> server(String serverId) {
+        return Optional.ofNullable(servers.get(serverId));
+    }
+
+    /** The server name filters in use (configured, or suggested by the broker). */
+    public List<String> serverNameFilters() {
+        return filters;
+    }
+
+    /** Roles by server name, from the broker's {@code MCP-RBAC} CONNACK property (empty if none). */
+    public Map<String, String> rbacRoles() {
+        return rbacRoles;
+    }
+
+    /** A client transport to a discovered server, with this discovery's configuration. */
+    public McpMqttClientTransport transportFor(DiscoveredServer server) {
+        return McpMqttClientTransport.create(config, server);
+    }
+
+    /** Disconnects; known servers are forgotten without offline events. */
+    public CompletableFuture<Void> stop() {
+        return mqtt.disconnect().whenComplete((v, e) -> servers.clear());
+    }
+
+    @Override
+    public void close() {
+        stop().join();
+    }
+
+    private void onMessage(Inbound in) {
+        Optional<Wire.ServerRef> ref = Wire.parseServerPresence(in.topic());
+        if (ref.isEmpty()) {
+            return;
+        }
+        String serverId = ref.get().serverId();
+        String serverName = ref.get().serverName();
+        if (in.payload().length == 0) {
+            DiscoveredServer gone = servers.remove(serverId);
+            if (gone != null) {
+                log.debug("MCP server '{}' ({}) offline", gone.serverName(), serverId);
+                listeners.forEach(l -> notify(() -> l.serverOffline(gone)));
+            }
+            return;
+        }
+        DiscoveredServer online = parseOnline(serverId, serverName, in.payload());
+        if (online == null) {
+            return;
+        }
+        DiscoveredServer previous = servers.put(serverId, online);
+        if (previous != null && !previous.serverName().equals(online.serverName())) {
+            listeners.forEach(l -> notify(() -> l.serverOffline(previous)));
+        }
+        log.debug("MCP server '{}' ({}) online", serverName, serverId);
+        listeners.forEach(l -> notify(() -> l.serverOnline(online)));
+    }
+
+    private DiscoveredServer parseOnline(String serverId, String serverName, byte[] payload) {
+        if (payload.length > config.maxPayloadBytes()) {
+            log.warn("Ignoring oversized presence of MCP server {} ({} bytes)", serverId, payload.length);
+            return null;
+        }
+        if (!(codec.readTree(payload) instanceof Map<?, ?> msg)
+                || !Wire.METHOD_SERVER_ONLINE.equals(msg.get("method"))) {
+            log.warn("Ignoring presence of MCP server {} that is not {}", serverId, Wire.METHOD_SERVER_ONLINE);
+            return null;
+        }
+        String description = "";
+        Map<String, Object> meta = Map.of();
+        if (msg.get("params") instanceof Map<?, ?> params) {
+            if (params.get("description") instanceof String d) {
+                description = d;
+            }
+            if (params.get("meta") instanceof Map<?, ?> m) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> typed = (Map<String, Object>) m;
+                meta = typed;
+            }
+            if (params.get("server_name") instanceof String announced && !announced.equals(serverName)) {
+                log.debug("MCP server {} announces name '{}' on topic of '{}'", serverId, announced, serverName);
+            }
+        }
+        return new DiscoveredServer(serverId, serverName, description, meta);
+    }
+
+    private void forgetAll() {
+        for (String id : List.copyOf(servers.keySet())) {
+            DiscoveredServer gone = servers.remove(id);
+            if (gone != null) {
+                listeners.forEach(l -> notify(() -> l.serverOffline(gone)));
+            }
+        }
+    }
+
+    private static void notify(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("MCP server discovery listener failed", e);
+        }
+    }
+
+    /** Package-private access for tests. */
+    MqttConnection connection() {
+        return mqtt;
+    }
+}
