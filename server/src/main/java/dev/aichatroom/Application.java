@@ -1,0 +1,201 @@
+package dev.aichatroom;
+
+import dev.aichatroom.broker.AccessPolicy;
+import dev.aichatroom.broker.Broker;
+import dev.aichatroom.broker.ClientListener;
+import dev.aichatroom.broker.EmbeddedBroker;
+import dev.aichatroom.broker.PublishInspector;
+import dev.aichatroom.chat.ChatService;
+import dev.aichatroom.chat.Topics;
+import dev.aichatroom.config.AppConfig;
+import dev.aichatroom.mqtt.MqttConnection;
+import dev.aichatroom.mqtt.MqttSettings;
+import dev.aichatroom.store.JdbcMessageStore;
+import dev.aichatroom.store.MessageStore;
+import dev.aichatroom.web.ChatRoutes;
+import dev.aichatroom.web.Health;
+import dev.aichatroom.web.HttpServer;
+import dev.aichatroom.web.OpsRoutes;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition root: builds every component by hand, starts them in order and stops them in reverse. */
+public final class Application implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Application.class);
+
+    private final AppConfig config;
+    private final Clock clock = Clock.systemDefaultZone();
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private HttpServer http;
+    private ChatService chat;
+
+    public Application(AppConfig config) {
+        this.config = config;
+    }
+
+    public void start() {
+        long t0 = System.nanoTime();
+        try {
+            startAll();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("AI Chatroom started in {} ms", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private void startAll() {
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        started.push(meters::close);
+
+        createDataDir();
+        MessageStore store = JdbcMessageStore.open(config.store());
+        started.push(store);
+
+        Optional<Broker> broker =
+                config.mqttEnabled() && config.externalBroker().isEmpty()
+                        ? Optional.of(embeddedBroker())
+                        : Optional.empty();
+        MqttConnection mqtt = new MqttConnection(mqttSettings(broker));
+        chat = new ChatService(config.chat(), mqtt, store, meters, clock);
+        if (broker.isPresent()) {
+            broker.get().start();
+            started.push(broker.get());
+        }
+        if (config.mqttEnabled()) {
+            mqtt.connect(Duration.ofSeconds(15));
+            started.push(mqtt);
+            chat.start();
+        } else {
+            LOG.info("MQTT disabled (MQTT_ENABLE=false): chat runs without a broker");
+        }
+        started.push(chat);
+        scheduleIdleExpiry();
+
+        http = new HttpServer(
+                config.http(),
+                List.of(
+                        new ChatRoutes(chat, clock),
+                        new OpsRoutes(
+                                Map.of(
+                                        "broker",
+                                                () -> mqtt.isConnected()
+                                                        ? Health.up(mqtt.endpoint())
+                                                        : Health.down("not connected to " + mqtt.endpoint()),
+                                        "store",
+                                                () -> store.isHealthy()
+                                                        ? Health.up(store.toString())
+                                                        : Health.down(store.toString())),
+                                meters)));
+        http.start();
+        started.push(http);
+    }
+
+    private void createDataDir() {
+        try {
+            java.nio.file.Files.createDirectories(config.dataDir());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(
+                    "cannot create DATA_DIR " + config.dataDir().toAbsolutePath() + " (" + e.getMessage()
+                            + "): point DATA_DIR at a writable directory",
+                    e);
+        }
+    }
+
+    private EmbeddedBroker embeddedBroker() {
+        AccessPolicy policy = new AccessPolicy(
+                List.of(Topics.outputFilters()), List.of(Topics.ROOT + "/clients/", "$webrtc/", "$message/"));
+        ClientListener clients = new ClientListener() {
+            @Override
+            public void connected(String clientId) {
+                if (chat != null) {
+                    chat.connectionOpened(clientId);
+                }
+            }
+
+            @Override
+            public void disconnected(String clientId) {
+                if (chat != null) {
+                    chat.connectionGone(clientId);
+                }
+            }
+        };
+        PublishInspector inspector = new PublishInspector() {
+            @Override
+            public List<String> topicFilters() {
+                return List.of(Topics.inputFilters());
+            }
+
+            @Override
+            public Optional<String> inspect(String sender, boolean authenticated, String topic, byte[] payload) {
+                return chat == null ? Optional.empty() : chat.inspect(topic, payload, sender, authenticated);
+            }
+        };
+        return new EmbeddedBroker(config.broker(), policy, List.of(), clients, List.of(inspector));
+    }
+
+    private MqttSettings mqttSettings(Optional<Broker> broker) {
+        return broker.map(b -> new MqttSettings(
+                        b.host(),
+                        b.port(),
+                        config.serviceClientId(),
+                        Optional.of(b.serviceCredentials().username()),
+                        Optional.of(b.serviceCredentials().password()),
+                        config.sessionExpirySeconds(),
+                        1000))
+                .orElseGet(() -> new MqttSettings(
+                        config.externalBroker().orElse("localhost"),
+                        config.broker().port(),
+                        config.serviceClientId(),
+                        config.serviceUsername(),
+                        config.servicePassword(),
+                        config.sessionExpirySeconds(),
+                        1000));
+    }
+
+    private void scheduleIdleExpiry() {
+        if (config.chat().idleTimeout().isZero()) {
+            return;
+        }
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofVirtual().name("chat-idle-sweeper").factory());
+        long every = Math.max(1, Math.min(30, config.chat().idleTimeout().toSeconds() / 4));
+        sweeper.scheduleAtFixedRate(chat::expireIdle, every, every, TimeUnit.SECONDS);
+        started.push(sweeper::shutdownNow);
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** Stops everything that started, newest first. */
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable c = started.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("Stopping {} failed: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

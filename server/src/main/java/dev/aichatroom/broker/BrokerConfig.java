@@ -1,0 +1,34 @@
+package dev.aichatroom.broker;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Settings of the embedded broker.
+ *
+ * @param bind address the listeners bind to
+ * @param port MQTT over TCP
+ * @param wsPort MQTT over WebSocket (any path, {@code /mqtt} by convention); 0 picks a free port, -1 disables it
+ * @param dataDir where the journal (persistent sessions, retained messages) lives
+ * @param accounts username → password of the clients allowed in; required unless bound to loopback
+ */
+public record BrokerConfig(String bind, int port, int wsPort, Path dataDir, Map<String, String> accounts) {
+    public BrokerConfig {
+        accounts = Map.copyOf(accounts);
+    }
+
+    /** Like Mosquitto 2: anonymous clients only while every listener is reachable from this machine alone. */
+    public boolean anonymousAllowed() {
+        return isLoopback(bind);
+    }
+
+    static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}

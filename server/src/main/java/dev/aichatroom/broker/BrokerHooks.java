@@ -1,0 +1,143 @@
+package dev.aichatroom.broker;
+
+import dev.aichatroom.mqtt.TopicFilter;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQSecurityException;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
+import org.apache.activemq.artemis.core.protocol.mqtt.MQTTUtil;
+import org.apache.activemq.artemis.core.server.ServerSession;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerConnectionPlugin;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerMessagePlugin;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerSessionPlugin;
+import org.apache.activemq.artemis.core.transaction.Transaction;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
+
+/**
+ * Artemis plugins and the MQTT interceptor: client connect/disconnect events, publish inspection and stamping, and
+ * the clamp that works around Artemis storing expiry intervals × 1000 in a 32-bit int.
+ */
+final class BrokerHooks
+        implements ActiveMQServerSessionPlugin,
+                ActiveMQServerMessagePlugin,
+                ActiveMQServerConnectionPlugin,
+                MQTTInterceptor {
+    /** Largest interval (s) Artemis can hold in milliseconds in an int. */
+    static final int MAX_EXPIRY_SECONDS = Integer.MAX_VALUE / 1000;
+
+    private static final String MQTT = "MQTT";
+    private final ClientListener clients;
+    private final List<PublishInspector> inspectors;
+    private final BrokerSecurity security;
+    private final Map<String, Integer> connectionsPerClient = new ConcurrentHashMap<>();
+
+    BrokerHooks(ClientListener clients, List<PublishInspector> inspectors, BrokerSecurity security) {
+        this.clients = clients;
+        this.inspectors = List.copyOf(inspectors);
+        this.security = security;
+    }
+
+    @Override
+    public boolean intercept(MqttMessage packet, RemotingConnection connection) {
+        if (packet instanceof MqttConnectMessage connect) {
+            clamp(connect.variableHeader().properties(), MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL);
+        } else if (packet instanceof MqttPublishMessage publish) {
+            clamp(publish.variableHeader().properties(), MqttProperties.MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL);
+        }
+        return true;
+    }
+
+    private static void clamp(MqttProperties properties, MqttProperties.MqttPropertyType type) {
+        if (properties == null || properties == MqttProperties.NO_PROPERTIES) {
+            return;
+        }
+        MqttProperties.MqttProperty<?> property = properties.getProperty(type.value());
+        if (property != null && property.value() instanceof Integer seconds) {
+            // 0xFFFFFFFF arrives as -1 and means "never": Artemis handles that one
+            if (seconds > MAX_EXPIRY_SECONDS) {
+                properties.add(new MqttProperties.IntegerProperty(type.value(), MAX_EXPIRY_SECONDS));
+            }
+        }
+    }
+
+    @Override
+    public void afterCreateSession(ServerSession session) {
+        RemotingConnection connection = session.getRemotingConnection();
+        if (isMqtt(connection) && connection.getClientID() != null) {
+            connectionsPerClient.merge(connection.getClientID(), 1, Integer::sum);
+            clients.connected(connection.getClientID());
+        }
+    }
+
+    @Override
+    public void afterCloseSession(ServerSession session, boolean failed) {
+        RemotingConnection connection = session.getRemotingConnection();
+        if (isMqtt(connection) && connection.getClientID() != null) {
+            String clientId = connection.getClientID();
+            Integer left = connectionsPerClient.computeIfPresent(clientId, (k, n) -> n <= 1 ? null : n - 1);
+            if (left == null) {
+                clients.disconnected(clientId);
+            }
+        }
+    }
+
+    @Override
+    public void afterDestroyConnection(RemotingConnection connection) {
+        security.connectionClosed(connection.getID());
+    }
+
+    @Override
+    public void beforeSend(
+            ServerSession session, Transaction tx, Message message, boolean direct, boolean noAutoCreateQueue)
+            throws ActiveMQException {
+        RemotingConnection connection = session.getRemotingConnection();
+        if (inspectors.isEmpty() || !isMqtt(connection) || message.getAddress() == null) {
+            return;
+        }
+        String topic = BrokerSecurity.mqttTopic(message.getAddress());
+        for (PublishInspector inspector : inspectors) {
+            if (inspector.topicFilters().stream().anyMatch(f -> TopicFilter.matches(f, topic))) {
+                inspect(inspector, session, connection.getClientID(), topic, message);
+            }
+        }
+    }
+
+    private static void inspect(
+            PublishInspector inspector, ServerSession session, String clientId, String topic, Message message)
+            throws ActiveMQSecurityException {
+        byte[] payload = new byte[message.toCore().getReadOnlyBodyBuffer().readableBytes()];
+        message.toCore().getReadOnlyBodyBuffer().readBytes(payload);
+        boolean authenticated =
+                session.getUsername() != null && !session.getUsername().isEmpty();
+        Optional<String> refusal = inspector.inspect(clientId, authenticated, topic, payload);
+        if (refusal.isPresent()) {
+            throw new ActiveMQSecurityException(refusal.get());
+        }
+        stamp(message, PublishInspector.SENDER_CLIENT_ID, clientId);
+        stamp(message, PublishInspector.BROKER_MESSAGE_ID, UUID.randomUUID().toString());
+    }
+
+    /** Appends an MQTT 5 user property the way Artemis stores them, so it is delivered last in order. */
+    private static void stamp(Message message, String key, String value) {
+        int position = message.containsProperty(SimpleString.of(MQTTUtil.MQTT_USER_PROPERTY_EXISTS_KEY))
+                ? message.getIntProperty(MQTTUtil.MQTT_USER_PROPERTY_EXISTS_KEY)
+                : 0;
+        message.putStringProperty(
+                SimpleString.of(MQTTUtil.MQTT_USER_PROPERTY_KEY_PREFIX + position + "." + key), SimpleString.of(value));
+        message.putIntProperty(MQTTUtil.MQTT_USER_PROPERTY_EXISTS_KEY, position + 1);
+    }
+
+    private static boolean isMqtt(RemotingConnection connection) {
+        return connection != null && MQTT.equals(connection.getProtocolName());
+    }
+}

@@ -1,0 +1,151 @@
+package dev.aichatroom.broker;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.security.auth.Subject;
+import org.apache.activemq.artemis.core.security.CheckType;
+import org.apache.activemq.artemis.core.security.Role;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
+import org.apache.activemq.artemis.spi.core.security.ActiveMQSecurityManager5;
+import org.apache.activemq.artemis.spi.core.security.jaas.UserPrincipal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Authentication and per-topic authorization for the embedded broker. Artemis asks {@link #authenticate} on connect
+ * and again before each authorization (its caches are off, so every decision sees the connection's own client id).
+ */
+final class BrokerSecurity implements ActiveMQSecurityManager5 {
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerSecurity.class);
+
+    private final String serviceUsername;
+    private final String servicePassword;
+    private final Map<String, String> accounts;
+    private final boolean anonymousAllowed;
+    private final List<Authenticator> authenticators;
+    private final AccessPolicy policy;
+    private final Set<Object> admittedConnections = ConcurrentHashMap.newKeySet();
+
+    BrokerSecurity(
+            String serviceUsername,
+            String servicePassword,
+            BrokerConfig config,
+            List<Authenticator> authenticators,
+            AccessPolicy policy) {
+        this.serviceUsername = serviceUsername;
+        this.servicePassword = servicePassword;
+        this.accounts = config.accounts();
+        this.anonymousAllowed = config.anonymousAllowed();
+        this.authenticators = List.copyOf(authenticators);
+        this.policy = policy;
+    }
+
+    @Override
+    public Subject authenticate(String user, String password, RemotingConnection connection, String securityDomain) {
+        String clientId = connection == null || connection.getClientID() == null ? "" : connection.getClientID();
+        boolean firstTime = connection == null || !admittedConnections.contains(connection.getID());
+        ClientIdentity.Kind kind = identify(clientId, user, password, firstTime);
+        if (kind == null) {
+            if (firstTime) {
+                LOG.info("MQTT client '{}' refused: bad or missing credentials (user '{}')", clientId, user);
+            }
+            return null;
+        }
+        if (connection != null && firstTime) {
+            admittedConnections.add(connection.getID());
+        }
+        Subject subject = new Subject();
+        subject.getPrincipals().add(new UserPrincipal(user == null ? "" : user));
+        subject.getPublicCredentials().add(new ClientIdentity(clientId, user == null ? "" : user, kind));
+        return subject;
+    }
+
+    private ClientIdentity.Kind identify(String clientId, String user, String password, boolean firstTime) {
+        if (user == null || user.isEmpty()) {
+            return anonymousAllowed ? ClientIdentity.Kind.ANONYMOUS : null;
+        }
+        String pw = password == null ? "" : password;
+        if (user.equals(serviceUsername)) {
+            return same(pw, servicePassword) ? ClientIdentity.Kind.SERVICE : null;
+        }
+        String expected = accounts.get(user);
+        if (expected != null) {
+            return same(pw, expected) ? ClientIdentity.Kind.ACCOUNT : null;
+        }
+        for (Authenticator a : authenticators) {
+            if (a.accepts(clientId, user, pw, firstTime)) {
+                return ClientIdentity.Kind.ACCOUNT;
+            }
+        }
+        return null;
+    }
+
+    void connectionClosed(Object connectionId) {
+        admittedConnections.remove(connectionId);
+    }
+
+    private static boolean same(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public boolean authorize(Subject subject, Set<Role> roles, CheckType checkType, String address) {
+        ClientIdentity who = subject == null
+                ? null
+                : subject.getPublicCredentials(ClientIdentity.class).stream()
+                        .findFirst()
+                        .orElse(null);
+        if (who == null) {
+            return false;
+        }
+        String topic = mqttTopic(address);
+        boolean allowed = switch (checkType) {
+            case SEND -> policy.mayPublish(who, topic);
+            case CONSUME,
+                    CREATE_DURABLE_QUEUE,
+                    CREATE_NON_DURABLE_QUEUE,
+                    DELETE_DURABLE_QUEUE,
+                    DELETE_NON_DURABLE_QUEUE -> policy.maySubscribe(who, topic);
+            case CREATE_ADDRESS, DELETE_ADDRESS -> !topic.regionMatches(true, 0, "$sys", 0, 4);
+            case MANAGE, BROWSE, VIEW, EDIT -> false;
+        };
+        if (!allowed) {
+            LOG.info("MQTT client '{}' denied {} on '{}'", who.clientId(), checkType, topic);
+        }
+        return allowed;
+    }
+
+    /** Artemis core address (or {@code address::queue}) back to the MQTT topic or filter. */
+    static String mqttTopic(String coreAddress) {
+        int fq = coreAddress.indexOf("::");
+        String address = fq >= 0 ? coreAddress.substring(0, fq) : coreAddress;
+        StringBuilder out = new StringBuilder(address.length());
+        for (int i = 0; i < address.length(); i++) {
+            char c = address.charAt(i);
+            if (c == '\\' && i + 1 < address.length()) {
+                out.append(address.charAt(++i));
+            } else if (c == '.') {
+                out.append('/');
+            } else if (c == '*') {
+                out.append('+');
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public boolean validateUser(String user, String password) {
+        throw new UnsupportedOperationException("Artemis calls authenticate() on an ActiveMQSecurityManager5");
+    }
+
+    @Override
+    public boolean validateUserAndRole(String user, String password, Set<Role> roles, CheckType checkType) {
+        throw new UnsupportedOperationException("Artemis calls authorize() on an ActiveMQSecurityManager5");
+    }
+}

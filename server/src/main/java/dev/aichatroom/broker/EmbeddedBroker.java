@@ -1,0 +1,154 @@
+package dev.aichatroom.broker;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.impl.ActiveMQServerImpl;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.spi.core.remoting.Acceptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ActiveMQ Artemis with its MQTT module, in this process: MQTT 5 and 3.1.1 on TCP and WebSocket, persistent sessions
+ * and retained messages in a journal under the data directory. See docs/decisions/0001-embedded-broker.md.
+ */
+public final class EmbeddedBroker implements Broker {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+    private static final String SERVICE_USER = "ai-chatroom-service";
+
+    private final BrokerConfig config;
+    private final Credentials service;
+    private final BrokerSecurity security;
+    private final BrokerHooks hooks;
+    private ActiveMQServer server;
+
+    public EmbeddedBroker(
+            BrokerConfig config,
+            AccessPolicy policy,
+            List<Authenticator> authenticators,
+            ClientListener clients,
+            List<PublishInspector> inspectors) {
+        if (!config.anonymousAllowed() && config.accounts().isEmpty() && authenticators.isEmpty()) {
+            throw new BrokerException("the broker listens on " + config.bind()
+                    + ", which is not loopback, and has no accounts: set MQTT_USERNAME and MQTT_PASSWORD or"
+                    + " MQTT_ACCOUNTS_FILE, or bind to 127.0.0.1 with MQTT_BIND");
+        }
+        this.config = config;
+        this.service = new Credentials(SERVICE_USER, randomSecret());
+        this.security = new BrokerSecurity(service.username(), service.password(), config, authenticators, policy);
+        this.hooks = new BrokerHooks(clients, inspectors, security);
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    @Override
+    public void start() {
+        long started = System.nanoTime();
+        try {
+            server = new ActiveMQServerImpl(configuration(), security);
+            server.registerBrokerPlugin(hooks);
+            server.start();
+            server.getRemotingService().addIncomingInterceptor(hooks);
+            for (Acceptor acceptor : server.getRemotingService().getAcceptors().values()) {
+                if (!acceptor.isStarted()) {
+                    throw new BrokerException("cannot listen on " + config.bind() + " (port " + config.port() + " or "
+                            + config.wsPort()
+                            + "): is another broker running? Change MQTT_PORT / MQTT_WS_PORT or stop it");
+                }
+            }
+        } catch (BrokerException e) {
+            close();
+            throw e;
+        } catch (Exception e) {
+            close();
+            throw new BrokerException("the embedded MQTT broker did not start: " + e.getMessage(), e);
+        }
+        LOG.info(
+                "Embedded MQTT broker listening on {}:{} (TCP){} in {} ms, {}",
+                config.bind(),
+                config.port(),
+                config.wsPort() > 0 ? " and " + config.bind() + ":" + config.wsPort() + " (WebSocket /mqtt)" : "",
+                (System.nanoTime() - started) / 1_000_000,
+                config.anonymousAllowed() ? "anonymous clients allowed (loopback only)" : "accounts required");
+    }
+
+    private Configuration configuration() throws Exception {
+        String dir = config.dataDir().toAbsolutePath().toString();
+        Configuration c = new ConfigurationImpl()
+                .setName("ai-chatroom")
+                .setPersistenceEnabled(true)
+                .setJournalType(JournalType.NIO)
+                .setJournalDirectory(dir + "/journal")
+                .setBindingsDirectory(dir + "/bindings")
+                .setPagingDirectory(dir + "/paging")
+                .setLargeMessagesDirectory(dir + "/large-messages")
+                .setNodeManagerLockDirectory(dir)
+                .setSecurityEnabled(true)
+                .setAuthenticationCacheSize(0)
+                .setAuthorizationCacheSize(0)
+                .setJMXManagementEnabled(false)
+                .setMqttSessionScanInterval(500)
+                .setCriticalAnalyzer(false);
+        // where Artemis would move undeliverable or expired messages; named so it does not warn on every queue
+        c.addAddressSetting(
+                "#",
+                new AddressSettings()
+                        .setDeadLetterAddress(SimpleString.of("$sys.dla"))
+                        .setExpiryAddress(SimpleString.of("$sys.expired")));
+        c.addAcceptorConfiguration("mqtt", acceptorUrl(config.port()));
+        if (config.wsPort() > 0) {
+            c.addAcceptorConfiguration("mqtt-ws", acceptorUrl(config.wsPort()));
+        }
+        return c;
+    }
+
+    private String acceptorUrl(int port) {
+        String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
+        // serverKeepAlive=-1: honour each client's own keep-alive (a 3.1.1 client with 0 is never cut off)
+        return "tcp://" + host + ":" + port + "?protocols=MQTT"
+                + ";closeMqttConnectionOnPublishAuthorizationFailure=false"
+                + ";serverKeepAlive=-1";
+    }
+
+    @Override
+    public String host() {
+        return BrokerConfig.isLoopback(config.bind())
+                        || config.bind().equals("0.0.0.0")
+                        || config.bind().equals("::")
+                ? "127.0.0.1"
+                : config.bind();
+    }
+
+    @Override
+    public int port() {
+        return config.port();
+    }
+
+    @Override
+    public Credentials serviceCredentials() {
+        return service;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            try {
+                server.stop();
+                LOG.info("Embedded MQTT broker stopped");
+            } catch (Exception e) {
+                LOG.warn("Embedded MQTT broker did not stop cleanly: {}", e.toString());
+            }
+            server = null;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.aichatroom.broker;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Looks at client publishes on chosen topics before the broker routes them. A rejected publish is not delivered;
+ * an MQTT 5 QoS 1 sender gets PUBACK 0x87. Accepted publishes on these topics carry two user properties stamped by
+ * the broker: {@link #SENDER_CLIENT_ID} (the publisher's MQTT client id) and {@link #BROKER_MESSAGE_ID} (unique and
+ * kept with the message, so the same on redelivery). Called on broker threads: never block.
+ */
+public interface PublishInspector {
+    String SENDER_CLIENT_ID = "x-sender-client-id";
+    String BROKER_MESSAGE_ID = "x-broker-message-id";
+
+    /** MQTT topic filters of the publishes to inspect and stamp. */
+    List<String> topicFilters();
+
+    /**
+     * @param senderClientId the publisher's MQTT client id
+     * @param authenticated whether the publisher logged in with an account or token (not anonymous)
+     * @return a reason to refuse the publish, or empty to let it through
+     */
+    Optional<String> inspect(String senderClientId, boolean authenticated, String topic, byte[] payload);
+}

@@ -1,0 +1,478 @@
+package dev.aichatroom.chat;
+
+import dev.aichatroom.chat.Notifications.ErrorReply;
+import dev.aichatroom.chat.Notifications.OnlineList;
+import dev.aichatroom.chat.Notifications.OnlineUser;
+import dev.aichatroom.chat.Notifications.ReplyDelta;
+import dev.aichatroom.chat.Notifications.SystemMessage;
+import dev.aichatroom.chat.Rejection.Code;
+import dev.aichatroom.mqtt.Inbound;
+import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.mqtt.MqttConnection;
+import dev.aichatroom.store.MessageStore;
+import dev.aichatroom.store.StoredMessage;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chat room service (PROTOCOL.md §1): consumes every room's inputs, validates them, keeps members, stores
+ * history and publishes each accepted message once on its room's {@code messages/out}. All room state is changed on
+ * one worker thread; MQTT callbacks only enqueue.
+ */
+public final class ChatService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatService.class);
+    /** Room state and inputs are handled in order on one thread; this bounds its queue. */
+    static final int WORKER_QUEUE = 20_000;
+
+    private final ChatConfig config;
+    private final Topics topics;
+    private final MqttConnection mqtt;
+    private final MessageStore store;
+    private final Clock clock;
+    private final Notices notices;
+    private final RateLimiter rateLimiter;
+    private final ThreadPoolExecutor worker;
+    private final Map<String, Map<String, Member>> rooms = new ConcurrentHashMap<>();
+    private final List<RoomListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, Boolean> activeTopics = new ConcurrentHashMap<>();
+    /** MQTT client ids connected right now, as the embedded broker reports them. */
+    private final java.util.Set<String> liveConnections = ConcurrentHashMap.newKeySet();
+
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    private final MeterRegistry meters;
+    private final Timer processing;
+    private volatile String lastMessageTime;
+    private volatile boolean running;
+
+    public ChatService(ChatConfig config, MqttConnection mqtt, MessageStore store, MeterRegistry meters, Clock clock) {
+        this.config = config;
+        this.topics = new Topics(config.defaultRoom());
+        this.mqtt = mqtt;
+        this.store = store;
+        this.clock = clock;
+        this.meters = meters;
+        this.notices = Notices.of(config.language());
+        this.rateLimiter = new RateLimiter(config.ratePerMinute(), config.rateBurst());
+        this.worker = new ThreadPoolExecutor(
+                1,
+                1,
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(WORKER_QUEUE),
+                Thread.ofVirtual().name("chat-worker").factory());
+        this.processing = Timer.builder("chat.message.processing")
+                .description("Time from an input's arrival to its publication on messages/out")
+                .register(meters);
+        meters.gauge(
+                "chat.members",
+                rooms,
+                r -> r.values().stream().mapToInt(Map::size).sum());
+        for (String filter : Topics.inputFilters()) {
+            mqtt.subscribe(filter, this::onInbound);
+            activeTopics.put(filter, true);
+        }
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public ChatConfig config() {
+        return config;
+    }
+
+    public void addListener(RoomListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Announces the service once the MQTT connection is up: a system notice and fresh member lists. */
+    public void start() {
+        running = true;
+        submit(() -> {
+            publishSystem(config.defaultRoom(), notices.connected());
+            List<String> known = new ArrayList<>(store.rooms());
+            if (!known.contains(config.defaultRoom())) {
+                known.add(config.defaultRoom());
+            }
+            known.stream().filter(Topics::isValidRoom).forEach(this::publishOnline);
+        });
+    }
+
+    private void onInbound(Inbound inbound) {
+        received.incrementAndGet();
+        activeTopics.putIfAbsent(inbound.topic(), true);
+        long arrived = System.nanoTime();
+        if (!submit(() -> handle(inbound, arrived))) {
+            LOG.warn("Chat worker queue full; input on {} left unacknowledged", inbound.topic());
+        }
+    }
+
+    private boolean submit(Runnable task) {
+        try {
+            worker.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("Chat task failed", e);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    private void handle(Inbound inbound, long arrived) {
+        Optional<Topics.Parsed> parsed = topics.parse(inbound.topic());
+        if (parsed.isEmpty()) {
+            inbound.acknowledge();
+            return;
+        }
+        String room = parsed.get().room();
+        Optional<String> sender = inbound.lastUserProperty("x-sender-client-id");
+        Inputs.Result result = Inputs.parse(parsed.get().input(), inbound.payload(), config);
+        if (!Topics.isValidRoom(room) && !(result instanceof Inputs.Refused)) {
+            result = new Inputs.Refused(
+                    Rejection.of(Code.INVALID_ROOM, "room names are 1-64 of A-Z a-z 0-9 _ - and not a reserved word"),
+                    sender);
+        }
+        switch (result) {
+            case Inputs.Refused r -> refuse(r.rejection(), r.replyTo().or(() -> sender), inbound.topic());
+            case Inputs.Join j -> join(room, j, sender);
+            case Inputs.Leave l -> leave(room, l.clientId(), false);
+            case Inputs.Message m -> {
+                Optional<String> key = inbound.lastUserProperty("x-broker-message-id")
+                        .map(id -> "b:" + id)
+                        .or(() -> m.idempotencyKey().map(k -> "c:" + m.clientId() + ":" + k));
+                Optional<CompletableFuture<Void>> published = accept(room, m, key, arrived);
+                if (published.isPresent()) {
+                    published.get().whenComplete((ok, error) -> inbound.acknowledge());
+                    return;
+                }
+            }
+        }
+        inbound.acknowledge();
+    }
+
+    private Optional<CompletableFuture<Void>> accept(
+            String room, Inputs.Message m, Optional<String> dedupeKey, long arrived) {
+        long now = System.nanoTime();
+        if (!rateLimiter.tryAcquire(m.clientId(), now)) {
+            refuse(
+                    Rejection.of(
+                            Code.RATE_LIMITED, "too many messages; at most " + config.ratePerMinute() + " per minute"),
+                    Optional.of(m.clientId()),
+                    topics.in(room));
+            return Optional.empty();
+        }
+        Member member = members(room).get(m.clientId());
+        Optional<String> username =
+                m.username().or(() -> Optional.ofNullable(member).map(Member::username));
+        if (username.isEmpty()) {
+            refuse(
+                    Rejection.of(Code.MISSING_FIELD, "username is required unless you joined the room first"),
+                    Optional.of(m.clientId()),
+                    topics.in(room));
+            return Optional.empty();
+        }
+        ChatMessage message = new ChatMessage(
+                ChatMessage.USER_MESSAGE,
+                username.get(),
+                m.text(),
+                Clocks.timestamp(clock),
+                Clocks.uuid7(),
+                room,
+                m.clientId(),
+                m.source(),
+                Optional.empty());
+        if (!store.append(stored(message, dedupeKey))) {
+            LOG.debug("Input {} already processed; skipped", dedupeKey.orElse(""));
+            return Optional.empty();
+        }
+        if (member != null) {
+            members(room).put(m.clientId(), member.counted(now));
+        }
+        CompletableFuture<Void> published = publishMessage(message);
+        processing.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
+        notifyListeners(message);
+        return Optional.of(published);
+    }
+
+    private static StoredMessage stored(ChatMessage m, Optional<String> dedupeKey) {
+        return new StoredMessage(
+                m.messageId(),
+                m.room(),
+                m.type(),
+                m.clientId(),
+                m.username(),
+                m.content(),
+                m.source(),
+                m.replyTo(),
+                m.timestamp(),
+                dedupeKey);
+    }
+
+    private CompletableFuture<Void> publishMessage(ChatMessage message) {
+        lastMessageTime = message.timestamp();
+        return publish(topics.out(message.room()), Json.bytes(message), false);
+    }
+
+    private void notifyListeners(ChatMessage message) {
+        for (RoomListener listener : listeners) {
+            try {
+                listener.onMessage(message);
+            } catch (RuntimeException e) {
+                LOG.error("Room listener failed on message {}", message.messageId(), e);
+            }
+        }
+    }
+
+    private void join(String room, Inputs.Join j, Optional<String> sender) {
+        long now = System.nanoTime();
+        // a member is bound to the connection that joined it when that connection names itself consistently (a
+        // browser, the seed's ESP32 example) and is still there; one-shot publishers stay until leave or idle expiry
+        Optional<String> connection = sender.filter(j.clientId()::equals).filter(liveConnections::contains);
+        Map<String, Member> members = members(room);
+        Member existing = members.get(j.clientId());
+        if (existing != null) {
+            members.put(j.clientId(), existing.renamed(j.username(), j.source(), connection, now));
+        } else {
+            members.put(
+                    j.clientId(),
+                    new Member(j.clientId(), j.username(), j.source(), Clocks.timestamp(clock), 0, connection, now));
+            LOG.info("{} ({}) joined room {}", j.username(), j.clientId(), room);
+            publishSystem(room, notices.joined(j.username()));
+        }
+        publishOnline(room);
+    }
+
+    private void leave(String room, String clientId, boolean silently) {
+        Member gone = members(room).remove(clientId);
+        if (gone == null) {
+            return;
+        }
+        LOG.info("{} ({}) left room {}{}", gone.username(), clientId, room, silently ? " (connection gone)" : "");
+        publishSystem(room, notices.left(gone.username()));
+        publishOnline(room);
+    }
+
+    /** An MQTT connection opened (embedded broker only). */
+    public void connectionOpened(String mqttClientId) {
+        liveConnections.add(mqttClientId);
+    }
+
+    /** An MQTT connection closed: every member it joined leaves. */
+    public void connectionGone(String mqttClientId) {
+        liveConnections.remove(mqttClientId);
+        submit(() -> rooms.forEach((room, members) -> members.values().stream()
+                .filter(m -> m.connection().map(mqttClientId::equals).orElse(false))
+                .map(Member::clientId)
+                .toList()
+                .forEach(id -> leave(room, id, true))));
+    }
+
+    /** Removes members silent for longer than the idle timeout, except those bound to a live connection. */
+    public void expireIdle() {
+        if (config.idleTimeout().isZero()) {
+            return;
+        }
+        submit(() -> {
+            long now = System.nanoTime();
+            long limit = config.idleTimeout().toNanos();
+            rooms.forEach((room, members) -> members.values().stream()
+                    .filter(m -> m.connection().isEmpty() && now - m.lastSeenNanos() > limit)
+                    .map(Member::clientId)
+                    .toList()
+                    .forEach(id -> leave(room, id, true)));
+            rateLimiter.prune(now);
+        });
+    }
+
+    /**
+     * Checks an input before the broker routes it (embedded broker only). Called on broker threads.
+     *
+     * @return why the publish is refused; the sender also gets the error reply
+     */
+    public Optional<String> inspect(String topic, byte[] payload, String senderClientId, boolean authenticated) {
+        Optional<Topics.Parsed> parsed = topics.parse(topic);
+        if (parsed.isEmpty()) {
+            return Optional.empty();
+        }
+        Inputs.Result result = Inputs.parse(parsed.get().input(), payload, config);
+        Optional<Rejection> rejection = Optional.empty();
+        Optional<String> replyTo = Optional.of(senderClientId);
+        if (result instanceof Inputs.Refused r) {
+            rejection = Optional.of(r.rejection());
+        } else if (authenticated && !clientIdOf(result).equals(senderClientId)) {
+            rejection = Optional.of(Rejection.of(
+                    Code.FORBIDDEN,
+                    "client_id '" + clientIdOf(result) + "' is not your MQTT client id '" + senderClientId + "'"));
+        }
+        rejection.ifPresent(r -> submit(() -> refuse(r, replyTo, topic)));
+        return rejection.map(Rejection::message);
+    }
+
+    private static String clientIdOf(Inputs.Result result) {
+        return switch (result) {
+            case Inputs.Message m -> m.clientId();
+            case Inputs.Join j -> j.clientId();
+            case Inputs.Leave l -> l.clientId();
+            case Inputs.Refused r -> "";
+        };
+    }
+
+    private void refuse(Rejection rejection, Optional<String> replyTo, String topic) {
+        meters.counter("chat.inputs.rejected", "code", rejection.code().name()).increment();
+        if (replyTo.isEmpty()) {
+            LOG.info(
+                    "Rejected input on {} from an unknown client: {} {}", topic, rejection.code(), rejection.message());
+            return;
+        }
+        LOG.debug("Rejected input on {} from {}: {}", topic, replyTo.get(), rejection.code());
+        publish(Topics.errors(replyTo.get()), Json.bytes(new ErrorReply(rejection, Clocks.timestamp(clock))), false);
+    }
+
+    private Map<String, Member> members(String room) {
+        return rooms.computeIfAbsent(room, r -> new ConcurrentHashMap<>());
+    }
+
+    private CompletableFuture<Void> publishSystem(String room, String text) {
+        return publish(topics.system(room), Json.bytes(new SystemMessage(text, Clocks.timestamp(clock))), false);
+    }
+
+    private void publishOnline(String room) {
+        List<OnlineUser> users = members(room).values().stream()
+                .sorted(Comparator.comparing(Member::joinTime))
+                .map(m -> new OnlineUser(m.clientId(), m.username(), m.source(), m.joinTime()))
+                .toList();
+        publish(topics.online(room), Json.bytes(new OnlineList(room, users, Clocks.timestamp(clock))), true);
+    }
+
+    private CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain) {
+        return mqtt.publish(topic, payload, retain).whenComplete((ok, error) -> {
+            if (error == null) {
+                sent.incrementAndGet();
+            } else {
+                LOG.warn("Publish on {} failed: {}", topic, error.getMessage());
+            }
+        });
+    }
+
+    // ---- API for other participants (the HTTP API, the assistant) ----
+
+    /**
+     * Posts a message into a room as if it came in on {@code messages/in}, from a participant that is not an MQTT
+     * client (HTTP, the assistant, voice).
+     */
+    public CompletableFuture<ChatMessage> post(
+            String room,
+            String clientId,
+            String username,
+            String text,
+            String type,
+            String source,
+            Optional<String> replyTo) {
+        CompletableFuture<ChatMessage> result = new CompletableFuture<>();
+        boolean queued = submit(() -> {
+            ChatMessage message = new ChatMessage(
+                    type, username, text, Clocks.timestamp(clock), Clocks.uuid7(), room, clientId, source, replyTo);
+            store.append(stored(message, Optional.empty()));
+            publishMessage(message);
+            if (!type.equals(ChatMessage.AI_RESPONSE)) {
+                notifyListeners(message);
+            }
+            result.complete(message);
+        });
+        if (!queued) {
+            result.completeExceptionally(new ChatException(Rejection.of(Code.BUSY, "the chat service is busy")));
+        }
+        return result;
+    }
+
+    /** Publishes a chunk of a reply being generated on the room's {@code messages/stream}. */
+    public CompletableFuture<Void> publishDelta(String room, String messageId, int seq, String delta) {
+        return publish(topics.stream(room), Json.bytes(new ReplyDelta(messageId, seq, delta)), false);
+    }
+
+    /** Sends a notice to the room's system topic. */
+    public void notice(String room, String text) {
+        submit(() -> publishSystem(room, text));
+    }
+
+    /** The room's recent history, oldest first. */
+    public List<ChatMessage> history(String room, Optional<String> before, int limit) {
+        return store.history(room, before, limit).stream()
+                .map(s -> new ChatMessage(
+                        s.type(),
+                        s.username(),
+                        s.content(),
+                        s.timestamp(),
+                        s.messageId(),
+                        s.room(),
+                        s.clientId(),
+                        s.source(),
+                        s.replyTo()))
+                .toList();
+    }
+
+    /** The room's members right now. */
+    public List<Member> membersOf(String room) {
+        return List.copyOf(members(room).values());
+    }
+
+    public ChatStatus status() {
+        Map<String, Member> unique = new java.util.LinkedHashMap<>();
+        rooms.values().forEach(members -> members.values().forEach(m -> unique.putIfAbsent(m.clientId(), m)));
+        return new ChatStatus(
+                mqtt.isConnected(),
+                running,
+                mqtt.endpoint(),
+                received.get(),
+                sent.get(),
+                mqtt.connectedSince().map(Clocks::format),
+                Optional.ofNullable(lastMessageTime),
+                List.copyOf(new java.util.TreeSet<>(activeTopics.keySet())),
+                List.copyOf(unique.values()));
+    }
+
+    /** Says goodbye on the system topic and drains the worker. */
+    @Override
+    public void close() {
+        if (running) {
+            running = false;
+            CompletableFuture<Void> bye = new CompletableFuture<>();
+            submit(() -> publishSystem(config.defaultRoom(), notices.stopping())
+                    .whenComplete((ok, e) -> bye.complete(null)));
+            try {
+                bye.get(3, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("Stop notice not confirmed by the broker");
+            }
+        }
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

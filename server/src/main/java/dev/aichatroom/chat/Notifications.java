@@ -1,0 +1,36 @@
+package dev.aichatroom.chat;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+
+/** The service's other payloads: system notices, private errors, member lists, reply deltas. */
+public final class Notifications {
+    private Notifications() {}
+
+    @JsonPropertyOrder({"type", "message", "timestamp"})
+    public record SystemMessage(String type, String message, String timestamp) {
+        public SystemMessage(String message, String timestamp) {
+            this("system_message", message, timestamp);
+        }
+    }
+
+    @JsonPropertyOrder({"type", "code", "message", "timestamp"})
+    public record ErrorReply(String type, String code, String message, String timestamp) {
+        public ErrorReply(Rejection rejection, String timestamp) {
+            this("error", rejection.code().name(), rejection.message(), timestamp);
+        }
+    }
+
+    @JsonPropertyOrder({"client_id", "username", "source", "join_time"})
+    public record OnlineUser(String clientId, String username, String source, String joinTime) {}
+
+    @JsonPropertyOrder({"room", "users", "timestamp"})
+    public record OnlineList(String room, List<OnlineUser> users, String timestamp) {}
+
+    @JsonPropertyOrder({"type", "message_id", "seq", "delta"})
+    public record ReplyDelta(String type, String messageId, int seq, String delta) {
+        public ReplyDelta(String messageId, int seq, String delta) {
+            this("ai_response_delta", messageId, seq, delta);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.aichatroom.chat;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Every topic of the chat protocol (PROTOCOL.md §1). The default room uses the seed's topics
+ * ({@code chatroom/messages/in}); room {@code R} uses {@code chatroom/R/messages/in}.
+ */
+public final class Topics {
+    public static final String ROOT = "chatroom";
+    private static final Pattern ROOM_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Set<String> RESERVED = Set.of("messages", "users", "system", "clients", "presence");
+
+    /** The kinds of input the service consumes. */
+    public enum Input {
+        MESSAGE("messages/in"),
+        JOIN("users/join"),
+        LEAVE("users/leave");
+
+        private final String suffix;
+
+        Input(String suffix) {
+            this.suffix = suffix;
+        }
+    }
+
+    /** A parsed input topic. */
+    public record Parsed(String room, Input input) {}
+
+    private final String defaultRoom;
+
+    public Topics(String defaultRoom) {
+        this.defaultRoom = defaultRoom;
+    }
+
+    public String defaultRoom() {
+        return defaultRoom;
+    }
+
+    public static boolean isValidRoom(String room) {
+        return ROOM_NAME.matcher(room).matches() && !RESERVED.contains(room);
+    }
+
+    private String base(String room) {
+        return room.equals(defaultRoom) ? ROOT : ROOT + "/" + room;
+    }
+
+    public String in(String room) {
+        return base(room) + "/messages/in";
+    }
+
+    public String out(String room) {
+        return base(room) + "/messages/out";
+    }
+
+    public String stream(String room) {
+        return base(room) + "/messages/stream";
+    }
+
+    public String join(String room) {
+        return base(room) + "/users/join";
+    }
+
+    public String leave(String room) {
+        return base(room) + "/users/leave";
+    }
+
+    public String online(String room) {
+        return base(room) + "/users/online";
+    }
+
+    public String system(String room) {
+        return base(room) + "/system";
+    }
+
+    public static String errors(String clientId) {
+        return ROOT + "/clients/" + clientId + "/errors";
+    }
+
+    /** Filters the service subscribes to: every room's inputs. */
+    public static String[] inputFilters() {
+        String[] filters = new String[Input.values().length * 2];
+        int i = 0;
+        for (Input input : Input.values()) {
+            filters[i++] = ROOT + "/" + input.suffix;
+            filters[i++] = ROOT + "/+/" + input.suffix;
+        }
+        return filters;
+    }
+
+    /** Filters only the service may publish on. */
+    public static String[] outputFilters() {
+        return new String[] {
+            ROOT + "/messages/out", ROOT + "/+/messages/out",
+            ROOT + "/messages/stream", ROOT + "/+/messages/stream",
+            ROOT + "/users/online", ROOT + "/+/users/online",
+            ROOT + "/system", ROOT + "/+/system",
+            ROOT + "/clients/#"
+        };
+    }
+
+    /**
+     * Reads an input topic. Empty when the topic is not a chat input; a room that is not a valid room name is still
+     * returned, so that the caller can answer with an error.
+     */
+    public Optional<Parsed> parse(String topic) {
+        for (Input input : Input.values()) {
+            if (topic.equals(ROOT + "/" + input.suffix)) {
+                return Optional.of(new Parsed(defaultRoom, input));
+            }
+            String tail = "/" + input.suffix;
+            if (topic.startsWith(ROOT + "/") && topic.endsWith(tail)) {
+                String room = topic.substring(ROOT.length() + 1, topic.length() - tail.length());
+                if (!room.contains("/")) {
+                    return Optional.of(new Parsed(room, input));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.aichatroom.config;
+
+import dev.aichatroom.broker.BrokerConfig;
+import dev.aichatroom.chat.ChatConfig;
+import dev.aichatroom.chat.Topics;
+import dev.aichatroom.store.StoreConfig;
+import dev.aichatroom.web.HttpConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Builds {@link AppConfig} from variables (see {@code .env.example} for every one and its default). */
+public final class ConfigLoader {
+    private ConfigLoader() {}
+
+    public static AppConfig load(Env env) {
+        Path dataDir = Path.of(env.string("DATA_DIR", "data"));
+        String brokerVar = env.string("MQTT_BROKER", "embedded");
+        Optional<String> external = brokerVar.equalsIgnoreCase("embedded") ? Optional.empty() : Optional.of(brokerVar);
+        if (external.isPresent() && !external.get().matches("[A-Za-z0-9.:\\[\\]_-]+")) {
+            throw new ConfigException(
+                    "MQTT_BROKER",
+                    "'" + brokerVar
+                            + "' is not a host name; use a host such as localhost or mqtt.example.com, or 'embedded'");
+        }
+        String bind = env.string("MQTT_BIND", "127.0.0.1");
+        int port = env.port("MQTT_PORT", 1883);
+        int wsPort = env.port("MQTT_WS_PORT", 8083);
+        if (external.isEmpty() && port == 0) {
+            throw new ConfigException("MQTT_PORT", "the embedded broker needs a fixed port; use e.g. 1883");
+        }
+        if (external.isEmpty() && wsPort == port) {
+            throw new ConfigException("MQTT_WS_PORT", "must differ from MQTT_PORT (" + port + "); use e.g. 8083");
+        }
+        Optional<String> username = env.optional("MQTT_USERNAME");
+        Optional<String> password = env.optional("MQTT_PASSWORD");
+        if (username.isPresent() != password.isPresent()) {
+            throw new ConfigException(
+                    username.isPresent() ? "MQTT_PASSWORD" : "MQTT_USERNAME",
+                    "MQTT_USERNAME and MQTT_PASSWORD go together; set both or neither");
+        }
+        Map<String, String> accounts = new HashMap<>();
+        env.optional("MQTT_ACCOUNTS_FILE").ifPresent(f -> accounts.putAll(readAccounts(Path.of(f))));
+        username.ifPresent(u -> accounts.put(u, password.get()));
+        String clientId = env.string("MQTT_CLIENT_ID", "ai-chatroom-service");
+        if (clientId.contains("/") || clientId.contains("+") || clientId.contains("#")) {
+            throw new ConfigException("MQTT_CLIENT_ID", "must not contain / + #");
+        }
+        BrokerConfig broker = new BrokerConfig(bind, port, wsPort, dataDir.resolve("broker"), accounts);
+        return new AppConfig(
+                env.bool("MQTT_ENABLE", true),
+                external,
+                broker,
+                clientId,
+                username,
+                password,
+                env.integer("MQTT_SESSION_EXPIRY", 86_400, 0, 2_000_000),
+                new HttpConfig(env.string("HTTP_BIND", "127.0.0.1"), env.port("PORT", 5000)),
+                store(env, dataDir),
+                chat(env),
+                dataDir);
+    }
+
+    private static StoreConfig store(Env env, Path dataDir) {
+        String url = env.string("DATABASE_URL", "jdbc:sqlite:" + dataDir.resolve("chatroom.db"));
+        if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException(
+                    "DATABASE_URL",
+                    "'" + url + "' is not supported; use jdbc:sqlite:FILE or " + "jdbc:postgresql://HOST:PORT/DB");
+        }
+        return new StoreConfig(
+                url,
+                env.optional("DATABASE_USER"),
+                env.optional("DATABASE_PASSWORD"),
+                env.integer("DATABASE_POOL_SIZE", 8, 1, 200));
+    }
+
+    private static ChatConfig chat(Env env) {
+        String room = env.string("CHAT_DEFAULT_ROOM", "main");
+        if (!Topics.isValidRoom(room)) {
+            throw new ConfigException(
+                    "CHAT_DEFAULT_ROOM", "'" + room + "' is not a room name; use 1-64 of A-Z a-z 0-9 _ -");
+        }
+        String language = env.string("CHAT_LANGUAGE", "zh");
+        if (!language.equals("zh") && !language.equals("en")) {
+            throw new ConfigException("CHAT_LANGUAGE", "'" + language + "' is not supported; use zh or en");
+        }
+        return new ChatConfig(
+                room,
+                env.integer("CHAT_MAX_MESSAGE_CHARS", 4000, 1, 1_000_000),
+                env.integer("CHAT_MAX_USERNAME_CHARS", 32, 1, 1000),
+                env.integer("CHAT_MAX_CLIENT_ID_CHARS", 128, 1, 65535),
+                env.integer("CHAT_MAX_PAYLOAD_BYTES", 65536, 256, 16 * 1024 * 1024),
+                env.integer("CHAT_RATE_PER_MINUTE", 120, 0, 1_000_000),
+                env.integer("CHAT_RATE_BURST", 20, 1, 1_000_000),
+                Duration.ofSeconds(env.integer("CHAT_IDLE_TIMEOUT", 3600, 0, 10_000_000)),
+                language);
+    }
+
+    static Map<String, String> readAccounts(Path file) {
+        Map<String, String> accounts = new HashMap<>();
+        try {
+            int n = 0;
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                n++;
+                String l = line.strip();
+                if (l.isEmpty() || l.startsWith("#")) {
+                    continue;
+                }
+                int colon = l.indexOf(':');
+                if (colon <= 0 || colon == l.length() - 1) {
+                    throw new ConfigException("MQTT_ACCOUNTS_FILE", file + " line " + n + " is not username:password");
+                }
+                accounts.put(l.substring(0, colon), l.substring(colon + 1));
+            }
+        } catch (IOException e) {
+            throw new ConfigException(
+                    "MQTT_ACCOUNTS_FILE",
+                    "cannot read " + file + " (" + e.getMessage() + "); point it at a file of username:password lines");
+        }
+        return accounts;
+    }
+}

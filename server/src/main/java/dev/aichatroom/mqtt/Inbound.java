@@ -1,0 +1,27 @@
+package dev.aichatroom.mqtt;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** One message the broker delivered. {@link #acknowledge()} once it is safely handled (QoS 1 messages only). */
+public record Inbound(String topic, byte[] payload, List<Map.Entry<String, String>> userProperties, Runnable ack) {
+    public Inbound {
+        userProperties = List.copyOf(userProperties);
+    }
+
+    public void acknowledge() {
+        ack.run();
+    }
+
+    /** The last value of a user property: a broker stamp is appended after anything the sender set. */
+    public Optional<String> lastUserProperty(String key) {
+        String value = null;
+        for (Map.Entry<String, String> e : userProperties) {
+            if (e.getKey().equals(key)) {
+                value = e.getValue();
+            }
+        }
+        return Optional.ofNullable(value);
+    }
+}

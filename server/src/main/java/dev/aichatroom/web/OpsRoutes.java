@@ -1,0 +1,47 @@
+package dev.aichatroom.web;
+
+import io.javalin.config.RoutesConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** {@code GET /health} (liveness and readiness of every part) and {@code GET /metrics} (Prometheus). */
+public final class OpsRoutes implements Consumer<RoutesConfig> {
+    private final Map<String, Supplier<Health>> parts;
+    private final PrometheusMeterRegistry registry;
+
+    /** @param parts each part's name and how to ask its state; a part that is DOWN makes the product not ready */
+    public OpsRoutes(Map<String, Supplier<Health>> parts, PrometheusMeterRegistry registry) {
+        this.parts = Map.copyOf(parts);
+        this.registry = registry;
+    }
+
+    @Override
+    public void accept(RoutesConfig routes) {
+        routes.get("/health", ctx -> {
+            Map<String, Object> checks = new LinkedHashMap<>();
+            boolean ready = true;
+            for (var part : new java.util.TreeMap<>(parts).entrySet()) {
+                Health h = part.getValue().get();
+                ready &= h.state() != Health.State.DOWN;
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("status", h.state().name().toLowerCase(java.util.Locale.ROOT));
+                entry.put("detail", h.detail());
+                checks.put(part.getKey(), entry);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", ready ? "up" : "down");
+            body.put("live", true);
+            body.put("ready", ready);
+            body.put("checks", checks);
+            ctx.status(ready ? 200 : 503);
+            HttpServer.json(ctx, body);
+        });
+        routes.get(
+                "/metrics",
+                ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                        .result(registry.scrape()));
+    }
+}
