@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,11 @@ final class MosquittoBroker implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("mosquitto-test");
             int port = freePort();
+            Path log = dir.resolve("mosquitto.log");
+            Files.createFile(log);
+            // Mosquitto started as root drops to its own user; let it write its log (flushed per line, unlike stdout)
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+            Files.setPosixFilePermissions(log, PosixFilePermissions.fromString("rw-rw-rw-"));
             Path conf = dir.resolve("mosquitto.conf");
             Files.writeString(
                     conf,
@@ -49,16 +55,15 @@ final class MosquittoBroker implements AutoCloseable {
                             "listener " + port + " 127.0.0.1",
                             "allow_anonymous true",
                             "persistence false",
-                            "log_dest stdout",
+                            "log_dest file " + log,
                             "log_type all",
                             "log_timestamp true",
                             "log_timestamp_format %H:%M:%S",
                             ""),
                     StandardCharsets.UTF_8);
-            Path log = dir.resolve("mosquitto.log");
             Process process = new ProcessBuilder(binary, "-c", conf.toString())
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
+                    .redirectOutput(dir.resolve("mosquitto.out").toFile())
                     .start();
             MosquittoBroker broker = new MosquittoBroker(dir, log, port, process);
             broker.awaitListening(Duration.ofSeconds(10));
