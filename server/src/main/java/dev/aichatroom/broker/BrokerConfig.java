@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Settings of the embedded broker.
@@ -12,16 +13,23 @@ import java.util.Map;
  * @param port MQTT over TCP
  * @param wsPort MQTT over WebSocket (any path, {@code /mqtt} by convention); 0 picks a free port, -1 disables it
  * @param dataDir where the journal (persistent sessions, retained messages) lives
- * @param accounts username → password of the clients allowed in; required unless bound to loopback
+ * @param accounts username → password of the clients allowed in; required unless anonymous clients are allowed
+ * @param allowAnonymous empty = like Mosquitto 2: anonymous clients only while the listeners are reachable from this
+ *     machine alone (bound to loopback)
  */
-public record BrokerConfig(String bind, int port, int wsPort, Path dataDir, Map<String, String> accounts) {
+public record BrokerConfig(
+        String bind,
+        int port,
+        int wsPort,
+        Path dataDir,
+        Map<String, String> accounts,
+        Optional<Boolean> allowAnonymous) {
     public BrokerConfig {
         accounts = Map.copyOf(accounts);
     }
 
-    /** Like Mosquitto 2: anonymous clients only while every listener is reachable from this machine alone. */
     public boolean anonymousAllowed() {
-        return isLoopback(bind);
+        return allowAnonymous.orElseGet(() -> isLoopback(bind));
     }
 
     static boolean isLoopback(String host) {

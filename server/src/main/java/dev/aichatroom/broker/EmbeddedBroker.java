@@ -35,9 +35,14 @@ public final class EmbeddedBroker implements Broker {
             ClientListener clients,
             List<PublishInspector> inspectors) {
         if (!config.anonymousAllowed() && config.accounts().isEmpty() && authenticators.isEmpty()) {
-            throw new BrokerException("the broker listens on " + config.bind()
-                    + ", which is not loopback, and has no accounts: set MQTT_USERNAME and MQTT_PASSWORD or"
-                    + " MQTT_ACCOUNTS_FILE, or bind to 127.0.0.1 with MQTT_BIND");
+            throw new BrokerException("the broker requires accounts (it listens on " + config.bind()
+                    + ") but has none: set MQTT_USERNAME and MQTT_PASSWORD or MQTT_ACCOUNTS_FILE, or bind to"
+                    + " 127.0.0.1 with MQTT_BIND");
+        }
+        if (config.anonymousAllowed() && !BrokerConfig.isLoopback(config.bind())) {
+            LOG.warn(
+                    "MQTT_ALLOW_ANONYMOUS=true on {}: anyone who can reach this address may use the broker",
+                    config.bind());
         }
         this.config = config;
         this.service = new Credentials(SERVICE_USER, randomSecret());

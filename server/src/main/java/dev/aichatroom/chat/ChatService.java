@@ -40,6 +40,9 @@ public final class ChatService implements AutoCloseable {
     /** Room state and inputs are handled in order on one thread; this bounds its queue. */
     static final int WORKER_QUEUE = 20_000;
 
+    private static final String INVALID_ROOM_TEXT =
+            "room names are 1-64 of A-Z a-z 0-9 _ - and not messages, users, system, clients or presence";
+
     private final ChatConfig config;
     private final Topics topics;
     private final MqttConnection mqtt;
@@ -149,18 +152,18 @@ public final class ChatService implements AutoCloseable {
         Optional<String> sender = inbound.lastUserProperty("x-sender-client-id");
         Inputs.Result result = Inputs.parse(parsed.get().input(), inbound.payload(), config);
         if (!Topics.isValidRoom(room) && !(result instanceof Inputs.Refused)) {
-            result = new Inputs.Refused(
-                    Rejection.of(Code.INVALID_ROOM, "room names are 1-64 of A-Z a-z 0-9 _ - and not a reserved word"),
-                    sender);
+            result = new Inputs.Refused(Rejection.of(Code.INVALID_ROOM, INVALID_ROOM_TEXT), sender);
         }
         switch (result) {
             case Inputs.Refused r -> refuse(r.rejection(), r.replyTo().or(() -> sender), inbound.topic());
             case Inputs.Join j -> join(room, j, sender);
             case Inputs.Leave l -> leave(room, l.clientId(), false);
             case Inputs.Message m -> {
-                Optional<String> key = inbound.lastUserProperty("x-broker-message-id")
-                        .map(id -> "b:" + id)
-                        .or(() -> m.idempotencyKey().map(k -> "c:" + m.clientId() + ":" + k));
+                // the sender's own id for the message wins: it survives the sender's retries; else the broker's
+                Optional<String> key = m.idempotencyKey()
+                        .map(k -> "c:" + m.clientId() + ":" + k)
+                        .or(() ->
+                                inbound.lastUserProperty("x-broker-message-id").map(id -> "b:" + id));
                 Optional<CompletableFuture<Void>> published = accept(room, m, key, arrived);
                 if (published.isPresent()) {
                     published.get().whenComplete((ok, error) -> inbound.acknowledge());
@@ -318,14 +321,19 @@ public final class ChatService implements AutoCloseable {
         Inputs.Result result = Inputs.parse(parsed.get().input(), payload, config);
         Optional<Rejection> rejection = Optional.empty();
         Optional<String> replyTo = Optional.of(senderClientId);
-        if (result instanceof Inputs.Refused r) {
+        if (!Topics.isValidRoom(parsed.get().room())) {
+            rejection = Optional.of(Rejection.of(Code.INVALID_ROOM, INVALID_ROOM_TEXT));
+        } else if (result instanceof Inputs.Refused r) {
             rejection = Optional.of(r.rejection());
+            // anonymous clients may name another client id in the payload (the seed's examples do); answer there
+            replyTo = authenticated ? replyTo : r.replyTo().or(() -> Optional.of(senderClientId));
         } else if (authenticated && !clientIdOf(result).equals(senderClientId)) {
             rejection = Optional.of(Rejection.of(
                     Code.FORBIDDEN,
                     "client_id '" + clientIdOf(result) + "' is not your MQTT client id '" + senderClientId + "'"));
         }
-        rejection.ifPresent(r -> submit(() -> refuse(r, replyTo, topic)));
+        Optional<String> to = replyTo;
+        rejection.ifPresent(r -> submit(() -> refuse(r, to, topic)));
         return rejection.map(Rejection::message);
     }
 

@@ -51,7 +51,10 @@ public final class ConfigLoader {
         if (clientId.contains("/") || clientId.contains("+") || clientId.contains("#")) {
             throw new ConfigException("MQTT_CLIENT_ID", "must not contain / + #");
         }
-        BrokerConfig broker = new BrokerConfig(bind, port, wsPort, dataDir.resolve("broker"), accounts);
+        Optional<Boolean> anonymous = env.optional("MQTT_ALLOW_ANONYMOUS")
+                .filter(v -> !v.equalsIgnoreCase("auto"))
+                .map(v -> env.bool("MQTT_ALLOW_ANONYMOUS", false));
+        BrokerConfig broker = new BrokerConfig(bind, port, wsPort, dataDir.resolve("broker"), accounts, anonymous);
         return new AppConfig(
                 env.bool("MQTT_ENABLE", true),
                 external,

@@ -1,0 +1,351 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.testing.Processes;
+import dev.aichatroom.testing.TestMqtt;
+import dev.aichatroom.testing.TestProduct;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The chat contract (PROTOCOL.md §1) on the embedded broker, driven by real MQTT clients. */
+@Timeout(60)
+class ChatIT {
+    private static final String TIMESTAMP = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}[+-]\\d{2}:\\d{2}";
+    private static TestProduct product;
+    private static TestMqtt observer;
+
+    @BeforeAll
+    static void start() {
+        product = TestProduct.start(Map.of("CHAT_RATE_PER_MINUTE", "60", "CHAT_RATE_BURST", "5"));
+        observer = TestMqtt.connect(product.mqttPort(), "observer")
+                .subscribe(
+                        "chatroom/messages/out",
+                        "chatroom/+/messages/out",
+                        "chatroom/system",
+                        "chatroom/+/system",
+                        "chatroom/users/online",
+                        "chatroom/+/users/online");
+    }
+
+    @AfterAll
+    static void stop() {
+        observer.close();
+        product.close();
+    }
+
+    private static String id() {
+        return "c-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static List<String> pub(String topic, String payload) {
+        return List.of(
+                "mosquitto_pub",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(product.mqttPort()),
+                "-q",
+                "1",
+                "-t",
+                topic,
+                "-m",
+                payload);
+    }
+
+    @Test
+    void seed_mosquitto_pub_example_produces_user_message_on_out() throws Exception {
+        Process sub = Processes.start(List.of(
+                "mosquitto_sub",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(product.mqttPort()),
+                "-t",
+                "chatroom/messages/out",
+                "-C",
+                "1",
+                "-W",
+                "15"));
+        await().pollDelay(Duration.ofMillis(500)).until(() -> true);
+
+        Processes.run(List.of(
+                "mosquitto_pub",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(product.mqttPort()),
+                "-t",
+                "chatroom/messages/in",
+                "-m",
+                "{\"client_id\":\"test\",\"username\":\"测试\",\"message\":\"hello\"}"));
+
+        TestMqtt.Received out = observer.await(
+                "chatroom/messages/out",
+                r -> r.json().path("client_id").asText().equals("test")
+                        && r.json().path("content").asText().equals("hello"));
+        JsonNode m = out.json();
+        assertThat(m.path("type").asText()).isEqualTo("user_message");
+        assertThat(m.path("username").asText()).isEqualTo("测试");
+        assertThat(m.path("timestamp").asText()).matches(TIMESTAMP);
+        assertThat(UUID.fromString(m.path("message_id").asText()).version()).isEqualTo(7);
+        assertThat(m.path("room").asText()).isEqualTo("main");
+        assertThat(m.path("source").asText()).isEqualTo("mqtt");
+        assertThat(m.has("reply_to")).isFalse();
+        assertThat(out.text()).contains("测试").doesNotContain("\\u");
+        assertThat(out.retain()).isFalse();
+        // the same message reached a subscriber no one here wrote
+        assertThat(sub.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String seen = new String(sub.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(seen).contains("\"username\":\"测试\"").contains("\"content\":\"hello\"");
+    }
+
+    @Test
+    void every_message_is_published_once_and_stored() {
+        String client = id();
+        Processes.run(pub(
+                "chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"username\":\"张三\",\"message\":\"你好世界\"}"));
+        TestMqtt.Received out = observer.await(
+                "chatroom/messages/out",
+                r -> r.json().path("client_id").asText().equals(client));
+        await().atMost(Duration.ofSeconds(2)).pollDelay(Duration.ofMillis(500)).until(() -> true);
+        assertThat(observer.on("chatroom/messages/out").stream()
+                        .filter(r -> r.json().path("client_id").asText().equals(client)))
+                .hasSize(1);
+        String body = product.get("/api/rooms/main/messages?limit=50").body();
+        assertThat(body).contains(out.json().path("message_id").asText()).contains("你好世界");
+    }
+
+    @Test
+    void join_and_leave_publish_notices_and_the_retained_member_list() {
+        String client = id();
+        Processes.run(pub("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四\"}"));
+        observer.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT用户 李四 加入了聊天室"));
+        observer.await("chatroom/users/online", r -> r.text().contains(client));
+
+        try (TestMqtt late = TestMqtt.connect(product.mqttPort(), id()).subscribe("chatroom/users/online")) {
+            TestMqtt.Received list =
+                    late.await("chatroom/users/online", r -> r.text().contains(client));
+            assertThat(list.retain()).isTrue();
+            JsonNode user = list.json().path("users").findParent("client_id");
+            assertThat(list.json().path("room").asText()).isEqualTo("main");
+            assertThat(user.has("username") && user.has("source") && user.has("join_time"))
+                    .isTrue();
+        }
+        Processes.run(pub("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四四\"}"));
+        observer.await("chatroom/users/online", r -> r.text().contains("李四四"));
+
+        Processes.run(pub("chatroom/users/leave", "{\"client_id\":\"" + client + "\"}"));
+        observer.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT用户 李四四 离开了聊天室"));
+        assertThat(observer.on("chatroom/system").stream().filter(r -> r.text().contains("李四四 加入")))
+                .as("a second join with the same client_id renames, it does not join twice")
+                .isEmpty();
+        // leaving without joining is a no-op
+        Processes.run(pub("chatroom/users/leave", "{\"client_id\":\"never-joined\"}"));
+    }
+
+    @Test
+    void a_device_that_drops_without_leave_leaves_the_room() {
+        String device = id();
+        TestMqtt d = TestMqtt.connect(product.mqttPort(), device);
+        d.publish("chatroom/users/join", "{\"client_id\":\"" + device + "\",\"username\":\"温度传感器\"}");
+        observer.await("chatroom/users/online", r -> r.text().contains(device));
+        d.close();
+        observer.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT用户 温度传感器 离开了聊天室"));
+    }
+
+    @Test
+    void rooms_use_their_own_topics() {
+        String client = id();
+        Processes.run(pub(
+                "chatroom/kitchen/messages/in",
+                "{\"client_id\":\"" + client + "\",\"username\":\"厨师\",\"message\":\"lunch\"}"));
+        TestMqtt.Received out = observer.await(
+                "chatroom/kitchen/messages/out",
+                r -> r.json().path("client_id").asText().equals(client));
+        assertThat(out.json().path("room").asText()).isEqualTo("kitchen");
+        assertThat(observer.on("chatroom/messages/out").stream()
+                        .filter(r -> r.text().contains(client)))
+                .isEmpty();
+        assertThat(product.get("/api/rooms/kitchen/messages").body()).contains("lunch");
+    }
+
+    @Test
+    void bad_input_gets_a_private_error_and_nothing_is_broadcast() {
+        String client = id();
+        try (TestMqtt c = TestMqtt.connect(product.mqttPort(), client).subscribe("chatroom/clients/" + client + "/#")) {
+            assertThat(c.tryPublish("chatroom/messages/in", "this is not json"))
+                    .contains(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+            c.await(
+                    "chatroom/clients/" + client + "/errors",
+                    r -> r.json().path("code").asText().equals("INVALID_JSON"));
+
+            assertThat(c.tryPublish(
+                            "chatroom/messages/in",
+                            "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"  \"}"))
+                    .contains(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+            TestMqtt.Received empty = c.await(
+                    "chatroom/clients/" + client + "/errors",
+                    r -> r.json().path("code").asText().equals("EMPTY_MESSAGE"));
+            assertThat(empty.json().path("type").asText()).isEqualTo("error");
+            assertThat(empty.json().path("message").asText()).isNotBlank();
+            assertThat(empty.json().path("timestamp").asText()).matches(TIMESTAMP);
+
+            c.tryPublish(
+                    "chatroom/messages/in",
+                    "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"" + "长".repeat(4001) + "\"}");
+            c.await(
+                    "chatroom/clients/" + client + "/errors",
+                    r -> r.json().path("code").asText().equals("TOO_LARGE"));
+
+            c.publish("chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"message\":\"who am i\"}");
+            c.await(
+                    "chatroom/clients/" + client + "/errors",
+                    r -> r.json().path("code").asText().equals("MISSING_FIELD"));
+
+            c.tryPublish(
+                    "chatroom/system/messages/in",
+                    "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"x\"}");
+            c.await(
+                    "chatroom/clients/" + client + "/errors",
+                    r -> r.json().path("code").asText().equals("INVALID_ROOM"));
+
+            // and the connection still works
+            c.publish(
+                    "chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"ok\"}");
+            observer.await(
+                    "chatroom/messages/out",
+                    r -> r.json().path("client_id").asText().equals(client));
+        }
+        assertThat(observer.on("chatroom/messages/out").stream()
+                        .filter(r -> r.text().contains(client)))
+                .hasSize(1);
+        assertThat(product.get("/metrics").body()).contains("chat_inputs_rejected_total");
+    }
+
+    @Test
+    void a_client_sending_too_fast_is_rate_limited() {
+        String client = id();
+        try (TestMqtt c = TestMqtt.connect(product.mqttPort(), client).subscribe("chatroom/clients/" + client + "/#")) {
+            for (int i = 0; i < 8; i++) {
+                c.publish(
+                        "chatroom/messages/in",
+                        "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"m" + i + "\"}");
+            }
+            c.await(
+                    "chatroom/clients/" + client + "/errors",
+                    r -> r.json().path("code").asText().equals("RATE_LIMITED"));
+        }
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> observer.on("chatroom/messages/out").stream()
+                                .filter(r -> r.text().contains(client))
+                                .count()
+                        == 5);
+    }
+
+    @Test
+    void the_same_input_id_is_processed_once() {
+        String client = id();
+        String payload =
+                "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"once\",\"message_id\":\"k1\"}";
+        Processes.run(pub("chatroom/messages/in", payload));
+        Processes.run(pub("chatroom/messages/in", payload));
+        Processes.run(pub("chatroom/messages/in", payload.replace("k1", "k2")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> observer.on("chatroom/messages/out").stream()
+                                .filter(r -> r.text().contains(client))
+                                .count()
+                        == 2);
+    }
+
+    @Test
+    void status_reports_live_counters_in_the_seed_shape() {
+        String client = id();
+        try (TestMqtt c = TestMqtt.connect(product.mqttPort(), client)) {
+            c.publish("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"计数\"}");
+            c.publish("chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"message\":\"one\"}");
+            c.publish("chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"message\":\"two\"}");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> observer.on("chatroom/messages/out").stream()
+                                    .filter(r -> r.text().contains(client))
+                                    .count()
+                            == 2);
+            JsonNode status = Json.tree(product.get("/mqtt/status").body().getBytes(StandardCharsets.UTF_8))
+                    .orElseThrow();
+            assertThat(status.path("success").asBoolean()).isTrue();
+            assertThat(status.path("timestamp").asText()).matches(TIMESTAMP);
+            JsonNode s = status.path("mqtt_status");
+            assertThat(s.path("is_connected").asBoolean()).isTrue();
+            assertThat(s.path("is_running").asBoolean()).isTrue();
+            assertThat(s.path("broker_info").asText()).isEqualTo("127.0.0.1:" + product.mqttPort());
+            assertThat(s.path("messages_received").asLong()).isGreaterThanOrEqualTo(3);
+            assertThat(s.path("messages_sent").asLong()).isGreaterThanOrEqualTo(2);
+            assertThat(s.path("connect_time").asText()).matches(TIMESTAMP);
+            assertThat(s.path("last_message_time").asText()).matches(TIMESTAMP);
+            assertThat(s.path("active_topics").toString()).contains("chatroom/messages/in");
+            JsonNode me = null;
+            for (JsonNode u : s.path("mqtt_users")) {
+                if (u.path("client_id").asText().equals(client)) {
+                    me = u;
+                }
+            }
+            assertThat(me).isNotNull();
+            assertThat(me.path("username").asText()).isEqualTo("计数");
+            assertThat(me.path("message_count").asInt()).isEqualTo(2);
+            assertThat(me.path("join_time").asText()).matches(TIMESTAMP);
+            assertThat(s.path("mqtt_users_count").asInt())
+                    .isEqualTo(s.path("mqtt_users").size());
+        }
+    }
+
+    @Test
+    void http_api_answers_errors_as_json() {
+        var bad = product.get("/api/rooms/main/messages?limit=99999");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("\"success\":false").contains("INVALID_LIMIT");
+        var room = product.get("/api/rooms/users/messages");
+        assertThat(room.statusCode()).isEqualTo(400);
+        assertThat(product.get("/nope").statusCode()).isEqualTo(404);
+        var health = product.get("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"broker\"").contains("\"store\"").contains("\"ready\":true");
+        assertThat(product.get("/metrics").body()).contains("chat_message_processing_seconds");
+    }
+
+    @Test
+    void history_pages_backwards_with_before() {
+        String client = id();
+        for (int i = 0; i < 5; i++) {
+            Processes.run(pub(
+                    "chatroom/paging/messages/in",
+                    "{\"client_id\":\"" + client + "\",\"username\":\"p\",\"message\":\"n" + i + "\"}"));
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> observer.on("chatroom/paging/messages/out").size() == 5);
+        JsonNode last2 = Json.tree(
+                        product.get("/api/rooms/paging/messages?limit=2").body().getBytes(StandardCharsets.UTF_8))
+                .orElseThrow()
+                .path("messages");
+        assertThat(last2.get(0).path("content").asText()).isEqualTo("n3");
+        assertThat(last2.get(1).path("content").asText()).isEqualTo("n4");
+        JsonNode before = Json.tree(product.get("/api/rooms/paging/messages?limit=10&before="
+                                + last2.get(0).path("message_id").asText())
+                        .body()
+                        .getBytes(StandardCharsets.UTF_8))
+                .orElseThrow()
+                .path("messages");
+        assertThat(before).hasSize(3);
+        assertThat(before.get(2).path("content").asText()).isEqualTo("n2");
+    }
+}

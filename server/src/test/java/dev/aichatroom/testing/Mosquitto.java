@@ -1,0 +1,88 @@
+package dev.aichatroom.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+
+/** Debian's Mosquitto on a free loopback port, as the external broker. */
+public final class Mosquitto implements AutoCloseable {
+    private final int port;
+    private final Path dir;
+    private Process process;
+
+    private Mosquitto(int port, Path dir) {
+        this.port = port;
+        this.dir = dir;
+    }
+
+    /** @param persistent keep sessions and queued messages across a restart of this broker */
+    public static Mosquitto start(boolean persistent) {
+        try {
+            Path dir = Files.createTempDirectory("mosquitto");
+            int port = FreePorts.next();
+            Files.writeString(
+                    dir.resolve("mosquitto.conf"),
+                    String.join(
+                            "\n",
+                            "listener " + port + " 127.0.0.1",
+                            "allow_anonymous true",
+                            "persistence " + persistent,
+                            "persistence_location " + dir + "/",
+                            "log_dest stderr",
+                            "log_type error",
+                            ""));
+            Mosquitto m = new Mosquitto(port, dir);
+            m.launch();
+            return m;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void launch() {
+        process = Processes.start(List.of(
+                "/usr/sbin/mosquitto", "-c", dir.resolve("mosquitto.conf").toString()));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("mosquitto exited: "
+                        + new String(process.getInputStream().readAllBytes()));
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public void restart() {
+        stop();
+        launch();
+    }
+
+    public void stop() {
+        if (process != null) {
+            process.destroy();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

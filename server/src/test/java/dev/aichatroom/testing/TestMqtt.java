@@ -1,0 +1,131 @@
+package dev.aichatroom.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.mqtt.TopicFilter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/** A test's own MQTT 5 client: records everything it receives. */
+public final class TestMqtt implements AutoCloseable {
+    /** One received message. */
+    public record Received(String topic, byte[] payload, boolean retain, Map<String, String> userProperties) {
+        public String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+
+        public JsonNode json() {
+            return Json.tree(payload).orElseThrow(() -> new AssertionError("not JSON on " + topic + ": " + text()));
+        }
+    }
+
+    private final Mqtt5BlockingClient client;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+
+    private TestMqtt(Mqtt5BlockingClient client) {
+        this.client = client;
+        client.toAsync().publishes(MqttGlobalPublishFilter.ALL, p -> {
+            Map<String, String> props = new java.util.LinkedHashMap<>();
+            p.getUserProperties()
+                    .asList()
+                    .forEach(u -> props.put(u.getName().toString(), u.getValue().toString()));
+            received.add(new Received(p.getTopic().toString(), p.getPayloadAsBytes(), p.isRetain(), props));
+        });
+    }
+
+    public static TestMqtt connect(int port, String clientId) {
+        return connect(port, clientId, b -> b, c -> c);
+    }
+
+    public static TestMqtt connect(
+            int port,
+            String clientId,
+            java.util.function.UnaryOperator<Mqtt5ClientBuilder> builder,
+            java.util.function.UnaryOperator<Mqtt5ConnectBuilder.Send<Mqtt5ConnAck>> connect) {
+        Mqtt5BlockingClient client = builder.apply(MqttClient.builder()
+                        .useMqttVersion5()
+                        .identifier(clientId)
+                        .serverHost("127.0.0.1")
+                        .serverPort(port))
+                .buildBlocking();
+        TestMqtt t = new TestMqtt(client);
+        connect.apply(client.connectWith()).send();
+        return t;
+    }
+
+    public Mqtt5BlockingClient client() {
+        return client;
+    }
+
+    public TestMqtt subscribe(String... filters) {
+        for (String f : filters) {
+            client.subscribeWith().topicFilter(f).qos(MqttQos.AT_LEAST_ONCE).send();
+        }
+        return this;
+    }
+
+    public Mqtt5PublishResult publish(String topic, String payload) {
+        return client.publishWith()
+                .topic(topic)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload(payload.getBytes(StandardCharsets.UTF_8))
+                .send();
+    }
+
+    /** Publishes and returns the reason code of a PUBACK that refused the message, if one did. */
+    public java.util.Optional<com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode> tryPublish(
+            String topic, String payload) {
+        try {
+            publish(topic, payload);
+            return java.util.Optional.empty();
+        } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException e) {
+            return java.util.Optional.of(e.getMqttMessage().getReasonCode());
+        }
+    }
+
+    public List<Received> received() {
+        return List.copyOf(received);
+    }
+
+    public List<Received> on(String filter) {
+        return received.stream()
+                .filter(r -> TopicFilter.matches(filter, r.topic()))
+                .toList();
+    }
+
+    /** Waits up to 10 s for a message on {@code filter} that satisfies {@code test}. */
+    public Received await(String filter, Predicate<Received> test) {
+        return await(filter, test, Duration.ofSeconds(10));
+    }
+
+    public Received await(String filter, Predicate<Received> test, Duration timeout) {
+        Predicate<Received> match = r -> TopicFilter.matches(filter, r.topic()) && test.test(r);
+        org.awaitility.Awaitility.await()
+                .atMost(timeout)
+                .until(() -> received.stream().anyMatch(match));
+        return received.stream().filter(match).findFirst().orElseThrow();
+    }
+
+    public void clear() {
+        received.clear();
+    }
+
+    @Override
+    public void close() {
+        if (client.getState().isConnected()) {
+            client.disconnect();
+        }
+    }
+}

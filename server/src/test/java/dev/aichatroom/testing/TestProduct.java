@@ -1,0 +1,99 @@
+package dev.aichatroom.testing;
+
+import dev.aichatroom.Application;
+import dev.aichatroom.config.ConfigLoader;
+import dev.aichatroom.config.Env;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The real product, in this JVM, on free ports and a fresh data directory. Restartable on the same ports and data. */
+public final class TestProduct implements AutoCloseable {
+    private final Map<String, String> env;
+    private Application app;
+
+    private TestProduct(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** Starts the product with the embedded broker; {@code overrides} are extra configuration variables. */
+    public static TestProduct start(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>();
+        env.put("MQTT_PORT", Integer.toString(FreePorts.next()));
+        env.put("MQTT_WS_PORT", Integer.toString(FreePorts.next()));
+        env.put("PORT", Integer.toString(FreePorts.next()));
+        env.put("AI_PROVIDER", "none");
+        try {
+            env.put("DATA_DIR", Files.createTempDirectory("aichatroom-test").toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        env.putAll(overrides);
+        TestProduct product = new TestProduct(env);
+        product.startApp();
+        return product;
+    }
+
+    public static TestProduct start() {
+        return start(Map.of());
+    }
+
+    private void startApp() {
+        app = new Application(ConfigLoader.load(Env.of(env)));
+        app.start();
+    }
+
+    public void restart() {
+        stop();
+        startApp();
+    }
+
+    public void stop() {
+        if (app != null) {
+            app.close();
+            app = null;
+        }
+    }
+
+    public int mqttPort() {
+        return Integer.parseInt(env.get("MQTT_PORT"));
+    }
+
+    public int wsPort() {
+        return Integer.parseInt(env.get("MQTT_WS_PORT"));
+    }
+
+    public int httpPort() {
+        return Integer.parseInt(env.get("PORT"));
+    }
+
+    public Path dataDir() {
+        return Path.of(env.get("DATA_DIR"));
+    }
+
+    public HttpResponse<String> get(String path) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
