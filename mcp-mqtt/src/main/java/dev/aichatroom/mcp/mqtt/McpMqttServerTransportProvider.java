@@ -443,9 +443,13 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
     }
 
     private void handle(SessionTransport t, JSONRPCMessage message) {
-        t.session()
-                .handle(message)
-                .subscribe(null, e -> log.warn("MCP session of client {} failed to handle a message", t.clientId, e));
+        t.session().handle(message).subscribe(null, e -> {
+            if (e instanceof McpMqttException m && m.code() == McpMqttException.CONNECTION_CLOSED) {
+                log.debug("Could not answer MCP client {}: {}", t.clientId, e.getMessage());
+            } else {
+                log.warn("MCP session of client {} failed to handle a message", t.clientId, e);
+            }
+        });
     }
 
     private void replyError(String topic, Object id, int code, String message) {

@@ -73,6 +73,8 @@ final class MqttConnection {
     private final AtomicBoolean everConnected = new AtomicBoolean();
     private volatile boolean closing;
     private final AtomicInteger selfEchoes = new AtomicInteger();
+    private final AtomicInteger flowGeneration = new AtomicInteger();
+    private final Consumer<Inbound> onMessage;
     private final List<Subscription> subscriptionLog = new CopyOnWriteArrayList<>();
 
     MqttConnection(
@@ -105,7 +107,7 @@ final class MqttConnection {
             builder = builder.sslWithDefaultConfig();
         }
         this.client = builder.buildAsync();
-        this.client.publishes(MqttGlobalPublishFilter.ALL, publish -> dispatch(publish, onMessage), executor, false);
+        this.onMessage = onMessage;
     }
 
     String clientId() {
@@ -257,7 +259,7 @@ final class MqttConnection {
         return List.copyOf(subscriptionLog);
     }
 
-    private void dispatch(Mqtt5Publish publish, Consumer<Inbound> onMessage) {
+    private void dispatch(Mqtt5Publish publish, Consumer<Inbound> handler) {
         String senderId = null;
         String senderType = null;
         for (Mqtt5UserProperty p : publish.getUserProperties().asList()) {
@@ -276,10 +278,23 @@ final class MqttConnection {
         }
         Inbound inbound = new Inbound(
                 topic, publish.getPayloadAsBytes(), publish.isRetain(), publish.getQos(), senderId, senderType);
-        onMessage.accept(inbound);
+        handler.accept(inbound);
     }
 
     private void onConnected(Mqtt5ClientConnectedContext ctx) {
+        // With session expiry 0 the client ends its publish flows when a connection ends, so register a fresh one on
+        // every CONNACK (the event loop handles CONNACK before any PUBLISH of the new connection). A flow that was
+        // not ended is recognised by its old generation and ignored.
+        int generation = flowGeneration.incrementAndGet();
+        client.publishes(
+                MqttGlobalPublishFilter.ALL,
+                publish -> {
+                    if (generation == flowGeneration.get()) {
+                        dispatch(publish, onMessage);
+                    }
+                },
+                executor,
+                false);
         if (everConnected.get()) {
             Mqtt5ConnAck connAck = ctx.getConnAck();
             executor.execute(() -> listener.reconnected(connAck));
