@@ -1,0 +1,341 @@
+package dev.aichatroom.mcp.mqtt;
+
+import static dev.aichatroom.mcp.mqtt.RawPeer.errorCode;
+import static dev.aichatroom.mcp.mqtt.RawPeer.method;
+import static dev.aichatroom.mcp.mqtt.RawPeer.withId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.aichatroom.mcp.mqtt.Fixtures.RunningServer;
+import dev.aichatroom.mcp.mqtt.RawPeer.Received;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Broken, invalid and oversized messages get JSON-RPC errors on the right topic and break nothing. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MalformedMessagesIT {
+
+    private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+            + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+            + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"0\"}}}";
+
+    private static MosquittoBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = MosquittoBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    private record Target(String serverId, String serverName) {
+        String control() {
+            return "$mcp-server/" + serverId + "/" + serverName;
+        }
+
+        String rpc(String clientId) {
+            return "$mcp-rpc/" + clientId + "/" + serverId + "/" + serverName;
+        }
+    }
+
+    /** A raw client subscribed to its RPC topic (No Local), not yet initialized. */
+    private static RawPeer rawClient(Target target) {
+        RawPeer peer = new RawPeer(broker.connection(), Fixtures.unique("raw-client"), "mcp-client");
+        return peer.subscribe(target.rpc(peer.clientId()), true);
+    }
+
+    private static void initialize(RawPeer peer, Target target) {
+        peer.subscribe("$mcp-client/presence/" + peer.clientId(), false);
+        peer.publish(target.control(), INITIALIZE);
+        Received result = peer.await(withId(1));
+        assertThat(result.topic()).isEqualTo(target.rpc(peer.clientId()));
+        assertThat(result.json()).containsKey("result");
+        peer.publish(target.rpc(peer.clientId()), "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+    }
+
+    private static void assertServerAnswersPing(RawPeer peer, Target target, int id) {
+        peer.publish(target.rpc(peer.clientId()), "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"ping\"}");
+        Received pong = peer.await(withId(id));
+        assertThat(pong.json()).containsEntry("result", Map.of());
+    }
+
+    private static Map<?, ?> error(Received r) {
+        return (Map<?, ?>) r.json().get("error");
+    }
+
+    @Test
+    void malformed_json_on_the_control_topic_gets_a_parse_error_on_the_rpc_topic() {
+        String serverId = Fixtures.unique("srv");
+        Target target = new Target(serverId, Fixtures.unique("lab/camera"));
+        try (RunningServer server = Fixtures.startCameraServer(broker, target.serverName(), serverId);
+                RawPeer peer = rawClient(target)) {
+            peer.publish(target.control(), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"");
+
+            Received error = peer.await(errorCode(-32700));
+            assertThat(error.topic()).isEqualTo(target.rpc(peer.clientId()));
+            assertThat(error.json()).containsEntry("jsonrpc", "2.0").containsEntry("id", null);
+            assertThat(error.text()).contains("\"id\":null");
+
+            initialize(peer, target); // the server still accepts a proper initialize
+        }
+    }
+
+    @Test
+    void a_request_other_than_initialize_on_the_control_topic_is_an_invalid_request() {
+        String serverId = Fixtures.unique("srv");
+        Target target = new Target(serverId, Fixtures.unique("lab/camera"));
+        try (RunningServer server = Fixtures.startCameraServer(broker, target.serverName(), serverId);
+                RawPeer peer = rawClient(target)) {
+            peer.publish(target.control(), "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}");
+
+            Received error = peer.await(withId(5));
+            assertThat(error(error).get("code")).isEqualTo(-32600);
+            assertThat((String) error(error).get("message")).contains("Only 'initialize'");
+        }
+    }
+
+    @Test
+    void a_control_message_without_sender_client_id_is_ignored() {
+        String serverId = Fixtures.unique("srv");
+        Target target = new Target(serverId, Fixtures.unique("lab/camera"));
+        try (RunningServer server = Fixtures.startCameraServer(broker, target.serverName(), serverId);
+                RawPeer peer = rawClient(target)) {
+            peer.publish(target.control(), INITIALIZE.getBytes(StandardCharsets.UTF_8), false, false);
+            await().during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(3))
+                    .until(() -> peer.received().isEmpty()
+                            && server.provider().clientIds().isEmpty());
+
+            initialize(peer, target);
+            assertThat(server.provider().clientIds()).containsExactly(peer.clientId());
+        }
+    }
+
+    @Test
+    void invalid_messages_on_the_rpc_topic_get_json_rpc_errors_and_the_server_keeps_working() {
+        String serverId = Fixtures.unique("srv");
+        Target target = new Target(serverId, Fixtures.unique("lab/camera"));
+        try (RunningServer server = Fixtures.startCameraServer(broker, target.serverName(), serverId);
+                RawPeer peer = rawClient(target)) {
+            initialize(peer, target);
+            String rpc = target.rpc(peer.clientId());
+
+            peer.publish(rpc, "{oops");
+            assertThat(peer.await(errorCode(-32700)).json()).containsEntry("id", null);
+
+            peer.publish(rpc, "{\"jsonrpc\":\"2.0\",\"id\":7}");
+            assertThat(error(peer.await(withId(7))).get("code")).isEqualTo(-32600);
+
+            peer.publish(rpc, "{\"jsonrpc\":\"1.0\",\"id\":8,\"method\":\"ping\"}");
+            assertThat(error(peer.await(withId(8))).get("code")).isEqualTo(-32600);
+
+            peer.publish(rpc, "{\"jsonrpc\":\"2.0\",\"id\":\"nine\",\"method\":42}");
+            assertThat(error(peer.await(withId("nine"))).get("code")).isEqualTo(-32600);
+
+            peer.publish(rpc, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":\"camera\"}");
+            assertThat(error(peer.await(withId(10))).get("code")).isEqualTo(-32600);
+
+            peer.publish(rpc, "[{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\"}]");
+            peer.publish(rpc, "42");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> peer.received().stream()
+                                    .filter(errorCode(-32600))
+                                    .filter(r -> r.json().get("id") == null)
+                                    .count()
+                            == 2);
+
+            // the session survived all of it
+            assertServerAnswersPing(peer, target, 12);
+            peer.publish(
+                    rpc,
+                    "{\"jsonrpc\":\"2.0\",\"id\":13,\"method\":\"tools/call\","
+                            + "\"params\":{\"name\":\"control_camera\",\"arguments\":{\"enabled\":true}}}");
+            assertThat(peer.await(withId(13)).text()).contains("Camera on");
+            assertThat(server.provider().clientIds()).containsExactly(peer.clientId());
+        }
+    }
+
+    @Test
+    void oversized_payload_is_rejected_and_the_server_keeps_working() {
+        String serverId = Fixtures.unique("srv");
+        Target target = new Target(serverId, Fixtures.unique("lab/camera"));
+        var config = Fixtures.serverConfig(broker, target.serverName(), serverId)
+                .maxPayloadBytes(16 * 1024)
+                .build();
+        try (RunningServer server = Fixtures.startServer(config, spec -> spec.tools(Fixtures.cameraTool(serverId)));
+                RawPeer peer = rawClient(target)) {
+            initialize(peer, target);
+            String rpc = target.rpc(peer.clientId());
+            char[] filler = new char[40 * 1024];
+            Arrays.fill(filler, 'x');
+            String big =
+                    "{\"jsonrpc\":\"2.0\",\"id\":20,\"method\":\"tools/call\",\"params\":{\"name\":\"control_camera\","
+                            + "\"arguments\":{\"enabled\":true,\"note\":\"" + new String(filler) + "\"}}}";
+
+            peer.publish(rpc, big);
+
+            Received rejected = peer.await(errorCode(-32600));
+            assertThat((String) error(rejected).get("message")).contains("exceeds the maximum payload of 16384 bytes");
+
+            // far beyond the MQTT maximum packet size the server announced: the broker does not even deliver it
+            peer.publish(rpc, big.repeat(8));
+
+            assertServerAnswersPing(peer, target, 21);
+        }
+    }
+
+    @Test
+    void a_response_too_large_to_send_becomes_an_internal_error() {
+        String serverId = Fixtures.unique("srv");
+        String name = Fixtures.unique("lab/camera");
+        var config = Fixtures.serverConfig(broker, name, serverId)
+                .maxPayloadBytes(4 * 1024)
+                .build();
+        try (RunningServer server = Fixtures.startServer(
+                config,
+                spec -> spec.tools(Fixtures.tool("dump", (exchange, request) -> Fixtures.text("y".repeat(10_000)))))) {
+            McpMqttClientConfig clientConfig = Fixtures.clientConfig(broker);
+            try (McpSyncClient client =
+                    Fixtures.client(McpMqttClientTransport.create(clientConfig, serverId, name), clientConfig)) {
+                client.initialize();
+                assertThatThrownBy(() -> client.callTool(new McpSchema.CallToolRequest("dump", Map.of())))
+                        .isInstanceOf(McpError.class)
+                        .hasMessageContaining("Response too large")
+                        .satisfies(
+                                e -> assertThat(((McpError) e).getJsonRpcError().code())
+                                        .isEqualTo(McpSchema.ErrorCodes.INTERNAL_ERROR));
+                client.ping();
+            }
+        }
+    }
+
+    @Test
+    void a_request_larger_than_the_maximum_payload_fails_before_it_is_sent() {
+        String serverId = Fixtures.unique("srv");
+        String name = Fixtures.unique("lab/camera");
+        try (RunningServer server = Fixtures.startCameraServer(broker, name, serverId)) {
+            McpMqttClientConfig config = McpMqttClientConfig.builder(broker.connection())
+                    .maxPayloadBytes(2048)
+                    .build();
+            try (McpSyncClient client =
+                    Fixtures.client(McpMqttClientTransport.create(config, serverId, name), config)) {
+                client.initialize();
+                assertThatThrownBy(() -> client.callTool(new McpSchema.CallToolRequest(
+                                "control_camera", Map.of("enabled", true, "note", "z".repeat(5000)))))
+                        .isInstanceOf(McpMqttException.class)
+                        .hasMessageContaining("exceeds the maximum payload of 2048 bytes")
+                        .satisfies(e ->
+                                assertThat(((McpMqttException) e).code()).isEqualTo(McpMqttException.INVALID_REQUEST));
+                client.ping();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ a hand-made server poking the client
+
+    /** Announces itself, answers initialize, and otherwise only records. */
+    private static RawPeer fakeServer(String serverId, String name) {
+        RawPeer server = new RawPeer(broker.connection(), serverId, "mcp-server");
+        server.subscribe("$mcp-server/" + serverId + "/" + name, false);
+        server.subscribe("$mcp-rpc/+/" + serverId + "/" + name, true);
+        server.subscribe("$mcp-client/presence/+", false);
+        server.publish(
+                "$mcp-server/presence/" + serverId + "/" + name,
+                ("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/server/online\",\"params\":{\"server_name\":\"" + name
+                                + "\",\"description\":\"fake\",\"meta\":{}}}")
+                        .getBytes(StandardCharsets.UTF_8),
+                true,
+                true);
+        return server;
+    }
+
+    private static void answerInitialize(RawPeer server, String serverId, String name, String clientId) {
+        Received init = server.await(method("initialize"));
+        Object id = init.json().get("id");
+        String version = (String) ((Map<?, ?>) init.json().get("params")).get("protocolVersion");
+        server.publish(
+                "$mcp-rpc/" + clientId + "/" + serverId + "/" + name,
+                "{\"jsonrpc\":\"2.0\",\"id\":\"" + id + "\",\"result\":{\"protocolVersion\":\"" + version
+                        + "\",\"capabilities\":{},\"serverInfo\":{\"name\":\"fake\",\"version\":\"0\"}}}");
+    }
+
+    @Test
+    void the_client_answers_malformed_server_messages_with_json_rpc_errors() {
+        String serverId = Fixtures.unique("fake");
+        String name = Fixtures.unique("lab/fake");
+        try (RawPeer server = fakeServer(serverId, name)) {
+            McpMqttClientConfig config = Fixtures.clientConfig(broker);
+            var transport = McpMqttClientTransport.create(config, serverId, name);
+            try (McpSyncClient client = Fixtures.client(transport, config)) {
+                Thread initializer = Thread.ofVirtual().start(client::initialize);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> transport.mcpClientId().isPresent());
+                String clientId = transport.mcpClientId().get();
+                answerInitialize(server, serverId, name, clientId);
+                await().atMost(Duration.ofSeconds(10)).until(() -> !initializer.isAlive());
+                assertThat(client.isInitialized()).isTrue();
+                String rpc = "$mcp-rpc/" + clientId + "/" + serverId + "/" + name;
+
+                server.publish(rpc, "not json at all");
+                Received parseError = server.await(errorCode(-32700));
+                assertThat(parseError.topic()).isEqualTo(rpc);
+
+                server.publish(rpc, "{\"jsonrpc\":\"2.0\",\"id\":\"s-1\"}");
+                assertThat(error(server.await(withId("s-1"))).get("code")).isEqualTo(-32600);
+
+                // the client still serves the server's requests
+                server.publish(rpc, "{\"jsonrpc\":\"2.0\",\"id\":\"s-2\",\"method\":\"ping\"}");
+                assertThat(server.await(withId("s-2")).json()).containsEntry("result", Map.of());
+            }
+        }
+    }
+
+    @Test
+    void an_unanswered_ping_ends_the_client_connection() {
+        String serverId = Fixtures.unique("fake");
+        String name = Fixtures.unique("lab/fake");
+        try (RawPeer server = fakeServer(serverId, name)) {
+            McpMqttClientConfig config = McpMqttClientConfig.builder(broker.connection())
+                    .timeouts(McpMqttTimeouts.defaults().withMethod("ping", Duration.ofSeconds(1)))
+                    .build();
+            var transport = McpMqttClientTransport.create(config, serverId, name);
+            try (McpSyncClient client = Fixtures.client(transport, config)) {
+                Thread initializer = Thread.ofVirtual().start(client::initialize);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> transport.mcpClientId().isPresent());
+                String clientId = transport.mcpClientId().get();
+                answerInitialize(server, serverId, name, clientId);
+                await().atMost(Duration.ofSeconds(10)).until(() -> !initializer.isAlive());
+
+                assertThatThrownBy(client::ping)
+                        .isInstanceOf(McpError.class)
+                        .hasMessageContaining("'ping' timed out")
+                        .satisfies(
+                                e -> assertThat(((McpError) e).getJsonRpcError().code())
+                                        .isEqualTo(McpMqttException.REQUEST_TIMEOUT));
+
+                // as the specification requires: notifications/disconnected on the presence topic, then disconnect
+                Received bye = server.await(r -> r.topic().equals("$mcp-client/presence/" + clientId));
+                assertThat(bye.json()).containsEntry("method", "notifications/disconnected");
+                await().atMost(Duration.ofSeconds(10)).until(() -> !transport.isConnected());
+                assertThatThrownBy(client::ping)
+                        .isInstanceOf(McpMqttException.class)
+                        .hasMessageContaining("did not answer ping within 1 s");
+            }
+        }
+    }
+}
