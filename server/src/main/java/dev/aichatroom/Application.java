@@ -121,8 +121,11 @@ public final class Application implements AutoCloseable {
     }
 
     private EmbeddedBroker embeddedBroker() {
-        AccessPolicy policy = new AccessPolicy(
-                List.of(Topics.outputFilters()), List.of(Topics.ROOT + "/clients/", "$webrtc/", "$message/"));
+        // proxy → device signalling and voice events ($webrtc/{id}, $message/{id}) are the service's too
+        List<String> serviceOnly = new java.util.ArrayList<>(List.of(Topics.outputFilters()));
+        serviceOnly.addAll(List.of("$webrtc/+", "$message/+"));
+        AccessPolicy policy =
+                new AccessPolicy(serviceOnly, List.of(Topics.ROOT + "/clients/", "$webrtc/", "$message/"));
         ClientListener clients = new ClientListener() {
             @Override
             public void connected(String clientId) {

@@ -1,0 +1,74 @@
+package dev.aichatroom.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A bare MQTT 3.1.1 connection written byte by byte, for what client libraries will not do: vanish without a
+ * DISCONNECT so that the broker publishes the will.
+ */
+public final class RawMqtt implements AutoCloseable {
+    private final Socket socket;
+
+    private RawMqtt(Socket socket) {
+        this.socket = socket;
+    }
+
+    public static RawMqtt connectWithWill(int port, String clientId, String willTopic, byte[] will, boolean retain) {
+        try {
+            Socket s = new Socket("127.0.0.1", port);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            string(body, "MQTT");
+            body.write(4); // 3.1.1
+            body.write(0x02 | 0x04 | 0x08 | (retain ? 0x20 : 0)); // clean session, will, will QoS 1, will retain
+            body.write(0);
+            body.write(60); // keep-alive 60 s
+            string(body, clientId);
+            string(body, willTopic);
+            body.write(will.length >> 8);
+            body.write(will.length & 0xFF);
+            body.write(will);
+            byte[] b = body.toByteArray();
+            ByteArrayOutputStream packet = new ByteArrayOutputStream();
+            packet.write(0x10);
+            int len = b.length;
+            do {
+                int digit = len % 128;
+                len /= 128;
+                packet.write(len > 0 ? digit | 0x80 : digit);
+            } while (len > 0);
+            packet.write(b);
+            s.getOutputStream().write(packet.toByteArray());
+            InputStream in = s.getInputStream();
+            byte[] connack = in.readNBytes(4);
+            if (connack.length != 4 || connack[0] != 0x20 || connack[3] != 0) {
+                throw new IllegalStateException("CONNACK refused");
+            }
+            return new RawMqtt(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void string(ByteArrayOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.write(b.length >> 8);
+        out.write(b.length & 0xFF);
+        out.write(b);
+    }
+
+    /** Drops the TCP connection without a DISCONNECT packet. */
+    @Override
+    public void close() {
+        try {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
