@@ -93,6 +93,10 @@ final class JsonRpcCodec {
             if (map.containsKey("error") && !(map.get("error") instanceof Map<?, ?> err && err.get("code") != null)) {
                 return invalid("Invalid Response: \"error\" must be an object with a code", null, false);
             }
+            if (id == null) {
+                // the peer could not read one of our messages; nothing to route it to
+                return invalid("Error response without id: " + map.get("error"), null, false);
+            }
             return convert(map, McpSchema.JSONRPCResponse.class, null, false);
         }
         if (!(method instanceof String methodName) || methodName.isEmpty()) {
