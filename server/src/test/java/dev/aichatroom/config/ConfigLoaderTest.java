@@ -1,0 +1,96 @@
+package dev.aichatroom.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @Test
+    void defaults_match_the_documented_ones() {
+        AppConfig c = ConfigLoader.load(Env.of(Map.of()));
+        assertThat(c.mqttEnabled()).isTrue();
+        assertThat(c.externalBroker()).isEmpty();
+        assertThat(c.broker().port()).isEqualTo(1883);
+        assertThat(c.broker().wsPort()).isEqualTo(8083);
+        assertThat(c.broker().bind()).isEqualTo("127.0.0.1");
+        assertThat(c.broker().anonymousAllowed()).isTrue();
+        assertThat(c.http().port()).isEqualTo(5000);
+        assertThat(c.store().jdbcUrl()).isEqualTo("jdbc:sqlite:data/chatroom.db");
+        assertThat(c.chat().defaultRoom()).isEqualTo("main");
+        assertThat(c.chat().maxMessageChars()).isEqualTo(4000);
+        assertThat(c.chat().maxUsernameChars()).isEqualTo(32);
+        assertThat(c.chat().maxClientIdChars()).isEqualTo(128);
+        assertThat(c.chat().maxPayloadBytes()).isEqualTo(65536);
+    }
+
+    @Test
+    void a_host_selects_the_external_broker() {
+        AppConfig c = ConfigLoader.load(Env.of(Map.of("MQTT_BROKER", "mqtt.example.com", "MQTT_PORT", "1884")));
+        assertThat(c.externalBroker()).contains("mqtt.example.com");
+        assertThat(c.broker().port()).isEqualTo(1884);
+        assertThat(ConfigLoader.load(Env.of(Map.of("MQTT_BROKER", "embedded"))).externalBroker())
+                .isEmpty();
+    }
+
+    @Test
+    void bad_values_name_the_variable_and_the_fix() {
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_PORT", "abc"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("MQTT_PORT:")
+                .hasMessageContaining("whole number");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("PORT", "70000"))))
+                .hasMessageStartingWith("PORT:")
+                .hasMessageContaining("0 to 65535");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_ENABLE", "maybe"))))
+                .hasMessageStartingWith("MQTT_ENABLE:");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_USERNAME", "u"))))
+                .hasMessageStartingWith("MQTT_PASSWORD:");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_BROKER", "mqtt://x"))))
+                .hasMessageStartingWith("MQTT_BROKER:");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("DATABASE_URL", "jdbc:mysql://x"))))
+                .hasMessageStartingWith("DATABASE_URL:");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("CHAT_DEFAULT_ROOM", "users"))))
+                .hasMessageStartingWith("CHAT_DEFAULT_ROOM:");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_WS_PORT", "1883"))))
+                .hasMessageStartingWith("MQTT_WS_PORT:");
+    }
+
+    @Test
+    void dot_env_is_read_and_the_environment_wins(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve(".env");
+        Files.writeString(file, "# comment\nMQTT_PORT=1999\nexport PORT=\"5111\"\nCHAT_LANGUAGE=en # inline\n");
+        Env env = Env.load(file, Map.of("PORT", "5222"));
+        AppConfig c = ConfigLoader.load(env);
+        assertThat(c.broker().port()).isEqualTo(1999);
+        assertThat(c.http().port()).isEqualTo(5222);
+        assertThat(c.chat().language()).isEqualTo("en");
+    }
+
+    @Test
+    void accounts_come_from_a_file_and_the_environment(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("accounts");
+        Files.writeString(file, "# devices\nesp32:pw1\nphone:pw:with:colons\n");
+        AppConfig c = ConfigLoader.load(Env.of(Map.of(
+                "MQTT_ACCOUNTS_FILE",
+                file.toString(),
+                "MQTT_USERNAME",
+                "admin",
+                "MQTT_PASSWORD",
+                "x",
+                "MQTT_BIND",
+                "0.0.0.0")));
+        assertThat(c.broker().accounts())
+                .containsEntry("esp32", "pw1")
+                .containsEntry("phone", "pw:with:colons")
+                .containsEntry("admin", "x");
+        assertThat(c.broker().anonymousAllowed()).isFalse();
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        Env.of(Map.of("MQTT_ACCOUNTS_FILE", dir.resolve("none").toString()))))
+                .hasMessageStartingWith("MQTT_ACCOUNTS_FILE:");
+    }
+}
