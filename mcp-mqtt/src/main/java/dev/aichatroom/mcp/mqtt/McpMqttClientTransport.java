@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -324,6 +325,7 @@ public final class McpMqttClientTransport implements McpClientTransport {
             }
             CompletableFuture<Void> bye = sendDisconnected && mqtt.isConnected()
                     ? mqtt.publish(clientPresenceTopic, codec.notification(Wire.METHOD_DISCONNECTED), false)
+                            .orTimeout(5, TimeUnit.SECONDS)
                             .exceptionally(e -> null)
                     : CompletableFuture.completedFuture(null);
             return bye.thenCompose(v -> mqtt.disconnect());

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -64,6 +65,8 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
             McpSchema.METHOD_NOTIFICATION_RESOURCES_LIST_CHANGED,
             McpSchema.METHOD_NOTIFICATION_PROMPTS_LIST_CHANGED,
             McpSchema.METHOD_NOTIFICATION_RESOURCES_UPDATED);
+
+    private static final long CLOSE_TIMEOUT_SECONDS = 5;
 
     private enum State {
         NEW,
@@ -228,10 +231,15 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
                 return Mono.empty();
             }
             CompletableFuture<Void> clearPresence = mqtt.isConnected()
-                    ? mqtt.publish(presenceTopic(), new byte[0], true).exceptionally(e -> {
-                        log.warn("Could not clear the presence of MCP server '{}': {}", serverName, e.getMessage());
-                        return null;
-                    })
+                    ? mqtt.publish(presenceTopic(), new byte[0], true)
+                            .orTimeout(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                            .exceptionally(e -> {
+                                log.warn(
+                                        "Could not clear the presence of MCP server '{}': {}",
+                                        serverName,
+                                        e.getMessage());
+                                return null;
+                            })
                     : CompletableFuture.completedFuture(null);
             CompletableFuture<Void> done = clearPresence
                     .thenRun(() -> List.copyOf(sessions.values())
