@@ -43,27 +43,27 @@ abstract class MessageStoreContract {
     void appended_messages_come_back_oldest_first_with_every_field() {
         store.append(message("m1", "一", Optional.empty()));
         store.append(new StoredMessage(
-                "m2",
+                room + "m2",
                 room,
                 "ai_response",
                 "ai",
                 "智能助手",
                 "二",
                 "ai",
-                Optional.of("m1"),
+                Optional.of(room + "m1"),
                 "2025-07-26T11:05:14.000000+08:00",
                 Optional.empty()));
         var history = store.history(room, Optional.empty(), 10);
-        assertThat(history).extracting(StoredMessage::messageId).containsExactly("m1", "m2");
-        assertThat(history.get(1).replyTo()).contains("m1");
+        assertThat(history).extracting(StoredMessage::messageId).containsExactly(room + "m1", room + "m2");
+        assertThat(history.get(1).replyTo()).contains(room + "m1");
         assertThat(history.get(1).username()).isEqualTo("智能助手");
         assertThat(store.rooms()).contains(room);
     }
 
     @Test
     void a_dedupe_key_is_stored_once() {
-        assertThat(store.append(message("a", "x", Optional.of("k")))).isTrue();
-        assertThat(store.append(message("b", "x", Optional.of("k")))).isFalse();
+        assertThat(store.append(message("a", "x", Optional.of(room + "k")))).isTrue();
+        assertThat(store.append(message("b", "x", Optional.of(room + "k")))).isFalse();
         assertThat(store.history(room, Optional.empty(), 10)).hasSize(1);
     }
 
@@ -74,10 +74,10 @@ abstract class MessageStoreContract {
         }
         assertThat(store.history(room, Optional.empty(), 2))
                 .extracting(StoredMessage::messageId)
-                .containsExactly("p3", "p4");
-        assertThat(store.history(room, Optional.of("p3"), 2))
+                .containsExactly(room + "p3", room + "p4");
+        assertThat(store.history(room, Optional.of(room + "p3"), 2))
                 .extracting(StoredMessage::messageId)
-                .containsExactly("p1", "p2");
+                .containsExactly(room + "p1", room + "p2");
         assertThat(store.isHealthy()).isTrue();
     }
 
