@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /**
  * A real Mosquitto broker on a free loopback port, started from a generated config file. Fails (never skips) when
@@ -65,6 +66,8 @@ final class MosquittoBroker implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("mosquitto.out").toFile())
                     .start();
+            // never leave a broker behind, even if the test JVM is stopped before @AfterAll
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "mosquitto-" + port + "-reaper"));
             MosquittoBroker broker = new MosquittoBroker(dir, log, port, process);
             broker.awaitListening(Duration.ofSeconds(10));
             return broker;
@@ -91,25 +94,26 @@ final class MosquittoBroker implements AutoCloseable {
     }
 
     private void awaitListening(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("Mosquitto exited with " + process.exitValue() + ": " + logLines());
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
+        try {
+            Awaitility.await("Mosquitto listening on port " + port)
+                    .atMost(timeout)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException(
+                                    "Mosquitto exited with " + process.exitValue() + ": " + logLines());
+                        }
+                        try (Socket s = new Socket()) {
+                            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                            return true;
+                        } catch (IOException notYet) {
+                            return false;
+                        }
+                    });
+        } catch (RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
         }
-        process.destroyForcibly();
-        throw new IllegalStateException("Mosquitto did not listen on port " + port + " within " + timeout);
     }
 
     static int freePort() throws IOException {
