@@ -27,7 +27,7 @@ abstract class MessageStoreContract {
 
     private StoredMessage message(String id, String content, Optional<String> key) {
         return new StoredMessage(
-                id,
+                room + id,
                 room,
                 "user_message",
                 "c1",
