@@ -59,7 +59,9 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
     private final JsonRpcCodec codec;
     private final MqttConnection mqtt;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Instances by presence topic: a server id is one instance of one server name. */
     private final ConcurrentHashMap<String, DiscoveredServer> servers = new ConcurrentHashMap<>();
+
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile List<String> filters;
     private volatile Map<String, String> rbacRoles = Map.of();
@@ -154,7 +156,9 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
 
     /** The online server with this server id. */
     public Optional<DiscoveredServer> server(String serverId) {
-        return Optional.ofNullable(servers.get(serverId));
+        return servers.values().stream()
+                .filter(s -> s.serverId().equals(serverId))
+                .findFirst();
     }
 
     /** The server name filters in use (configured, or suggested by the broker). */
@@ -189,8 +193,12 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
         }
         String serverId = ref.get().serverId();
         String serverName = ref.get().serverName();
+        if (!Wire.isValidId(serverId) || !Wire.isValidServerName(serverName)) {
+            log.warn("Ignoring presence on {}: invalid server id or name", in.topic());
+            return;
+        }
         if (in.payload().length == 0) {
-            DiscoveredServer gone = servers.remove(serverId);
+            DiscoveredServer gone = servers.remove(in.topic());
             if (gone != null) {
                 log.debug("MCP server '{}' ({}) offline", gone.serverName(), serverId);
                 listeners.forEach(l -> notify(() -> l.serverOffline(gone)));
@@ -201,10 +209,7 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
         if (online == null) {
             return;
         }
-        DiscoveredServer previous = servers.put(serverId, online);
-        if (previous != null && !previous.serverName().equals(online.serverName())) {
-            listeners.forEach(l -> notify(() -> l.serverOffline(previous)));
-        }
+        servers.put(in.topic(), online);
         log.debug("MCP server '{}' ({}) online", serverName, serverId);
         listeners.forEach(l -> notify(() -> l.serverOnline(online)));
     }
