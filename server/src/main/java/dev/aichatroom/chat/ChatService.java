@@ -158,9 +158,12 @@ public final class ChatService implements AutoCloseable {
             case Inputs.Join j -> join(room, j, sender);
             case Inputs.Leave l -> leave(room, l.clientId(), false);
             case Inputs.Message m -> {
-                Optional<String> key = inbound.lastUserProperty("x-broker-message-id")
-                        .map(id -> "b:" + id)
-                        .or(() -> m.idempotencyKey().map(k -> "c:" + m.clientId() + ":" + k));
+                // the sender's own key first: a client that resends after a reconnect publishes again, and the broker
+                // stamps the new publish with a new id; the broker's id covers redelivery to this service
+                Optional<String> key = m.idempotencyKey()
+                        .map(k -> "c:" + m.clientId() + ":" + k)
+                        .or(() ->
+                                inbound.lastUserProperty("x-broker-message-id").map(id -> "b:" + id));
                 Optional<CompletableFuture<Void>> published = accept(room, m, key, arrived);
                 if (published.isPresent()) {
                     published.get().whenComplete((ok, error) -> inbound.acknowledge());
