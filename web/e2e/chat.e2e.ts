@@ -4,9 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launch, openUser, screenshot, type User } from './browser';
-import { Listener, publish } from './device';
-import { JAR, Product } from './product';
 import { existsSync } from 'node:fs';
+import mqtt from 'mqtt';
+import { Listener, publish } from './device';
+import { MOSQUITTO, startMosquitto, type Mosquitto } from './mosquitto';
+import { JAR, Product } from './product';
 
 const required = process.env.E2E_REQUIRED === 'true';
 const runnable = chromiumAvailable() && existsSync(JAR);
@@ -46,17 +48,30 @@ async function badge(page: Page): Promise<string | null> {
 describe.runIf(runnable)('chat page', () => {
   const product = new Product('product');
   const secured = new Product('secured product', { MQTT_BIND: '0.0.0.0', MQTT_USERNAME: 'device', MQTT_PASSWORD: 'device-secret-1' });
+  let external: Product | undefined;
+  let mosquitto: Mosquitto | undefined;
   let browser: Browser;
   let alice: User;
   let bob: User;
 
   beforeAll(async () => {
-    [browser] = await Promise.all([launch(), product.start(), secured.start()]);
+    const withMosquitto = async () => {
+      if (!existsSync(MOSQUITTO)) return;
+      mosquitto = await startMosquitto();
+      external = new Product('product on Mosquitto', {
+        MQTT_BROKER: '127.0.0.1',
+        MQTT_PORT: String(mosquitto.tcpPort),
+        MQTT_WS_URL: `ws://127.0.0.1:${mosquitto.wsPort}/mqtt`,
+      });
+      await external.start();
+    };
+    [browser] = await Promise.all([launch(), product.start(), secured.start(), withMosquitto()]);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([product.stop(), secured.stop()]);
+    await Promise.all([product.stop(), secured.stop(), external?.stop()]);
+    mosquitto?.stop();
   });
 
   it('lets two browser users and a device talk, each seeing the others', async () => {
@@ -175,6 +190,76 @@ describe.runIf(runnable)('chat page', () => {
     expect(await alice.page.locator('.notice-error').count()).toBe(0);
     await screenshot(alice.page, '6-after-restart');
     expect([...alice.problems, ...bob.problems]).toEqual([]);
+  });
+
+  it('switches to a room created by name and keeps rooms apart', async () => {
+    await alice.page.locator('.room-form input').fill('lab');
+    await alice.page.locator('.room-form button').click();
+    await expect.poll(() => alice.page.locator('.room-title').textContent()).toBe('# lab');
+    expect(new URL(alice.page.url()).hash).toBe('#lab');
+    await alice.page.locator('[data-testid=member]', { hasText: 'Alice' }).waitFor();
+    await expect.poll(() => alice.page.locator('[data-testid=member]').count()).toBe(1);
+    await say(alice.page, 'only in the lab');
+    await publish(product.mqttPort, 'sensor-2', 'chatroom/lab/messages/in', { client_id: 'sensor-2', username: 'Lab sensor', message: 'lab door closed' });
+    await message(alice.page, 'lab door closed').waitFor();
+    expect(await message(alice.page, 'back after the restart').count()).toBe(0);
+    await screenshot(alice.page, '7-room-lab');
+
+    await alice.page.locator('.room-button', { hasText: 'main' }).click();
+    await message(alice.page, 'back after the restart').waitFor();
+    await alice.page.locator('[data-testid=member]', { hasText: '小明' }).waitFor();
+    expect(await message(alice.page, 'only in the lab').count()).toBe(0);
+    expect(await message(bob.page, 'only in the lab').count()).toBe(0);
+    expect(await message(bob.page, 'lab door closed').count()).toBe(0);
+  });
+
+  it('renders the assistant reply as it streams and settles it into the final message', async ({ skip }) => {
+    if (!external || !mosquitto) skip('no Mosquitto to stand in for the assistant');
+    // on an external broker anyone may publish the service's topics: a test client plays the assistant
+    const assistant = await mqtt.connectAsync(`mqtt://127.0.0.1:${mosquitto!.tcpPort}`, { protocolVersion: 5, clientId: 'fake-assistant' });
+    const questions: { message_id: string; content: string }[] = [];
+    assistant.on('message', (_t, payload) => questions.push(JSON.parse(payload.toString('utf8'))));
+    await assistant.subscribeAsync('chatroom/messages/out', { qos: 1 });
+    const dana = await openUser(browser, external!.url, 'zh-CN', { width: 1000, height: 640 });
+    await join(dana.page, 'Dana');
+    await say(dana.page, '@AI 什么是 MQTT？');
+    await expect.poll(() => questions.length).toBe(1);
+
+    const id = '0190f5a4-aaaa-7000-8000-00000000abcd';
+    const pieces = ['MQTT 是一种', '轻量级的', '发布/订阅', '消息协议，', '常用于物联网。'];
+    const delta = (seq: number) =>
+      assistant.publishAsync('chatroom/messages/stream', JSON.stringify({ type: 'ai_response_delta', message_id: id, seq, delta: pieces[seq] }));
+    await delta(0);
+    await delta(2);
+    await delta(1);
+    const streaming = dana.page.locator('.message.streaming');
+    await expect.poll(() => streaming.locator('[data-testid=content]').textContent()).toBe('MQTT 是一种轻量级的发布/订阅');
+    await screenshot(dana.page, '8-assistant-streaming');
+    await delta(3);
+    await assistant.publishAsync(
+      'chatroom/messages/out',
+      JSON.stringify({
+        type: 'ai_response',
+        username: '智能助手',
+        content: pieces.join(''),
+        timestamp: new Date().toISOString(),
+        message_id: id,
+        room: 'main',
+        client_id: 'ai-assistant',
+        source: 'ai',
+        reply_to: questions[0]!.message_id,
+      }),
+    );
+    await delta(4);
+    await expect.poll(() => streaming.count()).toBe(0);
+    const reply = dana.page.locator(`[data-message-id="${id}"]`);
+    await expect.poll(() => reply.locator('[data-testid=content]').textContent()).toBe(pieces.join(''));
+    expect(await reply.locator('.reply-to').textContent()).toContain('@AI 什么是 MQTT？');
+    expect(await dana.page.locator('[data-testid=message]').count()).toBe(2);
+    await screenshot(dana.page, '9-assistant-final');
+    expect(dana.problems).toEqual([]);
+    await assistant.endAsync();
+    await dana.context.close();
   });
 
   it('gets an MQTT token from the HTTP API where the broker requires accounts', async () => {
