@@ -56,17 +56,18 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         saveRooms(list.filter((r) => r !== config.default_room));
         return list;
       });
-      window.location.hash = next === config.default_room ? '' : `#${next}`;
+      const hash = next === config.default_room ? '' : `#${next}`;
+      if (window.location.hash !== hash) window.location.hash = hash;
       setMembersOpen(false);
     },
     [config.default_room],
   );
 
   useEffect(() => {
-    const onHash = () => setRoom(roomFromHash(config.default_room));
+    const onHash = () => switchRoom(roomFromHash(config.default_room));
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
-  }, [config.default_room]);
+  }, [config.default_room, switchRoom]);
 
   useEffect(() => {
     document.title = `#${room} · ${t('appTitle')}`;

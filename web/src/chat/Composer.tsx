@@ -49,13 +49,10 @@ export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest
 
   useEffect(() => {
     if (!mentionRequest) return;
-    const caret = input.current?.selectionStart ?? Number.MAX_SAFE_INTEGER;
-    setText((current) => {
-      const next = insertMention(current, Math.min(caret, current.length), mentionRequest.name);
-      place(next.text, next.caret);
-      return next.text;
-    });
-    // place() is stable enough: it only touches state setters and the input ref
+    const el = input.current;
+    const current = el?.value ?? '';
+    const next = insertMention(current, el?.selectionStart ?? current.length, mentionRequest.name);
+    place(next.text, next.caret);
   }, [mentionRequest]);
 
   const submit = () => {

@@ -113,7 +113,9 @@ export class Connection {
   private scheduleRefresh(expiresAt: number): void {
     clearTimeout(this.refreshTimer);
     const delay = Math.max(5_000, (expiresAt - Date.now()) / 2);
+    const generation = this.generation;
     this.refreshTimer = setTimeout(() => {
+      if (generation !== this.generation) return;
       this.freshCredentials()
         .then((creds) => creds && this.useCredentials(creds))
         .catch(() => this.scheduleRefresh(Date.now() + 20_000));
