@@ -27,8 +27,7 @@ public final class HttpServer implements AutoCloseable {
             "Content-Security-Policy",
             "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; "
                     + "script-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-                    + "frame-ancestors 'none'; "
-                    + "form-action 'self'",
+                    + "frame-ancestors 'none'; form-action 'self'",
             "X-Content-Type-Options",
             "nosniff",
             "Referrer-Policy",
