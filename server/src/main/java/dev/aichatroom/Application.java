@@ -15,7 +15,10 @@ import dev.aichatroom.store.MessageStore;
 import dev.aichatroom.web.ChatRoutes;
 import dev.aichatroom.web.Health;
 import dev.aichatroom.web.HttpServer;
+import dev.aichatroom.web.MqttTokens;
 import dev.aichatroom.web.OpsRoutes;
+import dev.aichatroom.web.PageRoutes;
+import dev.aichatroom.web.TokenRoutes;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -70,9 +73,10 @@ public final class Application implements AutoCloseable {
         MessageStore store = JdbcMessageStore.open(config.store());
         started.push(store);
 
+        MqttTokens tokens = MqttTokens.create(config.web(), clock);
         Optional<Broker> broker =
                 config.mqttEnabled() && config.externalBroker().isEmpty()
-                        ? Optional.of(embeddedBroker())
+                        ? Optional.of(embeddedBroker(tokens))
                         : Optional.empty();
         MqttConnection mqtt = new MqttConnection(mqttSettings(broker));
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
@@ -94,6 +98,14 @@ public final class Application implements AutoCloseable {
                 config.http(),
                 List.of(
                         new ChatRoutes(chat, clock),
+                        new PageRoutes(
+                                config.web(),
+                                config.chat(),
+                                broker.isPresent() && config.broker().wsPort() > 0
+                                        ? Optional.of(config.broker().wsPort())
+                                        : Optional.empty(),
+                                broker.isPresent() && !config.broker().anonymousAllowed()),
+                        new TokenRoutes(tokens, config.web().tokenRatePerMinute(), clock),
                         new OpsRoutes(
                                 Map.of(
                                         "broker",
@@ -120,7 +132,7 @@ public final class Application implements AutoCloseable {
         }
     }
 
-    private EmbeddedBroker embeddedBroker() {
+    private EmbeddedBroker embeddedBroker(MqttTokens tokens) {
         // proxy → device signalling and voice events ($webrtc/{id}, $message/{id}) are the service's too
         List<String> serviceOnly = new java.util.ArrayList<>(List.of(Topics.outputFilters()));
         serviceOnly.addAll(List.of("$webrtc/+", "$message/+"));
@@ -152,7 +164,7 @@ public final class Application implements AutoCloseable {
                 return chat == null ? Optional.empty() : chat.inspect(topic, payload, sender, authenticated);
             }
         };
-        return new EmbeddedBroker(config.broker(), policy, List.of(), clients, List.of(inspector));
+        return new EmbeddedBroker(config.broker(), policy, List.of(tokens), clients, List.of(inspector));
     }
 
     private MqttSettings mqttSettings(Optional<Broker> broker) {

@@ -26,7 +26,7 @@ class ArchitectureTest {
             "store", Set.of(),
             "broker", Set.of("mqtt"),
             "chat", Set.of("mqtt", "store"),
-            "web", Set.of("chat", "mqtt", "store"),
+            "web", Set.of("chat", "mqtt", "store", "broker"), // the HTTP API issues broker tokens
             "ai", Set.of("chat", "mqtt", "web"),
             "mcp", Set.of("chat", "mqtt", "ai"),
             "voice", Set.of("chat", "mqtt", "ai", "mcp", "web"),

@@ -34,7 +34,8 @@ public final class EmbeddedBroker implements Broker {
             List<Authenticator> authenticators,
             ClientListener clients,
             List<PublishInspector> inspectors) {
-        if (!config.anonymousAllowed() && config.accounts().isEmpty() && authenticators.isEmpty()) {
+        // extra authenticators (browser tokens) do not count: devices still need an account
+        if (!config.anonymousAllowed() && config.accounts().isEmpty()) {
             throw new BrokerException("the broker requires accounts (it listens on " + config.bind()
                     + ") but has none: set MQTT_USERNAME and MQTT_PASSWORD or MQTT_ACCOUNTS_FILE, or bind to"
                     + " 127.0.0.1 with MQTT_BIND");

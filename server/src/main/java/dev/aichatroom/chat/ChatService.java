@@ -159,7 +159,8 @@ public final class ChatService implements AutoCloseable {
             case Inputs.Join j -> join(room, j, sender);
             case Inputs.Leave l -> leave(room, l.clientId(), false);
             case Inputs.Message m -> {
-                // the sender's own id for the message wins: it survives the sender's retries; else the broker's
+                // the sender's own key first: a client that resends after a reconnect publishes again, and the broker
+                // stamps the new publish with a new id; the broker's id covers redelivery to this service
                 Optional<String> key = m.idempotencyKey()
                         .map(k -> "c:" + m.clientId() + ":" + k)
                         .or(() ->

@@ -3,18 +3,18 @@ package dev.aichatroom.chat;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A token bucket per client id. Confined to the chat worker thread. */
-final class RateLimiter {
+/** A token bucket per key (a client id, an IP address). Not thread-safe: confine it to one thread or guard it. */
+public final class RateLimiter {
     private final double perNano;
     private final int burst;
     private final Map<String, double[]> buckets = new HashMap<>();
 
-    RateLimiter(int perMinute, int burst) {
+    public RateLimiter(int perMinute, int burst) {
         this.perNano = perMinute / 60e9;
         this.burst = Math.max(1, burst);
     }
 
-    boolean tryAcquire(String clientId, long nowNanos) {
+    public boolean tryAcquire(String clientId, long nowNanos) {
         if (perNano <= 0) {
             return true;
         }
@@ -29,7 +29,7 @@ final class RateLimiter {
     }
 
     /** Forgets buckets that have been full for a while, so memory follows active clients. */
-    void prune(long nowNanos) {
+    public void prune(long nowNanos) {
         if (perNano > 0) {
             buckets.values().removeIf(b -> b[0] + (nowNanos - b[1]) * perNano >= burst);
         }

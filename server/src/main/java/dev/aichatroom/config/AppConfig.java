@@ -4,6 +4,7 @@ import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.web.HttpConfig;
+import dev.aichatroom.web.WebConfig;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -24,4 +25,5 @@ public record AppConfig(
         HttpConfig http,
         StoreConfig store,
         ChatConfig chat,
+        WebConfig web,
         Path dataDir) {}

@@ -5,6 +5,7 @@ import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.web.HttpConfig;
+import dev.aichatroom.web.WebConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,7 +67,29 @@ public final class ConfigLoader {
                 new HttpConfig(env.string("HTTP_BIND", "127.0.0.1"), env.port("PORT", 5000)),
                 store(env, dataDir),
                 chat(env),
+                web(env),
                 dataDir);
+    }
+
+    private static WebConfig web(Env env) {
+        Optional<String> wsUrl = env.optional("MQTT_WS_URL");
+        if (wsUrl.isPresent() && !wsUrl.get().matches("wss?://[^\\s\"'<>]+")) {
+            throw new ConfigException(
+                    "MQTT_WS_URL",
+                    "'" + wsUrl.get() + "' is not a WebSocket URL; use e.g. wss://chat.example.com/mqtt");
+        }
+        Optional<String> secret = env.optional("MQTT_TOKEN_SECRET");
+        if (secret.isPresent() && secret.get().length() < 32) {
+            throw new ConfigException(
+                    "MQTT_TOKEN_SECRET", "is shorter than 32 characters; use e.g. the output of: openssl rand -hex 32");
+        }
+        String assistant = env.string("AI_ASSISTANT_NAME", WebConfig.defaults().assistantName());
+        return new WebConfig(
+                wsUrl,
+                assistant,
+                secret,
+                Duration.ofSeconds(env.integer("MQTT_TOKEN_TTL", 3600, 60, 7 * 86_400)),
+                env.integer("MQTT_TOKEN_RATE_PER_MINUTE", 30, 0, 100_000));
     }
 
     private static StoreConfig store(Env env, Path dataDir) {

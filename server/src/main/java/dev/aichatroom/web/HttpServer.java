@@ -4,6 +4,7 @@ import dev.aichatroom.mqtt.Json;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    /**
+     * Headers of the page and its files: everything users or the model write is rendered as text, and this policy is
+     * the second wall (no inline or foreign scripts, no framing). The page reaches MQTT over WebSocket on another port;
+     * mqtt.js runs its keep-alive timer in a worker made from a blob (background tabs throttle ordinary timers).
+     */
+    static final Map<String, String> PAGE_HEADERS = Map.of(
+            "Content-Security-Policy",
+            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; "
+                    + "script-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+                    + "frame-ancestors 'none'; form-action 'self'",
+            "X-Content-Type-Options",
+            "nosniff",
+            "Referrer-Policy",
+            "no-referrer",
+            "Cache-Control",
+            "no-cache");
 
     private final HttpConfig config;
     private final List<Consumer<RoutesConfig>> routes;
@@ -33,7 +51,12 @@ public final class HttpServer implements AutoCloseable {
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
             if (HttpServer.class.getResource("/public/index.html") != null) {
-                c.staticFiles.add("/public");
+                c.staticFiles.add(files -> {
+                    files.hostedPath = "/";
+                    files.directory = "/public";
+                    files.location = Location.CLASSPATH;
+                    files.headers = PAGE_HEADERS;
+                });
             }
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
             c.routes.exception(Exception.class, (e, ctx) -> {

@@ -1,0 +1,62 @@
+package dev.aichatroom.web;
+
+import dev.aichatroom.chat.ChatConfig;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * {@code GET /api/config}: what the chat page needs before it connects, above all where MQTT over WebSocket is.
+ *
+ * @param wsPort the embedded broker's WebSocket port, used when {@link WebConfig#mqttWsUrl()} is not set; empty when
+ *     there is none (an external broker without {@code MQTT_WS_URL})
+ * @param authRequired whether the broker wants credentials, so the page asks {@code /api/mqtt/token} first
+ */
+public record PageRoutes(WebConfig web, ChatConfig chat, Optional<Integer> wsPort, boolean authRequired)
+        implements Consumer<RoutesConfig> {
+
+    @Override
+    public void accept(RoutesConfig routes) {
+        routes.get("/api/config", this::config);
+    }
+
+    private void config(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put(
+                "mqtt_ws_url",
+                web.mqttWsUrl().or(() -> wsPort.map(p -> wsUrl(ctx, p))).orElse(null));
+        body.put("default_room", chat.defaultRoom());
+        body.put("auth_required", authRequired);
+        body.put("assistant_name", web.assistantName());
+        body.put("max_message_chars", chat.maxMessageChars());
+        body.put("max_username_chars", chat.maxUsernameChars());
+        ctx.header("Cache-Control", "no-store");
+        HttpServer.json(ctx, body);
+    }
+
+    /** {@code ws://<the host the browser used>:<port>/mqtt}, {@code wss:} behind a TLS proxy. */
+    static String wsUrl(Context ctx, int port) {
+        String proto = Optional.ofNullable(ctx.header("X-Forwarded-Proto")).orElse(ctx.scheme());
+        return (proto.equalsIgnoreCase("https") ? "wss" : "ws") + "://" + hostOnly(ctx.host()) + ":" + port + "/mqtt";
+    }
+
+    /** The host of a {@code Host} header without its port: {@code example.com:5000} → {@code example.com}. */
+    static String hostOnly(String hostHeader) {
+        if (hostHeader == null || hostHeader.isBlank()) {
+            return "localhost";
+        }
+        String h = hostHeader.strip();
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end > 0 && h.substring(0, end + 1).matches("\\[[0-9A-Fa-f:.]{2,45}]")
+                    ? h.substring(0, end + 1)
+                    : "localhost";
+        }
+        int colon = h.indexOf(':');
+        String host = colon >= 0 ? h.substring(0, colon) : h;
+        return host.matches("[A-Za-z0-9.-]{1,253}") ? host : "localhost";
+    }
+}

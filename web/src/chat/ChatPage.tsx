@@ -1,0 +1,148 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useI18n } from '../i18n/context';
+import { ConnectionBadge } from '../mqtt/ConnectionBadge';
+import { useConnection } from '../mqtt/useConnection';
+import { fetchToken } from './api';
+import { Composer } from './Composer';
+import { newClientId } from './ids';
+import { MemberList } from './MemberList';
+import { MessageList } from './MessageList';
+import { NicknameForm } from './NicknameForm';
+import type { LeaveInput, PageConfig } from './protocol';
+import { RoomSwitcher } from './RoomSwitcher';
+import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
+import { isValidRoom, roomTopics } from './topics';
+import { useRoom } from './useRoom';
+
+function roomFromHash(fallback: string): string {
+  const hash = decodeURIComponent(window.location.hash.replace(/^#\/?/, ''));
+  return isValidRoom(hash) ? hash : fallback;
+}
+
+export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string }) {
+  const { t } = useI18n();
+  const [identity] = useState(storedIdentity);
+  const [room, setRoom] = useState(() => roomFromHash(config.default_room));
+  const [rooms, setRooms] = useState(() => [...new Set([config.default_room, ...savedRooms(), room])]);
+  const [nickname, setNickname] = useState<string | null>(null);
+  const [editingNickname, setEditingNickname] = useState(false);
+  const [membersOpen, setMembersOpen] = useState(false);
+  const [mentionRequest, setMentionRequest] = useState<{ name: string } | null>(null);
+
+  const { conn, state, failure } = useConnection(() => {
+    const clientId = newClientId(identity);
+    const leave: LeaveInput = { client_id: clientId };
+    return {
+      url: wsUrl,
+      clientId,
+      will: { topic: roomTopics(room, config.default_room).leave, payload: JSON.stringify(leave) },
+      ...(config.auth_required
+        ? {
+            credentials: async () => {
+              const token = await fetchToken(clientId);
+              return { username: token.username, password: token.password, expiresAt: Date.parse(token.expires_at) };
+            },
+          }
+        : {}),
+    };
+  });
+  const chat = useRoom(conn, config.default_room, room, nickname);
+
+  const switchRoom = useCallback(
+    (next: string) => {
+      setRoom(next);
+      setRooms((known) => {
+        const list = known.includes(next) ? known : [...known, next];
+        saveRooms(list.filter((r) => r !== config.default_room));
+        return list;
+      });
+      const hash = next === config.default_room ? '' : `#${next}`;
+      if (window.location.hash !== hash) window.location.hash = hash;
+      setMembersOpen(false);
+    },
+    [config.default_room],
+  );
+
+  useEffect(() => {
+    const onHash = () => switchRoom(roomFromHash(config.default_room));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [config.default_room, switchRoom]);
+
+  useEffect(() => {
+    document.title = `#${room} · ${t('appTitle')}`;
+  }, [room, t]);
+
+  const mentionNames = useMemo(
+    () => ['AI', config.assistant_name, ...chat.members.filter((m) => m.client_id !== conn.clientId).map((m) => m.username)],
+    [chat.members, config.assistant_name, conn.clientId],
+  );
+  const highlightNames = useMemo(() => [...mentionNames, 'ai', 'AI助手', '助手', ...(nickname ? [nickname] : [])], [mentionNames, nickname]);
+
+  const join = (name: string) => {
+    saveNickname(name);
+    setNickname(name);
+    setEditingNickname(false);
+  };
+
+  return (
+    <div className={membersOpen ? 'app drawer-open' : 'app'}>
+      <header className="topbar">
+        <div className="brand">
+          <img src="/favicon.svg" alt="" width="28" height="28" />
+          <span>{t('appTitle')}</span>
+        </div>
+        <h1 className="room-title"># {room}</h1>
+        <div className="topbar-end">
+          <ConnectionBadge state={state} />
+          <button type="button" className="drawer-toggle" onClick={() => setMembersOpen((o) => !o)} aria-expanded={membersOpen}>
+            {membersOpen ? t('hideMembers') : t('showMembers')}
+          </button>
+        </div>
+      </header>
+      <aside className="sidebar">
+        <RoomSwitcher rooms={rooms} current={room} onSwitch={switchRoom} />
+        <MemberList
+          members={chat.members}
+          assistantName={config.assistant_name}
+          ownClientId={conn.clientId}
+          onMention={(name) => {
+            setMentionRequest({ name });
+            setMembersOpen(false);
+          }}
+        />
+      </aside>
+      <main className="chat">
+        {failure && state !== 'online' && <div className="banner banner-error">{failure}</div>}
+        <MessageList
+          timeline={chat.timeline}
+          identity={identity}
+          assistantName={config.assistant_name}
+          mentionNames={highlightNames}
+          atBeginning={chat.atBeginning}
+          onLoadEarlier={chat.loadEarlier}
+        />
+        {nickname && !editingNickname ? (
+          <div className="composer-area">
+            <div className="composer-meta">
+              <span className="muted">{nickname}</span>
+              <button type="button" className="link-button" onClick={() => setEditingNickname(true)}>
+                {t('nicknameChange')}
+              </button>
+            </div>
+            <Composer
+              room={room}
+              enabled={state === 'online'}
+              maxChars={config.max_message_chars}
+              mentionNames={mentionNames}
+              mentionRequest={mentionRequest}
+              onSend={chat.send}
+            />
+          </div>
+        ) : (
+          <NicknameForm initial={nickname ?? savedNickname()} maxChars={config.max_username_chars} onJoin={join} />
+        )}
+      </main>
+    </div>
+  );
+}

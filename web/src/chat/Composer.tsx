@@ -1,0 +1,147 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useI18n } from '../i18n/context';
+import { completeMention, insertMention, mentionCandidates, mentionQuery, type MentionQuery } from './mentions';
+
+interface Props {
+  room: string;
+  enabled: boolean;
+  maxChars: number;
+  mentionNames: readonly string[];
+  /** A mention asked for from elsewhere (a click on a member); a new object each time. */
+  mentionRequest: { name: string } | null;
+  onSend: (text: string) => void;
+}
+
+export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest, onSend }: Props) {
+  const { t } = useI18n();
+  const [text, setText] = useState('');
+  const [mention, setMention] = useState<MentionQuery | null>(null);
+  const [picked, setPicked] = useState(0);
+  const [pickerOpen, setPickerOpen] = useState(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  const candidates = mention ? mentionCandidates(mentionNames, mention.query) : pickerOpen ? [...mentionNames] : [];
+
+  const update = (value: string, caret: number) => {
+    setText(value);
+    const query = mentionQuery(value, caret);
+    setMention(query);
+    setPicked(0);
+    if (query) setPickerOpen(false);
+  };
+
+  const place = (value: string, caret: number) => {
+    setText(value);
+    setMention(null);
+    setPickerOpen(false);
+    requestAnimationFrame(() => {
+      input.current?.focus();
+      input.current?.setSelectionRange(caret, caret);
+    });
+  };
+
+  const choose = (name: string) => {
+    const el = input.current;
+    const caret = el?.selectionStart ?? text.length;
+    const next = mention ? completeMention(text, mention, caret, name) : insertMention(text, caret, name);
+    place(next.text, next.caret);
+  };
+
+  useEffect(() => {
+    if (!mentionRequest) return;
+    const el = input.current;
+    const current = el?.value ?? '';
+    const next = insertMention(current, el?.selectionStart ?? current.length, mentionRequest.name);
+    place(next.text, next.caret);
+  }, [mentionRequest]);
+
+  const submit = () => {
+    const message = text.trim();
+    if (!enabled || message === '' || message.length > maxChars) return;
+    onSend(message);
+    setText('');
+    setMention(null);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (candidates.length > 0) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        const step = e.key === 'ArrowDown' ? 1 : -1;
+        setPicked((p) => (p + step + candidates.length) % candidates.length);
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        choose(candidates[Math.min(picked, candidates.length - 1)]!);
+        return;
+      }
+      if (e.key === 'Escape') {
+        setMention(null);
+        setPickerOpen(false);
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <form
+      className="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      {candidates.length > 0 && (
+        <ul className="mention-picker" role="listbox" data-testid="mention-picker">
+          {candidates.map((name, i) => (
+            <li key={name} role="option" aria-selected={i === picked}>
+              <button
+                type="button"
+                className={i === picked ? 'picked' : ''}
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => choose(name)}
+              >
+                @{name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <button
+        type="button"
+        className="icon-button"
+        title={t('mentionButton')}
+        aria-label={t('mentionButton')}
+        aria-expanded={pickerOpen}
+        onClick={() => {
+          setPickerOpen((open) => !open);
+          setMention(null);
+          setPicked(0);
+          input.current?.focus();
+        }}
+      >
+        @
+      </button>
+      <textarea
+        ref={input}
+        value={text}
+        rows={1}
+        maxLength={maxChars}
+        placeholder={enabled ? t('composerPlaceholder', { room }) : t('composerOffline')}
+        aria-label={t('composerPlaceholder', { room })}
+        onChange={(e) => update(e.target.value, e.target.selectionStart)}
+        onKeyDown={onKeyDown}
+        onClick={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
+        onBlur={() => setMention(null)}
+      />
+      <button type="submit" className="send-button" disabled={!enabled || text.trim() === ''}>
+        {t('send')}
+      </button>
+    </form>
+  );
+}

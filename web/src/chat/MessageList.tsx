@@ -1,0 +1,146 @@
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useI18n } from '../i18n/context';
+import { Avatar } from './Avatar';
+import { isOwnClientId } from './ids';
+import { splitMentions } from './mentions';
+import type { ChatMessage } from './protocol';
+import { findMessage, type Entry, type Timeline } from './timeline';
+
+interface Props {
+  timeline: Timeline;
+  identity: string;
+  assistantName: string;
+  mentionNames: readonly string[];
+  atBeginning: boolean;
+  onLoadEarlier: () => void;
+}
+
+export function MessageList({ timeline, identity, assistantName, mentionNames, atBeginning, onLoadEarlier }: Props) {
+  const { t, language } = useI18n();
+  const scroller = useRef<HTMLDivElement>(null);
+  const stuckToBottom = useRef(true);
+  const time = useMemo(
+    () => new Intl.DateTimeFormat(language === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' }),
+    [language],
+  );
+
+  // follow new messages while the reader is at the bottom; leave them alone while they read further up
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && stuckToBottom.current) el.scrollTop = el.scrollHeight;
+  }, [timeline]);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const onScroll = () => {
+      stuckToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => el.removeEventListener('scroll', onScroll);
+  }, []);
+
+  const hasMessages = timeline.entries.some((e) => e.kind !== 'notice');
+  return (
+    <div className="messages" ref={scroller} data-testid="messages">
+      <div className="history-edge">
+        {atBeginning ? (
+          <span className="muted">{hasMessages ? t('noEarlier') : t('empty')}</span>
+        ) : (
+          <button type="button" className="link-button" onClick={onLoadEarlier}>
+            {t('loadEarlier')}
+          </button>
+        )}
+      </div>
+      <ol className="message-items">
+        {timeline.entries.map((entry) => (
+          <Item
+            key={entry.id}
+            entry={entry}
+            timeline={timeline}
+            identity={identity}
+            assistantName={assistantName}
+            mentionNames={mentionNames}
+            time={time}
+          />
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+interface ItemProps {
+  entry: Entry;
+  timeline: Timeline;
+  identity: string;
+  assistantName: string;
+  mentionNames: readonly string[];
+  time: Intl.DateTimeFormat;
+}
+
+function Item({ entry, timeline, identity, assistantName, mentionNames, time }: ItemProps) {
+  const { t } = useI18n();
+  if (entry.kind === 'notice') {
+    return (
+      <li className={`notice notice-${entry.tone}`} data-testid="notice">
+        <span>{entry.text}</span>
+      </li>
+    );
+  }
+  const streaming = entry.kind === 'stream';
+  const message: ChatMessage | undefined = entry.kind === 'message' ? entry.message : undefined;
+  const assistant = streaming || message?.type === 'ai_response';
+  const name = message?.username ?? assistantName;
+  const own = !assistant && isOwnClientId(message?.client_id, identity);
+  const content = message?.content ?? (entry.kind === 'stream' ? entry.text : '');
+  const replied = message?.reply_to ? findMessage(timeline, message.reply_to) : undefined;
+  const classes = ['message', own ? 'own' : '', assistant ? 'assistant' : '', streaming ? 'streaming' : '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <li className={classes} data-testid="message" data-message-id={entry.id}>
+      <Avatar name={name} assistant={assistant} />
+      <div className="bubble-column">
+        <div className="meta">
+          <span className="author" data-testid="author">
+            {name}
+          </span>
+          {assistant && <span className="tag tag-ai">{t('assistantBadge')}</span>}
+          {message?.source && message.source !== 'web' && !assistant && <span className="tag">{sourceLabel(message.source, t)}</span>}
+          <time dateTime={message?.timestamp}>{time.format(new Date(entry.at))}</time>
+        </div>
+        {replied && (
+          <div className="reply-to">
+            {t('replyingTo', { name: replied.username })}: <span className="reply-snippet">{replied.content}</span>
+          </div>
+        )}
+        <div className="bubble" data-testid="content">
+          {splitMentions(content, mentionNames).map((segment, i) =>
+            segment.mention ? (
+              <span key={i} className="mention">
+                {segment.text}
+              </span>
+            ) : (
+              <span key={i}>{segment.text}</span>
+            ),
+          )}
+          {streaming && <span className="cursor" aria-label={t('writing')} />}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+function sourceLabel(source: string, t: ReturnType<typeof useI18n>['t']): string {
+  switch (source) {
+    case 'mqtt':
+    case 'device':
+      return t('sourceMqtt');
+    case 'voice':
+      return t('sourceVoice');
+    case 'http':
+      return t('sourceHttp');
+    default:
+      return source;
+  }
+}

@@ -1,0 +1,226 @@
+// Wire payloads of the chat room, mirrored from PROTOCOL.md §1 (MQTT) and §2 (HTTP).
+// Every inbound payload is checked field by field: the page trusts nothing it did not write itself.
+
+/** Where a message came from (§1.2); unknown values are shown as they are. */
+export type Source = 'mqtt' | 'web' | 'voice' | 'device' | 'http' | (string & {});
+
+/** `…/messages/out` and history items: a user's message or the assistant's reply. */
+export interface ChatMessage {
+  type: 'user_message' | 'ai_response';
+  username: string;
+  content: string;
+  /** ISO-8601 with offset, e.g. `2025-07-26T11:05:13.675321+08:00`. */
+  timestamp: string;
+  message_id: string;
+  room?: string;
+  client_id?: string;
+  source?: Source;
+  /** On `ai_response`: the `message_id` it answers. */
+  reply_to?: string;
+}
+
+/** `…/system`. */
+export interface SystemMessage {
+  type: 'system_message';
+  message: string;
+  timestamp: string;
+}
+
+/** `chatroom/clients/{client_id}/errors`. */
+export interface ErrorReply {
+  type: 'error';
+  code: string;
+  message: string;
+  timestamp: string;
+}
+
+/** One member in `…/users/online`. */
+export interface OnlineUser {
+  client_id: string;
+  username: string;
+  source: Source;
+  join_time: string;
+}
+
+/** `…/users/online`, retained. */
+export interface OnlineList {
+  room: string;
+  users: OnlineUser[];
+  timestamp: string;
+}
+
+/** `…/messages/stream`: a piece of an assistant reply being written. */
+export interface ReplyDelta {
+  type: 'ai_response_delta';
+  message_id: string;
+  seq: number;
+  delta: string;
+}
+
+/** Published on `…/messages/in`. */
+export interface MessageInput {
+  client_id: string;
+  username: string;
+  message: string;
+  source: 'web';
+  /** Idempotency key: a resend after a reconnect is stored once. */
+  message_id: string;
+}
+
+/** Published on `…/users/join`. */
+export interface JoinInput {
+  client_id: string;
+  username: string;
+  source: 'web';
+}
+
+/** Published on `…/users/leave` (and the connection's will). */
+export interface LeaveInput {
+  client_id: string;
+}
+
+/** `GET /api/rooms/{room}/messages`. */
+export interface HistoryResponse {
+  success: true;
+  room: string;
+  messages: ChatMessage[];
+}
+
+/** `GET /api/config`. */
+export interface PageConfig {
+  mqtt_ws_url: string | null;
+  default_room: string;
+  auth_required: boolean;
+  assistant_name: string;
+  max_message_chars: number;
+  max_username_chars: number;
+}
+
+/** `POST /api/mqtt/token`. */
+export interface MqttToken {
+  username: string;
+  password: string;
+  client_id: string;
+  expires_at: string;
+}
+
+type Json = Record<string, unknown>;
+
+const decoder = new TextDecoder('utf-8');
+
+/** The JSON object in an MQTT payload, or null when it is not one. */
+export function decodeObject(payload: Uint8Array | string): Json | null {
+  try {
+    const value: unknown = JSON.parse(typeof payload === 'string' ? payload : decoder.decode(payload));
+    return isObject(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(o: Json, key: string): string | undefined {
+  const v = o[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function bool(o: Json, key: string): boolean | undefined {
+  const v = o[key];
+  return typeof v === 'boolean' ? v : undefined;
+}
+
+function int(o: Json, key: string): number | undefined {
+  const v = o[key];
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+}
+
+export function parseChatMessage(value: unknown): ChatMessage | null {
+  if (!isObject(value)) return null;
+  const type = str(value, 'type');
+  const username = str(value, 'username');
+  const content = str(value, 'content');
+  const timestamp = str(value, 'timestamp');
+  const messageId = str(value, 'message_id');
+  if ((type !== 'user_message' && type !== 'ai_response') || username === undefined || content === undefined) {
+    return null;
+  }
+  if (timestamp === undefined || !messageId) return null;
+  const message: ChatMessage = { type, username, content, timestamp, message_id: messageId };
+  const room = str(value, 'room');
+  const clientId = str(value, 'client_id');
+  const source = str(value, 'source');
+  const replyTo = str(value, 'reply_to');
+  if (room !== undefined) message.room = room;
+  if (clientId !== undefined) message.client_id = clientId;
+  if (source !== undefined) message.source = source;
+  if (replyTo !== undefined) message.reply_to = replyTo;
+  return message;
+}
+
+export function parseSystemMessage(value: unknown): SystemMessage | null {
+  if (!isObject(value)) return null;
+  const message = str(value, 'message');
+  if (message === undefined) return null;
+  return { type: 'system_message', message, timestamp: str(value, 'timestamp') ?? '' };
+}
+
+export function parseErrorReply(value: unknown): ErrorReply | null {
+  if (!isObject(value) || str(value, 'type') !== 'error') return null;
+  const message = str(value, 'message');
+  if (message === undefined) return null;
+  return { type: 'error', code: str(value, 'code') ?? 'ERROR', message, timestamp: str(value, 'timestamp') ?? '' };
+}
+
+export function parseOnlineList(value: unknown): OnlineList | null {
+  if (!isObject(value) || !Array.isArray(value.users)) return null;
+  const users: OnlineUser[] = [];
+  for (const u of value.users) {
+    if (!isObject(u)) continue;
+    const clientId = str(u, 'client_id');
+    const username = str(u, 'username');
+    if (!clientId || username === undefined) continue;
+    users.push({ client_id: clientId, username, source: str(u, 'source') ?? 'mqtt', join_time: str(u, 'join_time') ?? '' });
+  }
+  return { room: str(value, 'room') ?? '', users, timestamp: str(value, 'timestamp') ?? '' };
+}
+
+export function parseReplyDelta(value: unknown): ReplyDelta | null {
+  if (!isObject(value) || str(value, 'type') !== 'ai_response_delta') return null;
+  const messageId = str(value, 'message_id');
+  const seq = int(value, 'seq');
+  const delta = str(value, 'delta');
+  if (!messageId || seq === undefined || delta === undefined) return null;
+  return { type: 'ai_response_delta', message_id: messageId, seq, delta };
+}
+
+export function parseHistory(value: unknown): ChatMessage[] | null {
+  if (!isObject(value) || value.success !== true || !Array.isArray(value.messages)) return null;
+  return value.messages.map(parseChatMessage).filter((m): m is ChatMessage => m !== null);
+}
+
+export function parsePageConfig(value: unknown): PageConfig | null {
+  if (!isObject(value)) return null;
+  const url = value.mqtt_ws_url;
+  const defaultRoom = str(value, 'default_room');
+  if (!(url === null || typeof url === 'string') || !defaultRoom) return null;
+  return {
+    mqtt_ws_url: url,
+    default_room: defaultRoom,
+    auth_required: bool(value, 'auth_required') ?? false,
+    assistant_name: str(value, 'assistant_name') || '智能助手',
+    max_message_chars: int(value, 'max_message_chars') ?? 4000,
+    max_username_chars: int(value, 'max_username_chars') ?? 32,
+  };
+}
+
+export function parseMqttToken(value: unknown): MqttToken | null {
+  if (!isObject(value)) return null;
+  const username = str(value, 'username');
+  const password = str(value, 'password');
+  const expiresAt = str(value, 'expires_at');
+  if (!username || !password || !expiresAt) return null;
+  return { username, password, client_id: str(value, 'client_id') ?? '', expires_at: expiresAt };
+}

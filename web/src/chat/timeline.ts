@@ -1,0 +1,110 @@
+// What the message list shows: final messages deduplicated by message_id, assistant replies being streamed,
+// and notices. Pure functions over an immutable value, so React can compare by reference.
+
+import type { ChatMessage, ReplyDelta } from './protocol';
+
+export const MAX_ENTRIES = 1000;
+
+export interface MessageEntry {
+  kind: 'message';
+  id: string;
+  at: number;
+  message: ChatMessage;
+}
+
+/** An assistant reply still being written: its pieces by sequence number. */
+export interface StreamEntry {
+  kind: 'stream';
+  id: string;
+  at: number;
+  pieces: ReadonlyMap<number, string>;
+  text: string;
+}
+
+export interface NoticeEntry {
+  kind: 'notice';
+  id: string;
+  at: number;
+  text: string;
+  tone: 'info' | 'error';
+}
+
+export type Entry = MessageEntry | StreamEntry | NoticeEntry;
+
+export interface Timeline {
+  entries: readonly Entry[];
+}
+
+export const emptyTimeline: Timeline = { entries: [] };
+
+let noticeCounter = 0;
+
+/** Milliseconds since the epoch of a wire timestamp; `fallback` when it cannot be read. */
+export function timeOf(timestamp: string, fallback: number): number {
+  const ms = Date.parse(timestamp);
+  return Number.isNaN(ms) ? fallback : ms;
+}
+
+function byTime(a: Entry, b: Entry): number {
+  return a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function cap(entries: Entry[]): Entry[] {
+  return entries.length > MAX_ENTRIES ? entries.slice(entries.length - MAX_ENTRIES) : entries;
+}
+
+/**
+ * Adds final messages (live or from history). A message already shown is not shown again; a final message
+ * replaces the stream that carried the same message_id.
+ */
+export function addMessages(timeline: Timeline, messages: readonly ChatMessage[], now = Date.now()): Timeline {
+  const byId = new Map<string, Entry>();
+  for (const e of timeline.entries) byId.set(e.id, e);
+  let changed = false;
+  for (const message of messages) {
+    const existing = byId.get(message.message_id);
+    if (existing?.kind === 'message') continue;
+    const at = existing?.kind === 'stream' ? Math.max(existing.at, timeOf(message.timestamp, now)) : timeOf(message.timestamp, now);
+    byId.set(message.message_id, { kind: 'message', id: message.message_id, at, message });
+    changed = true;
+  }
+  if (!changed) return timeline;
+  return { entries: cap([...byId.values()].sort(byTime)) };
+}
+
+/** Adds a piece of a streamed reply; ignored once the final message is there or when the piece came before. */
+export function applyDelta(timeline: Timeline, delta: ReplyDelta, now = Date.now()): Timeline {
+  const index = timeline.entries.findIndex((e) => e.id === delta.message_id);
+  const existing = index >= 0 ? timeline.entries[index] : undefined;
+  if (existing && existing.kind !== 'stream') return timeline;
+  if (existing?.pieces.has(delta.seq)) return timeline;
+  const pieces = new Map(existing?.pieces ?? []);
+  pieces.set(delta.seq, delta.delta);
+  const text = [...pieces.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, piece]) => piece)
+    .join('');
+  const entry: StreamEntry = { kind: 'stream', id: delta.message_id, at: existing?.at ?? now, pieces, text };
+  if (existing) {
+    const entries = [...timeline.entries];
+    entries[index] = entry;
+    return { entries };
+  }
+  return { entries: cap([...timeline.entries, entry].sort(byTime)) };
+}
+
+export function addNotice(timeline: Timeline, text: string, tone: 'info' | 'error', at = Date.now()): Timeline {
+  noticeCounter += 1;
+  const entry: NoticeEntry = { kind: 'notice', id: `notice-${noticeCounter}`, at, text, tone };
+  return { entries: cap([...timeline.entries, entry].sort(byTime)) };
+}
+
+/** The oldest final message, to page back in history from. */
+export function oldestMessageId(timeline: Timeline): string | undefined {
+  return timeline.entries.find((e) => e.kind === 'message')?.id;
+}
+
+export function findMessage(timeline: Timeline, messageId: string): ChatMessage | undefined {
+  const entry = timeline.entries.find((e) => e.id === messageId);
+  return entry?.kind === 'message' ? entry.message : undefined;
+}

@@ -1,0 +1,36 @@
+// Topic names of the chat room (PROTOCOL.md §1.1): the default room uses the seed's topics, room R `chatroom/R/…`.
+
+export const ROOT = 'chatroom';
+const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const RESERVED = new Set(['messages', 'users', 'system', 'clients', 'presence']);
+
+export interface RoomTopics {
+  in: string;
+  out: string;
+  stream: string;
+  join: string;
+  leave: string;
+  online: string;
+  system: string;
+}
+
+export function isValidRoom(room: string): boolean {
+  return ROOM_NAME.test(room) && !RESERVED.has(room);
+}
+
+export function roomTopics(room: string, defaultRoom: string): RoomTopics {
+  const base = room === defaultRoom ? ROOT : `${ROOT}/${room}`;
+  return {
+    in: `${base}/messages/in`,
+    out: `${base}/messages/out`,
+    stream: `${base}/messages/stream`,
+    join: `${base}/users/join`,
+    leave: `${base}/users/leave`,
+    online: `${base}/users/online`,
+    system: `${base}/system`,
+  };
+}
+
+export function errorsTopic(clientId: string): string {
+  return `${ROOT}/clients/${clientId}/errors`;
+}

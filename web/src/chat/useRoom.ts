@@ -1,0 +1,151 @@
+// One room as the page sees it: history from the HTTP API, live messages, streamed replies, notices and members
+// over MQTT, and the page's own membership (join with the nickname, leave when it goes).
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Connection } from '../mqtt/connection';
+import { useI18n } from '../i18n/context';
+import { fetchHistory } from './api';
+import { uuid } from './ids';
+import {
+  decodeObject,
+  parseChatMessage,
+  parseErrorReply,
+  parseOnlineList,
+  parseReplyDelta,
+  parseSystemMessage,
+  type JoinInput,
+  type LeaveInput,
+  type MessageInput,
+  type OnlineUser,
+} from './protocol';
+import { addMessages, addNotice, applyDelta, emptyTimeline, oldestMessageId, timeOf, type Timeline } from './timeline';
+import { errorsTopic, roomTopics } from './topics';
+
+export const HISTORY_PAGE = 50;
+const HISTORY_RETRIES = 5;
+
+export interface Room {
+  timeline: Timeline;
+  members: OnlineUser[];
+  /** true once the history's first message is shown */
+  atBeginning: boolean;
+  loadEarlier: () => void;
+  send: (text: string) => void;
+}
+
+export function useRoom(conn: Connection, defaultRoom: string, room: string, nickname: string | null): Room {
+  const { t } = useI18n();
+  const [timeline, setTimeline] = useState<Timeline>(emptyTimeline);
+  const [members, setMembers] = useState<OnlineUser[]>([]);
+  const [atBeginning, setAtBeginning] = useState(false);
+  const nicknameRef = useRef(nickname);
+  const timelineRef = useRef(timeline);
+  timelineRef.current = timeline;
+  const topics = roomTopics(room, defaultRoom);
+
+  const join = useCallback(
+    (name: string) => {
+      const body: JoinInput = { client_id: conn.clientId, username: name, source: 'web' };
+      conn.publish(topics.join, body).catch(() => undefined);
+    },
+    [conn, topics.join],
+  );
+
+  useEffect(() => {
+    let live = true;
+    setTimeline(emptyTimeline);
+    setMembers([]);
+    setAtBeginning(false);
+    const notice = (text: string, tone: 'info' | 'error', at?: number) =>
+      setTimeline((tl) => addNotice(tl, text, tone, at));
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    // after a restart of the product MQTT is back a few seconds before HTTP: try again before complaining
+    const loadLatest = (attempt = 0) => {
+      clearTimeout(retry);
+      fetchHistory(room, HISTORY_PAGE)
+        .then((messages) => {
+          if (!live) return;
+          setTimeline((tl) => addMessages(tl, messages));
+          if (messages.length < HISTORY_PAGE) setAtBeginning(true);
+        })
+        .catch((e: unknown) => {
+          if (!live) return;
+          if (attempt < HISTORY_RETRIES) {
+            retry = setTimeout(() => loadLatest(attempt + 1), 500 * 2 ** attempt);
+          } else {
+            notice(t('errorHistory', { message: String((e as Error).message ?? e) }), 'error');
+          }
+        });
+    };
+
+    const unsubscribe = conn.subscribe(
+      [topics.out, topics.stream, topics.online, topics.system, errorsTopic(conn.clientId)],
+      (topic, payload) => {
+        const body = decodeObject(payload);
+        if (topic === topics.out) {
+          const message = parseChatMessage(body);
+          if (message) setTimeline((tl) => addMessages(tl, [message]));
+        } else if (topic === topics.stream) {
+          const delta = parseReplyDelta(body);
+          if (delta) setTimeline((tl) => applyDelta(tl, delta));
+        } else if (topic === topics.online) {
+          const list = parseOnlineList(body);
+          if (list) setMembers(list.users);
+        } else if (topic === topics.system) {
+          const system = parseSystemMessage(body);
+          if (system) notice(system.message, 'info', timeOf(system.timestamp, Date.now()));
+        } else {
+          const error = parseErrorReply(body);
+          if (error) notice(t('errorPrefix', { message: error.message }), 'error');
+        }
+      },
+    );
+    const leave: LeaveInput = { client_id: conn.clientId };
+    conn.setWill(topics.leave, JSON.stringify(leave));
+    loadLatest();
+    const offConnect = conn.onConnect((again) => {
+      // after a reconnect: fill the gap from history (shown messages are not shown twice) and join again, since
+      // the room forgot this connection when it dropped
+      if (again) loadLatest();
+      if (nicknameRef.current) join(nicknameRef.current);
+    });
+    return () => {
+      live = false;
+      clearTimeout(retry);
+      unsubscribe();
+      offConnect();
+      if (nicknameRef.current) conn.publish(topics.leave, leave).catch(() => undefined);
+    };
+  }, [conn, room, defaultRoom, join, t]);
+
+  useEffect(() => {
+    nicknameRef.current = nickname;
+    if (nickname && conn.state === 'online') join(nickname);
+  }, [conn, nickname, join]);
+
+  const loadEarlier = useCallback(() => {
+    const before = oldestMessageId(timelineRef.current);
+    fetchHistory(room, HISTORY_PAGE, before)
+      .then((messages) => {
+        setTimeline((tl) => addMessages(tl, messages));
+        if (messages.length < HISTORY_PAGE) setAtBeginning(true);
+      })
+      .catch((e: unknown) =>
+        setTimeline((tl) => addNotice(tl, t('errorHistory', { message: String((e as Error).message ?? e) }), 'error')),
+      );
+  }, [room, t]);
+
+  const send = useCallback(
+    (text: string) => {
+      const name = nicknameRef.current;
+      if (!name) return;
+      const body: MessageInput = { client_id: conn.clientId, username: name, message: text, source: 'web', message_id: uuid() };
+      conn.publish(topics.in, body).catch((e: unknown) =>
+        setTimeline((tl) => addNotice(tl, t('errorPrefix', { message: String((e as Error).message ?? e) }), 'error')),
+      );
+    },
+    [conn, topics.in, t],
+  );
+
+  return { timeline, members, atBeginning, loadEarlier, send };
+}

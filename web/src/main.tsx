@@ -1,0 +1,14 @@
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { browserLanguage, translator } from './i18n';
+import { I18nContext } from './i18n/context';
+import './styles.css';
+
+const language = browserLanguage();
+document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
+
+createRoot(document.getElementById('root')!).render(
+  <I18nContext.Provider value={{ language, t: translator(language) }}>
+    <App />
+  </I18nContext.Provider>,
+);

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage, ReplyDelta } from '../src/chat/protocol';
+import {
+  MAX_ENTRIES,
+  addMessages,
+  addNotice,
+  applyDelta,
+  emptyTimeline,
+  findMessage,
+  oldestMessageId,
+  timeOf,
+  type Timeline,
+} from '../src/chat/timeline';
+
+function message(id: string, second: number, extra: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    type: 'user_message',
+    username: 'Ann',
+    content: `text ${id}`,
+    timestamp: `2026-11-22T10:00:${String(second).padStart(2, '0')}.000000+00:00`,
+    message_id: id,
+    ...extra,
+  };
+}
+
+const delta = (seq: number, text: string, id = 'r1'): ReplyDelta => ({ type: 'ai_response_delta', message_id: id, seq, delta: text });
+const ids = (tl: Timeline) => tl.entries.map((e) => e.id);
+
+describe('messages', () => {
+  it('shows a message once however often it arrives', () => {
+    let tl = addMessages(emptyTimeline, [message('a', 1), message('b', 2)]);
+    tl = addMessages(tl, [message('b', 2)]);
+    tl = addMessages(tl, [message('a', 1), message('b', 2), message('c', 3)]);
+    expect(ids(tl)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('returns the same timeline when nothing is new, so React does not render again', () => {
+    const tl = addMessages(emptyTimeline, [message('a', 1)]);
+    expect(addMessages(tl, [message('a', 1)])).toBe(tl);
+  });
+
+  it('orders messages by time when history arrives after live messages', () => {
+    let tl = addMessages(emptyTimeline, [message('live', 30)]);
+    tl = addMessages(tl, [message('old1', 1), message('old2', 2)]);
+    expect(ids(tl)).toEqual(['old1', 'old2', 'live']);
+    expect(oldestMessageId(tl)).toBe('old1');
+  });
+
+  it('keeps at most MAX_ENTRIES, dropping the oldest', () => {
+    const many = Array.from({ length: MAX_ENTRIES + 5 }, (_, i) => message(`m${i}`, 0, { timestamp: new Date(1_000_000 + i).toISOString() }));
+    const tl = addMessages(emptyTimeline, many);
+    expect(tl.entries).toHaveLength(MAX_ENTRIES);
+    expect(tl.entries[0]?.id).toBe('m5');
+  });
+
+  it('reads wire timestamps with microseconds and offset, and falls back for unreadable ones', () => {
+    expect(timeOf('2025-07-26T11:05:13.675321+08:00', 0)).toBe(Date.parse('2025-07-26T03:05:13.675Z'));
+    expect(timeOf('garbage', 42)).toBe(42);
+  });
+});
+
+describe('streamed replies', () => {
+  it('assembles pieces in sequence order, whatever order they arrive in', () => {
+    let tl = applyDelta(emptyTimeline, delta(1, 'wor'), 100);
+    tl = applyDelta(tl, delta(0, 'Hello '), 101);
+    tl = applyDelta(tl, delta(2, 'ld'), 102);
+    const entry = tl.entries[0];
+    expect(entry?.kind).toBe('stream');
+    expect(entry?.kind === 'stream' && entry.text).toBe('Hello world');
+  });
+
+  it('ignores a piece that arrives twice', () => {
+    let tl = applyDelta(emptyTimeline, delta(0, 'a'));
+    const before = tl;
+    tl = applyDelta(tl, delta(0, 'a'));
+    expect(tl).toBe(before);
+  });
+
+  it('settles into the final message with the same message_id, which later pieces do not change', () => {
+    let tl = addMessages(emptyTimeline, [message('q', 1)]);
+    tl = applyDelta(tl, delta(0, 'Hel'), Date.parse('2026-11-22T10:00:02Z'));
+    tl = addMessages(tl, [message('r1', 5, { type: 'ai_response', username: '智能助手', content: 'Hello', reply_to: 'q' })]);
+    tl = applyDelta(tl, delta(1, 'lo'));
+    expect(ids(tl)).toEqual(['q', 'r1']);
+    expect(tl.entries[1]?.kind).toBe('message');
+    expect(findMessage(tl, 'r1')?.content).toBe('Hello');
+    expect(findMessage(tl, 'r1')?.reply_to).toBe('q');
+  });
+
+  it('keeps streams of different replies apart', () => {
+    let tl = applyDelta(emptyTimeline, delta(0, 'one', 'x'), 1);
+    tl = applyDelta(tl, delta(0, 'two', 'y'), 2);
+    tl = applyDelta(tl, delta(1, '!', 'x'), 3);
+    expect(tl.entries.map((e) => (e.kind === 'stream' ? e.text : ''))).toEqual(['one!', 'two']);
+  });
+});
+
+describe('notices', () => {
+  it('places notices by time between messages, each its own entry', () => {
+    let tl = addMessages(emptyTimeline, [message('a', 1), message('b', 3)]);
+    tl = addNotice(tl, 'joined', 'info', Date.parse('2026-11-22T10:00:02Z'));
+    tl = addNotice(tl, 'joined', 'info', Date.parse('2026-11-22T10:00:02Z'));
+    expect(tl.entries.map((e) => e.kind)).toEqual(['message', 'notice', 'notice', 'message']);
+    expect(findMessage(tl, tl.entries[1]!.id)).toBeUndefined();
+  });
+});
