@@ -147,11 +147,16 @@ final class Reply {
         breakBeforeNextText = false;
         int space = Math.max(0, limits.maxReplyChars() - CUT_MARK.length() - text.length());
         boolean fits = piece.length() <= space;
-        int cut = space > 0 && Character.isHighSurrogate(piece.charAt(space - 1)) ? space - 1 : space;
-        String taken = fits ? piece : piece.substring(0, cut) + CUT_MARK;
+        String taken = fits ? piece : cut(piece, space) + CUT_MARK;
         text.append(taken);
         deltas.publish(seq++, taken);
         return fits;
+    }
+
+    /** The first {@code length} chars, not splitting a surrogate pair. */
+    private static String cut(String text, int length) {
+        int end = length > 0 && Character.isHighSurrogate(text.charAt(length - 1)) ? length - 1 : length;
+        return text.substring(0, end);
     }
 
     private String runTool(ToolExecutionRequest call) {
