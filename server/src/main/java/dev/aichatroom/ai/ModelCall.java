@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -132,21 +131,24 @@ final class ModelCall {
             this.events = events;
         }
 
+        /** The in-process model's path: it generates on its caller's thread. */
         @Override
         public void onPartialResponse(String partialResponse) {
             if (closed) {
-                // an in-process model generates on its caller's thread: throwing is how it stops
-                throw new CancellationException("reply abandoned");
+                // jlama catches every Exception its token callback throws and goes on generating: an Error stops it
+                throw Abandoned.INSTANCE;
             }
             events.add(new Event.Text(partialResponse));
         }
 
+        /** The remote model's path: the stream can be cancelled. */
         @Override
         public void onPartialResponse(PartialResponse partialResponse, PartialResponseContext context) {
             if (closed) {
                 context.streamingHandle().cancel();
+                return;
             }
-            onPartialResponse(partialResponse.text());
+            events.add(new Event.Text(partialResponse.text()));
         }
 
         @Override
@@ -167,6 +169,16 @@ final class ModelCall {
         @Override
         public void onError(Throwable error) {
             events.add(new Event.Failed(error));
+        }
+    }
+
+    /** Stops an in-process generation whose reply was abandoned (timeout, length limit, shutdown). */
+    static final class Abandoned extends Error {
+        private static final long serialVersionUID = 1L;
+        static final Abandoned INSTANCE = new Abandoned();
+
+        private Abandoned() {
+            super("reply abandoned", null, false, false);
         }
     }
 

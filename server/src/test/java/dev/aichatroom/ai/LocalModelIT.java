@@ -69,6 +69,24 @@ class LocalModelIT {
     }
 
     @Test
+    void a_reply_cut_at_the_length_limit_stops_the_generation_and_the_model_answers_again() throws Exception {
+        TinyLlama.write(models, "test", "tiny-llama");
+        AiConfig.Limits limits =
+                new AiConfig.Limits(1, 4, Duration.ofSeconds(60), Duration.ofSeconds(60), 0, 12, 400, 1);
+        try (LocalBackend backend = new LocalBackend(config(), Texts.of("en"))) {
+            var model = backend.model(notice -> {});
+            var question = List.<dev.langchain4j.data.message.ChatMessage>of(UserMessage.from("a: hello"));
+
+            String cut = new Reply(model, ToolProvider.NONE, limits, "main", (seq, delta) -> {}).generate(question);
+            String again = new Reply(model, ToolProvider.NONE, config().limits(), "main", (seq, delta) -> {})
+                    .generate(question);
+
+            assertThat(cut).hasSizeLessThanOrEqualTo(12).endsWith(Reply.CUT_MARK);
+            assertThat(again).isNotEmpty();
+        }
+    }
+
+    @Test
     void the_product_answers_a_mention_with_the_local_model() throws Exception {
         TinyLlama.write(models, "test", "tiny-llama");
         try (AssistantTestProduct product = AssistantTestProduct.start(Map.of(
