@@ -85,7 +85,7 @@ final class LocalBackend implements Backend {
         } catch (AiException e) {
             throw e;
         } catch (IOException | RuntimeException | LinkageError e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
             problem = Optional.of("local model " + config.model() + " not available: " + why);
             throw new AiException(
                     AiException.Kind.UNAVAILABLE,

@@ -58,20 +58,22 @@ record Texts(boolean english) {
 
     String vectorMissing() {
         return english
-                ? "The local model needs the JVM option --add-modules jdk.incubator.vector (e.g. JAVA_TOOL_OPTIONS="
+                ? "The local model needs the JVM option --add-modules jdk.incubator.vector (e.g. JDK_JAVA_OPTIONS="
                         + "\"--add-modules jdk.incubator.vector\"); or set AI_PROVIDER and AI_API_KEY to use a remote"
                         + " model."
-                : "本地模型需要以 JVM 参数 --add-modules jdk.incubator.vector 启动（例如 JAVA_TOOL_OPTIONS=\"--add-modules"
+                : "本地模型需要以 JVM 参数 --add-modules jdk.incubator.vector 启动（例如 JDK_JAVA_OPTIONS=\"--add-modules"
                         + " jdk.incubator.vector\"）；或设置 AI_PROVIDER 和 AI_API_KEY 改用远程模型。";
     }
 
     String modelMissing(String model, String dir, String why) {
         return english
                 ? "the local model " + model + " is not available (" + why + "). Put its files (config.json,"
-                        + " tokenizer.json, model.safetensors and an empty .finished file) in " + dir
+                        + " tokenizer.json, tokenizer_config.json, model.safetensors and an empty .finished file) in "
+                        + dir
                         + ", or set AI_PROVIDER and AI_API_KEY to use a remote model."
                 : "本地模型 " + model + " 不可用（" + why + "）。请把模型文件（config.json、tokenizer.json、"
-                        + "model.safetensors 和一个空的 .finished 文件）放到 " + dir + "，或设置 AI_PROVIDER 和 AI_API_KEY"
+                        + "tokenizer_config.json、model.safetensors 和一个空的 .finished 文件）放到 " + dir
+                        + "，或设置 AI_PROVIDER 和 AI_API_KEY"
                         + " 改用远程模型。";
     }
 }
