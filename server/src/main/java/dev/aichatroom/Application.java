@@ -1,5 +1,7 @@
 package dev.aichatroom;
 
+import dev.aichatroom.ai.Assistant;
+import dev.aichatroom.ai.ToolProvider;
 import dev.aichatroom.broker.AccessPolicy;
 import dev.aichatroom.broker.Broker;
 import dev.aichatroom.broker.ClientListener;
@@ -80,6 +82,8 @@ public final class Application implements AutoCloseable {
                         : Optional.empty();
         MqttConnection mqtt = new MqttConnection(mqttSettings(broker));
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
+        Assistant assistant = new Assistant(config.ai(), chat, ToolProvider.NONE, meters);
+        chat.addListener(assistant);
         if (broker.isPresent()) {
             broker.get().start();
             started.push(broker.get());
@@ -93,6 +97,7 @@ public final class Application implements AutoCloseable {
         }
         started.push(chat);
         scheduleIdleExpiry();
+        started.push(assistant);
 
         http = new HttpServer(
                 config.http(),
@@ -115,10 +120,21 @@ public final class Application implements AutoCloseable {
                                         "store",
                                                 () -> store.isHealthy()
                                                         ? Health.up(store.toString())
-                                                        : Health.down(store.toString())),
+                                                        : Health.down(store.toString()),
+                                        "ai", () -> health(assistant.status())),
                                 meters)));
         http.start();
         started.push(http);
+    }
+
+    private static Health health(Assistant.Status status) {
+        return new Health(
+                switch (status.state()) {
+                    case UP -> Health.State.UP;
+                    case DEGRADED -> Health.State.DEGRADED;
+                    case DISABLED -> Health.State.DISABLED;
+                },
+                status.detail());
     }
 
     private void createDataDir() {

@@ -398,10 +398,26 @@ public final class ChatService implements AutoCloseable {
             String type,
             String source,
             Optional<String> replyTo) {
+        return post(room, clientId, username, text, type, source, replyTo, Clocks.uuid7());
+    }
+
+    /**
+     * Like {@link #post(String, String, String, String, String, String, Optional)} with a message id chosen by the
+     * caller, e.g. the id the assistant already used for the reply's deltas on {@code messages/stream}.
+     */
+    public CompletableFuture<ChatMessage> post(
+            String room,
+            String clientId,
+            String username,
+            String text,
+            String type,
+            String source,
+            Optional<String> replyTo,
+            String messageId) {
         CompletableFuture<ChatMessage> result = new CompletableFuture<>();
         boolean queued = submit(() -> {
             ChatMessage message = new ChatMessage(
-                    type, username, text, Clocks.timestamp(clock), Clocks.uuid7(), room, clientId, source, replyTo);
+                    type, username, text, Clocks.timestamp(clock), messageId, room, clientId, source, replyTo);
             store.append(stored(message, Optional.empty()));
             publishMessage(message);
             if (!type.equals(ChatMessage.AI_RESPONSE)) {

@@ -1,5 +1,6 @@
 package dev.aichatroom.config;
 
+import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.store.StoreConfig;
@@ -13,6 +14,7 @@ import java.util.Optional;
  *
  * @param externalBroker host of an external broker; empty = start the embedded one
  * @param serviceUsername on an external broker, the account the service logs in with
+ * @param ai the assistant
  */
 public record AppConfig(
         boolean mqttEnabled,
@@ -26,4 +28,5 @@ public record AppConfig(
         StoreConfig store,
         ChatConfig chat,
         WebConfig web,
-        Path dataDir) {}
+        Path dataDir,
+        AiConfig ai) {}

@@ -1,5 +1,6 @@
 package dev.aichatroom.config;
 
+import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
@@ -68,7 +69,8 @@ public final class ConfigLoader {
                 store(env, dataDir),
                 chat(env),
                 web(env),
-                dataDir);
+                dataDir,
+                ai(env, dataDir));
     }
 
     private static WebConfig web(Env env) {
@@ -83,7 +85,7 @@ public final class ConfigLoader {
             throw new ConfigException(
                     "MQTT_TOKEN_SECRET", "is shorter than 32 characters; use e.g. the output of: openssl rand -hex 32");
         }
-        String assistant = env.string("AI_ASSISTANT_NAME", WebConfig.defaults().assistantName());
+        String assistant = env.string("AI_NAME", WebConfig.defaults().assistantName());
         return new WebConfig(
                 wsUrl,
                 assistant,
@@ -126,6 +128,65 @@ public final class ConfigLoader {
                 env.integer("CHAT_RATE_BURST", 20, 1, 1_000_000),
                 Duration.ofSeconds(env.integer("CHAT_IDLE_TIMEOUT", 3600, 0, 10_000_000)),
                 language);
+    }
+
+    static AiConfig ai(Env env, Path dataDir) {
+        Optional<String> key = env.optional("AI_API_KEY");
+        Optional<String> url = env.optional("AI_BASE_URL").map(u -> u.replaceAll("/+$", ""));
+        String providerVar =
+                env.string("AI_PROVIDER", url.isPresent() ? "openai-compatible" : key.isPresent() ? "openai" : "local");
+        AiConfig.Provider provider = AiConfig.Provider.parse(providerVar)
+                .orElseThrow(() -> new ConfigException(
+                        "AI_PROVIDER",
+                        "'" + providerVar + "' is not a provider; use one of moonshot, qwen, deepseek, openai, ollama,"
+                                + " openai-compatible, local, none"));
+        if (provider == AiConfig.Provider.OPENAI_COMPATIBLE && url.isEmpty()) {
+            throw new ConfigException(
+                    "AI_BASE_URL", "AI_PROVIDER=openai-compatible needs the API's base URL, e.g. http://host:8000/v1");
+        }
+        if (url.isPresent() && !url.get().matches("https?://.+")) {
+            throw new ConfigException("AI_BASE_URL", "'" + url.get() + "' is not an http(s) URL");
+        }
+        if (provider.needsKey() && key.isEmpty()) {
+            throw new ConfigException(
+                    "AI_API_KEY",
+                    "AI_PROVIDER=" + provider.id() + " needs an API key; set AI_API_KEY, or use AI_PROVIDER=local"
+                            + " (in-process model) or none");
+        }
+        Optional<String> model = env.optional("AI_MODEL").or(provider::presetModel);
+        if (provider.isRemote() && model.isEmpty()) {
+            throw new ConfigException("AI_MODEL", "AI_PROVIDER=" + provider.id() + " needs a model name in AI_MODEL");
+        }
+        String language = env.string("CHAT_LANGUAGE", "zh");
+        String always = env.string("AI_ALWAYS_ROOMS", "");
+        java.util.Set<String> alwaysRooms = new java.util.LinkedHashSet<>();
+        for (String room : always.split(",")) {
+            if (!room.isBlank()) {
+                alwaysRooms.add(room.strip());
+            }
+        }
+        int timeout = env.integer("AI_TIMEOUT", 120, 1, 3600);
+        return new AiConfig(
+                provider,
+                provider.isRemote() ? url.or(provider::presetUrl) : Optional.empty(),
+                key,
+                model.orElse(""),
+                Path.of(env.string("AI_MODEL_DIR", dataDir.resolve("models").toString())),
+                new AiConfig.Persona(
+                        env.string("AI_NAME", "智能助手"),
+                        env.string("AI_SYSTEM_PROMPT", AiConfig.defaultSystemPrompt(language)),
+                        env.integer("AI_CONTEXT_MESSAGES", 20, 0, 500),
+                        alwaysRooms),
+                new AiConfig.Limits(
+                        env.integer("AI_MAX_CONCURRENT", 4, 1, 256),
+                        env.integer("AI_QUEUE_SIZE", 16, 0, 10_000),
+                        Duration.ofSeconds(timeout),
+                        Duration.ofSeconds(env.integer(
+                                "AI_FIRST_TOKEN_TIMEOUT", provider == AiConfig.Provider.LOCAL ? 120 : 30, 1, 3600)),
+                        env.integer("AI_MAX_RETRIES", 2, 0, 10),
+                        env.integer("AI_MAX_REPLY_CHARS", 4000, 16, 1_000_000),
+                        env.integer("AI_MAX_TOKENS", 1024, 1, 1_000_000),
+                        env.integer("AI_MAX_TOOL_ROUNDS", 5, 0, 50)));
     }
 
     static Map<String, String> readAccounts(Path file) {

@@ -22,7 +22,7 @@ class WebConfigLoaderTest {
     void readsThePageVariables() {
         WebConfig web = ConfigLoader.load(Env.of(Map.of(
                         "MQTT_WS_URL", "wss://chat.example.com/mqtt",
-                        "AI_ASSISTANT_NAME", "Robo",
+                        "AI_NAME", "Robo",
                         "MQTT_TOKEN_SECRET", "x".repeat(32),
                         "MQTT_TOKEN_TTL", "600",
                         "MQTT_TOKEN_RATE_PER_MINUTE", "5")))

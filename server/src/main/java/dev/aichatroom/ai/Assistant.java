@@ -1,0 +1,281 @@
+package dev.aichatroom.ai;
+
+import dev.aichatroom.chat.ChatMessage;
+import dev.aichatroom.chat.ChatService;
+import dev.aichatroom.chat.Clocks;
+import dev.aichatroom.chat.RoomListener;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The room's assistant (PROTOCOL.md §1.5): a participant that follows every room, answers messages that mention it
+ * (or every message in the configured rooms), streams the reply on {@code messages/stream} while the model writes it
+ * and posts it once, complete, as an {@code ai_response}. A question that cannot be answered gets exactly one system
+ * notice in its room instead.
+ *
+ * <p>Threading: {@link #onMessage} runs on the chat worker and only admits the question; each admitted question is
+ * answered on its own virtual thread, which waits for one of {@link AiConfig.Limits#maxConcurrent()} model permits.
+ * At most {@code maxConcurrent + queueSize} questions are admitted at once; beyond that the asker is told the
+ * assistant is busy.
+ */
+public final class Assistant implements RoomListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Assistant.class);
+    /** The client id of the assistant's messages. */
+    public static final String CLIENT_ID = "ai-assistant";
+    /** The source of the assistant's messages. */
+    public static final String SOURCE = "ai";
+
+    /** The assistant's state for {@code /health}; never contains the API key. */
+    public record Status(State state, String detail) {
+        public enum State {
+            UP,
+            DEGRADED,
+            DISABLED
+        }
+    }
+
+    private record Question(ChatMessage message, String text) {}
+
+    private final AiConfig config;
+    private final ChatService chat;
+    private final ToolProvider tools;
+    private final Optional<Backend> backend;
+    private final Mentions mentions;
+    private final Texts texts;
+    private final Semaphore permits;
+    private final int capacity;
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final ExecutorService replies = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("ai-reply-", 0).factory());
+    private final Timer firstToken;
+    private final Timer replyTime;
+    private final Counter failures;
+    private final Counter busy;
+    private volatile Optional<String> lastFailure = Optional.empty();
+
+    public Assistant(AiConfig config, ChatService chat, ToolProvider tools, MeterRegistry meters) {
+        this(
+                config,
+                chat,
+                tools,
+                meters,
+                config.provider() == AiConfig.Provider.NONE
+                        ? Optional.empty()
+                        : Optional.of(
+                                Backends.create(config, Texts.of(chat.config().language()))));
+    }
+
+    Assistant(AiConfig config, ChatService chat, ToolProvider tools, MeterRegistry meters, Optional<Backend> backend) {
+        this.config = config;
+        this.chat = chat;
+        this.tools = tools;
+        this.backend = backend;
+        this.mentions = new Mentions(config.persona().name());
+        this.texts = Texts.of(chat.config().language());
+        int concurrent = backend.map(Backend::sequential).orElse(false)
+                ? 1
+                : config.limits().maxConcurrent();
+        this.permits = new Semaphore(concurrent, true);
+        this.capacity = concurrent + config.limits().queueSize();
+        this.firstToken = Timer.builder("ai.reply.first_token")
+                .description("Time from a question's admission to the first text of its reply")
+                .register(meters);
+        this.replyTime = Timer.builder("ai.reply.duration")
+                .description("Time from a question's admission to its complete reply")
+                .register(meters);
+        this.failures = meters.counter("ai.reply.failures");
+        this.busy = meters.counter("ai.reply.busy");
+        meters.gauge("ai.reply.admitted", admitted);
+        if (backend.isPresent()) {
+            LOG.info(
+                    "Assistant '{}' answers with {}{}",
+                    config.persona().name(),
+                    backend.get().describe(),
+                    backend.get().problem().map(p -> "; " + p).orElse(""));
+        } else {
+            LOG.info("Assistant disabled (AI_PROVIDER=none)");
+        }
+    }
+
+    /** Admits a question: called on the chat worker, never blocks. */
+    @Override
+    public void onMessage(ChatMessage message) {
+        if (backend.isEmpty() || !ChatMessage.USER_MESSAGE.equals(message.type())) {
+            return;
+        }
+        Optional<String> question = mentions.strip(message.content());
+        if (question.isEmpty() && !config.persona().alwaysRooms().contains(message.room())) {
+            return;
+        }
+        if (admitted.incrementAndGet() > capacity) {
+            admitted.decrementAndGet();
+            busy.increment();
+            LOG.info("Assistant busy: question {} in room {} turned away", message.messageId(), message.room());
+            chat.notice(
+                    message.room(),
+                    texts.busy(message.username(), config.persona().name()));
+            return;
+        }
+        Question q = new Question(message, question.orElse(message.content()));
+        try {
+            replies.execute(() -> {
+                try {
+                    answerWhenPermitted(q);
+                } finally {
+                    admitted.decrementAndGet();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            admitted.decrementAndGet();
+        }
+    }
+
+    private void answerWhenPermitted(Question q) {
+        long admittedAt = System.nanoTime();
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            return;
+        }
+        try {
+            answer(q, admittedAt);
+        } finally {
+            permits.release();
+        }
+    }
+
+    private void answer(Question q, long admittedAt) {
+        String room = q.message().room();
+        String replyId = Clocks.uuid7();
+        try {
+            StreamingChatModel model = backend.orElseThrow().model(notice -> chat.notice(room, notice));
+            List<dev.langchain4j.data.message.ChatMessage> conversation = Conversation.of(
+                    systemPrompt(room),
+                    chat.history(
+                            room,
+                            Optional.of(q.message().messageId()),
+                            config.persona().contextMessages()),
+                    q.message(),
+                    q.text(),
+                    mentions);
+            Reply reply = new Reply(
+                    model, tools, config.limits(), room, (seq, delta) -> chat.publishDelta(room, replyId, seq, delta));
+            String text = reply.generate(conversation);
+            if (reply.firstTokenNanos() >= 0) {
+                firstToken.record(System.nanoTime() - admittedAt, TimeUnit.NANOSECONDS);
+            }
+            if (text.isBlank()) {
+                failed(q, "the model returned no text");
+                chat.notice(
+                        room,
+                        texts.noAnswer(q.message().username(), config.persona().name()));
+                return;
+            }
+            chat.post(
+                            room,
+                            CLIENT_ID,
+                            config.persona().name(),
+                            text,
+                            ChatMessage.AI_RESPONSE,
+                            SOURCE,
+                            Optional.of(q.message().messageId()),
+                            replyId)
+                    .whenComplete((posted, error) -> {
+                        if (error != null) {
+                            LOG.warn(
+                                    "Reply {} to {} could not be posted: {}",
+                                    replyId,
+                                    q.message().messageId(),
+                                    error.getMessage());
+                        }
+                    });
+            replyTime.record(System.nanoTime() - admittedAt, TimeUnit.NANOSECONDS);
+            lastFailure = Optional.empty();
+        } catch (AiException e) {
+            if (e.kind() == AiException.Kind.STOPPED) {
+                return;
+            }
+            failed(q, e.kind() + " " + e.getMessage());
+            chat.notice(
+                    room,
+                    hideKey(texts.failed(
+                            q.message().username(), config.persona().name(), e)));
+        } catch (RuntimeException e) {
+            LOG.error("Reply to {} in room {} failed unexpectedly", q.message().messageId(), room, e);
+            failed(q, e.toString());
+            chat.notice(
+                    room,
+                    hideKey(texts.failed(
+                            q.message().username(),
+                            config.persona().name(),
+                            new AiException(
+                                    AiException.Kind.PROVIDER_ERROR,
+                                    e.getClass().getSimpleName()))));
+        }
+    }
+
+    private void failed(Question q, String why) {
+        failures.increment();
+        String safe = hideKey(why);
+        lastFailure = Optional.of(safe);
+        LOG.warn(
+                "No reply to {} in room {}: {}",
+                q.message().messageId(),
+                q.message().room(),
+                safe);
+    }
+
+    private String systemPrompt(String room) {
+        return config.persona()
+                .systemPrompt()
+                .replace("{name}", config.persona().name())
+                .replace("{room}", room);
+    }
+
+    /** Keeps the API key out of anything shown or logged, should a provider echo it back. */
+    private String hideKey(String text) {
+        return config.apiKey()
+                .filter(k -> k.length() >= 4)
+                .map(k -> text.replace(k, "***"))
+                .orElse(text);
+    }
+
+    /** The assistant's display name. */
+    public String name() {
+        return config.persona().name();
+    }
+
+    public Status status() {
+        if (backend.isEmpty()) {
+            return new Status(Status.State.DISABLED, "AI_PROVIDER=none");
+        }
+        Optional<String> problem = backend.get().problem().or(() -> lastFailure.map(f -> "last reply failed: " + f));
+        return problem.map(p -> new Status(Status.State.DEGRADED, backend.get().describe() + "; " + p))
+                .orElseGet(() -> new Status(Status.State.UP, backend.get().describe()));
+    }
+
+    /** Abandons replies in progress and releases the model. */
+    @Override
+    public void close() {
+        replies.shutdownNow();
+        try {
+            if (!replies.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Assistant replies still running after 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        backend.ifPresent(Backend::close);
+    }
+}
