@@ -138,7 +138,7 @@ public record BenchConfig(
                         .toList(),
                 integer(o, "startup-runs", 2),
                 integer(o, "mosquitto-max-queued", 100_000),
-                list(o.getOrDefault("product-jvm-args", "").replace(' ', ',')),
+                words(o.getOrDefault("product-jvm-args", "")),
                 root.resolve(o.getOrDefault("out", "docs/benchmarks.md")),
                 root.resolve(o.getOrDefault("json", "docs/benchmarks.json")),
                 root.resolve(o.getOrDefault("work", "bench/target/bench-work")));
@@ -179,6 +179,11 @@ public record BenchConfig(
                 .map(String::strip)
                 .filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    /** JVM options are separated by spaces only: one option may contain commas ({@code -Xlog:gc,safepoint}). */
+    private static List<String> words(String s) {
+        return Arrays.stream(s.strip().split("\\s+")).filter(w -> !w.isEmpty()).toList();
     }
 
     private static int integer(Map<String, String> o, String key, int fallback) {

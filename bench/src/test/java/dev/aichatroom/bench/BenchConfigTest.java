@@ -12,7 +12,7 @@ class BenchConfigTest {
     void reads_options_and_keeps_defaults_for_the_rest() {
         BenchConfig c = BenchConfig.parse(
                 new String[] {
-                    "--publishers=8", "--duration=1.5", "--qos=1", "--product-jvm-args=-Xmx256m -XX:+UseSerialGC"
+                    "--publishers=8", "--duration=1.5", "--qos=1", "--product-jvm-args=-Xmx256m  -Xlog:gc,safepoint"
                 },
                 Path.of("/nowhere"));
 
@@ -21,7 +21,7 @@ class BenchConfigTest {
         assertThat(c.measure()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.qos()).containsExactly(1);
         assertThat(c.brokers()).containsExactly("embedded", "mosquitto");
-        assertThat(c.productJvmArgs()).containsExactly("-Xmx256m", "-XX:+UseSerialGC");
+        assertThat(c.productJvmArgs()).containsExactly("-Xmx256m", "-Xlog:gc,safepoint");
         assertThat(c.productJar()).isEqualTo(Path.of("/nowhere/server/target/ai-chatroom.jar"));
     }
 
