@@ -16,8 +16,8 @@ import java.util.Set;
  *
  * @param rate messages per second offered by all publishers together in the fixed-rate (latency) runs
  * @param window messages per publisher that may be on their way to the subscribers in the max-throughput runs
- * @param prewarm a discarded max-throughput chat run after each product start, so the first measured run does not pay
- *     for the product's JIT warm-up
+ * @param prewarm discarded max-throughput load on every path after each product start, shared among the paths, so
+ *     that the first measured run does not pay for the product's JIT warm-up
  */
 public record BenchConfig(
         Path productJar,
@@ -46,7 +46,7 @@ public record BenchConfig(
               --subscribers=2         subscribers of the output topic
               --warmup=2              seconds of load before each measured phase (not counted)
               --duration=5            seconds of each measured phase
-              --prewarm=5             seconds of discarded chat load after each product start
+              --prewarm=20            seconds of discarded load (every path, max throughput) after each product start
               --rate=500              msg/s offered by all publishers together in the fixed-rate (latency) runs
               --window=25             in-flight messages per publisher in the max-throughput runs
               --brokers=embedded,mosquitto
@@ -129,7 +129,7 @@ public record BenchConfig(
                 integer(o, "subscribers", 2),
                 seconds(o, "warmup", 2),
                 seconds(o, "duration", 5),
-                seconds(o, "prewarm", 5),
+                seconds(o, "prewarm", 20),
                 integer(o, "rate", 500),
                 integer(o, "window", 25),
                 list(o.getOrDefault("brokers", EMBEDDED + "," + MOSQUITTO)),

@@ -44,6 +44,7 @@ final class Report {
         summary(md, r);
         products(md, r.products());
         runs(md, r.runs());
+        prewarms(md, r.prewarms());
         md.append("## Problems seen\n\n");
         if (r.problems().isEmpty()) {
             md.append(
@@ -56,8 +57,8 @@ final class Report {
         md.append("## This run\n\n")
                 .append(String.format(
                         Locale.ROOT,
-                        "- %d publishers, %d subscribers; %.0f s warm-up + %.0f s measured per run; %.0f s discarded chat"
-                                + " load after each product start\n",
+                        "- %d publishers, %d subscribers; %.0f s warm-up + %.0f s measured per run; %.0f s discarded"
+                                + " load on every path after each product start\n",
                         s.publishers(),
                         s.subscribers(),
                         s.warmupSeconds(),
@@ -190,6 +191,31 @@ final class Report {
         md.append('\n');
     }
 
+    private static void prewarms(StringBuilder md, List<RunResult> prewarms) {
+        if (prewarms.isEmpty()) {
+            return;
+        }
+        md.append("## Right after start-up\n\n")
+                .append(
+                        "The discarded warm-up load that follows each product start, in order: max throughput of a cold")
+                .append(" JVM, each path for the time shown.\n\n")
+                .append("| broker | path | QoS | seconds | delivered msg/s per subscriber | p50 ms | p99 ms | lost |\n")
+                .append("|---|---|---|---:|---:|---:|---:|---:|\n");
+        for (RunResult x : prewarms) {
+            row(
+                    md,
+                    x.scenario().broker(),
+                    x.scenario().route().label(),
+                    x.scenario().qos(),
+                    String.format(Locale.ROOT, "%.0f", x.measuredSeconds()),
+                    rate(x.deliveredPerSecond()),
+                    ms(x.latency().p50()),
+                    ms(x.latency().p99()),
+                    x.lost());
+        }
+        md.append('\n');
+    }
+
     private static Optional<RunResult> find(List<RunResult> runs, String broker, Route route, int qos, Mode mode) {
         return runs.stream()
                 .filter(x -> x.scenario().equals(new Scenario(broker, route, qos, mode)))
@@ -266,6 +292,10 @@ final class Report {
             - **Losses**: every message sent (warm-up included) is expected once at every subscriber; *lost* sums,
               over subscribers, the messages that had not arrived when nothing more came for 3 s; *dup* counts
               messages received more than once.
+            - **Warm-up**: after each product start, every path gets a share of `--prewarm` seconds of discarded
+              max-throughput load before anything is measured: on two busy cores the product's JVM takes tens of
+              seconds of load before its numbers settle (shown under *Right after start-up*); each measured run
+              then has its own warm-up too.
             - **Start-up and memory**: the product jar is started as a user runs it (`java -jar`, JVM defaults unless
               `--product-jvm-args` is given) with a fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
             - Everything runs on one machine: the bench's own clients take CPU from the product and the broker, so

@@ -8,10 +8,12 @@ public record Results(
         Settings settings,
         List<ProductSample> products,
         List<RunResult> runs,
+        List<RunResult> prewarms,
         List<String> problems) {
     public Results {
         products = List.copyOf(products);
         runs = List.copyOf(runs);
+        prewarms = List.copyOf(prewarms);
         problems = List.copyOf(problems);
     }
 
