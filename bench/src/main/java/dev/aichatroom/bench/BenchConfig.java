@@ -13,6 +13,7 @@ import java.util.Set;
  * What to run, from {@code --name=value} arguments; defaults keep a full run near three minutes on two cores.
  *
  * @param mosquittoMaxQueued see {@link Mosquitto#config}
+ * @param mosquittoNoDelay see {@link Mosquitto#config}
  *
  * @param rate messages per second offered by all publishers together in the fixed-rate (latency) runs
  * @param window messages per publisher that may be on their way to the subscribers in the max-throughput runs
@@ -33,6 +34,7 @@ public record BenchConfig(
         List<Integer> qos,
         int startupRuns,
         int mosquittoMaxQueued,
+        boolean mosquittoNoDelay,
         List<String> productJvmArgs,
         Path markdown,
         Path json,
@@ -53,6 +55,8 @@ public record BenchConfig(
               --qos=0,1
               --startup-runs=2        extra product starts (embedded broker) for start-up time and memory
               --mosquitto-max-queued=100000  Mosquitto's max_queued_messages; 0 keeps its default (1000)
+              --mosquitto-nodelay=false      true adds set_tcp_nodelay true (no Nagle) to Mosquitto's configuration
+              --render=docs/benchmarks.json  only render the Markdown (--out) again from a run's JSON
               --product-jvm-args=     JVM options for the product, space-separated (default: none)
               --jar=server/target/ai-chatroom.jar
               --mosquitto=/usr/sbin/mosquitto
@@ -73,6 +77,7 @@ public record BenchConfig(
             "qos",
             "startup-runs",
             "mosquitto-max-queued",
+            "mosquitto-nodelay",
             "product-jvm-args",
             "jar",
             "mosquitto",
@@ -138,6 +143,7 @@ public record BenchConfig(
                         .toList(),
                 integer(o, "startup-runs", 2),
                 integer(o, "mosquitto-max-queued", 100_000),
+                bool(o, "mosquitto-nodelay", false),
                 words(o.getOrDefault("product-jvm-args", "")),
                 root.resolve(o.getOrDefault("out", "docs/benchmarks.md")),
                 root.resolve(o.getOrDefault("json", "docs/benchmarks.json")),
@@ -160,6 +166,7 @@ public record BenchConfig(
                 qos,
                 startupRuns,
                 mosquittoMaxQueued,
+                mosquittoNoDelay,
                 productJvmArgs,
                 markdown,
                 json,
@@ -184,6 +191,14 @@ public record BenchConfig(
     /** JVM options are separated by spaces only: one option may contain commas ({@code -Xlog:gc,safepoint}). */
     private static List<String> words(String s) {
         return Arrays.stream(s.strip().split("\\s+")).filter(w -> !w.isEmpty()).toList();
+    }
+
+    private static boolean bool(Map<String, String> o, String key, boolean fallback) {
+        String v = o.getOrDefault(key, Boolean.toString(fallback)).strip();
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new BenchException("--" + key + "=" + v + " is not true or false");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     private static int integer(Map<String, String> o, String key, int fallback) {

@@ -46,8 +46,20 @@ public final class Benchmark {
         }
         int code = 0;
         try {
-            BenchConfig config = BenchConfig.parse(args, Path.of("").toAbsolutePath());
-            new Benchmark(config, console).run(String.join(" ", args));
+            List<String> render = List.of(args).stream()
+                    .filter(a -> a.startsWith("--render="))
+                    .toList();
+            String[] rest =
+                    List.of(args).stream().filter(a -> !render.contains(a)).toArray(String[]::new);
+            BenchConfig config = BenchConfig.parse(rest, Path.of("").toAbsolutePath());
+            if (render.isEmpty()) {
+                new Benchmark(config, console).run(String.join(" ", args));
+            } else {
+                Path json = BenchConfig.root(Path.of("").toAbsolutePath())
+                        .resolve(render.getLast().substring("--render=".length()));
+                Report.render(json, config.markdown());
+                console.info("Rendered %s from %s", config.markdown(), json);
+            }
         } catch (BenchException e) {
             console.error(e.getMessage());
             code = 1;
@@ -73,7 +85,10 @@ public final class Benchmark {
         for (String broker : config.brokers()) {
             if (broker.equals(BenchConfig.MOSQUITTO)) {
                 try (Mosquitto mosquitto = Mosquitto.start(
-                        config.mosquitto(), config.workDir().resolve("mosquitto"), config.mosquittoMaxQueued())) {
+                        config.mosquitto(),
+                        config.workDir().resolve("mosquitto"),
+                        config.mosquittoMaxQueued(),
+                        config.mosquittoNoDelay())) {
                     measureProduct(broker, Optional.of(mosquitto.endpoint()));
                     mosquitto.problems().stream()
                             .map(line -> line.replaceFirst("^\\d+: ", ""))

@@ -23,7 +23,7 @@ final class Mosquitto implements AutoCloseable {
     /**
      * @param maxQueued Mosquitto's {@code max_queued_messages}, or 0 to leave its default (1000)
      */
-    static Mosquitto start(Path binary, Path workDir, int maxQueued) throws InterruptedException {
+    static Mosquitto start(Path binary, Path workDir, int maxQueued, boolean noDelay) throws InterruptedException {
         if (!Files.isExecutable(binary)) {
             throw new BenchException(
                     binary + " is not an executable Mosquitto: install it (apt-get install mosquitto) or pass"
@@ -33,7 +33,7 @@ final class Mosquitto implements AutoCloseable {
         try {
             Files.createDirectories(workDir);
             Path conf = workDir.resolve("mosquitto.conf");
-            Files.writeString(conf, config(port, maxQueued), StandardCharsets.UTF_8);
+            Files.writeString(conf, config(port, maxQueued, noDelay), StandardCharsets.UTF_8);
             Path log = workDir.resolve("mosquitto.log");
             Process p = new ProcessBuilder(binary.toString(), "-c", conf.toString())
                     .redirectErrorStream(true)
@@ -54,11 +54,13 @@ final class Mosquitto implements AutoCloseable {
      * The configuration: loopback only, anonymous, no persistence, as the product's README tells users. Mosquitto
      * 2.0.11 drops QoS 1 messages for a subscriber that is far less than {@code max_queued_messages} behind (seen with
      * about 400 unacknowledged at the default of 1000), which would turn the anchor into a loss test; so the bench
-     * raises the limit unless told not to.
+     * raises the limit unless told not to. Mosquitto leaves Nagle's algorithm on by default ({@code set_tcp_nodelay
+     * false}), which is what its users run, so the bench does too unless told otherwise.
      */
-    static String config(int port, int maxQueued) {
+    static String config(int port, int maxQueued, boolean noDelay) {
         return "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                + (maxQueued > 0 ? "max_queued_messages " + maxQueued + "\n" : "");
+                + (maxQueued > 0 ? "max_queued_messages " + maxQueued + "\n" : "")
+                + (noDelay ? "set_tcp_nodelay true\n" : "");
     }
 
     /** The first line of {@code mosquitto -h}, e.g. {@code mosquitto version 2.0.11}. */

@@ -41,6 +41,7 @@ public record Results(
             List<Integer> qos,
             List<String> productJvmArgs,
             int mosquittoMaxQueued,
+            boolean mosquittoNoDelay,
             String command) {
         static Settings of(BenchConfig c, String command) {
             return new Settings(
@@ -55,6 +56,7 @@ public record Results(
                     c.qos(),
                     c.productJvmArgs(),
                     c.mosquittoMaxQueued(),
+                    c.mosquittoNoDelay(),
                     command);
         }
     }
