@@ -1,0 +1,225 @@
+package dev.aichatroom.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What to run, from {@code --name=value} arguments; defaults keep a full run near three minutes on two cores.
+ *
+ * @param mosquittoMaxQueued see {@link Mosquitto#config}
+ * @param mosquittoNoDelay see {@link Mosquitto#config}
+ *
+ * @param rate messages per second offered by all publishers together in the fixed-rate (latency) runs
+ * @param window messages per publisher that may be on their way to the subscribers in the max-throughput runs
+ * @param prewarm discarded max-throughput load on every path after each product start, shared among the paths, so
+ *     that the first measured run does not pay for the product's JIT warm-up
+ */
+public record BenchConfig(
+        Path productJar,
+        Path mosquitto,
+        int publishers,
+        int subscribers,
+        Duration warmup,
+        Duration measure,
+        Duration prewarm,
+        int rate,
+        int window,
+        List<String> brokers,
+        List<Integer> qos,
+        int startupRuns,
+        int mosquittoMaxQueued,
+        boolean mosquittoNoDelay,
+        List<String> productJvmArgs,
+        Path markdown,
+        Path json,
+        Path workDir) {
+    static final String EMBEDDED = "embedded";
+    static final String MOSQUITTO = "mosquitto";
+
+    static final String USAGE = """
+            Usage: java -jar bench/target/ai-chatroom-bench.jar [--name=value ...]   (run from the repository root)
+              --publishers=4          publishers (each its own MQTT connection and client_id)
+              --subscribers=2         subscribers of the output topic
+              --warmup=2              seconds of load before each measured phase (not counted)
+              --duration=5            seconds of each measured phase
+              --prewarm=20            seconds of discarded load (every path, max throughput) after each product start
+              --rate=500              msg/s offered by all publishers together in the fixed-rate (latency) runs
+              --window=25             in-flight messages per publisher in the max-throughput runs
+              --brokers=embedded,mosquitto
+              --qos=0,1
+              --startup-runs=2        extra product starts (embedded broker) for start-up time and memory
+              --mosquitto-max-queued=100000  Mosquitto's max_queued_messages; 0 keeps its default (1000)
+              --mosquitto-nodelay=false      true adds set_tcp_nodelay true (no Nagle) to Mosquitto's configuration
+              --render=docs/benchmarks.json  only render the Markdown (--out) again from a run's JSON
+              --product-jvm-args=     JVM options for the product, space-separated (default: none)
+              --jar=server/target/ai-chatroom.jar
+              --mosquitto=/usr/sbin/mosquitto
+              --out=docs/benchmarks.md
+              --json=docs/benchmarks.json
+              --work=bench/target/bench-work   product logs and data of this run
+            """;
+
+    private static final Set<String> KEYS = Set.of(
+            "publishers",
+            "subscribers",
+            "warmup",
+            "duration",
+            "prewarm",
+            "rate",
+            "window",
+            "brokers",
+            "qos",
+            "startup-runs",
+            "mosquitto-max-queued",
+            "mosquitto-nodelay",
+            "product-jvm-args",
+            "jar",
+            "mosquitto",
+            "out",
+            "json",
+            "work");
+
+    public BenchConfig {
+        brokers = List.copyOf(brokers);
+        qos = List.copyOf(qos);
+        productJvmArgs = List.copyOf(productJvmArgs);
+        if (publishers < 1 || subscribers < 1) {
+            throw new BenchException("--publishers and --subscribers must be at least 1");
+        }
+        if (rate < publishers) {
+            throw new BenchException("--rate=" + rate + " is below one message per second per publisher");
+        }
+        if (window < 1) {
+            throw new BenchException("--window must be at least 1");
+        }
+        if (measure.isZero() || measure.isNegative() || warmup.isNegative() || prewarm.isNegative()) {
+            throw new BenchException("--duration must be positive, --warmup and --prewarm not negative");
+        }
+        for (String b : brokers) {
+            if (!b.equals(EMBEDDED) && !b.equals(MOSQUITTO)) {
+                throw new BenchException("--brokers: '" + b + "' is not one of embedded, mosquitto");
+            }
+        }
+        for (int q : qos) {
+            if (q != 0 && q != 1) {
+                throw new BenchException("--qos: " + q + " is not 0 or 1");
+            }
+        }
+    }
+
+    /**
+     * @param cwd paths are resolved against the repository root: {@code cwd}, or its parent when run from
+     *     {@code bench/}
+     */
+    public static BenchConfig parse(String[] args, Path cwd) {
+        Map<String, String> o = new HashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (!arg.startsWith("--") || eq < 0 || !KEYS.contains(arg.substring(2, eq))) {
+                throw new BenchException("unknown argument '" + arg + "'\n" + USAGE);
+            }
+            o.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
+        Path root = root(cwd);
+        return new BenchConfig(
+                root.resolve(o.getOrDefault("jar", "server/target/ai-chatroom.jar")),
+                Path.of(o.getOrDefault("mosquitto", "/usr/sbin/mosquitto")),
+                integer(o, "publishers", 4),
+                integer(o, "subscribers", 2),
+                seconds(o, "warmup", 2),
+                seconds(o, "duration", 5),
+                seconds(o, "prewarm", 20),
+                integer(o, "rate", 500),
+                integer(o, "window", 25),
+                list(o.getOrDefault("brokers", EMBEDDED + "," + MOSQUITTO)),
+                list(o.getOrDefault("qos", "0,1")).stream()
+                        .map(q -> parseInt("qos", q))
+                        .toList(),
+                integer(o, "startup-runs", 2),
+                integer(o, "mosquitto-max-queued", 100_000),
+                bool(o, "mosquitto-nodelay", false),
+                words(o.getOrDefault("product-jvm-args", "")),
+                root.resolve(o.getOrDefault("out", "docs/benchmarks.md")),
+                root.resolve(o.getOrDefault("json", "docs/benchmarks.json")),
+                root.resolve(o.getOrDefault("work", "bench/target/bench-work")));
+    }
+
+    /** The same run with other warm-up and measured durations. */
+    BenchConfig withPhases(Duration newWarmup, Duration newMeasure) {
+        return new BenchConfig(
+                productJar,
+                mosquitto,
+                publishers,
+                subscribers,
+                newWarmup,
+                newMeasure,
+                prewarm,
+                rate,
+                window,
+                brokers,
+                qos,
+                startupRuns,
+                mosquittoMaxQueued,
+                mosquittoNoDelay,
+                productJvmArgs,
+                markdown,
+                json,
+                workDir);
+    }
+
+    static Path root(Path cwd) {
+        if (Files.exists(cwd.resolve("bench/pom.xml"))) {
+            return cwd;
+        }
+        Path parent = cwd.toAbsolutePath().getParent();
+        return parent != null && Files.exists(parent.resolve("bench/pom.xml")) ? parent : cwd;
+    }
+
+    private static List<String> list(String csv) {
+        return Arrays.stream(csv.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
+    }
+
+    /** JVM options are separated by spaces only: one option may contain commas ({@code -Xlog:gc,safepoint}). */
+    private static List<String> words(String s) {
+        return Arrays.stream(s.strip().split("\\s+")).filter(w -> !w.isEmpty()).toList();
+    }
+
+    private static boolean bool(Map<String, String> o, String key, boolean fallback) {
+        String v = o.getOrDefault(key, Boolean.toString(fallback)).strip();
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new BenchException("--" + key + "=" + v + " is not true or false");
+        }
+        return Boolean.parseBoolean(v);
+    }
+
+    private static int integer(Map<String, String> o, String key, int fallback) {
+        return o.containsKey(key) ? parseInt(key, o.get(key)) : fallback;
+    }
+
+    private static int parseInt(String key, String value) {
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new BenchException("--" + key + "=" + value + " is not a whole number");
+        }
+    }
+
+    private static Duration seconds(Map<String, String> o, String key, double fallback) {
+        String v = o.getOrDefault(key, Double.toString(fallback)).strip();
+        try {
+            return Duration.ofMillis(Math.round(
+                    Double.parseDouble(v.endsWith("s") ? v.substring(0, v.length() - 1) : v) * 1000));
+        } catch (NumberFormatException e) {
+            throw new BenchException("--" + key + "=" + v + " is not a number of seconds");
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package dev.aichatroom.bench;
+
+import dev.aichatroom.bench.Results.ProductSample;
+import dev.aichatroom.bench.Scenario.Mode;
+import dev.aichatroom.bench.Scenario.Route;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark: starts the product (and Mosquitto), measures start-up, memory, the chat path and the raw broker path
+ * on each broker, and writes {@code docs/benchmarks.md} and JSON. See {@code bench/README.md}.
+ */
+public final class Benchmark {
+    private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(90);
+
+    private final BenchConfig config;
+    private final Console console;
+    private final List<ProductSample> products = new ArrayList<>();
+    private final List<RunResult> runs = new ArrayList<>();
+    private final List<RunResult> prewarms = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>();
+    private int launches;
+    private int runNumber;
+
+    Benchmark(BenchConfig config, Console console) {
+        this.config = config;
+        this.console = console;
+    }
+
+    public static void main(String[] args) {
+        Console console = Console.system();
+        if (List.of(args).contains("--help")) {
+            console.info("%s", BenchConfig.USAGE);
+            return;
+        }
+        int code = 0;
+        try {
+            List<String> render = List.of(args).stream()
+                    .filter(a -> a.startsWith("--render="))
+                    .toList();
+            String[] rest =
+                    List.of(args).stream().filter(a -> !render.contains(a)).toArray(String[]::new);
+            BenchConfig config = BenchConfig.parse(rest, Path.of("").toAbsolutePath());
+            if (render.isEmpty()) {
+                new Benchmark(config, console).run(String.join(" ", args));
+            } else {
+                Path json = BenchConfig.root(Path.of("").toAbsolutePath())
+                        .resolve(render.getLast().substring("--render=".length()));
+                Report.render(json, config.markdown());
+                console.info("Rendered %s from %s", config.markdown(), json);
+            }
+        } catch (BenchException e) {
+            console.error(e.getMessage());
+            code = 1;
+        } catch (InterruptedException e) {
+            console.error("interrupted");
+            code = 130;
+        }
+        // the MQTT client's event loop may linger a few seconds after the last disconnect
+        System.exit(code);
+    }
+
+    void run(String args) throws InterruptedException {
+        if (!Files.isRegularFile(config.productJar())) {
+            throw new BenchException(config.productJar() + " does not exist: build it first with"
+                    + " ./mvnw -B -pl bench -am package -DskipTests");
+        }
+        long t0 = System.nanoTime();
+        String loadBefore = loadAverage();
+        cleanWorkDir();
+        for (int i = 0; i < config.startupRuns(); i++) {
+            startOnly();
+        }
+        for (String broker : config.brokers()) {
+            if (broker.equals(BenchConfig.MOSQUITTO)) {
+                try (Mosquitto mosquitto = Mosquitto.start(
+                        config.mosquitto(),
+                        config.workDir().resolve("mosquitto"),
+                        config.mosquittoMaxQueued(),
+                        config.mosquittoNoDelay())) {
+                    measureProduct(broker, Optional.of(mosquitto.endpoint()));
+                    mosquitto.problems().stream()
+                            .map(line -> line.replaceFirst("^\\d+: ", ""))
+                            .distinct()
+                            .limit(10)
+                            .forEach(line -> problems.add("mosquitto log: " + line.strip()));
+                }
+            } else {
+                measureProduct(broker, Optional.empty());
+            }
+        }
+        Results results = new Results(
+                new Results.Environment(
+                        OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                        Runtime.getRuntime().availableProcessors(),
+                        loadBefore,
+                        loadAverage(),
+                        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+                        System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                                + System.getProperty("os.arch"),
+                        config.brokers().contains(BenchConfig.MOSQUITTO) ? Mosquitto.version(config.mosquitto()) : "",
+                        String.format("%.0f", (System.nanoTime() - t0) / 1e9)),
+                Results.Settings.of(config, args),
+                products,
+                runs,
+                prewarms,
+                problems);
+        Report.write(results, config.markdown(), config.json());
+        console.info(
+                "Wrote %s and %s (%s s)",
+                config.markdown(), config.json(), results.environment().totalSeconds());
+    }
+
+    /** A product start for start-up time and memory only (embedded broker, no load). */
+    private void startOnly() throws InterruptedException {
+        try (ProductProcess product = launch(BenchConfig.EMBEDDED, Optional.empty())) {
+            Duration startup = product.awaitHealthy(HEALTHY_WITHIN);
+            ProductProcess.Memory ready = product.memory();
+            Duration stop = product.stop();
+            products.add(new ProductSample(
+                    BenchConfig.EMBEDDED, false, millis(startup), ready.rssKib(), 0, ready.peakKib(), millis(stop)));
+            console.info(
+                    "start-up (embedded): %.0f ms to /health 200, RSS %d MiB, stop %.0f ms",
+                    millis(startup), ready.rssKib() / 1024, millis(stop));
+        }
+    }
+
+    private void measureProduct(String broker, Optional<Endpoint> external) throws InterruptedException {
+        try (ProductProcess product = launch(broker, external)) {
+            Duration startup = product.awaitHealthy(HEALTHY_WITHIN);
+            ProductProcess.Memory ready = product.memory();
+            console.info("%s: product healthy after %.0f ms", broker, millis(startup));
+            Endpoint endpoint = external.orElseGet(() -> new Endpoint("127.0.0.1", product.mqttPort()));
+            if (!config.prewarm().isZero()) {
+                prewarm(broker, endpoint);
+            }
+            for (Route route : Route.values()) {
+                for (int qos : config.qos()) {
+                    for (Mode mode : Mode.values()) {
+                        measure(new Scenario(broker, route, qos, mode), endpoint);
+                    }
+                }
+            }
+            ProductProcess.Memory after = product.memory();
+            product.problems().stream()
+                    .distinct()
+                    .limit(10)
+                    .forEach(line -> problems.add(broker + ": product log: " + line.strip()));
+            Duration stop = product.stop();
+            products.add(new ProductSample(
+                    broker, true, millis(startup), ready.rssKib(), after.rssKib(), after.peakKib(), millis(stop)));
+        }
+    }
+
+    /**
+     * Discarded load on every path right after start-up: the product's JIT needs tens of seconds of load on two cores
+     * before its numbers settle, and the first measured run would otherwise pay for it. Kept in the report as the
+     * product's cold-start throughput.
+     */
+    private void prewarm(String broker, Endpoint endpoint) throws InterruptedException {
+        int paths = Route.values().length * config.qos().size();
+        BenchConfig warm = config.withPhases(Duration.ZERO, config.prewarm().dividedBy(paths));
+        for (Route route : Route.values()) {
+            for (int qos : config.qos()) {
+                RunResult r =
+                        new LoadRun(warm, endpoint, new Scenario(broker, route, qos, Mode.MAX), ++runNumber).execute();
+                prewarms.add(r);
+                console.info(
+                        "%-9s %-10s QoS %d prewarm         delivered %7.0f msg/s/sub (discarded)",
+                        broker, route.label(), qos, r.deliveredPerSecond());
+            }
+        }
+    }
+
+    private void measure(Scenario s, Endpoint endpoint) throws InterruptedException {
+        RunResult r = new LoadRun(config, endpoint, s, ++runNumber).execute();
+        runs.add(r);
+        LatencySummary l = r.latency();
+        console.info(
+                "%-9s %-10s QoS %d %-14s offered %7.0f msg/s, delivered %7.0f msg/s/sub, p50 %7.2f ms, p99 %7.2f ms,"
+                        + " max %7.2f ms, lost %d, dup %d",
+                s.broker(),
+                s.route().label(),
+                s.qos(),
+                s.mode().label(),
+                r.offeredPerSecond(),
+                r.deliveredPerSecond(),
+                LatencySummary.ms(l.p50()),
+                LatencySummary.ms(l.p99()),
+                LatencySummary.ms(l.max()),
+                r.lost(),
+                r.duplicates());
+        if (s.mode() == Mode.FIXED_RATE
+                && Math.abs(r.deliveredPerSecond() - r.offeredPerSecond()) > 0.05 * r.offeredPerSecond()) {
+            problems.add(String.format(
+                    "%s %s QoS %d fixed rate: delivered %.0f msg/s per subscriber against %.0f offered: the path had"
+                            + " not caught up with the offered load (its latencies include that backlog)",
+                    s.broker(), s.route().label(), s.qos(), r.deliveredPerSecond(), r.offeredPerSecond()));
+        }
+        if (r.hasProblems()) {
+            String p = String.format(
+                    "%s %s QoS %d %s: lost %d, duplicates %d, publish errors %d, service rejections %d%s",
+                    s.broker(),
+                    s.route().label(),
+                    s.qos(),
+                    s.mode().label(),
+                    r.lost(),
+                    r.duplicates(),
+                    r.publishErrors(),
+                    r.rejected(),
+                    r.stalled() ? ", a publisher stalled (window never reopened)" : "");
+            problems.add(p);
+            console.error(p);
+        }
+    }
+
+    private ProductProcess launch(String broker, Optional<Endpoint> external) {
+        int n = ++launches;
+        Path dir = config.workDir().resolve("product-" + n + "-" + broker);
+        Map<String, String> env = new HashMap<>();
+        env.put("MQTT_BROKER", external.map(Endpoint::host).orElse("embedded"));
+        env.put("MQTT_PORT", Integer.toString(external.map(Endpoint::port).orElseGet(Ports::free)));
+        env.put("MQTT_WS_PORT", Integer.toString(Ports.free()));
+        env.put("PORT", Integer.toString(Ports.free()));
+        env.put("DATA_DIR", dir.resolve("data").toString());
+        env.put("CHAT_RATE_PER_MINUTE", "0");
+        env.put("MQTT_CLIENT_ID", "bench-service-" + ProcessHandle.current().pid() + "-" + n);
+        return ProductProcess.start(config.productJar(), config.productJvmArgs(), env, dir, dir.resolve("product.log"));
+    }
+
+    private void cleanWorkDir() {
+        Path dir = config.workDir();
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new BenchException("cannot clear the work directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static double millis(Duration d) {
+        return d.toNanos() / 1e6;
+    }
+}

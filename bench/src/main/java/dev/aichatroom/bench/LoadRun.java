@@ -1,0 +1,186 @@
+package dev.aichatroom.bench;
+
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import dev.aichatroom.bench.Scenario.Mode;
+import dev.aichatroom.bench.Scenario.Route;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Runs one {@link Scenario}: connects the subscribers, then the publishers, offers load through a warm-up and a
+ * measured phase, waits for the stragglers, and turns what every subscriber recorded into a {@link RunResult}.
+ */
+final class LoadRun {
+    static final String CHAT_IN = "chatroom/messages/in";
+    static final String CHAT_OUT = "chatroom/messages/out";
+    /** A drain that makes no progress this long is over: whatever has not arrived is lost. */
+    private static final long QUIET_MILLIS = 3_000;
+
+    private static final long DRAIN_MAX_MILLIS = 30_000;
+
+    private final BenchConfig config;
+    private final Endpoint broker;
+    private final Scenario scenario;
+    private final int run;
+    private final String tag;
+
+    LoadRun(BenchConfig config, Endpoint broker, Scenario scenario, int run) {
+        this.config = config;
+        this.broker = broker;
+        this.scenario = scenario;
+        this.run = run;
+        this.tag = ProcessHandle.current().pid() + "-" + run;
+    }
+
+    RunResult execute() throws InterruptedException {
+        int n = config.publishers();
+        int m = config.subscribers();
+        String inTopic = scenario.route() == Route.CHAT ? CHAT_IN : "bench/raw/" + tag;
+        String outTopic = scenario.route() == Route.CHAT ? CHAT_OUT : inTopic;
+        Optional<Window> window =
+                scenario.mode() == Mode.MAX ? Optional.of(new Window(n, m, config.window())) : Optional.empty();
+        Recorder.Listener listener =
+                window.<Recorder.Listener>map(w -> w::delivered).orElse((p, s) -> {});
+
+        List<Recorder> recorders = new ArrayList<>();
+        List<Mqtt5AsyncClient> clients = new ArrayList<>();
+        List<Publisher> publishers = new ArrayList<>();
+        try {
+            for (int i = 0; i < m; i++) {
+                Recorder recorder = new Recorder(run, n, listener);
+                recorders.add(recorder);
+                Mqtt5AsyncClient sub = Clients.connect(
+                        broker,
+                        "bench-sub-" + i + "-" + tag,
+                        p -> recorder.record(p.getPayloadAsBytes(), System.nanoTime()));
+                clients.add(sub);
+                Clients.subscribe(sub, outTopic, scenario.qos());
+            }
+            for (int i = 0; i < n; i++) {
+                Publisher pub = new Publisher(i, run, "bench-pub-" + i + "-" + tag, broker, inTopic, scenario.qos());
+                publishers.add(pub);
+                clients.add(pub.client());
+                if (scenario.route() == Route.CHAT) {
+                    Clients.subscribe(pub.client(), "chatroom/clients/" + pub.clientId() + "/errors", 0);
+                }
+            }
+            long start = System.nanoTime() + 20_000_000L;
+            long measureStart = start + config.warmup().toNanos();
+            long end = measureStart + config.measure().toNanos();
+            drive(publishers, window, start, measureStart, end);
+            awaitAcks(publishers);
+            drain(recorders, publishers.stream().mapToLong(Publisher::sent).sum());
+            return result(publishers, recorders, measureStart, end);
+        } finally {
+            clients.forEach(Clients::disconnect);
+        }
+    }
+
+    private void drive(List<Publisher> publishers, Optional<Window> window, long start, long measureStart, long end)
+            throws InterruptedException {
+        int n = publishers.size();
+        long interval = Math.round(n * 1e9 / config.rate());
+        List<Thread> threads = new ArrayList<>();
+        for (Publisher pub : publishers) {
+            int i = threads.size();
+            Runnable body = window.isPresent()
+                    ? () -> {
+                        try {
+                            pub.runWindowed(window.get(), measureStart, end);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    // publishers take turns: publisher i is offset by i/n of an interval
+                    : () -> pub.runFixedRate(start + i * interval / n, interval, measureStart, end);
+            threads.add(Thread.ofPlatform().name("bench-pub-" + i).start(body));
+        }
+        long deadline = end + Duration.ofSeconds(30).toNanos();
+        for (Thread t : threads) {
+            t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            if (t.isAlive()) {
+                throw new BenchException(t.getName() + " is still publishing 30 s after the end of the run");
+            }
+        }
+    }
+
+    private static void awaitAcks(List<Publisher> publishers) throws InterruptedException {
+        long deadline = System.nanoTime() + Clients.TIMEOUT.toNanos();
+        while (publishers.stream().anyMatch(p -> p.pending() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** Waits until every subscriber has everything that was sent, or nothing more arrives for a while. */
+    private static void drain(List<Recorder> recorders, long expected) throws InterruptedException {
+        long started = System.nanoTime();
+        long lastTotal = -1;
+        long lastChange = started;
+        while (recorders.stream().anyMatch(r -> r.received() < expected)) {
+            long now = System.nanoTime();
+            long total = recorders.stream().mapToLong(Recorder::received).sum();
+            if (total != lastTotal) {
+                lastTotal = total;
+                lastChange = now;
+            }
+            if (now - lastChange > QUIET_MILLIS * 1_000_000 || now - started > DRAIN_MAX_MILLIS * 1_000_000) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private RunResult result(List<Publisher> publishers, List<Recorder> recorders, long measureStart, long end) {
+        int n = publishers.size();
+        int[] from = new int[n];
+        int[] to = new int[n];
+        long sent = 0;
+        long measuredSent = 0;
+        for (int i = 0; i < n; i++) {
+            Publisher p = publishers.get(i);
+            from[i] = p.measuredFrom();
+            to[i] = p.measuredTo();
+            sent += p.sent();
+            measuredSent += to[i] - from[i];
+        }
+        List<Recorder.Analysis> seen = new ArrayList<>();
+        int latencyCount = 0;
+        for (Recorder r : recorders) {
+            Recorder.Analysis a = r.analyse(from, to, measureStart, end);
+            seen.add(a);
+            latencyCount += a.latencyCount();
+        }
+        long[] latencies = new long[latencyCount];
+        int at = 0;
+        long lost = 0;
+        long duplicates = 0;
+        long foreign = 0;
+        long arrived = 0;
+        for (Recorder.Analysis a : seen) {
+            System.arraycopy(a.latencies(), 0, latencies, at, a.latencyCount());
+            at += a.latencyCount();
+            lost += sent - a.unique();
+            duplicates += a.duplicates();
+            foreign += a.foreign();
+            arrived += a.arrivedInWindow();
+        }
+        double seconds = (end - measureStart) / 1e9;
+        return new RunResult(
+                scenario,
+                n,
+                recorders.size(),
+                seconds,
+                sent,
+                measuredSent / seconds,
+                arrived / (double) recorders.size() / seconds,
+                LatencySummary.of(latencies, latencyCount),
+                lost,
+                duplicates,
+                foreign,
+                publishers.stream().mapToLong(Publisher::errors).sum(),
+                publishers.stream().mapToLong(Publisher::rejected).sum(),
+                publishers.stream().anyMatch(Publisher::stalled));
+    }
+}

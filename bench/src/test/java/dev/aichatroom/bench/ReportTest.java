@@ -1,0 +1,69 @@
+package dev.aichatroom.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aichatroom.bench.Scenario.Mode;
+import dev.aichatroom.bench.Scenario.Route;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportTest {
+    private static RunResult run(Route route, Mode mode, double delivered, long p50) {
+        return new RunResult(
+                new Scenario("embedded", route, 1, mode),
+                4,
+                2,
+                5,
+                1000,
+                delivered,
+                delivered,
+                new LatencySummary(1000, p50, p50, p50 * 2, p50 * 3, p50 * 4, p50),
+                0,
+                0,
+                0,
+                0,
+                0,
+                false);
+    }
+
+    private static Results results() {
+        BenchConfig config = BenchConfig.parse(new String[] {"--brokers=embedded", "--qos=1"}, Path.of("/repo"));
+        return new Results(
+                new Results.Environment("2026-01-01T00:00Z", 2, "0.1", "0.2", "JDK", "Linux", "", "60"),
+                Results.Settings.of(config, ""),
+                List.of(new Results.ProductSample("embedded", true, 4000, 200 * 1024, 400 * 1024, 410 * 1024, 500)),
+                List.of(
+                        run(Route.CHAT, Mode.FIXED_RATE, 500, 6_600_000),
+                        run(Route.CHAT, Mode.MAX, 4_000, 20_000_000),
+                        run(Route.RAW, Mode.FIXED_RATE, 500, 600_000),
+                        run(Route.RAW, Mode.MAX, 16_000, 2_000_000)),
+                List.of(),
+                List.of("embedded chat QoS 1 max throughput: lost 3"));
+    }
+
+    @Test
+    void compares_the_chat_path_with_the_raw_broker_in_the_summary() {
+        String md = Report.markdown(results());
+
+        assertThat(md).contains("| embedded | 1 | 4,000 | 16,000 | 25 % | 6.60 / 13.2 | 0.60 / 1.20 |");
+        assertThat(md).contains("| embedded | yes | 4000 | 200 | 400 | 410 | 500 |");
+        assertThat(md).contains("- embedded chat QoS 1 max throughput: lost 3");
+    }
+
+    @Test
+    void renders_the_same_markdown_again_from_the_json(@TempDir Path dir) throws IOException {
+        Path md = dir.resolve("b.md");
+        Path json = dir.resolve("b.json");
+        Report.write(results(), md, json);
+        String first = Files.readString(md);
+        Files.delete(md);
+
+        Report.render(json, md);
+
+        assertThat(Files.readString(md)).isEqualTo(first);
+    }
+}
