@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,9 @@ public final class JdbcMessageStore implements MessageStore {
 
     private final HikariDataSource dataSource;
     private final boolean sqlite;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private Connection writer;
+    private PreparedStatement insert;
 
     private JdbcMessageStore(HikariDataSource dataSource, boolean sqlite) {
         this.dataSource = dataSource;
@@ -42,6 +46,8 @@ public final class JdbcMessageStore implements MessageStore {
             hikari.addDataSourceProperty("journal_mode", "WAL");
             hikari.addDataSourceProperty("synchronous", "NORMAL");
             hikari.addDataSourceProperty("busy_timeout", "5000");
+            // history never reads generated keys: skip the extra SELECT last_insert_rowid() per insert
+            hikari.addDataSourceProperty("jdbc.get_generated_keys", "false");
         }
         HikariDataSource dataSource;
         try {
@@ -78,9 +84,9 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public boolean append(StoredMessage m) {
-        String sql = "INSERT INTO messages (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING";
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement(sql)) {
+        writeLock.lock();
+        try {
+            PreparedStatement ps = insertStatement();
             ps.setString(1, m.messageId());
             ps.setString(2, m.room());
             ps.setString(3, m.type());
@@ -93,8 +99,36 @@ public final class JdbcMessageStore implements MessageStore {
             ps.setString(10, m.dedupeKey().orElse(null));
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
+            closeWriter();
             throw new StoreException("cannot store message " + m.messageId() + ": " + e.getMessage(), e, true);
+        } finally {
+            writeLock.unlock();
         }
+    }
+
+    /**
+     * Appends go through one connection and one prepared statement, kept open: compiling the INSERT and borrowing a
+     * pooled connection per message cost more than the insert itself. Guarded by {@link #writeLock}.
+     */
+    private PreparedStatement insertStatement() throws SQLException {
+        if (insert == null) {
+            writer = dataSource.getConnection();
+            insert = writer.prepareStatement(
+                    "INSERT INTO messages (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+        }
+        return insert;
+    }
+
+    private void closeWriter() {
+        try {
+            if (writer != null) {
+                writer.close();
+            }
+        } catch (SQLException e) {
+            LOG.debug("closing the store's writer connection failed: {}", e.getMessage());
+        }
+        writer = null;
+        insert = null;
     }
 
     @Override
@@ -162,6 +196,12 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public void close() {
+        writeLock.lock();
+        try {
+            closeWriter();
+        } finally {
+            writeLock.unlock();
+        }
         dataSource.close();
     }
 
