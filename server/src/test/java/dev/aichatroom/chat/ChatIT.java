@@ -112,6 +112,21 @@ class ChatIT {
     }
 
     @Test
+    void the_seeds_python_paho_client_joins_talks_and_leaves() throws Exception {
+        java.nio.file.Path script = java.nio.file.Files.createTempFile("seed_client", ".py");
+        try (var in = ChatIT.class.getResourceAsStream("/seed/seed_client.py")) {
+            java.nio.file.Files.write(script, in.readAllBytes());
+        }
+        String out =
+                Processes.run(List.of("/usr/bin/python3", script.toString(), Integer.toString(product.mqttPort())));
+        assertThat(out)
+                .contains("[chatroom/system] {\"type\": \"system_message\", \"message\": \"MQTT用户 Python用户 加入了聊天室\"")
+                .contains("\"content\": \"Hello from Python MQTT client!\"")
+                .contains("\"content\": \"这是中文消息测试\"");
+        observer.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT用户 Python用户 离开了聊天室"));
+    }
+
+    @Test
     void every_message_is_published_once_and_stored() {
         String client = id();
         Processes.run(pub(
