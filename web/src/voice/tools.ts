@@ -69,7 +69,7 @@ export function hardwareTools(hardware: Hardware): Tool[] {
           return toolError(`change_emotion: "emotion" must be one of ${EMOTIONS.join(', ')}; got ${JSON.stringify(args.emotion ?? null)}`);
         }
         hardware.setEmotion(args.emotion);
-        return toolText(`The avatar now looks ${args.emotion}.`, { emotion: args.emotion });
+        return toolText(`The avatar shows the emotion "${args.emotion}" now.`, { emotion: args.emotion });
       },
     },
     {
