@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -13,6 +14,15 @@ export default defineConfig({
     sourcemap: false,
     // mqtt.js brings its own Buffer and stream polyfills: ~340 kB of the bundle
     chunkSizeWarningLimit: 800,
+    // two pages: the chat at / and the voice companion at /voice.html
+    rollupOptions: {
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        voice: resolve(import.meta.dirname, 'voice.html'),
+      },
+      // React and mqtt.js, shared by both pages
+      output: { manualChunks: (id: string) => (id.includes('node_modules') ? 'vendor' : undefined) },
+    },
   },
   server: {
     proxy: { '/api': 'http://127.0.0.1:5000' },

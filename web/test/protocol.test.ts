@@ -124,9 +124,30 @@ describe('other payloads', () => {
       assistant_name: '智能助手',
       max_message_chars: 4000,
       max_username_chars: 32,
+      ice_servers: [],
     });
     expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main' })?.mqtt_ws_url).toBeNull();
     expect(parsePageConfig({ mqtt_ws_url: 3, default_room: 'main' })).toBeNull();
+  });
+
+  it('reads the ICE servers for calls, dropping entries without urls', () => {
+    const config = parsePageConfig({
+      mqtt_ws_url: null,
+      default_room: 'main',
+      ice_servers: [
+        { urls: 'stun:stun.example.com:3478' },
+        { urls: ['turn:t.example.com:3478', 7], username: 'u', credential: 'c' },
+        'stun:bare.example.com',
+        { username: 'no-urls' },
+        42,
+      ],
+    });
+    expect(config?.ice_servers).toEqual([
+      { urls: 'stun:stun.example.com:3478' },
+      { urls: ['turn:t.example.com:3478'], username: 'u', credential: 'c' },
+      { urls: 'stun:bare.example.com' },
+    ]);
+    expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main', ice_servers: 'stun:x' })?.ice_servers).toEqual([]);
   });
 
   it('reads an MQTT token', () => {

@@ -94,6 +94,9 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         </div>
         <h1 className="room-title"># {room}</h1>
         <div className="topbar-end">
+          <a className="nav-link" href="/voice.html" data-testid="voice-link">
+            {t('voiceLink')}
+          </a>
           <ConnectionBadge state={state} />
           <button type="button" className="drawer-toggle" onClick={() => setMembersOpen((o) => !o)} aria-expanded={membersOpen}>
             {membersOpen ? t('hideMembers') : t('showMembers')}

@@ -94,6 +94,15 @@ export interface PageConfig {
   assistant_name: string;
   max_message_chars: number;
   max_username_chars: number;
+  /** STUN/TURN servers for the voice page's calls; none unless the server names some. */
+  ice_servers: IceServer[];
+}
+
+/** One entry of `ice_servers`, the shape RTCPeerConnection takes. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
 }
 
 /** `POST /api/mqtt/token`. */
@@ -213,7 +222,31 @@ export function parsePageConfig(value: unknown): PageConfig | null {
     assistant_name: str(value, 'assistant_name') || '智能助手',
     max_message_chars: int(value, 'max_message_chars') ?? 4000,
     max_username_chars: int(value, 'max_username_chars') ?? 32,
+    ice_servers: parseIceServers(value.ice_servers),
   };
+}
+
+/** The usable entries of `ice_servers`: `urls` a string or a list of strings; the rest is dropped. */
+export function parseIceServers(value: unknown): IceServer[] {
+  if (!Array.isArray(value)) return [];
+  const servers: IceServer[] = [];
+  for (const entry of value) {
+    if (typeof entry === 'string' && entry !== '') {
+      servers.push({ urls: entry });
+      continue;
+    }
+    if (!isObject(entry)) continue;
+    const urls = entry.urls ?? entry.url;
+    const list = typeof urls === 'string' ? [urls] : Array.isArray(urls) ? urls.filter((u): u is string => typeof u === 'string') : [];
+    if (list.length === 0) continue;
+    const server: IceServer = { urls: typeof urls === 'string' ? urls : list };
+    const username = str(entry, 'username');
+    const credential = str(entry, 'credential');
+    if (username !== undefined) server.username = username;
+    if (credential !== undefined) server.credential = credential;
+    servers.push(server);
+  }
+  return servers;
 }
 
 export function parseMqttToken(value: unknown): MqttToken | null {

@@ -1,7 +1,8 @@
-// The page's one MQTT 5 connection over WebSocket, shared by every feature. It reconnects by itself, asks the
-// HTTP API for a fresh token when the broker wants one, resubscribes, and tells listeners its state.
+// An MQTT 5 connection over WebSocket, shared by the features of a page. It reconnects by itself, asks the
+// HTTP API for a fresh token when the broker wants one, resubscribes, and tells listeners its state. The voice page
+// opens a second one for its MCP server, which needs CONNECT and PUBLISH user properties, a retained will and No Local.
 
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -17,11 +18,19 @@ export interface ConnectionOptions {
   clientId: string;
   /** Asked before connecting and whenever the broker refuses the credentials; absent when it wants none. */
   credentials?: () => Promise<Credentials>;
-  will: { topic: string; payload: string };
+  /** Published by the broker when the connection drops without a DISCONNECT; none when absent. */
+  will?: { topic: string; payload: string; retain?: boolean };
   reconnectMs?: number;
+  /** Sent in CONNECT. */
+  connectUserProperties?: Record<string, string>;
+  /** Sent with every PUBLISH, the will included. */
+  publishUserProperties?: Record<string, string>;
 }
 
-type Handler = (topic: string, payload: Uint8Array) => void;
+/** MQTT 5 user properties as mqtt.js gives them: a repeated name carries an array. */
+export type UserProperties = Record<string, string | string[]>;
+
+type Handler = (topic: string, payload: Uint8Array, userProperties: UserProperties) => void;
 
 /** CONNACK reason codes that mean "log in again": bad user name or password, not authorized. */
 const AUTH_REFUSED = new Set([4, 5, 134, 135]);
@@ -30,7 +39,8 @@ export class Connection {
   private client: MqttClient | null = null;
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
-  private readonly connectListeners = new Set<(again: boolean) => void>();
+  private readonly connectListeners = new Set<(again: boolean, connackUserProperties: UserProperties) => void>();
+  private readonly subscribeOptions = new Map<string, { noLocal: boolean }>();
   private readonly failureListeners = new Set<(error: unknown) => void>();
   private connectedBefore = false;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -69,20 +79,25 @@ export class Connection {
       resubscribe: true,
       // a refused login is retried like a lost connection, with the credentials renewed meanwhile
       reconnectOnConnackError: true,
-      will: { topic: this.options.will.topic, payload: this.options.will.payload, qos: 1, retain: false },
     };
+    const will = this.will();
+    if (will) options.will = will;
+    if (this.options.connectUserProperties) {
+      options.properties = { userProperties: { ...this.options.connectUserProperties } };
+    }
     if (creds) {
       options.username = creds.username;
       options.password = creds.password;
     }
     const client = mqtt.connect(this.options.url, options);
     this.client = client;
-    if (this.handlers.size > 0) client.subscribe([...this.handlers.keys()], { qos: 1 });
-    client.on('connect', () => {
+    for (const topic of this.handlers.keys()) client.subscribe(topic, this.subscriptionOptions(topic));
+    client.on('connect', (connack) => {
       this.setState('online');
       const again = this.connectedBefore;
       this.connectedBefore = true;
-      this.connectListeners.forEach((l) => l(again));
+      const props = (connack.properties?.userProperties ?? {}) as UserProperties;
+      this.connectListeners.forEach((l) => l(again, props));
     });
     client.on('reconnect', () => this.setState('reconnecting'));
     client.on('close', () => {
@@ -97,8 +112,9 @@ export class Connection {
         this.renewCredentials();
       }
     });
-    client.on('message', (topic, payload) => {
-      this.handlers.get(topic)?.forEach((h) => h(topic, payload));
+    client.on('message', (topic, payload, packet) => {
+      const props = (packet.properties?.userProperties ?? {}) as UserProperties;
+      this.handlers.get(topic)?.forEach((h) => h(topic, payload, props));
     });
   }
 
@@ -155,51 +171,115 @@ export class Connection {
   }
 
   /** Called on every successful connect; `again` is true after a reconnect. */
-  onConnect(listener: (again: boolean) => void): () => void {
+  onConnect(listener: (again: boolean, connackUserProperties: UserProperties) => void): () => void {
     this.connectListeners.add(listener);
     return () => this.connectListeners.delete(listener);
   }
 
   /** Subscribes to exact topics (QoS 1); the returned function unsubscribes. */
-  subscribe(topics: readonly string[], handler: Handler): () => void {
+  subscribe(topics: readonly string[], handler: Handler, options: { noLocal?: boolean } = {}): () => void {
+    return this.register(topics, handler, options).unsubscribe;
+  }
+
+  /**
+   * Like {@link subscribe}, but resolves once the broker granted the subscriptions (SUBACK) and rejects when it
+   * refused one or is not connected: for protocols that must be subscribed before they answer.
+   */
+  async subscribed(topics: readonly string[], handler: Handler, options: { noLocal?: boolean } = {}): Promise<() => void> {
+    const { unsubscribe, granted } = this.register(topics, handler, options);
+    try {
+      await granted;
+    } catch (e) {
+      unsubscribe();
+      throw e;
+    }
+    return unsubscribe;
+  }
+
+  private register(
+    topics: readonly string[],
+    handler: Handler,
+    options: { noLocal?: boolean },
+  ): { unsubscribe: () => void; granted: Promise<void> } {
     const fresh: string[] = [];
     for (const topic of topics) {
       let set = this.handlers.get(topic);
       if (!set) {
         set = new Set();
         this.handlers.set(topic, set);
+        this.subscribeOptions.set(topic, { noLocal: options.noLocal ?? false });
         fresh.push(topic);
       }
       set.add(handler);
     }
-    if (fresh.length > 0) this.client?.subscribe(fresh, { qos: 1 });
-    return () => {
+    const client = this.client;
+    let granted: Promise<void> = Promise.resolve();
+    if (fresh.length > 0) {
+      granted = client
+        ? Promise.all(fresh.map((topic) => client.subscribeAsync(topic, this.subscriptionOptions(topic)))).then(() => undefined)
+        : Promise.reject(new Error('not connected'));
+      granted.catch(() => undefined);
+    }
+    const unsubscribe = () => {
       const gone: string[] = [];
       for (const topic of topics) {
         const set = this.handlers.get(topic);
         set?.delete(handler);
         if (set && set.size === 0) {
           this.handlers.delete(topic);
+          this.subscribeOptions.delete(topic);
           gone.push(topic);
         }
       }
       if (gone.length > 0) this.client?.unsubscribe(gone);
     };
+    return { unsubscribe, granted };
+  }
+
+  private subscriptionOptions(topic: string): { qos: 1; nl: boolean } {
+    return { qos: 1, nl: this.subscribeOptions.get(topic)?.noLocal ?? false };
   }
 
   /** Publishes JSON with QoS 1; while offline mqtt.js keeps it and sends it on reconnect. */
   publish(topic: string, body: object, qos: 0 | 1 = 1): Promise<void> {
+    return this.publishText(topic, JSON.stringify(body), { qos });
+  }
+
+  /** Publishes a text payload as it is (an empty one clears a retained message); resolves on PUBACK. */
+  publishText(topic: string, payload: string, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const client = this.client;
     if (!client) return Promise.reject(new Error('not connected'));
+    const publishOptions: IClientPublishOptions = { qos: options.qos ?? 1, retain: options.retain ?? false };
+    if (this.options.publishUserProperties) {
+      publishOptions.properties = { userProperties: { ...this.options.publishUserProperties } };
+    }
     return new Promise((resolve, reject) => {
-      client.publish(topic, JSON.stringify(body), { qos }, (error) => (error ? reject(error) : resolve()));
+      client.publish(topic, payload, publishOptions, (error) => (error ? reject(error) : resolve()));
     });
   }
 
   /** The will for the next connect (the current one keeps the will it connected with). */
   setWill(topic: string, payload: string): void {
-    this.options.will = { topic, payload };
-    if (this.client) this.client.options.will = { topic, payload, qos: 1, retain: false };
+    this.options.will = { ...this.options.will, topic, payload };
+    if (this.client) this.client.options.will = this.will();
+  }
+
+  private will(): IClientOptions['will'] {
+    if (!this.options.will) return undefined;
+    const { topic, payload, retain } = this.options.will;
+    const will: NonNullable<IClientOptions['will']> = { topic, payload, qos: 1, retain: retain ?? false };
+    if (this.options.publishUserProperties) will.properties = { userProperties: { ...this.options.publishUserProperties } };
+    return will;
+  }
+
+  /** Ends the connection after what is in flight has been sent (a graceful stop); then like {@link stop}. */
+  async end(): Promise<void> {
+    this.generation++;
+    clearTimeout(this.refreshTimer);
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync(false).catch(() => undefined);
+    this.setState('offline');
   }
 
   /** Told when the credentials cannot be had (the HTTP API is down, or refuses). */

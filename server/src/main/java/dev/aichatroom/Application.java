@@ -20,6 +20,7 @@ import dev.aichatroom.web.HttpServer;
 import dev.aichatroom.web.MqttTokens;
 import dev.aichatroom.web.OpsRoutes;
 import dev.aichatroom.web.PageRoutes;
+import dev.aichatroom.web.PhotoRoutes;
 import dev.aichatroom.web.TokenRoutes;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -111,6 +112,7 @@ public final class Application implements AutoCloseable {
                                         : Optional.empty(),
                                 broker.isPresent() && !config.broker().anonymousAllowed()),
                         new TokenRoutes(tokens, config.web().tokenRatePerMinute(), clock),
+                        PhotoRoutes.in(config.dataDir()),
                         new OpsRoutes(
                                 Map.of(
                                         "broker",
