@@ -1,0 +1,154 @@
+package dev.aichatroom.mcp;
+
+import dev.aichatroom.chat.ChatService;
+import dev.aichatroom.mcp.mqtt.McpMqttClientConfig;
+import dev.aichatroom.mcp.mqtt.McpMqttServerConfig;
+import dev.aichatroom.mcp.mqtt.McpMqttTimeouts;
+import dev.aichatroom.mcp.mqtt.MqttConnectionConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MCP over MQTT in the product (PROTOCOL.md §5): the {@link McpTools} the assistant uses, and the chat rooms offered as
+ * MCP servers ({@code ai-chatroom/{room}}). Both use their own MQTT connections (the {@code mcp-mqtt} library opens
+ * them) to the product's broker, with the service's account.
+ *
+ * <p>MCP is optional: when it cannot start, the chat goes on and {@link #status()} says why.
+ */
+public final class McpService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(McpService.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    /** Servers named on {@code /health}; the count covers all. */
+    private static final int MAX_LISTED = 20;
+
+    /** MCP's state for {@code /health}. */
+    public record Status(State state, String detail) {
+        public enum State {
+            UP,
+            DEGRADED,
+            DISABLED
+        }
+    }
+
+    private final McpConfig config;
+    private final ChatService chat;
+    private final String instanceId;
+    private final McpTools tools;
+    private final List<ChatRoomServer> rooms = new CopyOnWriteArrayList<>();
+    private final List<String> problems = new CopyOnWriteArrayList<>();
+    private volatile boolean started;
+
+    /**
+     * @param instanceId this product instance's MQTT client id; the MCP connections' ids derive from it
+     */
+    public McpService(McpConfig config, ChatService chat, String instanceId, MeterRegistry meters) {
+        this.config = config;
+        this.chat = chat;
+        this.instanceId = instanceId;
+        this.tools = new McpTools(config, meters);
+    }
+
+    /** The discovered tools; without tools while MCP is disabled or not started. */
+    public McpTools tools() {
+        return tools;
+    }
+
+    /**
+     * Offers the chat rooms as MCP servers and starts discovering tool servers, on the broker at {@code connection}.
+     * Blocks until the connections are up (a few ms on the embedded broker); a failure is logged and shown in {@link
+     * #status()}, never thrown: the chat works without MCP.
+     */
+    public void start(MqttConnectionConfig connection) {
+        if (!config.enabled()) {
+            LOG.info("MCP disabled (MCP_ENABLE=false)");
+            return;
+        }
+        started = true;
+        McpMqttTimeouts timeouts = McpMqttTimeouts.defaults().withMethod("tools/call", config.toolTimeout());
+        for (String room : config.chatRoomRooms()) {
+            startRoom(connection, room, timeouts);
+        }
+        McpMqttClientConfig client = McpMqttClientConfig.builder(connection)
+                .clientIdPrefix(instanceId + "-mcp")
+                .serverNameFilters(config.serverNameFilters())
+                .meta(Map.of("product", "ai-chatroom"))
+                .timeouts(timeouts)
+                .build();
+        try {
+            tools.start(client, START_TIMEOUT);
+        } catch (RuntimeException e) {
+            problem("tool discovery did not start: " + e.getMessage());
+        }
+    }
+
+    private void startRoom(MqttConnectionConfig connection, String room, McpMqttTimeouts timeouts) {
+        String name = config.chatRoomServerNameOf(room);
+        McpMqttServerConfig server = McpMqttServerConfig.builder(connection, name)
+                .serverId(instanceId + "-mcp-" + room)
+                .description("AI Chatroom room '" + room + "': send messages, list users, read history")
+                .meta(Map.of("room", room))
+                .timeouts(timeouts)
+                .build();
+        tools.ignore(server.serverId());
+        ChatRoomServer s = new ChatRoomServer(chat, room, server);
+        try {
+            s.start(START_TIMEOUT);
+            rooms.add(s);
+            LOG.info("MCP: room {} is offered as MCP server {}", room, s.serverName());
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            s.close();
+            problem("room " + room + " is not offered as MCP server " + name + ": " + e);
+        }
+    }
+
+    private void problem(String problem) {
+        problems.add(problem);
+        LOG.warn("MCP: {}", problem);
+    }
+
+    public Status status() {
+        if (!config.enabled()) {
+            return new Status(Status.State.DISABLED, "MCP_ENABLE=false");
+        }
+        if (!started) {
+            return new Status(Status.State.DISABLED, "no MQTT (MQTT_ENABLE=false)");
+        }
+        List<String> parts = new ArrayList<>();
+        List<String> servers = tools.serverSummaries();
+        String listed = servers.size() <= MAX_LISTED
+                ? String.join(", ", servers)
+                : String.join(", ", servers.subList(0, MAX_LISTED)) + ", …";
+        parts.add(count(tools.serverCount(), "server") + ", " + count(tools.toolCount(), "tool") + " online ("
+                + String.join(", ", tools.serverNameFilters()) + ")" + (servers.isEmpty() ? "" : ": " + listed));
+        List<String> serving = rooms.stream()
+                .filter(ChatRoomServer::isRunning)
+                .map(ChatRoomServer::serverName)
+                .toList();
+        if (!serving.isEmpty()) {
+            parts.add("serving " + String.join(", ", serving));
+        }
+        parts.addAll(problems);
+        return new Status(problems.isEmpty() ? Status.State.UP : Status.State.DEGRADED, String.join("; ", parts));
+    }
+
+    private static String count(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
+    }
+
+    /** Withdraws the rooms' servers (presence cleared first), then ends the tool sessions. */
+    @Override
+    public void close() {
+        rooms.forEach(ChatRoomServer::close);
+        rooms.clear();
+        tools.close();
+    }
+}
