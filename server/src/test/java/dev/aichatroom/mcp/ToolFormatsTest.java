@@ -11,18 +11,18 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ToolFormatsTest {
-    private static final McpSchema.Tool TAKE_PHOTO = McpSchema.Tool.builder()
-            .name("take_photo")
-            .description("Take a photo")
-            .inputSchema(Map.of(
-                    "type",
-                    "object",
-                    "properties",
+    private static final McpSchema.Tool TAKE_PHOTO = McpSchema.Tool.builder(
+                    "take_photo",
                     Map.of(
-                            "source", Map.of("type", "string", "enum", List.of("local", "remote")),
-                            "quality", Map.of("type", "number", "minimum", 0, "maximum", 1)),
-                    "required",
-                    List.of("source", "not_a_property")))
+                            "type",
+                            "object",
+                            "properties",
+                            Map.of(
+                                    "source", Map.of("type", "string", "enum", List.of("local", "remote")),
+                                    "quality", Map.of("type", "number", "minimum", 0, "maximum", 1)),
+                            "required",
+                            List.of("source", "not_a_property")))
+            .description("Take a photo")
             .build();
 
     private static ToolNames.Named named(McpSchema.Tool tool, boolean qualified) {
@@ -59,7 +59,8 @@ class ToolFormatsTest {
 
     @Test
     void a_tool_without_schema_or_description_still_makes_a_specification() {
-        McpSchema.Tool bare = new McpSchema.Tool("ping", null, null, Map.of("type", "object"), null, null, null);
+        McpSchema.Tool bare =
+                McpSchema.Tool.builder("ping", Map.of("type", "object")).build();
         ToolSpecification spec = ToolFormats.specification(named(bare, false));
         assertThat(spec.description()).isEqualTo("ping");
         assertThat(spec.parameters().properties()).isEmpty();
@@ -84,7 +85,8 @@ class ToolFormatsTest {
                 .isEqualTo("Camera on");
         assertThat(ToolFormats.resultText(McpSchema.CallToolResult.builder()
                         .addTextContent("Photo taken")
-                        .addContent(new McpSchema.ImageContent(null, "AAAA", "image/png"))
+                        .addContent(McpSchema.ImageContent.builder("AAAA", "image/png")
+                                .build())
                         .build()))
                 .isEqualTo("Photo taken\n[image image/png, 3 bytes]");
         assertThat(ToolFormats.resultText(McpSchema.CallToolResult.builder()

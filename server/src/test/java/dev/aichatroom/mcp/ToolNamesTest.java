@@ -15,10 +15,7 @@ class ToolNamesTest {
         return new ToolNames.Entry(
                 serverId,
                 serverName,
-                McpSchema.Tool.builder()
-                        .name(tool)
-                        .inputSchema(Map.of("type", "object"))
-                        .build());
+                McpSchema.Tool.builder(tool, Map.of("type", "object")).build());
     }
 
     private static Map<String, String> names(List<ToolNames.Entry> entries) {
