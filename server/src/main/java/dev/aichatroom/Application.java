@@ -98,10 +98,10 @@ public final class Application implements AutoCloseable {
             LOG.info("MQTT disabled (MQTT_ENABLE=false): chat runs without a broker");
         }
         started.push(chat);
+        started.push(mcp);
         if (config.mqttEnabled()) {
             mcp.start(mcpConnection(broker));
         }
-        started.push(mcp);
         scheduleIdleExpiry();
         started.push(assistant);
 

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,7 @@ public final class McpService implements AutoCloseable {
     private final List<ChatRoomServer> rooms = new CopyOnWriteArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private volatile boolean started;
+    private volatile Thread starter;
 
     /**
      * @param instanceId this product instance's MQTT client id; the MCP connections' ids derive from it
@@ -60,9 +63,10 @@ public final class McpService implements AutoCloseable {
     }
 
     /**
-     * Offers the chat rooms as MCP servers and starts discovering tool servers, on the broker at {@code connection}.
-     * Blocks until the connections are up (a few ms on the embedded broker); a failure is logged and shown in {@link
-     * #status()}, never thrown: the chat works without MCP.
+     * Offers the chat rooms as MCP servers and starts discovering tool servers, on the broker at {@code connection}, in
+     * the background: the first use of the MCP SDK costs a second or two of class loading on a cold JVM, which the
+     * chat need not wait for. A failure is logged and shown in {@link #status()}, never thrown: the chat works without
+     * MCP.
      */
     public void start(MqttConnectionConfig connection) {
         if (!config.enabled()) {
@@ -70,9 +74,20 @@ public final class McpService implements AutoCloseable {
             return;
         }
         started = true;
+        starter = Thread.ofVirtual().name("mcp-start").start(() -> startAll(connection));
+    }
+
+    private void startAll(MqttConnectionConfig connection) {
+        long t0 = System.nanoTime();
         McpMqttTimeouts timeouts = McpMqttTimeouts.defaults().withMethod("tools/call", config.toolTimeout());
         for (String room : config.chatRoomRooms()) {
+            if (Thread.currentThread().isInterrupted()) {
+                return; // stopping
+            }
             startRoom(connection, room, timeouts);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            return;
         }
         McpMqttClientConfig client = McpMqttClientConfig.builder(connection)
                 .clientIdPrefix(instanceId + "-mcp")
@@ -85,6 +100,7 @@ public final class McpService implements AutoCloseable {
         } catch (RuntimeException e) {
             problem("tool discovery did not start: " + e.getMessage());
         }
+        LOG.info("MCP started in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 
     private void startRoom(MqttConnectionConfig connection, String room, McpMqttTimeouts timeouts) {
@@ -101,12 +117,13 @@ public final class McpService implements AutoCloseable {
             s.start(START_TIMEOUT);
             rooms.add(s);
             LOG.info("MCP: room {} is offered as MCP server {}", room, s.serverName());
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stopping
             s.close();
-            problem("room " + room + " is not offered as MCP server " + name + ": " + e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            s.close();
+            Throwable why = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            problem("room " + room + " is not offered as MCP server " + name + ": " + why);
         }
     }
 
@@ -123,6 +140,10 @@ public final class McpService implements AutoCloseable {
             return new Status(Status.State.DISABLED, "no MQTT (MQTT_ENABLE=false)");
         }
         List<String> parts = new ArrayList<>();
+        Thread t = starter;
+        if (t != null && t.isAlive()) {
+            parts.add("starting");
+        }
         List<String> servers = tools.serverSummaries();
         String listed = servers.size() <= MAX_LISTED
                 ? String.join(", ", servers)
@@ -147,6 +168,15 @@ public final class McpService implements AutoCloseable {
     /** Withdraws the rooms' servers (presence cleared first), then ends the tool sessions. */
     @Override
     public void close() {
+        Thread t = starter;
+        if (t != null && t.isAlive()) {
+            t.interrupt(); // connecting waits are interruptible; what started is closed below
+            try {
+                t.join(START_TIMEOUT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         rooms.forEach(ChatRoomServer::close);
         rooms.clear();
         tools.close();

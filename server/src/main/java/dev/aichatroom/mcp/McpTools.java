@@ -126,6 +126,7 @@ public final class McpTools implements AutoCloseable {
                     "no connection to the broker within " + timeout.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            d.stop();
             throw new McpMqttException(McpMqttException.CONNECTION_CLOSED, "interrupted while connecting");
         }
         LOG.info("MCP: looking for tool servers named {}", d.serverNameFilters());
