@@ -74,7 +74,13 @@ public final class McpService implements AutoCloseable {
             return;
         }
         started = true;
-        starter = Thread.ofVirtual().name("mcp-start").start(() -> startAll(connection));
+        starter = Thread.ofVirtual().name("mcp-start").start(() -> {
+            try {
+                startAll(connection);
+            } catch (RuntimeException e) {
+                problem("did not start: " + e);
+            }
+        });
     }
 
     private void startAll(MqttConnectionConfig connection) {
