@@ -1,7 +1,6 @@
 package dev.aichatroom;
 
 import dev.aichatroom.ai.Assistant;
-import dev.aichatroom.ai.ToolProvider;
 import dev.aichatroom.broker.AccessPolicy;
 import dev.aichatroom.broker.Broker;
 import dev.aichatroom.broker.ClientListener;
@@ -10,6 +9,8 @@ import dev.aichatroom.broker.PublishInspector;
 import dev.aichatroom.chat.ChatService;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.config.AppConfig;
+import dev.aichatroom.mcp.McpService;
+import dev.aichatroom.mcp.mqtt.MqttConnectionConfig;
 import dev.aichatroom.mqtt.MqttConnection;
 import dev.aichatroom.mqtt.MqttSettings;
 import dev.aichatroom.store.JdbcMessageStore;
@@ -83,7 +84,8 @@ public final class Application implements AutoCloseable {
                         : Optional.empty();
         MqttConnection mqtt = new MqttConnection(mqttSettings(broker));
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
-        Assistant assistant = new Assistant(config.ai(), chat, ToolProvider.NONE, meters);
+        McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
+        Assistant assistant = new Assistant(config.ai(), chat, mcp.tools().forRooms(), meters);
         chat.addListener(assistant);
         if (broker.isPresent()) {
             broker.get().start();
@@ -97,6 +99,10 @@ public final class Application implements AutoCloseable {
             LOG.info("MQTT disabled (MQTT_ENABLE=false): chat runs without a broker");
         }
         started.push(chat);
+        started.push(mcp);
+        if (config.mqttEnabled()) {
+            mcp.start(mcpConnection(broker));
+        }
         scheduleIdleExpiry();
         started.push(assistant);
 
@@ -123,7 +129,8 @@ public final class Application implements AutoCloseable {
                                                 () -> store.isHealthy()
                                                         ? Health.up(store.toString())
                                                         : Health.down(store.toString()),
-                                        "ai", () -> health(assistant.status())),
+                                        "ai", () -> health(assistant.status()),
+                                        "mcp", () -> health(mcp.status())),
                                 meters)));
         http.start();
         started.push(http);
@@ -137,6 +144,26 @@ public final class Application implements AutoCloseable {
                     case DISABLED -> Health.State.DISABLED;
                 },
                 status.detail());
+    }
+
+    private static Health health(McpService.Status status) {
+        return new Health(
+                switch (status.state()) {
+                    case UP -> Health.State.UP;
+                    case DEGRADED -> Health.State.DEGRADED;
+                    case DISABLED -> Health.State.DISABLED;
+                },
+                status.detail());
+    }
+
+    /** MCP's own connections (the library opens them) go to the same broker with the service's account. */
+    private MqttConnectionConfig mcpConnection(Optional<Broker> broker) {
+        MqttSettings settings = mqttSettings(broker);
+        MqttConnectionConfig connection = MqttConnectionConfig.of(settings.host(), settings.port());
+        return settings.username().isPresent()
+                ? connection.withCredentials(
+                        settings.username().get(), settings.password().orElse(""))
+                : connection;
     }
 
     private void createDataDir() {

@@ -3,6 +3,7 @@ package dev.aichatroom.config;
 import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.chat.ChatConfig;
+import dev.aichatroom.mcp.McpConfig;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
@@ -15,6 +16,7 @@ import java.util.Optional;
  * @param externalBroker host of an external broker; empty = start the embedded one
  * @param serviceUsername on an external broker, the account the service logs in with
  * @param ai the assistant
+ * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
  */
 public record AppConfig(
         boolean mqttEnabled,
@@ -29,4 +31,5 @@ public record AppConfig(
         ChatConfig chat,
         WebConfig web,
         Path dataDir,
-        AiConfig ai) {}
+        AiConfig ai,
+        McpConfig mcp) {}

@@ -4,6 +4,7 @@ import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
+import dev.aichatroom.mcp.McpConfig;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -70,7 +72,68 @@ public final class ConfigLoader {
                 chat(env),
                 web(env),
                 dataDir,
-                ai(env, dataDir));
+                ai(env, dataDir),
+                mcp(env, chat(env).defaultRoom()));
+    }
+
+    static McpConfig mcp(Env env, String defaultRoom) {
+        List<String> filters = list(env.string("MCP_SERVER_NAME_FILTERS", McpConfig.DEFAULT_SERVER_NAME_FILTER));
+        if (filters.isEmpty()) {
+            throw new ConfigException(
+                    "MCP_SERVER_NAME_FILTERS",
+                    "is empty; use e.g. web-ui-hardware-controller/# (or # for every server)");
+        }
+        for (String filter : filters) {
+            if (!McpConfig.isValidServerNameFilter(filter)) {
+                throw new ConfigException(
+                        "MCP_SERVER_NAME_FILTERS",
+                        "'" + filter + "' is not a server name filter; use names like a/b/c with + for one level and #"
+                                + " last, e.g. web-ui-hardware-controller/#");
+            }
+        }
+        String roomToolsVar = env.string("MCP_ROOM_TOOLS", "all");
+        McpConfig.RoomTools roomTools = McpConfig.RoomTools.parse(roomToolsVar)
+                .orElseThrow(() -> new ConfigException(
+                        "MCP_ROOM_TOOLS", "'" + roomToolsVar + "' is not supported; use all or none"));
+        String device = env.string("MCP_DEVICE_SERVER_NAME", McpConfig.DEFAULT_DEVICE_SERVER_NAME);
+        if (!device.contains("{suffix}") || !McpConfig.isValidServerName(device.replace("{suffix}", "x"))) {
+            throw new ConfigException(
+                    "MCP_DEVICE_SERVER_NAME",
+                    "'" + device + "' is not a server name containing {suffix}; use e.g. "
+                            + McpConfig.DEFAULT_DEVICE_SERVER_NAME);
+        }
+        String roomsVar = env.string("MCP_CHATROOM_ROOMS", defaultRoom);
+        List<String> rooms = roomsVar.strip().equalsIgnoreCase("none") ? List.of() : list(roomsVar);
+        for (String room : rooms) {
+            if (!Topics.isValidRoom(room)) {
+                throw new ConfigException(
+                        "MCP_CHATROOM_ROOMS", "'" + room + "' is not a room name; use rooms like main,lab or none");
+            }
+        }
+        String serverName = env.string("MCP_CHATROOM_SERVER_NAME", McpConfig.DEFAULT_CHATROOM_SERVER_NAME);
+        if ((rooms.size() > 1 && !serverName.contains("{room}"))
+                || !McpConfig.isValidServerName(serverName.replace("{room}", "x"))) {
+            throw new ConfigException(
+                    "MCP_CHATROOM_SERVER_NAME",
+                    "'" + serverName + "' is not a server name (with {room} when several rooms are offered); use e.g. "
+                            + McpConfig.DEFAULT_CHATROOM_SERVER_NAME);
+        }
+        return new McpConfig(
+                env.bool("MCP_ENABLE", true),
+                filters,
+                roomTools,
+                device,
+                rooms,
+                serverName,
+                Duration.ofSeconds(env.integer("MCP_TOOL_TIMEOUT", 60, 1, 3600)));
+    }
+
+    private static List<String> list(String commaSeparated) {
+        return java.util.Arrays.stream(commaSeparated.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .distinct()
+                .toList();
     }
 
     private static WebConfig web(Env env) {

@@ -28,30 +28,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * /v1/chat/completions} with {@code "stream":true} is answered with Server-Sent Events of {@code
  * chat.completion.chunk}s and {@code data: [DONE]}. Each request takes the next queued {@link Script} (or the default
  * one), so a test states exactly what the provider does: stream text, stream a tool call split across chunks, fail
- * with a status and headers, never answer, or stop midway.
+ * with a status and headers, never answer, or stop midway. Public for the tests of features that give the assistant
+ * tools (MCP).
  */
-final class FakeOpenAi implements AutoCloseable {
+public final class FakeOpenAi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the server does with one request. */
-    sealed interface Script {}
+    public sealed interface Script {}
 
     /** Streams {@code chunks} as content deltas, {@code gap} apart, then {@code finish_reason: stop} and [DONE]. */
-    record Stream(List<String> chunks, Duration gap) implements Script {}
+    public record Stream(List<String> chunks, Duration gap) implements Script {}
 
     /** Streams one tool call whose arguments are split into {@code argumentParts}, then {@code tool_calls} and [DONE]. */
-    record ToolCall(String id, String name, List<String> argumentParts) implements Script {}
+    public record ToolCall(String id, String name, List<String> argumentParts) implements Script {}
 
     /** Answers with an HTTP error. */
-    record Status(int code, Map<String, String> headers, String body) implements Script {}
+    public record Status(int code, Map<String, String> headers, String body) implements Script {}
 
     /** Accepts the request and never answers. */
-    record Hang() implements Script {}
+    public record Hang() implements Script {}
 
     /** Streams {@code chunks} and closes the stream without a finish reason or [DONE]. */
-    record StopMidway(List<String> chunks) implements Script {}
+    public record StopMidway(List<String> chunks) implements Script {}
 
-    static Stream text(String... chunks) {
+    public static Stream text(String... chunks) {
         return new Stream(List.of(chunks), Duration.ZERO);
     }
 
@@ -63,7 +64,7 @@ final class FakeOpenAi implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private volatile Script fallback = text("Hello", " from", " the", " fake", " model.");
 
-    FakeOpenAi() throws IOException {
+    public FakeOpenAi() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/v1/chat/completions", this::handle);
@@ -71,31 +72,31 @@ final class FakeOpenAi implements AutoCloseable {
     }
 
     /** The base URL to configure, ending in {@code /v1}. */
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
     /** Queues scripts for the next requests, in order. */
-    void then(Script... scripts) {
+    public void then(Script... scripts) {
         queue.addAll(List.of(scripts));
     }
 
     /** What a request gets when nothing is queued. */
-    void byDefault(Script script) {
+    public void byDefault(Script script) {
         fallback = script;
     }
 
     /** Every request body received, oldest first. */
-    List<JsonNode> requests() {
+    public List<JsonNode> requests() {
         return List.copyOf(requests);
     }
 
     /** The Authorization header of every request. */
-    List<String> authorizations() {
+    public List<String> authorizations() {
         return List.copyOf(authorizations);
     }
 
-    void reset() {
+    public void reset() {
         queue.clear();
         requests.clear();
         authorizations.clear();
@@ -226,7 +227,7 @@ final class FakeOpenAi implements AutoCloseable {
     }
 
     /** Texts of the user messages of request {@code i}, for assertions on what the model saw. */
-    List<String> messagesOf(int i) {
+    public List<String> messagesOf(int i) {
         List<String> texts = new ArrayList<>();
         requests()
                 .get(i)
