@@ -14,6 +14,7 @@ import dev.aichatroom.mqtt.MqttConnection;
 import dev.aichatroom.mqtt.MqttSettings;
 import dev.aichatroom.store.JdbcMessageStore;
 import dev.aichatroom.store.MessageStore;
+import dev.aichatroom.voice.VoiceService;
 import dev.aichatroom.web.ChatRoutes;
 import dev.aichatroom.web.Health;
 import dev.aichatroom.web.HttpServer;
@@ -45,6 +46,7 @@ public final class Application implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private HttpServer http;
     private ChatService chat;
+    private VoiceService voice;
 
     public Application(AppConfig config) {
         this.config = config;
@@ -80,6 +82,8 @@ public final class Application implements AutoCloseable {
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
         Assistant assistant = new Assistant(config.ai(), chat, ToolProvider.NONE, meters);
         chat.addListener(assistant);
+        VoiceService voiceService = new VoiceService(config.voice(), mqtt, chat, assistant);
+        voice = voiceService;
         if (broker.isPresent()) {
             broker.get().start();
             started.push(broker.get());
@@ -94,6 +98,8 @@ public final class Application implements AutoCloseable {
         started.push(chat);
         scheduleIdleExpiry();
         started.push(assistant);
+        voiceService.start();
+        started.push(voiceService);
 
         http = new HttpServer(
                 config.http(),
@@ -109,7 +115,8 @@ public final class Application implements AutoCloseable {
                                                 () -> store.isHealthy()
                                                         ? Health.up(store.toString())
                                                         : Health.down(store.toString()),
-                                        "ai", () -> health(assistant.status())),
+                                        "ai", () -> health(assistant.status()),
+                                        "voice", voiceService::health),
                                 meters)));
         http.start();
         started.push(http);
@@ -151,6 +158,9 @@ public final class Application implements AutoCloseable {
             public void disconnected(String clientId) {
                 if (chat != null) {
                     chat.connectionGone(clientId);
+                }
+                if (voice != null) {
+                    voice.deviceGone(clientId);
                 }
             }
         };

@@ -4,6 +4,7 @@ import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.store.StoreConfig;
+import dev.aichatroom.voice.VoiceConfig;
 import dev.aichatroom.web.HttpConfig;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import java.util.Optional;
  * @param externalBroker host of an external broker; empty = start the embedded one
  * @param serviceUsername on an external broker, the account the service logs in with
  * @param ai the assistant
+ * @param voice the voice companion
  */
 public record AppConfig(
         boolean mqttEnabled,
@@ -27,4 +29,5 @@ public record AppConfig(
         StoreConfig store,
         ChatConfig chat,
         Path dataDir,
-        AiConfig ai) {}
+        AiConfig ai,
+        VoiceConfig voice) {}

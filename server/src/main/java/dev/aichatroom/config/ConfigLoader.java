@@ -65,7 +65,8 @@ public final class ConfigLoader {
                 store(env, dataDir),
                 chat(env),
                 dataDir,
-                ai(env, dataDir));
+                ai(env, dataDir),
+                VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language()));
     }
 
     private static StoreConfig store(Env env, Path dataDir) {
