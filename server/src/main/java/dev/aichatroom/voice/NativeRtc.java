@@ -9,6 +9,7 @@ import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
@@ -228,20 +229,46 @@ final class NativeRtc implements Rtc {
                     return;
                 }
                 closed = true;
-                if (remote != null) {
-                    remote.removeSink(this);
-                }
-                if (pc != null) {
-                    pc.close();
-                }
-                if (track != null) {
-                    track.dispose();
-                }
-                if (source != null) {
-                    source.dispose();
-                }
+                // this order, or the track cannot be disposed ("a reference is still around")
+                quietly(() -> {
+                    if (remote != null) {
+                        remote.removeSink(this);
+                    }
+                });
+                quietly(() -> {
+                    if (pc != null) {
+                        for (RTCRtpSender sender : pc.getSenders()) {
+                            pc.removeTrack(sender);
+                        }
+                    }
+                });
+                quietly(() -> {
+                    if (pc != null) {
+                        pc.close();
+                    }
+                });
+                quietly(() -> {
+                    if (track != null) {
+                        track.dispose();
+                    }
+                });
+                quietly(() -> {
+                    if (source != null) {
+                        source.dispose();
+                    }
+                });
             } finally {
                 lock.unlock();
+            }
+        }
+
+        private static void quietly(Runnable step) {
+            try {
+                step.run();
+            } catch (Error e) {
+                rethrowFatal(e);
+                org.slf4j.LoggerFactory.getLogger(NativeRtc.class)
+                        .warn("WebRTC clean-up step failed: {}", e.getMessage());
             }
         }
 
