@@ -3,6 +3,9 @@ package dev.aichatroom.voice.speech;
 import edu.cmu.sphinx.api.Configuration;
 import edu.cmu.sphinx.api.SpeechResult;
 import edu.cmu.sphinx.api.StreamSpeechRecognizer;
+import edu.cmu.sphinx.frontend.endpoint.SpeechClassifier;
+import edu.cmu.sphinx.frontend.endpoint.SpeechMarker;
+import edu.cmu.sphinx.frontend.feature.LiveCMN;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +60,7 @@ final class SphinxSpeechToText implements SpeechToText {
     private final Optional<Path> userGrammar;
     private final List<String> phrases;
     private final ReentrantLock lock = new ReentrantLock();
-    private StreamSpeechRecognizer recognizer;
+    private Recognizer recognizer;
     private Path grammarDir;
 
     SphinxSpeechToText(Optional<Path> userGrammar, List<String> extraPhrases) {
@@ -82,10 +85,11 @@ final class SphinxSpeechToText implements SpeechToText {
 
     @Override
     public String transcribe(Pcm audio) {
-        byte[] pcm = audio.resample(sampleRate()).littleEndian();
+        byte[] pcm = dithered(audio.resample(sampleRate())).littleEndian();
         lock.lock();
         try {
-            StreamSpeechRecognizer r = recognizer();
+            Recognizer r = recognizer();
+            r.resetNormalisation();
             r.startRecognition(new ByteArrayInputStream(pcm));
             List<String> words = new ArrayList<>();
             try {
@@ -107,6 +111,19 @@ final class SphinxSpeechToText implements SpeechToText {
         }
     }
 
+    /**
+     * The audio with ±2 LSB of noise: a stretch of digital zeros (a muted microphone) gives the front end log(0)
+     * energies that spoil its running normalisation, and the next utterance was misrecognised.
+     */
+    static Pcm dithered(Pcm audio) {
+        short[] s = audio.samples().clone();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(s.length);
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, s[i] + random.nextInt(-2, 3)));
+        }
+        return new Pcm(s, audio.sampleRate());
+    }
+
     @Override
     public void warmUp() {
         lock.lock();
@@ -117,7 +134,24 @@ final class SphinxSpeechToText implements SpeechToText {
         }
     }
 
-    private StreamSpeechRecognizer recognizer() {
+    /** Sphinx4's stream recognizer, with access to its live cepstral mean normalisation. */
+    private static final class Recognizer extends StreamSpeechRecognizer {
+        Recognizer(Configuration c) throws IOException {
+            super(c);
+        }
+
+        /**
+         * Forgets the channel estimate of earlier utterances: it carries over by default, and after a silent or
+         * different-sounding utterance it made the next one misrecognised ("how are you" for "turn on the camera").
+         */
+        void resetNormalisation() {
+            context.getInstance(LiveCMN.class).initialize();
+            context.getInstance(SpeechClassifier.class).initialize();
+            context.getInstance(SpeechMarker.class).initialize();
+        }
+    }
+
+    private Recognizer recognizer() {
         if (recognizer != null) {
             return recognizer;
         }
@@ -134,7 +168,7 @@ final class SphinxSpeechToText implements SpeechToText {
             String name = grammar.getFileName().toString();
             c.setGrammarPath(grammar.toAbsolutePath().getParent().toUri().toString());
             c.setGrammarName(name.substring(0, name.length() - ".gram".length()));
-            recognizer = new StreamSpeechRecognizer(c);
+            recognizer = new Recognizer(c);
             return recognizer;
         } catch (IOException | RuntimeException e) {
             throw new SpeechException("Sphinx4 cannot load its model or grammar: " + e.getMessage(), e);
