@@ -138,6 +138,7 @@ final class BrokerHooks
     }
 
     private static boolean isMqtt(RemotingConnection connection) {
-        return connection != null && MQTT.equals(connection.getProtocolName());
+        // "MQTT" followed by the protocol level once CONNECT is read
+        return connection != null && connection.getProtocolName().startsWith(MQTT);
     }
 }
