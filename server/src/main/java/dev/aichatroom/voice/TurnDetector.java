@@ -14,6 +14,7 @@ import java.util.Optional;
  */
 final class TurnDetector {
     static final int PRE_ROLL_FRAMES = 30;
+    static final int TRAILING_FRAMES = 20;
 
     /** What one frame changed. */
     sealed interface Event {
@@ -78,6 +79,10 @@ final class TurnDetector {
     }
 
     private Pcm finish() {
+        // the trailing silence that ended the turn only costs recognition time: keep 200 ms of it
+        for (int drop = quietRun - TRAILING_FRAMES; drop > 0 && !utterance.isEmpty(); drop--) {
+            utterance.removeLast();
+        }
         int n = utterance.stream().mapToInt(s -> s.length).sum();
         short[] all = new short[n];
         int pos = 0;
