@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One device's conversation as four named stages on virtual threads, joined by bounded queues:
+ * One device's conversation as four named stages joined by bounded queues:
  *
  * <pre>
  *  hear() ─frames─▶ listen (VAD, end of turn) ─utterances─▶ recognize (speech-to-text) ─turns─▶ respond (assistant)
@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  *  nextFrame() ◀─10 ms frames, 48 kHz─ speak (text-to-speech, sentence by sentence) ◀───────────────┘
  * </pre>
  *
- * Overflow: microphone frames (3 s), utterances (2) and turns (4) drop the oldest; sentences and reply audio make
+ * The listen and respond stages are virtual threads; recognize and speak, which compute, are platform threads.
+ *
+ * <p>Overflow: microphone frames (3 s), utterances (2) and turns (4) drop the oldest; sentences and reply audio make
  * their producer wait (back-pressure on the model and the synthesizer). A turn, or speech that starts while a reply
  * plays (barge-in), cancels the reply in progress: its audio queue is cleared, so the device hears silence from the
  * next 10 ms frame on, and {@code tts_terminate} is sent.
@@ -82,15 +84,17 @@ final class Pipeline implements AutoCloseable {
 
     void start() {
         if (audio) {
-            stage("listen", this::listen);
-            stage("recognize", this::recognize);
+            stage("listen", this::listen, Thread.ofVirtual());
+            // speech engines compute for up to a second at a time: platform threads, so that they never hold one of
+            // the few carriers of the virtual threads that signalling and the other sessions run on
+            stage("recognize", this::recognize, Thread.ofPlatform().daemon(true));
         }
-        stage("respond", this::respond);
-        stage("speak", this::speak);
+        stage("respond", this::respond, Thread.ofVirtual());
+        stage("speak", this::speak, audio ? Thread.ofPlatform().daemon(true) : Thread.ofVirtual());
     }
 
-    private void stage(String name, Stage body) {
-        stages.add(Thread.ofVirtual().name("voice-" + name + "-" + deviceId).start(() -> {
+    private void stage(String name, Stage body, Thread.Builder builder) {
+        stages.add(builder.name("voice-" + name + "-" + deviceId).start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     body.step();

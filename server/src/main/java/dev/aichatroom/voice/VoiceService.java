@@ -209,13 +209,18 @@ public final class VoiceService implements AutoCloseable {
     private void warmUp() {
         if (!warmed) {
             warmed = true;
-            Thread.ofVirtual().name("voice-stt-warm-up").start(() -> {
-                try {
-                    stt.warmUp();
-                } catch (SpeechException e) {
-                    LOG.warn("Speech-to-text cannot load: {}", e.getMessage());
-                }
-            });
+            // CPU-bound for seconds: a platform thread, so that it never holds one of the few virtual-thread carriers
+            Thread.ofPlatform()
+                    .name("voice-stt-warm-up")
+                    .daemon(true)
+                    .priority(Thread.MIN_PRIORITY)
+                    .start(() -> {
+                        try {
+                            stt.warmUp();
+                        } catch (SpeechException e) {
+                            LOG.warn("Speech-to-text cannot load: {}", e.getMessage());
+                        }
+                    });
         }
     }
 

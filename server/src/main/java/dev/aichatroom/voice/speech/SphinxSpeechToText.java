@@ -40,7 +40,6 @@ final class SphinxSpeechToText implements SpeechToText {
             "volume up",
             "volume down",
             "mute",
-            "unmute",
             "louder",
             "quieter",
             "hello",
