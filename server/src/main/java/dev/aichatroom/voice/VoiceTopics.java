@@ -5,7 +5,6 @@ import java.util.Optional;
 /** Every topic of WebRTC signalling and voice events (PROTOCOL.md §3, §4). */
 final class VoiceTopics {
     static final String SIGNALLING_IN = "$webrtc/+/multimedia_proxy";
-    static final String MESSAGE_IN = "$message/+/multimedia_proxy";
     private static final String PROXY = "/multimedia_proxy";
 
     private VoiceTopics() {}
