@@ -253,7 +253,8 @@ final class Session implements AudioClock.Listener {
                 }
             }
             case FAILED -> post(new Event.End("the ICE connection failed", true));
-            case CLOSED -> post(new Event.End("the connection closed", false));
+            // the session closes its own peer only in release(), after its last event: this is the device's doing
+            case CLOSED -> post(new Event.End("the device closed the connection", true));
             case CONNECTING -> {}
         }
     }

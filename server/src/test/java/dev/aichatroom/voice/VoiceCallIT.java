@@ -204,6 +204,7 @@ class VoiceCallIT {
         env.put("AI_MODEL", "fake-model");
         env.put("CHAT_LANGUAGE", "en");
         env.put("VOICE_ICE_TIMEOUT", "3");
+        env.put("VOICE_ICE_LOST_TIMEOUT", "2");
         env.put("VOICE_TTS", "auto");
         app = new Application(ConfigLoader.load(Env.of(env)));
         app.start();
@@ -412,6 +413,25 @@ class VoiceCallIT {
         } finally {
             open.forEach(Device::close);
         }
+    }
+
+    @Test
+    @Order(7)
+    void a_call_whose_ice_consent_is_lost_ends_and_frees_everything() throws Exception {
+        Resources before = baseline();
+        try (Device d = new Device()) {
+            DevicePeer p = d.call();
+            await().atMost(Duration.ofSeconds(15)).until(() -> p.state() == RTCPeerConnectionState.CONNECTED);
+            long lost = System.nanoTime();
+            d.peer = null;
+            p.close(); // the device's network goes, its MQTT connection stays
+            String reason = d.awaitSignal("webrtc_terminated").path("reason").asText();
+            assertThat(reason).isIn(
+                    "connectivity lost for 2 s", "the ICE connection failed", "the device closed the connection");
+            measured.add("consent lost → session ended " + (System.nanoTime() - lost) / 1_000_000 + " ms (" + reason
+                    + ")");
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
     }
 
     private static long heapUsed() {
