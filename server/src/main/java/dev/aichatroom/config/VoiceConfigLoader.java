@@ -34,8 +34,10 @@ final class VoiceConfigLoader {
                 speech(env, language),
                 new VoiceConfig.Turns(
                         env.integer("VOICE_VAD_THRESHOLD_DBFS", (int) d.thresholdDbfs(), -90, 0),
-                        Duration.ofMillis(env.integer("VOICE_SPEECH_START_MS", 120, 10, 2000)),
-                        Duration.ofMillis(env.integer("VOICE_END_OF_TURN_MS", 700, 100, 10_000)),
+                        Duration.ofMillis(env.integer(
+                                "VOICE_SPEECH_START_MS", (int) d.startSpeech().toMillis(), 10, 2000)),
+                        Duration.ofMillis(env.integer(
+                                "VOICE_END_OF_TURN_MS", (int) d.endSilence().toMillis(), 100, 10_000)),
                         Duration.ofSeconds(env.integer("VOICE_MAX_UTTERANCE_SECONDS", 15, 1, 120)),
                         env.bool("VOICE_BARGE_IN", true)));
     }

@@ -296,8 +296,10 @@ final class NativeRtc implements Rtc {
         @Override
         public void onTrack(RTCRtpTransceiver transceiver) {
             MediaStreamTrack t = transceiver.getReceiver().getTrack();
-            if (t instanceof AudioTrack audio && MediaStreamTrack.AUDIO_TRACK_KIND.equals(t.getKind())) {
-                lock.lock();
+            // tryLock: a native thread never waits; the lock is only ever held elsewhere by close()
+            if (t instanceof AudioTrack audio
+                    && MediaStreamTrack.AUDIO_TRACK_KIND.equals(t.getKind())
+                    && lock.tryLock()) {
                 try {
                     if (!closed && remote == null) {
                         remote = audio;

@@ -42,6 +42,6 @@ public record VoiceConfig(
             double thresholdDbfs, Duration startSpeech, Duration endSilence, Duration maxUtterance, boolean bargeIn) {}
 
     public static Turns defaultTurns() {
-        return new Turns(-45, Duration.ofMillis(120), Duration.ofMillis(700), Duration.ofSeconds(15), true);
+        return new Turns(-45, Duration.ofMillis(80), Duration.ofMillis(700), Duration.ofSeconds(15), true);
     }
 }

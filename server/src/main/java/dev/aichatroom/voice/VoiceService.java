@@ -14,6 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class VoiceService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VoiceService.class);
+    static final int EARLY_CANDIDATE_SECONDS = 5;
+    private static final int MAX_EARLY_CANDIDATES = 32;
 
     /** Publishes one message; the service's MQTT connection in production. */
     interface Publisher {
@@ -42,6 +49,11 @@ public final class VoiceService implements AutoCloseable {
     private final Supplier<SpeechToText> sttFactory;
     private final Supplier<TextToSpeech> ttsFactory;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** Candidates that arrived before their device's offer (they race it from another thread of the device). */
+    private final Map<String, List<Signal.Candidate>> early = new ConcurrentHashMap<>();
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("voice-timer").daemon(true).factory());
     private volatile Optional<Rtc> rtc = Optional.empty();
     private volatile Optional<String> unavailable = Optional.of("not started");
     private volatile boolean warmed;
@@ -135,7 +147,12 @@ public final class VoiceService implements AutoCloseable {
                 if (current != null) {
                     current.post(new Session.Event.End("replaced by a new offer", false));
                 }
-                open(deviceId, true).post(new Session.Event.FromDevice(o));
+                Session s = open(deviceId, true);
+                s.post(new Session.Event.FromDevice(o));
+                List<Signal.Candidate> waiting = early.remove(deviceId);
+                if (waiting != null) {
+                    waiting.forEach(c -> s.post(new Session.Event.FromDevice(c)));
+                }
             }
             case Signal.Chat c -> {
                 if (stt == null) {
@@ -159,7 +176,7 @@ public final class VoiceService implements AutoCloseable {
             }
             case Signal.Candidate c -> {
                 if (current == null) {
-                    terminate(deviceId, "ice_candidate before sdp_offer");
+                    holdUntilOffer(deviceId, c);
                 } else {
                     current.post(new Session.Event.FromDevice(c));
                 }
@@ -174,8 +191,38 @@ public final class VoiceService implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps a candidate that came before its offer for {@value #EARLY_CANDIDATE_SECONDS} s; without an offer by then
+     * the device is told the order was wrong.
+     */
+    private void holdUntilOffer(String deviceId, Signal.Candidate c) {
+        if (!early.containsKey(deviceId) && early.size() >= config.maxSessions() * 4) {
+            terminate(deviceId, "ice_candidate before sdp_offer");
+            return;
+        }
+        List<Signal.Candidate> held = early.computeIfAbsent(deviceId, id -> {
+            try {
+                timer.schedule(
+                        () -> {
+                            if (early.remove(id) != null) {
+                                terminate(id, "ice_candidate before sdp_offer");
+                            }
+                        },
+                        EARLY_CANDIDATE_SECONDS,
+                        TimeUnit.SECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // closing
+            }
+            return new CopyOnWriteArrayList<>();
+        });
+        if (held.size() < MAX_EARLY_CANDIDATES) {
+            held.add(c);
+        }
+    }
+
     /** The device's MQTT connection closed (embedded broker): its session ends. Never blocks. */
     public void deviceGone(String clientId) {
+        early.remove(clientId);
         Session s = sessions.get(clientId);
         if (s != null) {
             s.post(new Session.Event.End("the device disconnected", false));
@@ -275,6 +322,7 @@ public final class VoiceService implements AutoCloseable {
                 break;
             }
         }
+        timer.shutdownNow();
         if (clock != null) {
             clock.close();
         }

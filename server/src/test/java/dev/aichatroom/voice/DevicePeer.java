@@ -73,6 +73,10 @@ final class DevicePeer {
     private final AtomicReference<RTCPeerConnectionState> state = new AtomicReference<>(RTCPeerConnectionState.NEW);
     final AtomicLong connectedAt = new AtomicLong();
     final AtomicLong firstLoudAt = new AtomicLong();
+    final AtomicLong lastLoudAt = new AtomicLong();
+    /** When the microphone first carried sound since the last {@link #say}. */
+    final AtomicLong spokeFrom = new AtomicLong();
+
     final AtomicLong loudFrames = new AtomicLong();
     final AtomicLong heardFrames = new AtomicLong();
     private final List<Runnable> cleanup = new CopyOnWriteArrayList<>();
@@ -104,7 +108,9 @@ final class DevicePeer {
                                         .levelDbfs()
                                 > -40) {
                             loudFrames.incrementAndGet();
-                            firstLoudAt.compareAndSet(0, System.nanoTime());
+                            long now = System.nanoTime();
+                            firstLoudAt.compareAndSet(0, now);
+                            lastLoudAt.set(now);
                         }
                     };
                     audio.addSink(sink);
@@ -130,6 +136,11 @@ final class DevicePeer {
                 frame[2 * i] = (byte) s[pos];
                 frame[2 * i + 1] = (byte) (s[pos] >> 8);
             }
+            if (m != SILENT
+                    && spokeFrom.get() == 0
+                    && Pcm.fromLittleEndian(frame, 0, 960, 48_000).levelDbfs() > -40) {
+                spokeFrom.set(System.nanoTime());
+            }
             if (pos >= s.length && m != SILENT) {
                 spokeUntil.compareAndSet(0, System.nanoTime());
             }
@@ -148,6 +159,7 @@ final class DevicePeer {
     /** Starts saying {@code speech} (resampled to 48 kHz) into the microphone. */
     void say(Pcm speech) {
         spokeUntil.set(0);
+        spokeFrom.set(0);
         microphone = speech.resample(48_000);
     }
 

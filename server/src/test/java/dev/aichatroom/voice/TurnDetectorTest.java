@@ -33,8 +33,8 @@ class TurnDetectorTest {
         assertThat(events).hasSize(2);
         assertThat(events.get(0)).isInstanceOf(TurnDetector.Event.SpeechStarted.class);
         Pcm audio = ((TurnDetector.Event.Utterance) events.get(1)).audio();
-        // pre-roll (300 ms incl. the first 120 ms of speech) + the rest of the speech + 200 ms of trailing silence
-        assertThat(audio.duration()).isBetween(Duration.ofMillis(1250), Duration.ofMillis(1450));
+        // pre-roll (300 ms incl. the first 80 ms of speech) + the rest of the speech + 200 ms of trailing silence
+        assertThat(audio.duration()).isBetween(Duration.ofMillis(1290), Duration.ofMillis(1490));
     }
 
     @Test

@@ -346,8 +346,11 @@ class VoiceCallIT {
                     .startsWith("invalid offer");
             d.signals.clear();
             d.send("ice_candidate", Map.of("candidate", "candidate:1", "sdpMid", "0", "sdpMLineIndex", 0));
+            long sent = System.nanoTime();
             assertThat(d.awaitSignal("webrtc_terminated").path("reason").asText())
-                    .isEqualTo("ice_candidate before sdp_offer");
+                    .isEqualTo("ice_candidate before sdp_offer"); // when no offer follows in time
+            assertThat((System.nanoTime() - sent) / 1_000_000)
+                    .isGreaterThanOrEqualTo(VoiceService.EARLY_CANDIDATE_SECONDS * 1000L - 100);
             d.signals.clear();
             DevicePeer p = d.call();
             await().atMost(Duration.ofSeconds(15)).until(() -> p.state() == RTCPeerConnectionState.CONNECTED);
@@ -426,12 +429,45 @@ class VoiceCallIT {
             d.peer = null;
             p.close(); // the device's network goes, its MQTT connection stays
             String reason = d.awaitSignal("webrtc_terminated").path("reason").asText();
-            assertThat(reason).isIn(
-                    "connectivity lost for 2 s", "the ICE connection failed", "the device closed the connection");
-            measured.add("consent lost → session ended " + (System.nanoTime() - lost) / 1_000_000 + " ms (" + reason
-                    + ")");
+            assertThat(reason)
+                    .isIn("connectivity lost for 2 s", "the ICE connection failed", "the device closed the connection");
+            measured.add(
+                    "consent lost → session ended " + (System.nanoTime() - lost) / 1_000_000 + " ms (" + reason + ")");
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
+    }
+
+    @Test
+    @Order(8)
+    void speaking_over_the_reply_stops_its_audio_at_the_device_and_terminates_the_task() throws Exception {
+        model.reply(
+                30,
+                "Let me tell you a long story about the camera.",
+                " It has a lens and a sensor.",
+                " It records video all day long.",
+                " And it never sleeps at all, not even at night.");
+        try (Device d = new Device()) {
+            DevicePeer p = d.call();
+            await().atMost(Duration.ofSeconds(15)).until(() -> p.state() == RTCPeerConnectionState.CONNECTED);
+            p.say(TestAudio.padded(TestAudio.espeak("tell me a joke"), 200, 0));
+            String task = d.awaitEvent("tts_begin").path("task_id").asText();
+            await().atMost(Duration.ofSeconds(10)).until(() -> p.loudFrames.get() > 50); // half a second heard
+            p.say(TestAudio.espeak("stop"));
+            assertThat(d.awaitEvent("tts_terminate").path("task_id").asText()).isEqualTo(task);
+            long spoke = p.spokeFrom.get();
+            await().pollDelay(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(2))
+                    .until(() -> true);
+            long stoppedAfter = (p.lastLoudAt.get() - spoke) / 1_000_000;
+            measured.add("barge-in: reply audio stopped at the device " + stoppedAfter
+                    + " ms after the user started speaking");
+            assertThat(stoppedAfter).isLessThan(300);
+            assertThat(d.events)
+                    .noneMatch(e -> e.path("type").asText().equals("tts_complete")
+                            && e.path("task_id").asText().equals(task));
+        } finally {
+            model.reply(30, "Sure, turning", " it on now.", " The camera is", " on and working.");
+        }
     }
 
     private static long heapUsed() {

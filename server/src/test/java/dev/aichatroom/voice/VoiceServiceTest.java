@@ -81,6 +81,8 @@ class VoiceServiceTest {
             voice.route(
                     "d2",
                     new Signal.Candidate("candidate:1", java.util.Optional.of("0"), 0, java.util.Optional.empty()));
+            await().atMost(Duration.ofSeconds(VoiceService.EARLY_CANDIDATE_SECONDS + 3))
+                    .until(() -> published.stream().anyMatch(p -> p.topic().equals("$webrtc/d2")));
             assertThat(awaitOn("$webrtc/d2", "webrtc_terminated").path("reason").asText())
                     .isEqualTo("ice_candidate before sdp_offer");
             voice.route("d3", Signal.parse("{\"type\":\"sdp_offer\",\"data\":{}}".getBytes()));
@@ -102,6 +104,69 @@ class VoiceServiceTest {
             voice.deviceGone("d4");
             await().atMost(Duration.ofSeconds(5)).until(() -> voice.devices().isEmpty());
         }
+    }
+
+    /** A WebRTC engine that records what sessions ask of it. */
+    static final class FakeRtc implements Rtc {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        int peers;
+
+        @Override
+        public RtcPeer open(RtcPeer.Listener listener) {
+            int n = ++peers;
+            return new RtcPeer() {
+                @Override
+                public String answer(String offerSdp) {
+                    calls.add(n + " answer");
+                    return "v=0 answer " + n;
+                }
+
+                @Override
+                public void addCandidate(String candidate, java.util.Optional<String> mid, int index) {
+                    calls.add(n + " candidate " + candidate);
+                }
+
+                @Override
+                public void send(byte[] frame) {}
+
+                @Override
+                public void close() {
+                    calls.add(n + " close");
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            calls.add("rtc close");
+        }
+    }
+
+    @Test
+    void candidates_that_race_ahead_of_the_offer_are_applied_after_it_and_a_new_offer_replaces_the_session() {
+        FakeRtc rtc = new FakeRtc();
+        String offer = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+        try (VoiceService voice = service(() -> rtc)) {
+            voice.start();
+            voice.route(
+                    "d5",
+                    new Signal.Candidate("candidate:early", java.util.Optional.of("0"), 0, java.util.Optional.empty()));
+            voice.route("d5", new Signal.Offer(offer));
+            assertThat(awaitOn("$webrtc/d5", "sdp_answer")
+                            .path("data")
+                            .path("sdp")
+                            .asText())
+                    .isEqualTo("v=0 answer 1");
+            await().atMost(Duration.ofSeconds(5)).until(() -> rtc.calls.contains("1 candidate candidate:early"));
+            assertThat(rtc.calls).containsSubsequence("1 answer", "1 candidate candidate:early");
+            voice.route("d5", new Signal.Offer(offer));
+            await().atMost(Duration.ofSeconds(5)).until(() -> rtc.calls.containsAll(List.of("1 close", "2 answer")));
+            assertThat(voice.devices()).containsExactly("d5");
+        }
+        assertThat(rtc.calls).contains("2 close", "rtc close");
+        assertThat(published)
+                .noneMatch(p -> p.json().path("type").asText().equals("webrtc_terminated")
+                        && !p.json().path("reason").asText().equals("the service is stopping"));
     }
 
     @Test
