@@ -57,6 +57,7 @@ class VoiceCallIT {
     private static int mqttPort;
     private static int httpPort;
     private static final List<String> measured = new CopyOnWriteArrayList<>();
+    private static java.nio.file.Path dataDir;
 
     /** One device: an MQTT connection that speaks the signalling protocol for a {@link DevicePeer}. */
     static final class Device implements AutoCloseable {
@@ -198,7 +199,8 @@ class VoiceCallIT {
         env.put("MQTT_PORT", String.valueOf(mqttPort));
         env.put("MQTT_WS_PORT", String.valueOf(freePort()));
         env.put("PORT", String.valueOf(httpPort));
-        env.put("DATA_DIR", Files.createTempDirectory("voice-it").toString());
+        dataDir = Files.createTempDirectory("voice-it");
+        env.put("DATA_DIR", dataDir.toString());
         env.put("AI_PROVIDER", "openai-compatible");
         env.put("AI_BASE_URL", model.baseUrl());
         env.put("AI_MODEL", "fake-model");
@@ -224,6 +226,19 @@ class VoiceCallIT {
         }
         if (ns != null) {
             ns.close();
+        }
+        deleteTree(dataDir);
+    }
+
+    static void deleteTree(java.nio.file.Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException e) {
+            // a temporary directory left behind
         }
     }
 

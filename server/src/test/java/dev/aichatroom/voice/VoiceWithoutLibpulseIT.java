@@ -121,6 +121,7 @@ class VoiceWithoutLibpulseIT {
             if (!product.waitFor(15, TimeUnit.SECONDS)) {
                 product.destroyForcibly();
             }
+            VoiceCallIT.deleteTree(dir);
         }
     }
 

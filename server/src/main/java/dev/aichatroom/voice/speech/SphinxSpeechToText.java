@@ -178,6 +178,8 @@ final class SphinxSpeechToText implements SpeechToText {
         grammarDir = Files.createTempDirectory("voice-grammar-");
         Path file = grammarDir.resolve("commands.gram");
         Files.writeString(file, jsgf(phrases), StandardCharsets.UTF_8);
+        grammarDir.toFile().deleteOnExit(); // should close() never run; deleted after the file (reverse order)
+        file.toFile().deleteOnExit();
         return file;
     }
 

@@ -18,7 +18,7 @@ abstract class TextToSpeechContract {
 
     @AfterAll
     static void closeEar() {
-        // the recogniser is shared by every engine's tests in this JVM; its temporary grammar goes with the JVM
+        EAR.close(); // shared by every engine's tests: it reloads on its next use
     }
 
     @Test
