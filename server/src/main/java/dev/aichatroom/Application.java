@@ -15,6 +15,7 @@ import dev.aichatroom.mqtt.MqttConnection;
 import dev.aichatroom.mqtt.MqttSettings;
 import dev.aichatroom.store.JdbcMessageStore;
 import dev.aichatroom.store.MessageStore;
+import dev.aichatroom.voice.VoiceService;
 import dev.aichatroom.web.ChatRoutes;
 import dev.aichatroom.web.Health;
 import dev.aichatroom.web.HttpServer;
@@ -50,6 +51,7 @@ public final class Application implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private HttpServer http;
     private ChatService chat;
+    private VoiceService voice;
 
     public Application(AppConfig config) {
         this.config = config;
@@ -87,6 +89,9 @@ public final class Application implements AutoCloseable {
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
         Assistant assistant = new Assistant(config.ai(), chat, mcp.tools().forRooms(), meters);
         chat.addListener(assistant);
+        // seed 2's binding: a call from device …-{suffix} uses the tools of web-ui-hardware-controller/{suffix}
+        VoiceService voiceService = new VoiceService(config.voice(), mqtt, chat, assistant, mcp.tools()::forDevice);
+        voice = voiceService;
         if (broker.isPresent()) {
             broker.get().start();
             started.push(broker.get());
@@ -105,6 +110,8 @@ public final class Application implements AutoCloseable {
         }
         scheduleIdleExpiry();
         started.push(assistant);
+        voiceService.start();
+        started.push(voiceService);
 
         http = new HttpServer(
                 config.http(),
@@ -130,7 +137,8 @@ public final class Application implements AutoCloseable {
                                                         ? Health.up(store.toString())
                                                         : Health.down(store.toString()),
                                         "ai", () -> health(assistant.status()),
-                                        "mcp", () -> health(mcp.status())),
+                                        "mcp", () -> health(mcp.status()),
+                                        "voice", voiceService::health),
                                 meters)));
         http.start();
         started.push(http);
@@ -195,6 +203,9 @@ public final class Application implements AutoCloseable {
             public void disconnected(String clientId) {
                 if (chat != null) {
                     chat.connectionGone(clientId);
+                }
+                if (voice != null) {
+                    voice.deviceGone(clientId);
                 }
             }
         };

@@ -35,6 +35,11 @@ public final class Assistant implements RoomListener, AutoCloseable {
     public static final String CLIENT_ID = "ai-assistant";
     /** The source of the assistant's messages. */
     public static final String SOURCE = "ai";
+    /** Messages from this source are answered through {@link #answer}, by whoever posted them (the voice companion). */
+    public static final String ANSWERED_BY_CALLER = "voice";
+
+    /** The outcome of {@link #answer}: the reply's text, or why there is none (safe to show; never the key). */
+    public record Answer(String text, Optional<String> failure) {}
 
     /** The assistant's state for {@code /health}; never contains the API key. */
     public record Status(State state, String detail) {
@@ -111,7 +116,9 @@ public final class Assistant implements RoomListener, AutoCloseable {
     /** Admits a question: called on the chat worker, never blocks. */
     @Override
     public void onMessage(ChatMessage message) {
-        if (backend.isEmpty() || !ChatMessage.USER_MESSAGE.equals(message.type())) {
+        if (backend.isEmpty()
+                || !ChatMessage.USER_MESSAGE.equals(message.type())
+                || ANSWERED_BY_CALLER.equals(message.source())) {
             return;
         }
         Optional<String> question = mentions.strip(message.content());
@@ -222,6 +229,60 @@ public final class Assistant implements RoomListener, AutoCloseable {
                             new AiException(
                                     AiException.Kind.PROVIDER_ERROR,
                                     e.getClass().getSimpleName()))));
+        }
+    }
+
+    /**
+     * Answers one question for a caller that speaks the reply itself (the voice companion): the same model, prompt,
+     * tools, limits and room context as a room question, the text streamed to {@code deltas} as the model writes it.
+     * Blocks the calling virtual thread (also while waiting for a model permit); interrupting it stops the model call.
+     * Nothing is posted in the room: the caller posts the question (before calling, so that it is the context's last
+     * message) and the reply.
+     *
+     * @param question the question as posted in its room
+     * @param text the question's text as the model should see it
+     */
+    public Answer answer(ChatMessage question, String text, java.util.function.Consumer<String> deltas) {
+        return answer(question, text, tools, deltas);
+    }
+
+    /**
+     * Like {@link #answer(ChatMessage, String, java.util.function.Consumer)} with the given tools instead of the
+     * rooms' — a voice device's own page, for example.
+     */
+    public Answer answer(
+            ChatMessage question, String text, ToolProvider tools, java.util.function.Consumer<String> deltas) {
+        if (backend.isEmpty()) {
+            return new Answer("", Optional.of("the assistant is off (AI_PROVIDER=none)"));
+        }
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Answer("", Optional.of("stopped"));
+        }
+        String room = question.room();
+        try {
+            StreamingChatModel model = backend.get().model(notice -> chat.notice(room, notice));
+            List<dev.langchain4j.data.message.ChatMessage> conversation = Conversation.of(
+                    systemPrompt(room),
+                    chat.history(
+                            room,
+                            Optional.of(question.messageId()),
+                            config.persona().contextMessages()),
+                    question,
+                    text,
+                    mentions);
+            Reply reply = new Reply(model, tools, config.limits(), room, (seq, delta) -> deltas.accept(delta));
+            return new Answer(reply.generate(conversation), Optional.empty());
+        } catch (AiException e) {
+            if (e.kind() != AiException.Kind.STOPPED) {
+                failures.increment();
+                lastFailure = Optional.of(hideKey(e.kind() + " " + e.getMessage()));
+            }
+            return new Answer("", Optional.of(hideKey(e.getMessage())));
+        } finally {
+            permits.release();
         }
     }
 

@@ -5,6 +5,7 @@ import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.mcp.McpConfig;
 import dev.aichatroom.store.StoreConfig;
+import dev.aichatroom.voice.VoiceConfig;
 import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.Optional;
  * @param serviceUsername on an external broker, the account the service logs in with
  * @param ai the assistant
  * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
+ * @param voice the voice companion
  */
 public record AppConfig(
         boolean mqttEnabled,
@@ -32,4 +34,5 @@ public record AppConfig(
         WebConfig web,
         Path dataDir,
         AiConfig ai,
-        McpConfig mcp) {}
+        McpConfig mcp,
+        VoiceConfig voice) {}

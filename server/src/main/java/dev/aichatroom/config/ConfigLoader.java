@@ -73,7 +73,8 @@ public final class ConfigLoader {
                 web(env),
                 dataDir,
                 ai(env, dataDir),
-                mcp(env, chat(env).defaultRoom()));
+                mcp(env, chat(env).defaultRoom()),
+                VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language()));
     }
 
     static McpConfig mcp(Env env, String defaultRoom) {

@@ -1,0 +1,142 @@
+package dev.aichatroom.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aichatroom.chat.Topics;
+import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.voice.IceServer;
+import dev.aichatroom.voice.VoiceConfig;
+import dev.aichatroom.voice.speech.SpeechConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads the {@code VOICE_*} variables (see {@code .env.example}, section Voice). */
+final class VoiceConfigLoader {
+    private VoiceConfigLoader() {}
+
+    static VoiceConfig load(Env env, String defaultRoom, String language) {
+        String room = env.string("VOICE_ROOM", defaultRoom);
+        if (!Topics.isValidRoom(room)) {
+            throw new ConfigException("VOICE_ROOM", "'" + room + "' is not a room name; use 1-64 of A-Z a-z 0-9 _ -");
+        }
+        VoiceConfig.Turns d = VoiceConfig.defaultTurns();
+        return new VoiceConfig(
+                env.bool("VOICE_ENABLE", true),
+                iceServers(env.string("VOICE_ICE_SERVERS", "")),
+                Duration.ofSeconds(env.integer("VOICE_ICE_TIMEOUT", 15, 1, 600)),
+                Duration.ofSeconds(env.integer("VOICE_ICE_LOST_TIMEOUT", 10, 1, 600)),
+                env.integer("VOICE_MAX_SESSIONS", 16, 1, 10_000),
+                room,
+                speech(env, language),
+                new VoiceConfig.Turns(
+                        env.integer("VOICE_VAD_THRESHOLD_DBFS", (int) d.thresholdDbfs(), -90, 0),
+                        Duration.ofMillis(env.integer(
+                                "VOICE_SPEECH_START_MS", (int) d.startSpeech().toMillis(), 10, 2000)),
+                        Duration.ofMillis(env.integer(
+                                "VOICE_END_OF_TURN_MS", (int) d.endSilence().toMillis(), 100, 10_000)),
+                        Duration.ofSeconds(env.integer("VOICE_MAX_UTTERANCE_SECONDS", 15, 1, 120)),
+                        env.bool("VOICE_BARGE_IN", true)));
+    }
+
+    /** A JSON array like a browser's {@code iceServers}, or a comma-separated list of stun:/turn: URLs. */
+    static List<IceServer> iceServers(String value) {
+        List<IceServer> servers = new ArrayList<>();
+        if (value.isBlank()) {
+            return servers;
+        }
+        try {
+            if (value.strip().startsWith("[")) {
+                JsonNode list = Json.tree(value.getBytes(StandardCharsets.UTF_8))
+                        .filter(JsonNode::isArray)
+                        .orElseThrow(() -> new IllegalArgumentException("not a JSON array"));
+                for (JsonNode s : list) {
+                    List<String> urls = new ArrayList<>();
+                    JsonNode u = s.path("urls");
+                    if (u.isTextual()) {
+                        urls.add(u.asText());
+                    } else {
+                        u.forEach(x -> urls.add(x.asText()));
+                    }
+                    servers.add(new IceServer(urls, text(s, "username"), text(s, "credential")));
+                }
+            } else {
+                for (String url : value.split(",")) {
+                    if (!url.isBlank()) {
+                        servers.add(new IceServer(List.of(url.strip()), Optional.empty(), Optional.empty()));
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(
+                    "VOICE_ICE_SERVERS",
+                    e.getMessage() + "; use stun:host:port,turn:host:port or a JSON array like"
+                            + " [{\"urls\":[\"turn:host:3478\"],\"username\":\"u\",\"credential\":\"p\"}]");
+        }
+        return servers;
+    }
+
+    private static Optional<String> text(JsonNode node, String field) {
+        return node.path(field).isTextual() ? Optional.of(node.path(field).asText()) : Optional.empty();
+    }
+
+    private static SpeechConfig speech(Env env, String language) {
+        String sttVar = env.string("VOICE_STT", "sphinx");
+        SpeechConfig.Stt stt = SpeechConfig.Stt.parse(sttVar)
+                .orElseThrow(() -> new ConfigException(
+                        "VOICE_STT", "'" + sttVar + "' is not an engine; use sphinx, vosk, whisper or openai"));
+        String ttsVar = env.string("VOICE_TTS", "auto");
+        SpeechConfig.Tts tts = SpeechConfig.Tts.parse(ttsVar)
+                .orElseThrow(() -> new ConfigException(
+                        "VOICE_TTS", "'" + ttsVar + "' is not an engine; use auto, espeak, freetts or openai"));
+        Optional<String> model = env.optional("VOICE_STT_MODEL");
+        if (stt == SpeechConfig.Stt.VOSK || stt == SpeechConfig.Stt.WHISPER) {
+            String what = stt == SpeechConfig.Stt.VOSK ? "a Vosk model directory" : "a whisper.cpp ggml model file";
+            Path p = Path.of(model.orElseThrow(() -> new ConfigException(
+                    "VOICE_STT_MODEL", "VOICE_STT=" + sttVar + " needs " + what + " in VOICE_STT_MODEL")));
+            if (!Files.exists(p)) {
+                throw new ConfigException("VOICE_STT_MODEL", p + " does not exist; point it at " + what);
+            }
+        }
+        Optional<Path> grammar = env.optional("VOICE_STT_GRAMMAR").map(Path::of);
+        if (grammar.isPresent()
+                && (!Files.isRegularFile(grammar.get())
+                        || !grammar.get().getFileName().toString().endsWith(".gram"))) {
+            throw new ConfigException("VOICE_STT_GRAMMAR", grammar.get() + " is not a JSGF grammar file (NAME.gram)");
+        }
+        List<String> phrases = new ArrayList<>();
+        for (String p : env.string("VOICE_STT_PHRASES", "").split("[|\n]")) {
+            if (!p.isBlank()) {
+                phrases.add(p.strip());
+            }
+        }
+        Optional<String> url = env.optional("VOICE_API_URL")
+                .or(() -> env.optional("AI_BASE_URL"))
+                .map(u -> u.replaceAll("/+$", ""));
+        boolean api = stt == SpeechConfig.Stt.OPENAI || tts == SpeechConfig.Tts.OPENAI;
+        if (api && url.isEmpty()) {
+            throw new ConfigException(
+                    "VOICE_API_URL",
+                    "VOICE_STT=openai or VOICE_TTS=openai needs the API's base URL, e.g."
+                            + " https://api.openai.com/v1 (AI_BASE_URL is used when set)");
+        }
+        if (url.isPresent() && !url.get().matches("https?://.+")) {
+            throw new ConfigException("VOICE_API_URL", "'" + url.get() + "' is not an http(s) URL");
+        }
+        return new SpeechConfig(
+                stt,
+                model,
+                grammar,
+                phrases,
+                tts,
+                env.optional("VOICE_TTS_VOICE"),
+                env.optional("VOICE_TTS_MODEL"),
+                url,
+                env.optional("VOICE_API_KEY").or(() -> env.optional("AI_API_KEY")),
+                language,
+                Duration.ofSeconds(env.integer("VOICE_API_TIMEOUT", 30, 1, 600)));
+    }
+}

@@ -1,0 +1,383 @@
+package dev.aichatroom.voice;
+
+import dev.aichatroom.voice.speech.Pcm;
+import dev.aichatroom.voice.speech.SpeechException;
+import dev.aichatroom.voice.speech.SpeechToText;
+import dev.aichatroom.voice.speech.TextToSpeech;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One device's conversation as four named stages joined by bounded queues:
+ *
+ * <pre>
+ *  hear() ─frames─▶ listen (VAD, end of turn) ─utterances─▶ recognize (speech-to-text) ─turns─▶ respond (assistant)
+ *     typed() ────────────────────────────────────────────────────────────────────────────▲          │ sentences
+ *  nextFrame() ◀─10 ms frames, 48 kHz─ speak (text-to-speech, sentence by sentence) ◀───────────────┘
+ * </pre>
+ *
+ * The listen and respond stages are virtual threads; recognize and speak, which compute, are platform threads.
+ *
+ * <p>Overflow: microphone frames (3 s), utterances (2) and turns (4) drop the oldest; sentences and reply audio make
+ * their producer wait (back-pressure on the model and the synthesizer). A turn, or speech that starts while a reply
+ * plays (barge-in), cancels the reply in progress: its audio queue is cleared, so the device hears silence from the
+ * next 10 ms frame on, and {@code tts_terminate} is sent.
+ */
+final class Pipeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+    static final int FRAME_SAMPLES = 480;
+    static final int RATE = 48_000;
+    private static final byte[] SILENCE = new byte[FRAME_SAMPLES * 2];
+
+    private record Frame(byte[] pcm, int rate, int channels) {}
+
+    private record Utterance(Pcm audio, long endedNanos) {}
+
+    private record Turn(String text, long endedNanos) {}
+
+    /** A sentence to speak, or the end of a reply when {@code text} is empty. */
+    private record Sentence(long generation, String taskId, String text, long endedNanos) {}
+
+    private final String deviceId;
+    private final Outbox outbox;
+    private final SpeechToText stt;
+    private final TextToSpeech tts;
+    private final Agent agent;
+    private final VoiceConfig.Turns turns;
+    private final boolean audio;
+    private final BlockingQueue<Frame> frames = new ArrayBlockingQueue<>(300);
+    private final BlockingQueue<Utterance> utterances = new ArrayBlockingQueue<>(2);
+    private final BlockingQueue<Turn> turnQueue = new ArrayBlockingQueue<>(4);
+    private final BlockingQueue<Sentence> sentences = new ArrayBlockingQueue<>(32);
+    private final BlockingQueue<byte[]> outbound = new ArrayBlockingQueue<>(300);
+    private final AtomicLong generation = new AtomicLong();
+    private final ReentrantLock task = new ReentrantLock();
+    private final List<Thread> stages = new ArrayList<>();
+    private volatile Thread replying;
+    private String activeTask;
+    private volatile long firstAudioNanos = -1;
+
+    Pipeline(
+            String deviceId,
+            Outbox outbox,
+            SpeechToText stt,
+            TextToSpeech tts,
+            Agent agent,
+            VoiceConfig.Turns turns,
+            boolean audio) {
+        this.deviceId = deviceId;
+        this.outbox = outbox;
+        this.stt = stt;
+        this.tts = tts;
+        this.agent = agent;
+        this.turns = turns;
+        this.audio = audio;
+    }
+
+    void start() {
+        if (audio) {
+            stage("listen", this::listen, Thread.ofVirtual());
+            // speech engines compute for up to a second at a time: platform threads, so that they never hold one of
+            // the few carriers of the virtual threads that signalling and the other sessions run on
+            stage("recognize", this::recognize, Thread.ofPlatform().daemon(true));
+        }
+        stage("respond", this::respond, Thread.ofVirtual());
+        stage("speak", this::speak, audio ? Thread.ofPlatform().daemon(true) : Thread.ofVirtual());
+    }
+
+    private void stage(String name, Stage body, Thread.Builder builder) {
+        stages.add(builder.name("voice-" + name + "-" + deviceId).start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    body.step();
+                } catch (InterruptedException stopping) {
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.error("Voice stage {} of {} failed; it goes on with the next input", name, deviceId, e);
+                }
+            }
+        }));
+    }
+
+    @FunctionalInterface
+    private interface Stage {
+        void step() throws InterruptedException;
+    }
+
+    // ---- inputs ----
+
+    /** The device's audio; called on WebRTC's audio thread: never blocks, drops the oldest frame when full. */
+    void hear(byte[] pcm, int rate, int channels) {
+        offerDroppingOldest(frames, new Frame(pcm, rate, channels));
+    }
+
+    /** Typed text ({@code chat}): a turn like recognised speech. */
+    void typed(String text) {
+        startTurn(text, System.nanoTime());
+    }
+
+    /** The next 10 ms of reply audio (48 kHz mono), silence when there is none. Called by the audio clock. */
+    byte[] nextFrame() {
+        byte[] f = outbound.poll();
+        if (f != null && firstAudioNanos == 0) {
+            firstAudioNanos = System.nanoTime();
+        }
+        return f == null ? SILENCE : f;
+    }
+
+    // ---- stages ----
+
+    private void listen() throws InterruptedException {
+        TurnDetector detector = new TurnDetector(turns);
+        while (true) {
+            Frame f = frames.take();
+            Optional<TurnDetector.Event> e = detector.accept(mono(f));
+            if (e.isPresent()) {
+                switch (e.get()) {
+                    case TurnDetector.Event.SpeechStarted s -> {
+                        if (turns.bargeIn() && speaking()) {
+                            interruptReply("the user spoke over the reply");
+                        }
+                    }
+                    case TurnDetector.Event.Utterance u ->
+                        offerDroppingOldest(utterances, new Utterance(u.audio(), System.nanoTime()));
+                }
+            }
+        }
+    }
+
+    private void recognize() throws InterruptedException {
+        Utterance u = utterances.take();
+        long t0 = System.nanoTime();
+        String text;
+        try {
+            text = stt.transcribe(u.audio());
+        } catch (SpeechException e) {
+            LOG.warn("Speech-to-text failed for {}: {}", deviceId, e.getMessage());
+            return;
+        }
+        LOG.debug(
+                "Recognised '{}' from {} ({} ms of audio in {} ms)",
+                text,
+                deviceId,
+                u.audio().duration().toMillis(),
+                (System.nanoTime() - t0) / 1_000_000);
+        if (!text.isBlank()) {
+            outbox.event(new Wire.AsrResponse(text));
+            startTurn(text, u.endedNanos());
+        }
+    }
+
+    private void startTurn(String text, long endedNanos) {
+        interruptReply("a new turn began");
+        offerDroppingOldest(turnQueue, new Turn(text, endedNanos));
+    }
+
+    private void respond() throws InterruptedException {
+        Turn turn = turnQueue.take();
+        long gen = generation.get();
+        String taskId = UUID.randomUUID().toString();
+        outbox.event(new Wire.Loading(true));
+        Thread reply = Thread.ofVirtual().name("voice-reply-" + deviceId).unstarted(() -> {
+            Sentences cutter = new Sentences();
+            try {
+                agent.reply(deviceId, turn.text(), delta -> {
+                    for (String s : cutter.add(delta)) {
+                        say(new Sentence(gen, taskId, s, turn.endedNanos()));
+                    }
+                });
+                for (String s : cutter.flush()) {
+                    say(new Sentence(gen, taskId, s, turn.endedNanos()));
+                }
+                say(new Sentence(gen, taskId, "", turn.endedNanos()));
+            } catch (RuntimeException e) {
+                LOG.warn("Reply to {} failed: {}", deviceId, e.toString());
+            }
+        });
+        replying = reply;
+        reply.start();
+        try {
+            reply.join();
+        } finally {
+            replying = null;
+            outbox.event(new Wire.Loading(false));
+        }
+    }
+
+    /** Hands a sentence to the speaker, waiting while it is behind; gives up when the reply was cancelled. */
+    private void say(Sentence s) {
+        try {
+            while (s.generation() == generation.get()) {
+                if (sentences.offer(s, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void speak() throws InterruptedException {
+        Sentence s = sentences.take();
+        if (s.generation() != generation.get()) {
+            return;
+        }
+        if (s.text().isEmpty()) {
+            while (!outbound.isEmpty() && s.generation() == generation.get()) {
+                Thread.sleep(10); // the audio clock plays the rest of the reply
+            }
+            finishTask(s.taskId(), s.generation());
+            return;
+        }
+        beginTask(s.taskId(), s.generation());
+        outbox.event(new Wire.TtsText(s.taskId(), s.text()));
+        if (!audio) {
+            return;
+        }
+        Pcm speech;
+        try {
+            speech = tts.synthesize(s.text()).resample(RATE);
+        } catch (SpeechException e) {
+            LOG.warn("Text-to-speech failed for {}: {}", deviceId, e.getMessage());
+            return;
+        }
+        byte[] bytes = speech.littleEndian();
+        for (int off = 0; off < bytes.length && s.generation() == generation.get(); off += SILENCE.length) {
+            byte[] frame = new byte[SILENCE.length];
+            System.arraycopy(bytes, off, frame, 0, Math.min(frame.length, bytes.length - off));
+            if (firstAudioNanos < 0) {
+                firstAudioNanos = 0; // the clock stamps the first frame it takes
+                Thread.ofVirtual().start(() -> reportLatency(s.endedNanos()));
+            }
+            outbound.put(frame);
+        }
+    }
+
+    private void reportLatency(long endedNanos) {
+        for (int i = 0; i < 500 && firstAudioNanos <= 0; i++) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        if (firstAudioNanos > 0) {
+            LOG.info(
+                    "Voice {}: first reply audio {} ms after the end of the turn",
+                    deviceId,
+                    (firstAudioNanos - endedNanos) / 1_000_000);
+        }
+    }
+
+    // ---- reply tasks ----
+
+    private boolean speaking() {
+        task.lock();
+        try {
+            return activeTask != null || !outbound.isEmpty();
+        } finally {
+            task.unlock();
+        }
+    }
+
+    private void beginTask(String taskId, long gen) {
+        task.lock();
+        try {
+            if (gen == generation.get() && !taskId.equals(activeTask)) {
+                activeTask = taskId;
+                firstAudioNanos = -1;
+                outbox.event(Wire.ttsBegin(taskId));
+            }
+        } finally {
+            task.unlock();
+        }
+    }
+
+    private void finishTask(String taskId, long gen) {
+        task.lock();
+        try {
+            if (gen == generation.get() && taskId.equals(activeTask)) {
+                activeTask = null;
+                outbox.event(Wire.ttsComplete(taskId));
+            }
+        } finally {
+            task.unlock();
+        }
+    }
+
+    /** Stops the reply in progress: no more text, no more audio, {@code tts_terminate} if it had begun. */
+    void interruptReply(String why) {
+        task.lock();
+        try {
+            generation.incrementAndGet();
+            Thread r = replying;
+            if (r != null) {
+                r.interrupt();
+            }
+            sentences.clear();
+            outbound.clear();
+            if (activeTask != null) {
+                LOG.debug("Reply {} to {} cut short: {}", activeTask, deviceId, why);
+                outbox.event(Wire.ttsTerminate(activeTask));
+                activeTask = null;
+            }
+        } finally {
+            task.unlock();
+        }
+    }
+
+    // ---- helpers ----
+
+    private static Pcm mono(Frame f) {
+        Pcm all = Pcm.fromLittleEndian(f.pcm(), 0, f.pcm().length, f.rate());
+        if (f.channels() <= 1) {
+            return all;
+        }
+        short[] out = new short[all.samples().length / f.channels()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = all.samples()[i * f.channels()];
+        }
+        return new Pcm(out, f.rate());
+    }
+
+    private static <T> void offerDroppingOldest(BlockingQueue<T> queue, T item) {
+        while (!queue.offer(item)) {
+            queue.poll();
+        }
+    }
+
+    @Override
+    public void close() {
+        generation.incrementAndGet();
+        Thread r = replying;
+        if (r != null) {
+            r.interrupt();
+        }
+        stages.forEach(Thread::interrupt);
+        for (Thread t : stages) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (r != null) {
+            try {
+                r.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        frames.clear();
+        outbound.clear();
+    }
+}

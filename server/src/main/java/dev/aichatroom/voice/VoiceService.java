@@ -1,0 +1,343 @@
+package dev.aichatroom.voice;
+
+import dev.aichatroom.ai.Assistant;
+import dev.aichatroom.chat.ChatService;
+import dev.aichatroom.mqtt.Inbound;
+import dev.aichatroom.mqtt.MqttConnection;
+import dev.aichatroom.voice.speech.SpeechEngines;
+import dev.aichatroom.voice.speech.SpeechException;
+import dev.aichatroom.voice.speech.SpeechToText;
+import dev.aichatroom.voice.speech.TextToSpeech;
+import dev.aichatroom.web.Health;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The voice companion (PROTOCOL.md §3, §4): the multimedia proxy that answers each device's WebRTC offer on {@code
+ * $webrtc/{id}/multimedia_proxy}, listens to its audio, and answers through the room's assistant in speech and in
+ * {@code $message/{id}} events. One {@link Session} per device; a new offer replaces the device's session.
+ *
+ * <p>Where the WebRTC native library cannot load (no libpulse0, another platform) the service still starts: it logs
+ * one line saying what to install, shows voice disabled on {@code /health}, and answers offers with {@code
+ * webrtc_terminated} and the reason; everything else of the product keeps working.
+ */
+public final class VoiceService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VoiceService.class);
+    static final int EARLY_CANDIDATE_SECONDS = 5;
+    private static final int MAX_EARLY_CANDIDATES = 32;
+
+    /** Publishes one message; the service's MQTT connection in production. */
+    interface Publisher {
+        void publish(String topic, byte[] payload);
+    }
+
+    private final VoiceConfig config;
+    private final Publisher publisher;
+    private final Supplier<Rtc> rtcStarter;
+    private final Agent agent;
+    private final Supplier<SpeechToText> sttFactory;
+    private final Supplier<TextToSpeech> ttsFactory;
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** Candidates that arrived before their device's offer (they race it from another thread of the device). */
+    private final Map<String, List<Signal.Candidate>> early = new ConcurrentHashMap<>();
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("voice-timer").daemon(true).factory());
+    private volatile Optional<Rtc> rtc = Optional.empty();
+    private volatile Optional<String> unavailable = Optional.of("not started");
+    private volatile boolean warmed;
+    private volatile SpeechToText stt;
+    private volatile TextToSpeech tts;
+    private volatile AudioClock clock;
+
+    /** Registers the signalling subscription on {@code mqtt}; call before the connection connects. */
+    public VoiceService(
+            VoiceConfig config,
+            MqttConnection mqtt,
+            ChatService chat,
+            Assistant assistant,
+            java.util.function.Function<String, dev.aichatroom.ai.ToolProvider> deviceTools) {
+        this(
+                config,
+                (topic, payload) -> mqtt.publish(topic, payload, false).whenComplete((ok, e) -> {
+                    if (e != null) {
+                        LOG.debug("Voice publish on {} failed: {}", topic, e.getMessage());
+                    }
+                }),
+                () -> NativeRtc.start(config.iceServers()),
+                new RoomAgent(chat, assistant, config.room(), deviceTools),
+                () -> SpeechEngines.speechToText(config.speech()),
+                () -> SpeechEngines.textToSpeech(config.speech()));
+        if (config.enabled()) {
+            mqtt.subscribe(VoiceTopics.SIGNALLING_IN, this::onInbound);
+        }
+    }
+
+    VoiceService(
+            VoiceConfig config,
+            Publisher publisher,
+            Supplier<Rtc> rtcStarter,
+            Agent agent,
+            Supplier<SpeechToText> stt,
+            Supplier<TextToSpeech> tts) {
+        this.config = config;
+        this.publisher = publisher;
+        this.rtcStarter = rtcStarter;
+        this.agent = agent;
+        this.sttFactory = stt;
+        this.ttsFactory = tts;
+    }
+
+    /** Loads WebRTC and the speech engines; never throws for what this machine lacks. */
+    public void start() {
+        if (!config.enabled()) {
+            unavailable = Optional.of("VOICE_ENABLE=false");
+            LOG.info("Voice disabled (VOICE_ENABLE=false)");
+            return;
+        }
+        try {
+            stt = sttFactory.get();
+            tts = ttsFactory.get();
+        } catch (SpeechException e) {
+            unavailable = Optional.of(e.getMessage());
+            LOG.warn("Voice disabled: {}", e.getMessage());
+            return;
+        }
+        clock = new AudioClock();
+        try {
+            rtc = Optional.of(rtcStarter.get());
+            unavailable = Optional.empty();
+            LOG.info("Voice ready: speech-to-text {}, text-to-speech {}", stt.describe(), tts.describe());
+        } catch (RtcException | LinkageError e) {
+            String why = e instanceof RtcException ? e.getMessage() : NativeRtc.explain(e);
+            unavailable = Optional.of(why);
+            LOG.warn("Voice calls disabled: {}", why);
+        }
+    }
+
+    // ---- inputs ----
+
+    void onInbound(Inbound inbound) {
+        inbound.acknowledge(); // signalling is live: nothing to redeliver after a crash
+        Optional<String> device = VoiceTopics.deviceOf(inbound.topic());
+        if (device.isPresent()) {
+            route(device.get(), Signal.parse(inbound.payload()));
+        }
+    }
+
+    /** Called on the MQTT callback thread: never blocks. */
+    void route(String deviceId, Signal signal) {
+        Session current = sessions.get(deviceId);
+        switch (signal) {
+            case Signal.Offer o -> {
+                if (rtc.isEmpty()) {
+                    terminate(deviceId, "voice is unavailable: " + unavailable.orElse("not started"));
+                    return;
+                }
+                if (current == null && sessions.size() >= config.maxSessions()) {
+                    terminate(deviceId, "too many voice sessions (" + config.maxSessions() + "); try again later");
+                    return;
+                }
+                if (current != null) {
+                    current.post(new Session.Event.End("replaced by a new offer", false));
+                }
+                Session s = open(deviceId, true);
+                s.post(new Session.Event.FromDevice(o));
+                List<Signal.Candidate> waiting = early.remove(deviceId);
+                if (waiting != null) {
+                    waiting.forEach(c -> s.post(new Session.Event.FromDevice(c)));
+                }
+            }
+            case Signal.Chat c -> {
+                if (stt == null) {
+                    terminate(deviceId, "voice is unavailable: " + unavailable.orElse("not started"));
+                    return;
+                }
+                Session s = current;
+                if (s == null) {
+                    if (sessions.size() >= config.maxSessions()) {
+                        terminate(deviceId, "too many voice sessions (" + config.maxSessions() + ")");
+                        return;
+                    }
+                    s = open(deviceId, false);
+                }
+                s.post(new Session.Event.FromDevice(c));
+            }
+            case Signal.Hangup h -> {
+                if (current != null) {
+                    current.post(new Session.Event.FromDevice(h));
+                }
+            }
+            case Signal.Candidate c -> {
+                if (current == null) {
+                    holdUntilOffer(deviceId, c);
+                } else {
+                    current.post(new Session.Event.FromDevice(c));
+                }
+            }
+            case Signal.Invalid i -> {
+                if (current == null) {
+                    terminate(deviceId, i.reason());
+                } else {
+                    current.post(new Session.Event.FromDevice(i));
+                }
+            }
+        }
+    }
+
+    /**
+     * Keeps a candidate that came before its offer for {@value #EARLY_CANDIDATE_SECONDS} s; without an offer by then
+     * the device is told the order was wrong.
+     */
+    private void holdUntilOffer(String deviceId, Signal.Candidate c) {
+        if (!early.containsKey(deviceId) && early.size() >= config.maxSessions() * 4) {
+            terminate(deviceId, "ice_candidate before sdp_offer");
+            return;
+        }
+        List<Signal.Candidate> held = early.computeIfAbsent(deviceId, id -> {
+            try {
+                timer.schedule(
+                        () -> {
+                            if (early.remove(id) != null) {
+                                terminate(id, "ice_candidate before sdp_offer");
+                            }
+                        },
+                        EARLY_CANDIDATE_SECONDS,
+                        TimeUnit.SECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // closing
+            }
+            return new CopyOnWriteArrayList<>();
+        });
+        if (held.size() < MAX_EARLY_CANDIDATES) {
+            held.add(c);
+        }
+    }
+
+    /** The device's MQTT connection closed (embedded broker): its session ends. Never blocks. */
+    public void deviceGone(String clientId) {
+        early.remove(clientId);
+        Session s = sessions.get(clientId);
+        if (s != null) {
+            s.post(new Session.Event.End("the device disconnected", false));
+        }
+    }
+
+    private Session open(String deviceId, boolean media) {
+        Outbox outbox = outbox(deviceId);
+        Pipeline pipeline = new Pipeline(deviceId, outbox, stt, tts, agent, config.turns(), media);
+        Session s = new Session(
+                deviceId,
+                outbox,
+                config,
+                media ? listener -> rtc.orElseThrow().open(listener) : null,
+                pipeline,
+                this::closed);
+        sessions.put(deviceId, s);
+        if (media) {
+            clock.add(s);
+            warmUp();
+        }
+        s.start();
+        return s;
+    }
+
+    private void closed(Session s) {
+        clock.remove(s);
+        sessions.remove(s.deviceId(), s);
+    }
+
+    private void warmUp() {
+        if (!warmed) {
+            warmed = true;
+            // CPU-bound for seconds: a platform thread, so that it never holds one of the few virtual-thread carriers
+            Thread.ofPlatform()
+                    .name("voice-stt-warm-up")
+                    .daemon(true)
+                    .priority(Thread.MIN_PRIORITY)
+                    .start(() -> {
+                        try {
+                            stt.warmUp();
+                        } catch (SpeechException e) {
+                            LOG.warn("Speech-to-text cannot load: {}", e.getMessage());
+                        }
+                    });
+        }
+    }
+
+    private Outbox outbox(String deviceId) {
+        return new Outbox() {
+            @Override
+            public void signal(Object payload) {
+                publisher.publish(VoiceTopics.signalling(deviceId), Wire.bytes(payload));
+            }
+
+            @Override
+            public void event(Object payload) {
+                publisher.publish(VoiceTopics.events(deviceId), Wire.bytes(payload));
+            }
+        };
+    }
+
+    private void terminate(String deviceId, String reason) {
+        LOG.debug("Voice signalling from {} refused: {}", deviceId, reason);
+        outbox(deviceId).signal(new Wire.Terminated(reason));
+    }
+
+    // ---- state ----
+
+    /** For {@code /health}: up with the engines, or disabled with the reason and what to install. */
+    public Health health() {
+        return unavailable
+                .map(why -> new Health(Health.State.DISABLED, why))
+                .orElseGet(() -> Health.up(sessions.size() + " session(s); speech-to-text " + stt.describe()
+                        + "; text-to-speech " + tts.describe()));
+    }
+
+    /** The sessions open right now, by device. */
+    List<String> devices() {
+        return List.copyOf(sessions.keySet());
+    }
+
+    Optional<Session> session(String deviceId) {
+        return Optional.ofNullable(sessions.get(deviceId));
+    }
+
+    /** Ends every session, then frees WebRTC and the engines. */
+    @Override
+    public void close() {
+        List<Session> open = List.copyOf(sessions.values());
+        open.forEach(s -> s.post(new Session.Event.End("the service is stopping", true)));
+        for (Session s : open) {
+            try {
+                s.awaitEnd(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        timer.shutdownNow();
+        if (clock != null) {
+            clock.close();
+        }
+        rtc.ifPresent(Rtc::close);
+        rtc = Optional.empty();
+        if (stt != null) {
+            stt.close();
+        }
+        if (tts != null) {
+            tts.close();
+        }
+    }
+}

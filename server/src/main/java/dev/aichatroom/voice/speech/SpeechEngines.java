@@ -1,0 +1,51 @@
+package dev.aichatroom.voice.speech;
+
+/** Builds the engines a {@link SpeechConfig} names. Constructing is cheap: models load on first use. */
+public final class SpeechEngines {
+    private SpeechEngines() {}
+
+    /** @throws SpeechException when the configuration cannot work, with what to change */
+    public static SpeechToText speechToText(SpeechConfig config) {
+        return switch (config.stt()) {
+            case SPHINX -> new SphinxSpeechToText(config.grammar(), config.phrases());
+            case VOSK -> new VoskSpeechToText(required(config, "a Vosk model directory"), config.phrases());
+            case WHISPER ->
+                new WhisperSpeechToText(required(config, "a whisper.cpp ggml model file"), config.language());
+            case OPENAI ->
+                new OpenAiSpeechToText(
+                        OpenAiAudio.of(config), config.sttModel().orElse("whisper-1"), config.language());
+        };
+    }
+
+    public static TextToSpeech textToSpeech(SpeechConfig config) {
+        return switch (config.tts()) {
+            case AUTO ->
+                EspeakTextToSpeech.installed() ? new EspeakTextToSpeech(config.ttsVoice()) : new FreeTextToSpeech();
+            case ESPEAK -> {
+                if (!EspeakTextToSpeech.installed()) {
+                    throw new SpeechException(
+                            "VOICE_TTS=espeak but espeak-ng is not installed: apt-get install espeak-ng, or use"
+                                    + " VOICE_TTS=freetts");
+                }
+                yield new EspeakTextToSpeech(config.ttsVoice());
+            }
+            case FREETTS -> new FreeTextToSpeech();
+            case OPENAI ->
+                new OpenAiTextToSpeech(
+                        OpenAiAudio.of(config),
+                        config.ttsModel().orElse("tts-1"),
+                        config.ttsVoice().orElse("alloy"));
+        };
+    }
+
+    private static java.nio.file.Path required(SpeechConfig config, String what) {
+        java.nio.file.Path path = java.nio.file.Path.of(config.sttModel()
+                .orElseThrow(() ->
+                        new SpeechException("VOICE_STT=" + config.stt().name().toLowerCase(java.util.Locale.ROOT)
+                                + " needs " + what + " in VOICE_STT_MODEL")));
+        if (!java.nio.file.Files.exists(path)) {
+            throw new SpeechException("VOICE_STT_MODEL=" + path + " does not exist; point it at " + what);
+        }
+        return path;
+    }
+}

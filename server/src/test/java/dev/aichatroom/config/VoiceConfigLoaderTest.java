@@ -1,0 +1,101 @@
+package dev.aichatroom.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aichatroom.voice.IceServer;
+import dev.aichatroom.voice.VoiceConfig;
+import dev.aichatroom.voice.speech.SpeechConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class VoiceConfigLoaderTest {
+    private static VoiceConfig load(Map<String, String> vars) {
+        return VoiceConfigLoader.load(Env.of(vars), "main", "en");
+    }
+
+    @Test
+    void defaults_to_sphinx_auto_tts_and_host_candidates_only() {
+        VoiceConfig c = load(Map.of());
+        assertThat(c.enabled()).isTrue();
+        assertThat(c.iceServers()).isEmpty();
+        assertThat(c.iceTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.room()).isEqualTo("main");
+        assertThat(c.speech().stt()).isEqualTo(SpeechConfig.Stt.SPHINX);
+        assertThat(c.speech().tts()).isEqualTo(SpeechConfig.Tts.AUTO);
+        assertThat(c.turns()).isEqualTo(VoiceConfig.defaultTurns());
+    }
+
+    @Test
+    void reads_ice_servers_as_urls_or_as_a_browser_style_json_array() {
+        assertThat(load(Map.of("VOICE_ICE_SERVERS", "stun:stun.example.com:3478, turn:turn.example.com:3478"))
+                        .iceServers())
+                .containsExactly(
+                        new IceServer(List.of("stun:stun.example.com:3478"), Optional.empty(), Optional.empty()),
+                        new IceServer(List.of("turn:turn.example.com:3478"), Optional.empty(), Optional.empty()));
+        assertThat(load(Map.of(
+                                "VOICE_ICE_SERVERS",
+                                "[{\"urls\":[\"turn:t.example.com:3478?transport=udp\"],\"username\":\"u\","
+                                        + "\"credential\":\"p\"},{\"urls\":\"stun:s.example.com\"}]"))
+                        .iceServers())
+                .containsExactly(
+                        new IceServer(
+                                List.of("turn:t.example.com:3478?transport=udp"), Optional.of("u"), Optional.of("p")),
+                        new IceServer(List.of("stun:s.example.com"), Optional.empty(), Optional.empty()));
+        assertThatThrownBy(() -> load(Map.of("VOICE_ICE_SERVERS", "http://stun.example.com")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("VOICE_ICE_SERVERS");
+    }
+
+    @Test
+    void says_what_a_model_engine_needs() {
+        assertThatThrownBy(() -> load(Map.of("VOICE_STT", "vosk")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("VOICE_STT_MODEL");
+        assertThatThrownBy(() -> load(Map.of("VOICE_STT", "whisper", "VOICE_STT_MODEL", "/nowhere/ggml.bin")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> load(Map.of("VOICE_STT", "openai")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("VOICE_API_URL");
+        assertThatThrownBy(() -> load(Map.of("VOICE_STT", "deepspeech")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sphinx, vosk, whisper or openai");
+    }
+
+    @Test
+    void uses_the_assistants_api_for_speech_unless_told_otherwise() {
+        SpeechConfig s = load(Map.of("VOICE_TTS", "openai", "AI_BASE_URL", "http://h:1/v1/", "AI_API_KEY", "k"))
+                .speech();
+        assertThat(s.apiUrl()).contains("http://h:1/v1");
+        assertThat(s.apiKey()).contains("k");
+        SpeechConfig own = load(Map.of(
+                        "VOICE_STT",
+                        "openai",
+                        "VOICE_API_URL",
+                        "http://a:2/v1",
+                        "VOICE_API_KEY",
+                        "v",
+                        "AI_API_KEY",
+                        "k"))
+                .speech();
+        assertThat(own.apiUrl()).contains("http://a:2/v1");
+        assertThat(own.apiKey()).contains("v");
+    }
+
+    @Test
+    void reads_phrases_and_turn_settings() {
+        VoiceConfig c = load(Map.of(
+                "VOICE_STT_PHRASES", "open the door|close the door",
+                "VOICE_END_OF_TURN_MS", "500",
+                "VOICE_BARGE_IN", "false",
+                "VOICE_ENABLE", "false"));
+        assertThat(c.speech().phrases()).containsExactly("open the door", "close the door");
+        assertThat(c.turns().endSilence()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.turns().bargeIn()).isFalse();
+        assertThat(c.enabled()).isFalse();
+    }
+}

@@ -1,0 +1,181 @@
+package dev.aichatroom.voice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.aichatroom.voice.speech.Pcm;
+import dev.aichatroom.voice.speech.SpeechToText;
+import dev.aichatroom.voice.speech.TextToSpeech;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class PipelineTest {
+    /** A model that writes its reply in pieces, {@code gapMillis} apart. */
+    static Agent streaming(long gapMillis, String... pieces) {
+        return (device, text, deltas) -> {
+            StringBuilder all = new StringBuilder();
+            for (String p : pieces) {
+                if (Thread.currentThread().isInterrupted()) {
+                    break;
+                }
+                LockSupport.parkNanos(gapMillis * 1_000_000);
+                deltas.accept(p);
+                all.append(p);
+            }
+            return all.toString();
+        };
+    }
+
+    /** One second of a tone per sentence, at 16 kHz. */
+    static final TextToSpeech TONE = new TextToSpeech() {
+        @Override
+        public Pcm synthesize(String text) {
+            short[] s = new short[16_000];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = (short) (8000 * Math.sin(2 * Math.PI * 440 * i / 16_000.0));
+            }
+            return new Pcm(s, 16_000);
+        }
+
+        @Override
+        public String describe() {
+            return "tone";
+        }
+    };
+
+    static final SpeechToText FIXED = new SpeechToText() {
+        @Override
+        public int sampleRate() {
+            return 16_000;
+        }
+
+        @Override
+        public String transcribe(Pcm audio) {
+            return "turn on the camera";
+        }
+
+        @Override
+        public String describe() {
+            return "fixed";
+        }
+    };
+
+    @Test
+    void typed_text_gets_a_reply_in_text_events_sentence_by_sentence() {
+        RecordingOutbox out = new RecordingOutbox();
+        try (Pipeline p = new Pipeline(
+                "dev1",
+                out,
+                FIXED,
+                TONE,
+                streaming(5, "First sentence", " here. Second", " one is here."),
+                VoiceConfig.defaultTurns(),
+                false)) {
+            p.start();
+            p.typed("hello");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> out.eventTypes().containsAll(List.of("loading:complete", "tts_complete")));
+            // "loading" covers the model's generation, the tts_* events the speech: the two overlap
+            assertThat(out.eventTypes().getFirst()).isEqualTo("loading:processing");
+            assertThat(out.eventTypes().stream().filter(t -> t.startsWith("tts")))
+                    .containsExactly("tts_begin", "tts_text", "tts_text", "tts_complete");
+            assertThat(out.events.stream()
+                            .filter(e -> e.path("type").asText().equals("tts_text"))
+                            .map(e -> e.path("text").asText()))
+                    .containsExactly("First sentence here.", "Second one is here.");
+            String task = out.events.stream()
+                    .filter(e -> e.has("task_id"))
+                    .findFirst()
+                    .orElseThrow()
+                    .path("task_id")
+                    .asText();
+            assertThat(out.events.stream().filter(e -> e.has("task_id")))
+                    .allMatch(e -> e.path("task_id").asText().equals(task));
+        }
+    }
+
+    @Test
+    void speech_in_becomes_asr_response_and_reply_audio_out() {
+        RecordingOutbox out = new RecordingOutbox();
+        try (Pipeline p = new Pipeline(
+                "dev2", out, FIXED, TONE, streaming(5, "Camera is on."), VoiceConfig.defaultTurns(), true)) {
+            p.start();
+            AtomicInteger loudFrames = new AtomicInteger();
+            AtomicBoolean clock = new AtomicBoolean(true);
+            Thread player = Thread.ofVirtual().start(() -> {
+                while (clock.get()) {
+                    if (Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs() > -30) {
+                        loudFrames.incrementAndGet();
+                    }
+                    LockSupport.parkNanos(2_000_000);
+                }
+            });
+            speak(p, 50);
+            silence(p, 100);
+            await().atMost(Duration.ofSeconds(10)).until(() -> out.eventTypes().contains("tts_complete"));
+            clock.set(false);
+            assertThat(out.events.getFirst().path("results").asText()).isEqualTo("turn on the camera");
+            assertThat(loudFrames.get()).isBetween(90, 110); // one second of reply audio in 10 ms frames
+            player.interrupt();
+        }
+    }
+
+    @Test
+    void speaking_over_the_reply_stops_its_audio_within_300_ms_and_terminates_the_task() {
+        RecordingOutbox out = new RecordingOutbox();
+        try (Pipeline p = new Pipeline(
+                "dev3",
+                out,
+                FIXED,
+                TONE,
+                streaming(5, "One long sentence. ", "Another long sentence. ", "And a third one here."),
+                VoiceConfig.defaultTurns(),
+                true)) {
+            p.start();
+            AtomicLong lastLoud = new AtomicLong();
+            AtomicBoolean clock = new AtomicBoolean(true);
+            Thread player = Thread.ofVirtual().start(() -> {
+                while (clock.get()) {
+                    if (Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs() > -30) {
+                        lastLoud.set(System.nanoTime());
+                    }
+                    LockSupport.parkNanos(10_000_000);
+                }
+            });
+            p.typed("tell me something long");
+            await().atMost(Duration.ofSeconds(5)).until(() -> lastLoud.get() > 0);
+            long spokeAt = System.nanoTime();
+            speak(p, 30); // the user talks over the reply, in real time
+            await().atMost(Duration.ofSeconds(2)).until(() -> out.eventTypes().contains("tts_terminate"));
+            long stoppedAfter = (lastLoud.get() - spokeAt) / 1_000_000;
+            clock.set(false);
+            assertThat(stoppedAfter).isLessThan(300);
+            assertThat(out.eventTypes()).doesNotContain("tts_complete");
+            player.interrupt();
+        }
+    }
+
+    /** Feeds {@code frames} loud 10 ms frames at real-time pace. */
+    static void speak(Pipeline p, int frames) {
+        feed(p, frames, 0.3);
+    }
+
+    static void silence(Pipeline p, int frames) {
+        feed(p, frames, 0);
+    }
+
+    private static void feed(Pipeline p, int frames, double amplitude) {
+        byte[] f = TurnDetectorTest.frame(amplitude).littleEndian();
+        for (int i = 0; i < frames; i++) {
+            p.hear(f.clone(), 48_000, 1);
+            LockSupport.parkNanos(10_000_000);
+        }
+    }
+}

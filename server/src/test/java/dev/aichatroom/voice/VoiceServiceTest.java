@@ -1,0 +1,196 @@
+package dev.aichatroom.voice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.voice.speech.SpeechConfig;
+import dev.aichatroom.web.Health;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The service's routing and its disabled path, without WebRTC. */
+@Timeout(30)
+class VoiceServiceTest {
+    record Published(String topic, JsonNode json) {}
+
+    static VoiceConfig config() {
+        return new VoiceConfig(
+                true,
+                List.of(),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(2),
+                2,
+                "main",
+                SpeechConfig.defaults(),
+                VoiceConfig.defaultTurns());
+    }
+
+    private final List<Published> published = new CopyOnWriteArrayList<>();
+
+    private VoiceService service(java.util.function.Supplier<Rtc> rtc) {
+        return new VoiceService(
+                config(),
+                (topic, payload) ->
+                        published.add(new Published(topic, Json.tree(payload).orElseThrow())),
+                rtc,
+                PipelineTest.streaming(1, "Hello there."),
+                () -> PipelineTest.FIXED,
+                () -> PipelineTest.TONE);
+    }
+
+    private JsonNode awaitOn(String topic, String type) {
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> published.stream()
+                        .anyMatch(p -> p.topic().equals(topic)
+                                && p.json().path("type").asText().equals(type)));
+        return published.stream()
+                .filter(p -> p.topic().equals(topic)
+                        && p.json().path("type").asText().equals(type))
+                .findFirst()
+                .orElseThrow()
+                .json();
+    }
+
+    @Test
+    void without_the_native_library_it_starts_says_why_and_refuses_calls_with_the_reason() {
+        try (VoiceService voice = service(() -> {
+            throw new RtcException("the WebRTC native library needs libpulse0: apt-get install libpulse0");
+        })) {
+            voice.start();
+            Health h = voice.health();
+            assertThat(h.state()).isEqualTo(Health.State.DISABLED);
+            assertThat(h.detail()).contains("apt-get install libpulse0");
+            voice.route("d1", new Signal.Offer("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+            assertThat(awaitOn("$webrtc/d1", "webrtc_terminated").path("reason").asText())
+                    .contains("voice is unavailable")
+                    .contains("libpulse0");
+        }
+    }
+
+    @Test
+    void out_of_order_and_garbage_messages_get_webrtc_terminated_with_a_reason() {
+        try (VoiceService voice = service(() -> {
+            throw new RtcException("no WebRTC in this test");
+        })) {
+            voice.start();
+            voice.route(
+                    "d2",
+                    new Signal.Candidate("candidate:1", java.util.Optional.of("0"), 0, java.util.Optional.empty()));
+            await().atMost(Duration.ofSeconds(VoiceService.EARLY_CANDIDATE_SECONDS + 3))
+                    .until(() -> published.stream().anyMatch(p -> p.topic().equals("$webrtc/d2")));
+            assertThat(awaitOn("$webrtc/d2", "webrtc_terminated").path("reason").asText())
+                    .isEqualTo("ice_candidate before sdp_offer");
+            voice.route("d3", Signal.parse("{\"type\":\"sdp_offer\",\"data\":{}}".getBytes()));
+            assertThat(awaitOn("$webrtc/d3", "webrtc_terminated").path("reason").asText())
+                    .isEqualTo("sdp_offer without sdp");
+        }
+    }
+
+    @Test
+    void typed_chat_without_a_call_is_answered_in_text_events_and_the_session_ends_with_the_device() {
+        try (VoiceService voice = service(() -> {
+            throw new RtcException("no WebRTC in this test");
+        })) {
+            voice.start();
+            voice.route("d4", new Signal.Chat("hello"));
+            assertThat(awaitOn("$message/d4", "tts_text").path("text").asText()).isEqualTo("Hello there.");
+            awaitOn("$message/d4", "tts_complete");
+            assertThat(voice.devices()).containsExactly("d4");
+            voice.deviceGone("d4");
+            await().atMost(Duration.ofSeconds(5)).until(() -> voice.devices().isEmpty());
+        }
+    }
+
+    /** A WebRTC engine that records what sessions ask of it. */
+    static final class FakeRtc implements Rtc {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        int peers;
+
+        @Override
+        public RtcPeer open(RtcPeer.Listener listener) {
+            int n = ++peers;
+            return new RtcPeer() {
+                @Override
+                public String answer(String offerSdp) {
+                    calls.add(n + " answer");
+                    return "v=0 answer " + n;
+                }
+
+                @Override
+                public void addCandidate(String candidate, java.util.Optional<String> mid, int index) {
+                    calls.add(n + " candidate " + candidate);
+                }
+
+                @Override
+                public void send(byte[] frame) {}
+
+                @Override
+                public void close() {
+                    calls.add(n + " close");
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            calls.add("rtc close");
+        }
+    }
+
+    @Test
+    void candidates_that_race_ahead_of_the_offer_are_applied_after_it_and_a_new_offer_replaces_the_session() {
+        FakeRtc rtc = new FakeRtc();
+        String offer = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+        try (VoiceService voice = service(() -> rtc)) {
+            voice.start();
+            voice.route(
+                    "d5",
+                    new Signal.Candidate("candidate:early", java.util.Optional.of("0"), 0, java.util.Optional.empty()));
+            voice.route("d5", new Signal.Offer(offer));
+            assertThat(awaitOn("$webrtc/d5", "sdp_answer")
+                            .path("data")
+                            .path("sdp")
+                            .asText())
+                    .isEqualTo("v=0 answer 1");
+            await().atMost(Duration.ofSeconds(5)).until(() -> rtc.calls.contains("1 candidate candidate:early"));
+            assertThat(rtc.calls).containsSubsequence("1 answer", "1 candidate candidate:early");
+            voice.route("d5", new Signal.Offer(offer));
+            await().atMost(Duration.ofSeconds(5)).until(() -> rtc.calls.containsAll(List.of("1 close", "2 answer")));
+            assertThat(voice.devices()).containsExactly("d5");
+        }
+        assertThat(rtc.calls).contains("2 close", "rtc close");
+        assertThat(published)
+                .noneMatch(p -> p.json().path("type").asText().equals("webrtc_terminated")
+                        && !p.json().path("reason").asText().equals("the service is stopping"));
+    }
+
+    @Test
+    void voice_enable_false_shows_disabled() {
+        VoiceConfig off = new VoiceConfig(
+                false,
+                List.of(),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1),
+                1,
+                "main",
+                SpeechConfig.defaults(),
+                VoiceConfig.defaultTurns());
+        try (VoiceService voice = new VoiceService(
+                off,
+                (t, p) -> {},
+                () -> {
+                    throw new AssertionError("must not load WebRTC");
+                },
+                PipelineTest.streaming(1),
+                () -> PipelineTest.FIXED,
+                () -> PipelineTest.TONE)) {
+            voice.start();
+            assertThat(voice.health()).isEqualTo(new Health(Health.State.DISABLED, "VOICE_ENABLE=false"));
+        }
+    }
+}
