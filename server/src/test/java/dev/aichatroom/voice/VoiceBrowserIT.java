@@ -145,9 +145,13 @@ class VoiceBrowserIT {
         } finally {
             LOG.info("browser reported: {}", reports);
             if (chromium != null) {
-                chromium.descendants().forEach(ProcessHandle::destroyForcibly);
-                chromium.destroyForcibly();
-                chromium.waitFor();
+                List<ProcessHandle> all =
+                        new java.util.ArrayList<>(chromium.descendants().toList());
+                all.add(chromium.toHandle());
+                all.forEach(ProcessHandle::destroyForcibly);
+                for (ProcessHandle h : all) {
+                    h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS); // before its profile is deleted
+                }
             }
             if (app != null) {
                 app.close();
