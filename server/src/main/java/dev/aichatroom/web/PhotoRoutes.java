@@ -1,6 +1,5 @@
 package dev.aichatroom.web;
 
-import dev.aichatroom.chat.RateLimiter;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -15,7 +14,6 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -32,7 +30,6 @@ public final class PhotoRoutes implements Consumer<RoutesConfig> {
     static final int MAX_PHOTOS = 500;
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{22}\\.jpg");
 
-    private static final long PRUNE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final Map<String, String> PHOTO_HEADERS = Map.of(
             "Content-Security-Policy", "default-src 'none'",
             "X-Content-Type-Options", "nosniff",
@@ -40,16 +37,15 @@ public final class PhotoRoutes implements Consumer<RoutesConfig> {
 
     private final Path dir;
     private final int maxPhotos;
-    private final RateLimiter perIp;
+    private final PerIpLimiter perIp;
     private final SecureRandom random = new SecureRandom();
     private final ReentrantLock lock = new ReentrantLock();
-    private long lastPrune = System.nanoTime();
 
     /** Stores photos in {@code dir} (created when the first one comes); {@code perMinute} uploads per IP address. */
     public PhotoRoutes(Path dir, int maxPhotos, int perMinute) {
         this.dir = dir;
         this.maxPhotos = maxPhotos;
-        this.perIp = new RateLimiter(perMinute, Math.max(1, perMinute / 3));
+        this.perIp = new PerIpLimiter(perMinute);
     }
 
     public static PhotoRoutes in(Path dataDir) {
@@ -63,7 +59,7 @@ public final class PhotoRoutes implements Consumer<RoutesConfig> {
     }
 
     private void store(Context ctx) throws IOException {
-        if (!allowed(ctx.ip())) {
+        if (!perIp.allowed(ctx.ip())) {
             ctx.header("Retry-After", "20");
             throw new ApiError(429, "RATE_LIMITED", "too many photos from this address; try again soon");
         }
@@ -153,20 +149,6 @@ public final class PhotoRoutes implements Consumer<RoutesConfig> {
             return Files.getLastModifiedTime(p);
         } catch (IOException e) {
             return FileTime.fromMillis(0); // gone meanwhile: first in line anyway
-        }
-    }
-
-    private boolean allowed(String ip) {
-        long now = System.nanoTime();
-        lock.lock();
-        try {
-            if (now - lastPrune > PRUNE_EVERY_NANOS) {
-                perIp.prune(now);
-                lastPrune = now;
-            }
-            return perIp.tryAcquire(ip, now);
-        } finally {
-            lock.unlock();
         }
     }
 }

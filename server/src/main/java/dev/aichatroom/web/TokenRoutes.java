@@ -2,7 +2,6 @@ package dev.aichatroom.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.chat.Clocks;
-import dev.aichatroom.chat.RateLimiter;
 import dev.aichatroom.mqtt.Json;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -10,8 +9,6 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -23,18 +20,14 @@ public final class TokenRoutes implements Consumer<RoutesConfig> {
     /** What a browser's MQTT client id may look like: no topic characters, no spaces. */
     static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
-    private static final long PRUNE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
-
     private final MqttTokens tokens;
     private final Clock clock;
-    private final RateLimiter perIp;
-    private final ReentrantLock lock = new ReentrantLock();
-    private long lastPrune = System.nanoTime();
+    private final PerIpLimiter perIp;
 
     public TokenRoutes(MqttTokens tokens, int perMinute, Clock clock) {
         this.tokens = tokens;
         this.clock = clock;
-        this.perIp = new RateLimiter(perMinute, Math.max(1, perMinute / 3));
+        this.perIp = new PerIpLimiter(perMinute);
     }
 
     @Override
@@ -43,7 +36,7 @@ public final class TokenRoutes implements Consumer<RoutesConfig> {
     }
 
     private void issue(Context ctx) {
-        if (!allowed(ctx.ip())) {
+        if (!perIp.allowed(ctx.ip())) {
             ctx.header("Retry-After", "20");
             throw new ApiError(429, "RATE_LIMITED", "too many MQTT tokens asked from this address; try again soon");
         }
@@ -60,19 +53,5 @@ public final class TokenRoutes implements Consumer<RoutesConfig> {
         answer.put("expires_at", Clocks.format(OffsetDateTime.ofInstant(token.expiresAt(), clock.getZone())));
         ctx.header("Cache-Control", "no-store");
         HttpServer.json(ctx, answer);
-    }
-
-    private boolean allowed(String ip) {
-        long now = System.nanoTime();
-        lock.lock();
-        try {
-            if (now - lastPrune > PRUNE_EVERY_NANOS) {
-                perIp.prune(now);
-                lastPrune = now;
-            }
-            return perIp.tryAcquire(ip, now);
-        } finally {
-            lock.unlock();
-        }
     }
 }
