@@ -12,9 +12,9 @@ export function chromiumAvailable(): boolean {
 }
 
 /** Playwright gives every launch a fresh, empty --user-data-dir of its own. */
-export async function launch(extraArgs: readonly string[] = []): Promise<Browser> {
+export async function launch(extraArgs: readonly string[] = [], executablePath = CHROMIUM): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [
       '--headless',
@@ -37,8 +37,16 @@ export interface User {
   problems: string[];
 }
 
-export async function openUser(browser: Browser, url: string, locale: string, viewport = { width: 1200, height: 760 }): Promise<User> {
+export async function openUser(
+  browser: Browser,
+  url: string,
+  locale: string,
+  viewport = { width: 1200, height: 760 },
+  /** Runs in the page before its own scripts (test instrumentation). */
+  initScript?: () => void,
+): Promise<User> {
   const context = await browser.newContext({ locale, viewport });
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('dialog', (dialog) => {

@@ -34,12 +34,14 @@ export class Product {
   constructor(
     readonly name: string,
     private readonly extraEnv: Record<string, string> = {},
+    /** The address HTTP_BIND and MQTT_BIND name when not loopback. */
+    readonly host = '127.0.0.1',
   ) {
     this.log = createWriteStream(join(this.dataDir, 'product.log'), { flags: 'a' });
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.httpPort}/`;
+    return `http://${this.host}:${this.httpPort}/`;
   }
 
   get logFile(): string {

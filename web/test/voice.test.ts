@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { browLine, DEFAULT_EMOTION, EMOTIONS, FACES, isEmotion, mouthPath, type Emotion } from '../src/avatar/emotions';
 import { initialSubtitles, isSpeaking, joinChunk, MAX_TRANSCRIPT, subtitlesReducer, type SubtitleAction, type Subtitles } from '../src/call/subtitles';
 import { en, zh } from '../src/i18n';
 import type { ToolResult } from '../src/mcp/server';
 import { suffixOf, voiceIds } from '../src/voice/ids';
+import { userMedia } from '../src/voice/media';
 import { hardwareTools, type Hardware, type PhotoSource } from '../src/voice/tools';
 
 function run(actions: SubtitleAction[], from: Subtitles = initialSubtitles): Subtitles {
@@ -253,5 +254,29 @@ describe('the page tools', () => {
       expect((await call('control_volume', args)).isError, JSON.stringify(args)).toBe(true);
     }
     expect(hardware.volume).toEqual({ volume: 33, muted: true });
+  });
+});
+
+describe('camera and microphone access', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('tells the user that an http:// page on another host gets no devices, and why', async () => {
+    vi.stubGlobal('navigator', {});
+    vi.stubGlobal('window', { isSecureContext: false });
+    await expect(userMedia({ audio: true })).rejects.toThrow('only on a secure page: open it over https:// or on localhost');
+  });
+
+  it('says plainly when a secure page still has no media devices', async () => {
+    vi.stubGlobal('navigator', {});
+    vi.stubGlobal('window', { isSecureContext: true });
+    await expect(userMedia({ audio: true })).rejects.toThrow('this browser offers no camera or microphone');
+  });
+
+  it('asks the browser with the given constraints otherwise', async () => {
+    const stream = { id: 'mic' };
+    const getUserMedia = vi.fn(async () => stream);
+    vi.stubGlobal('navigator', { mediaDevices: { getUserMedia } });
+    await expect(userMedia({ audio: { echoCancellation: true } })).resolves.toBe(stream);
+    expect(getUserMedia).toHaveBeenCalledWith({ audio: { echoCancellation: true } });
   });
 });

@@ -13,6 +13,7 @@ import { useI18n } from '../i18n/context';
 import { Camera, type CameraState } from './camera';
 import { callChannel } from './channel';
 import { voiceIds } from './ids';
+import { userMedia } from './media';
 import { CallLog, SubtitlesPanel, ToolsPanel } from './panels';
 import { captureJpeg, uploadPhoto } from './photo';
 import type { Hardware } from './tools';
@@ -51,7 +52,7 @@ export function VoicePage({ config, wsUrl }: { config: PageConfig; wsUrl: string
         channel: callChannel(wsUrl, ids.callClientId, credentials),
         createPeer: (c) => new RTCPeerConnection(c) as unknown as PeerLike,
         microphone: async () => {
-          const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
+          const stream = await userMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
           return stream.getAudioTracks()[0]!;
         },
         iceServers: config.ice_servers,

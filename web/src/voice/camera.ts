@@ -1,6 +1,8 @@
 // The user's camera, switched by the page's button and by the control_camera tool. Switching is serialised, so a
 // click and a tool call at the same moment end in the state asked last; off releases the device.
 
+import { userMedia } from './media';
+
 export interface CameraState {
   on: boolean;
   stream: MediaStream | null;
@@ -12,7 +14,7 @@ export class Camera {
   private queue: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(state: CameraState) => void>();
 
-  constructor(private readonly open: () => Promise<MediaStream> = () => navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })) {}
+  constructor(private readonly open: () => Promise<MediaStream> = () => userMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })) {}
 
   get current(): CameraState {
     return this.state;

@@ -2,13 +2,13 @@ package dev.aichatroom.voice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.Application;
 import dev.aichatroom.config.ConfigLoader;
 import dev.aichatroom.config.Env;
 import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.testing.Requirements;
 import dev.aichatroom.voice.speech.FakeOpenAiServer;
 import dev.aichatroom.voice.speech.TestAudio;
 import java.io.BufferedReader;
@@ -46,9 +46,9 @@ class VoiceBrowserIT {
 
     @Test
     void chromium_speaks_a_command_and_hears_the_assistants_spoken_reply() throws Exception {
-        assumeTrue(NetNs.available(), "needs root and iproute2 for a network namespace");
-        assumeTrue(Files.isExecutable(CHROMIUM), "needs Debian's chromium");
-        assumeTrue(TestAudio.espeakInstalled(), "needs espeak-ng");
+        Requirements.assume(NetNs.available(), "needs root and iproute2 for a network namespace");
+        Requirements.assume(Files.isExecutable(CHROMIUM), "needs Debian's chromium");
+        Requirements.assume(TestAudio.espeakInstalled(), "needs espeak-ng");
         Path tmp = Files.createTempDirectory("voice-e2e");
         Process chromium = null;
         Application app = null;

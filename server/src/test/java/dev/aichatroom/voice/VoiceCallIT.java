@@ -2,7 +2,6 @@ package dev.aichatroom.voice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttClient;
@@ -13,6 +12,7 @@ import dev.aichatroom.Application;
 import dev.aichatroom.config.ConfigLoader;
 import dev.aichatroom.config.Env;
 import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.testing.Requirements;
 import dev.aichatroom.voice.speech.FakeOpenAiServer;
 import dev.aichatroom.voice.speech.TestAudio;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
@@ -188,7 +188,7 @@ class VoiceCallIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(NetNs.available(), "needs root and iproute2 for a network namespace");
+        Requirements.assume(NetNs.available(), "needs root and iproute2 for a network namespace");
         ns = NetNs.create();
         devices = new DevicePeer.Factory(ns);
         model = new FakeOpenAiServer();

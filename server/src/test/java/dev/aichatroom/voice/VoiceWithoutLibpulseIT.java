@@ -2,7 +2,6 @@ package dev.aichatroom.voice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttClient;
@@ -10,6 +9,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.testing.Requirements;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +36,8 @@ class VoiceWithoutLibpulseIT {
 
     @Test
     void the_product_starts_without_libpulse0_and_says_what_to_install() throws Exception {
-        assumeTrue(NetNs.available() && Files.exists(LIBPULSE) && Files.exists(JAR), "needs root, libpulse0, the jar");
+        Requirements.assume(
+                NetNs.available() && Files.exists(LIBPULSE) && Files.exists(JAR), "needs root, libpulse0, the jar");
         Path dir = Files.createTempDirectory("voice-no-pulse");
         int http = freePort();
         int mqtt = freePort();

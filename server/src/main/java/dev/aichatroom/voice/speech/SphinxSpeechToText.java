@@ -55,6 +55,13 @@ final class SphinxSpeechToText implements SpeechToText {
             "no",
             "help");
     private static final String MODEL = "resource:/edu/cmu/sphinx/models/en-us/";
+    /**
+     * Sphinx4's loggers ({@code default.config.*}, java.util.logging), held strongly so the level set here stays (the
+     * log manager keeps loggers weakly).
+     */
+    private static final Logger SPHINX_LOG = Logger.getLogger("default.config");
+    /** Sphinx4 reconfigures java.util.logging unless this property is set; see {@link #newRecognizer}. */
+    private static final String JUL_CONFIG_CLASS = "java.util.logging.config.class";
 
     private final Optional<Path> userGrammar;
     private final List<String> phrases;
@@ -154,8 +161,6 @@ final class SphinxSpeechToText implements SpeechToText {
         if (recognizer != null) {
             return recognizer;
         }
-        Logger.getLogger("default.config").setLevel(Level.WARNING);
-        Logger.getLogger("edu.cmu.sphinx").setLevel(Level.WARNING);
         Configuration c = new Configuration();
         c.setAcousticModelPath(MODEL + "en-us");
         c.setDictionaryPath(MODEL + "cmudict-en-us.dict");
@@ -167,10 +172,34 @@ final class SphinxSpeechToText implements SpeechToText {
             String name = grammar.getFileName().toString();
             c.setGrammarPath(grammar.toAbsolutePath().getParent().toUri().toString());
             c.setGrammarName(name.substring(0, name.length() - ".gram".length()));
-            recognizer = new Recognizer(c);
+            recognizer = newRecognizer(c);
             return recognizer;
         } catch (IOException | RuntimeException e) {
             throw new SpeechException("Sphinx4 cannot load its model or grammar: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates a recognizer without letting Sphinx4 reconfigure logging: its configuration manager would set the JVM's
+     * root logger to its {@code logLevel} (INFO in its default configuration), add a console handler of its own and then
+     * log one line per acoustic unit. It leaves logging alone while {@code java.util.logging.config.class} is set, which
+     * nothing else reads once the log manager is up, so the property is set for the duration of the call.
+     */
+    private static Recognizer newRecognizer(Configuration c) throws IOException {
+        synchronized (SPHINX_LOG) {
+            SPHINX_LOG.setLevel(Level.WARNING);
+            boolean set = System.getProperty(JUL_CONFIG_CLASS) == null
+                    && System.getProperty("java.util.logging.config.file") == null;
+            if (set) {
+                System.setProperty(JUL_CONFIG_CLASS, "");
+            }
+            try {
+                return new Recognizer(c);
+            } finally {
+                if (set) {
+                    System.clearProperty(JUL_CONFIG_CLASS);
+                }
+            }
         }
     }
 

@@ -2,8 +2,8 @@ package dev.aichatroom.voice.speech;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.aichatroom.testing.Requirements;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -54,7 +54,7 @@ class SpeechEnginesTest {
 
         @Test
         void recognises_a_configured_phrase() {
-            assumeTrue(TestAudio.espeakInstalled(), "espeak-ng is not installed");
+            Requirements.assume(TestAudio.espeakInstalled(), "needs espeak-ng");
             Pcm audio = TestAudio.padded(TestAudio.espeak("open the front door"), 300, 300);
             assertThat(SPHINX.transcribe(audio)).isEqualTo("open the front door");
         }
@@ -106,7 +106,7 @@ class SpeechEnginesTest {
     class Espeak extends TextToSpeechContract {
         @Override
         TextToSpeech engine() {
-            assumeTrue(EspeakTextToSpeech.installed(), "espeak-ng is not installed");
+            Requirements.assume(EspeakTextToSpeech.installed(), "needs espeak-ng");
             return new EspeakTextToSpeech(Optional.empty());
         }
 

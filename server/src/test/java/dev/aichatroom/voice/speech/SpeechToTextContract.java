@@ -1,8 +1,8 @@
 package dev.aichatroom.voice.speech;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.aichatroom.testing.Requirements;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,7 +14,7 @@ abstract class SpeechToTextContract {
 
     @Test
     void recognises_a_command_spoken_by_espeak_ng() {
-        assumeTrue(TestAudio.espeakInstalled(), "espeak-ng is not installed");
+        Requirements.assume(TestAudio.espeakInstalled(), "needs espeak-ng");
         Pcm audio = TestAudio.padded(TestAudio.espeak("turn on the camera"), 300, 300);
         assertThat(engine().transcribe(audio)).isEqualTo("turn on the camera");
     }
@@ -27,7 +27,7 @@ abstract class SpeechToTextContract {
 
     @Test
     void takes_audio_at_the_webrtc_rate() {
-        assumeTrue(TestAudio.espeakInstalled(), "espeak-ng is not installed");
+        Requirements.assume(TestAudio.espeakInstalled(), "needs espeak-ng");
         Pcm audio = TestAudio.padded(TestAudio.espeak("turn off the camera"), 300, 300)
                 .resample(48_000);
         assertThat(engine().transcribe(audio)).isEqualTo("turn off the camera");
