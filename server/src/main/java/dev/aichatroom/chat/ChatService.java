@@ -40,9 +40,6 @@ public final class ChatService implements AutoCloseable {
     /** Room state and inputs are handled in order on one thread; this bounds its queue. */
     static final int WORKER_QUEUE = 20_000;
 
-    private static final String INVALID_ROOM_TEXT =
-            "room names are 1-64 of A-Z a-z 0-9 _ - and not messages, users, system, clients or presence";
-
     private final ChatConfig config;
     private final Topics topics;
     private final MqttConnection mqtt;
@@ -152,7 +149,7 @@ public final class ChatService implements AutoCloseable {
         Optional<String> sender = inbound.lastUserProperty("x-sender-client-id");
         Inputs.Result result = Inputs.parse(parsed.get().input(), inbound.payload(), config);
         if (!Topics.isValidRoom(room) && !(result instanceof Inputs.Refused)) {
-            result = new Inputs.Refused(Rejection.of(Code.INVALID_ROOM, INVALID_ROOM_TEXT), sender);
+            result = new Inputs.Refused(Rejection.of(Code.INVALID_ROOM, Topics.ROOM_RULE), sender);
         }
         switch (result) {
             case Inputs.Refused r -> refuse(r.rejection(), r.replyTo().or(() -> sender), inbound.topic());
@@ -323,7 +320,7 @@ public final class ChatService implements AutoCloseable {
         Optional<Rejection> rejection = Optional.empty();
         Optional<String> replyTo = Optional.of(senderClientId);
         if (!Topics.isValidRoom(parsed.get().room())) {
-            rejection = Optional.of(Rejection.of(Code.INVALID_ROOM, INVALID_ROOM_TEXT));
+            rejection = Optional.of(Rejection.of(Code.INVALID_ROOM, Topics.ROOM_RULE));
         } else if (result instanceof Inputs.Refused r) {
             rejection = Optional.of(r.rejection());
             // anonymous clients may name another client id in the payload (the seed's examples do); answer there

@@ -39,6 +39,10 @@ public final class Topics {
         return defaultRoom;
     }
 
+    /** What {@link #isValidRoom} accepts, for error messages. */
+    public static final String ROOM_RULE =
+            "room names are 1-64 of A-Z a-z 0-9 _ - and not messages, users, system, clients or presence";
+
     public static boolean isValidRoom(String room) {
         return ROOM_NAME.matcher(room).matches() && !RESERVED.contains(room);
     }

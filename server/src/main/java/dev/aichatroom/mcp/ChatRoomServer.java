@@ -221,8 +221,7 @@ final class ChatRoomServer implements AutoCloseable {
                 .filter(s -> !s.isEmpty())
                 .orElse(room);
         if (!Topics.isValidRoom(r)) {
-            throw new Refused(
-                    "'" + r + "' is not a room: room names are 1-64 of A-Z a-z 0-9 _ - and not a reserved" + " word");
+            throw new Refused("'" + r + "' is not a room: " + Topics.ROOM_RULE);
         }
         return r;
     }

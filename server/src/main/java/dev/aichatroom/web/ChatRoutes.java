@@ -63,7 +63,7 @@ public final class ChatRoutes implements Consumer<RoutesConfig> {
     private void history(Context ctx) {
         String room = ctx.pathParam("room");
         if (!Topics.isValidRoom(room)) {
-            throw new ApiError(400, "INVALID_ROOM", "room names are 1-64 of A-Z a-z 0-9 _ - and not a reserved word");
+            throw new ApiError(400, "INVALID_ROOM", Topics.ROOM_RULE);
         }
         int limit = limit(ctx.queryParam("limit"));
         Optional<String> before = Optional.ofNullable(ctx.queryParam("before")).filter(b -> !b.isBlank());
