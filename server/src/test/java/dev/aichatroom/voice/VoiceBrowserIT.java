@@ -70,6 +70,7 @@ class VoiceBrowserIT {
             env.put("CHAT_LANGUAGE", "en");
             app = new Application(ConfigLoader.load(Env.of(env)));
             app.start();
+            Resources before = Resources.now();
 
             Path wav = tmp.resolve("speech.wav");
             Files.write(
@@ -143,16 +144,23 @@ class VoiceBrowserIT {
                     reply.path("t").asLong() - speechEnd.path("at").asLong(),
                     VoiceConfig.defaultTurns().endSilence().toMillis(),
                     replyEnd.path("loudMs").asLong());
+
+            // the browser is killed mid-call (no hang-up, no MQTT DISCONNECT): the session ends and what it held
+            // is freed; the slack covers pools that the first call created and that stay (WebRTC's factory, Sphinx)
+            assertThat(Resources.now().udpSockets()).isGreaterThan(before.udpSockets());
+            killBrowser(chromium);
+            chromium = null;
+            int httpPort = Integer.parseInt(env.get("PORT"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> health(httpPort).contains("0 session(s)"));
+            await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 12));
+            LOG.info(
+                    "MEASURED browser killed mid-call: resources before the call {}, after {}",
+                    before,
+                    Resources.now());
         } finally {
             LOG.info("browser reported: {}", reports);
             if (chromium != null) {
-                List<ProcessHandle> all =
-                        new java.util.ArrayList<>(chromium.descendants().toList());
-                all.add(chromium.toHandle());
-                all.forEach(ProcessHandle::destroyForcibly);
-                for (ProcessHandle h : all) {
-                    h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS); // before its profile is deleted
-                }
+                killBrowser(chromium);
             }
             if (app != null) {
                 app.close();
@@ -160,6 +168,28 @@ class VoiceBrowserIT {
             try (Stream<Path> files = Files.walk(tmp)) {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
+        }
+    }
+
+    /** Kills Chromium and its helpers at once, as a crash or a closed laptop would, and waits until they are gone. */
+    private static void killBrowser(Process chromium) throws Exception {
+        List<ProcessHandle> all =
+                new java.util.ArrayList<>(chromium.descendants().toList());
+        all.add(chromium.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : all) {
+            h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS); // before its profile is deleted
+        }
+    }
+
+    private static String health(int port) throws Exception {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(
+                            java.net.http.HttpRequest.newBuilder(
+                                            java.net.URI.create("http://127.0.0.1:" + port + "/health"))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                    .body();
         }
     }
 
