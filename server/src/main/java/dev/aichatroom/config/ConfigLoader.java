@@ -73,11 +73,15 @@ public final class ConfigLoader {
                 web(env),
                 dataDir,
                 ai(env, dataDir),
-                mcp(env, chat(env).defaultRoom()),
+                mcp(env, chat(env).defaultRoom(), external.isEmpty() && broker.anonymousAllowed()),
                 VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language()));
     }
 
-    static McpConfig mcp(Env env, String defaultRoom) {
+    /**
+     * @param singleUser the embedded broker admits anonymous clients (it listens on loopback only): whoever writes in
+     *     a room also owns the pages on this machine, so {@code MCP_ROOM_TOOLS=auto} offers their tools in rooms
+     */
+    static McpConfig mcp(Env env, String defaultRoom, boolean singleUser) {
         List<String> filters = list(env.string("MCP_SERVER_NAME_FILTERS", McpConfig.DEFAULT_SERVER_NAME_FILTER));
         if (filters.isEmpty()) {
             throw new ConfigException(
@@ -92,10 +96,12 @@ public final class ConfigLoader {
                                 + " last, e.g. web-ui-hardware-controller/#");
             }
         }
-        String roomToolsVar = env.string("MCP_ROOM_TOOLS", "all");
-        McpConfig.RoomTools roomTools = McpConfig.RoomTools.parse(roomToolsVar)
-                .orElseThrow(() -> new ConfigException(
-                        "MCP_ROOM_TOOLS", "'" + roomToolsVar + "' is not supported; use all or none"));
+        String roomToolsVar = env.string("MCP_ROOM_TOOLS", "auto");
+        McpConfig.RoomTools roomTools = roomToolsVar.strip().equalsIgnoreCase("auto")
+                ? (singleUser ? McpConfig.RoomTools.ALL : McpConfig.RoomTools.NONE)
+                : McpConfig.RoomTools.parse(roomToolsVar)
+                        .orElseThrow(() -> new ConfigException(
+                                "MCP_ROOM_TOOLS", "'" + roomToolsVar + "' is not supported; use auto, all or none"));
         String device = env.string("MCP_DEVICE_SERVER_NAME", McpConfig.DEFAULT_DEVICE_SERVER_NAME);
         if (!device.contains("{suffix}") || !McpConfig.isValidServerName(device.replace("{suffix}", "x"))) {
             throw new ConfigException(

@@ -129,7 +129,12 @@ public final class McpTools implements AutoCloseable {
             d.stop();
             throw new McpMqttException(McpMqttException.CONNECTION_CLOSED, "interrupted while connecting");
         }
-        LOG.info("MCP: looking for tool servers named {}", d.serverNameFilters());
+        LOG.info(
+                "MCP: looking for tool servers named {}; {}",
+                d.serverNameFilters(),
+                config.roomTools() == McpConfig.RoomTools.ALL
+                        ? "the assistant offers their tools in chat rooms"
+                        : "their tools serve only their own voice calls (MCP_ROOM_TOOLS=none)");
     }
 
     private static String key(DiscoveredServer server) {

@@ -27,6 +27,22 @@ class McpConfigLoaderTest {
     }
 
     @Test
+    void page_tools_reach_room_chat_by_default_only_where_one_person_owns_the_machine() {
+        assertThat(load(Map.of()).roomTools()).isEqualTo(McpConfig.RoomTools.ALL);
+        assertThat(load(Map.of("MQTT_BIND", "0.0.0.0", "MQTT_USERNAME", "u", "MQTT_PASSWORD", "p"))
+                        .roomTools())
+                .isEqualTo(McpConfig.RoomTools.NONE);
+        assertThat(load(Map.of("MQTT_ALLOW_ANONYMOUS", "false", "MQTT_USERNAME", "u", "MQTT_PASSWORD", "p"))
+                        .roomTools())
+                .isEqualTo(McpConfig.RoomTools.NONE);
+        assertThat(load(Map.of("MQTT_BROKER", "mqtt.example.com")).roomTools()).isEqualTo(McpConfig.RoomTools.NONE);
+        assertThat(load(Map.of("MQTT_BROKER", "mqtt.example.com", "MCP_ROOM_TOOLS", "all"))
+                        .roomTools())
+                .isEqualTo(McpConfig.RoomTools.ALL);
+        assertThat(load(Map.of("MCP_ROOM_TOOLS", " Auto ")).roomTools()).isEqualTo(McpConfig.RoomTools.ALL);
+    }
+
+    @Test
     void the_chat_rooms_server_follows_the_default_room_and_can_be_switched_off() {
         assertThat(load(Map.of("CHAT_DEFAULT_ROOM", "lobby")).chatRoomRooms()).containsExactly("lobby");
         assertThat(load(Map.of("MCP_CHATROOM_ROOMS", "none")).chatRoomRooms()).isEmpty();
