@@ -11,6 +11,7 @@ import java.util.List;
  *   <li>may not publish on {@code serviceOnlyPublish} filters (the service's output topics);
  *   <li>under an {@code ownerPrefixes} prefix may only use its own client id as the next level, e.g.
  *       {@code $webrtc/{its id}/…};
+ *   <li>under MCP over MQTT's topics may only speak for itself ({@link McpTopics});
  *   <li>may not subscribe to filters starting with a wildcard ({@code #}, {@code +/…}): the broker would let those
  *       see retained {@code $} topics.
  * </ul>
@@ -32,7 +33,9 @@ public record AccessPolicy(List<String> serviceOnlyPublish, List<String> ownerPr
         if (who.isService()) {
             return true;
         }
-        return ownsTopic(who, topic) && serviceOnlyPublish.stream().noneMatch(f -> TopicFilter.matches(f, topic));
+        return ownsTopic(who, topic)
+                && McpTopics.mayPublish(who.clientId(), topic)
+                && serviceOnlyPublish.stream().noneMatch(f -> TopicFilter.matches(f, topic));
     }
 
     boolean maySubscribe(ClientIdentity who, String filter) {
@@ -43,7 +46,10 @@ public record AccessPolicy(List<String> serviceOnlyPublish, List<String> ownerPr
             return true;
         }
         String first = filter.split("/", 2)[0];
-        return !first.equals("#") && !first.equals("+") && ownsTopic(who, filter);
+        return !first.equals("#")
+                && !first.equals("+")
+                && ownsTopic(who, filter)
+                && McpTopics.maySubscribe(who.clientId(), filter);
     }
 
     private boolean ownsTopic(ClientIdentity who, String topic) {

@@ -33,6 +33,30 @@ class AccessPolicyTest {
     }
 
     @Test
+    void mcp_topics_bind_server_and_client_ids_to_the_publisher() {
+        String name = "/web-ui-hardware-controller/x";
+        assertThat(policy.mayPublish(device, "$mcp-server/presence/dev1" + name))
+                .isTrue();
+        assertThat(policy.mayPublish(device, "$mcp-server/presence/dev2" + name))
+                .isFalse();
+        assertThat(policy.mayPublish(device, "$mcp-server/capability/dev2" + name))
+                .isFalse();
+        assertThat(policy.mayPublish(device, "$mcp-server/dev2" + name)).isTrue();
+        assertThat(policy.maySubscribe(device, "$mcp-server/dev2" + name)).isFalse();
+        assertThat(policy.maySubscribe(device, "$mcp-server/+" + name)).isFalse();
+        assertThat(policy.maySubscribe(device, "$mcp-server/dev1" + name)).isTrue();
+        assertThat(policy.maySubscribe(device, "$mcp-server/presence/+/web-ui-hardware-controller/#"))
+                .isTrue();
+        assertThat(policy.mayPublish(device, "$mcp-client/presence/dev2")).isFalse();
+        assertThat(policy.mayPublish(device, "$mcp-client/capability/dev1")).isTrue();
+        assertThat(policy.mayPublish(device, "$mcp-rpc/dev1/srv" + name)).isTrue();
+        assertThat(policy.mayPublish(device, "$mcp-rpc/cli/dev1" + name)).isTrue();
+        assertThat(policy.mayPublish(device, "$mcp-rpc/cli/srv" + name)).isFalse();
+        assertThat(policy.maySubscribe(device, "$mcp-rpc/+/srv" + name)).isFalse();
+        assertThat(policy.maySubscribe(service, "$mcp-rpc/+/srv" + name)).isTrue();
+    }
+
+    @Test
     void leading_wildcards_and_broker_internals_are_refused() {
         assertThat(policy.maySubscribe(device, "#")).isFalse();
         assertThat(policy.maySubscribe(device, "+/messages/out")).isFalse();

@@ -43,7 +43,7 @@ class EmbeddedBrokerIT {
     void dollar_topics_other_than_sys_can_be_published_and_subscribed() {
         try (TestMqtt a = client("dollar-a").subscribe("$mcp-server/presence/+/#", "$webrtc/dollar-a");
                 TestMqtt b = client("dollar-b")) {
-            b.publish("$mcp-server/presence/srv1/web-ui-hardware-controller/x", "{\"online\":true}");
+            b.publish("$mcp-server/presence/dollar-b/web-ui-hardware-controller/x", "{\"online\":true}");
             a.await("$mcp-server/presence/+/#", r -> r.text().contains("online"));
             assertThat(b.tryPublish("$sys/mqtt/sessions", "x")).contains(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
         }
@@ -61,6 +61,37 @@ class EmbeddedBrokerIT {
             assertThatThrownBy(() -> a.subscribe("chatroom/clients/someone-else/errors"))
                     .isInstanceOf(Mqtt5SubAckException.class);
             a.subscribe("chatroom/clients/owner-a/errors");
+        }
+    }
+
+    @Test
+    void mcp_clients_and_servers_speak_only_for_themselves() {
+        try (TestMqtt page = client("page-1");
+                TestMqtt other = client("intruder")) {
+            String name = "web-ui-hardware-controller/abc";
+            assertThat(page.tryPublish("$mcp-server/presence/page-1/" + name, "{}"))
+                    .isEmpty();
+            assertThat(other.tryPublish("$mcp-server/presence/page-1/" + name, ""))
+                    .as("clearing another server's presence")
+                    .contains(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+            assertThat(other.tryPublish("$mcp-server/page-1/" + name, "{}"))
+                    .as("anyone may send initialize")
+                    .isEmpty();
+            assertThatThrownBy(() -> other.subscribe("$mcp-server/page-1/" + name))
+                    .as("reading another server's requests")
+                    .isInstanceOf(Mqtt5SubAckException.class);
+            assertThat(other.tryPublish("$mcp-rpc/agent-7/page-1/" + name, "{}"))
+                    .as("speaking in someone else's session")
+                    .contains(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+            assertThatThrownBy(() -> other.subscribe("$mcp-rpc/+/page-1/" + name))
+                    .isInstanceOf(Mqtt5SubAckException.class);
+            assertThat(other.tryPublish("$mcp-client/presence/agent-7", ""))
+                    .contains(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+            assertThat(other.tryPublish("$mcp-rpc/intruder/page-1/" + name, "{}"))
+                    .isEmpty();
+            other.subscribe("$mcp-server/presence/+/web-ui-hardware-controller/#");
+            page.subscribe("$mcp-server/page-1/" + name, "$mcp-rpc/intruder/page-1/" + name);
+            assertThat(page.client().getState().isConnected()).isTrue();
         }
     }
 
