@@ -1,6 +1,7 @@
 package dev.aichatroom.chat;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Chat rules.
@@ -10,6 +11,8 @@ import java.time.Duration;
  * @param idleTimeout members silent this long are removed (zero = never), unless bound to a connection the broker
  *     reports as live
  * @param language {@code zh} or {@code en}: the language of system notices
+ * @param sharedGroup when present, inputs are consumed through the MQTT 5 shared subscription {@code $share/GROUP/…}
+ *     (each input reaches one of the instances in the group) and members live in the store, shared by the instances
  */
 public record ChatConfig(
         String defaultRoom,
@@ -20,8 +23,14 @@ public record ChatConfig(
         int ratePerMinute,
         int rateBurst,
         Duration idleTimeout,
-        String language) {
+        String language,
+        Optional<String> sharedGroup) {
     public static ChatConfig defaults() {
-        return new ChatConfig("main", 4000, 32, 128, 65536, 120, 20, Duration.ofHours(1), "zh");
+        return new ChatConfig("main", 4000, 32, 128, 65536, 120, 20, Duration.ofHours(1), "zh", Optional.empty());
+    }
+
+    /** A shared-subscription group name: no topic separators or wildcards. */
+    public static boolean isValidSharedGroup(String group) {
+        return !group.isEmpty() && !group.contains("/") && !group.contains("+") && !group.contains("#");
     }
 }

@@ -15,7 +15,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,7 +47,8 @@ public final class ChatService implements AutoCloseable {
     private final Notices notices;
     private final RateLimiter rateLimiter;
     private final ThreadPoolExecutor worker;
-    private final Map<String, Map<String, Member>> rooms = new ConcurrentHashMap<>();
+    private final Members members;
+    private final List<String> inputFilters;
     private final List<RoomListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Boolean> activeTopics = new ConcurrentHashMap<>();
     /** MQTT client ids connected right now, as the embedded broker reports them. */
@@ -69,6 +69,7 @@ public final class ChatService implements AutoCloseable {
         this.clock = clock;
         this.meters = meters;
         this.notices = Notices.of(config.language());
+        this.members = config.sharedGroup().isPresent() ? new SharedMembers(store.members()) : new LocalMembers();
         this.rateLimiter = new RateLimiter(config.ratePerMinute(), config.rateBurst());
         this.worker = new ThreadPoolExecutor(
                 1,
@@ -82,9 +83,13 @@ public final class ChatService implements AutoCloseable {
                 .register(meters);
         meters.gauge(
                 "chat.members",
-                rooms,
-                r -> r.values().stream().mapToInt(Map::size).sum());
-        for (String filter : Topics.inputFilters()) {
+                members,
+                m -> m.byRoom().values().stream().mapToInt(List::size).sum());
+        // with a shared group, each input reaches one instance of the group (MQTT 5 shared subscription)
+        this.inputFilters = java.util.Arrays.stream(Topics.inputFilters())
+                .map(f -> config.sharedGroup().map(g -> "$share/" + g + "/" + f).orElse(f))
+                .toList();
+        for (String filter : inputFilters) {
             mqtt.subscribe(filter, this::onInbound);
             activeTopics.put(filter, true);
         }
@@ -111,7 +116,10 @@ public final class ChatService implements AutoCloseable {
             if (!known.contains(config.defaultRoom())) {
                 known.add(config.defaultRoom());
             }
-            known.stream().filter(Topics::isValidRoom).forEach(this::publishOnline);
+            members.byRoom().keySet().stream().filter(r -> !known.contains(r)).forEach(known::add);
+            known.stream()
+                    .filter(Topics::isValidRoom)
+                    .forEach(room -> members.announce(room, (before, list) -> publishOnline(room, list)));
         });
     }
 
@@ -183,9 +191,9 @@ public final class ChatService implements AutoCloseable {
                     topics.in(room));
             return Optional.empty();
         }
-        Member member = members(room).get(m.clientId());
+        // the member is looked up only when the input names no user: in the store that is a query per message
         Optional<String> username =
-                m.username().or(() -> Optional.ofNullable(member).map(Member::username));
+                m.username().or(() -> members.find(room, m.clientId()).map(Member::username));
         if (username.isEmpty()) {
             refuse(
                     Rejection.of(Code.MISSING_FIELD, "username is required unless you joined the room first"),
@@ -207,9 +215,7 @@ public final class ChatService implements AutoCloseable {
             LOG.debug("Input {} already processed; skipped", dedupeKey.orElse(""));
             return Optional.empty();
         }
-        if (member != null) {
-            members(room).put(m.clientId(), member.counted(now));
-        }
+        members.counted(room, m.clientId(), clock.millis());
         CompletableFuture<Void> published = publishMessage(message);
         processing.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
         notifyListeners(message);
@@ -246,32 +252,27 @@ public final class ChatService implements AutoCloseable {
     }
 
     private void join(String room, Inputs.Join j, Optional<String> sender) {
-        long now = System.nanoTime();
         // a member is bound to the connection that joined it when that connection names itself consistently (a
         // browser, the seed's ESP32 example) and is still there; one-shot publishers stay until leave or idle expiry
         Optional<String> connection = sender.filter(j.clientId()::equals).filter(liveConnections::contains);
-        Map<String, Member> members = members(room);
-        Member existing = members.get(j.clientId());
-        if (existing != null) {
-            members.put(j.clientId(), existing.renamed(j.username(), j.source(), connection, now));
-        } else {
-            members.put(
-                    j.clientId(),
-                    new Member(j.clientId(), j.username(), j.source(), Clocks.timestamp(clock), 0, connection, now));
-            LOG.info("{} ({}) joined room {}", j.username(), j.clientId(), room);
-            publishSystem(room, notices.joined(j.username()));
-        }
-        publishOnline(room);
+        Member joining = new Member(
+                j.clientId(), j.username(), j.source(), Clocks.timestamp(clock), 0, connection, clock.millis());
+        members.join(room, joining, (before, list) -> {
+            if (before.isEmpty()) {
+                LOG.info("{} ({}) joined room {}", j.username(), j.clientId(), room);
+                publishSystem(room, notices.joined(j.username()));
+            }
+            return publishOnline(room, list);
+        });
     }
 
     private void leave(String room, String clientId, boolean silently) {
-        Member gone = members(room).remove(clientId);
-        if (gone == null) {
-            return;
-        }
-        LOG.info("{} ({}) left room {}{}", gone.username(), clientId, room, silently ? " (connection gone)" : "");
-        publishSystem(room, notices.left(gone.username()));
-        publishOnline(room);
+        members.leave(room, clientId, (gone, list) -> {
+            String name = gone.map(Member::username).orElse(clientId);
+            LOG.info("{} ({}) left room {}{}", name, clientId, room, silently ? " (connection gone)" : "");
+            publishSystem(room, notices.left(name));
+            return publishOnline(room, list);
+        });
     }
 
     /** An MQTT connection opened (embedded broker only). */
@@ -282,11 +283,12 @@ public final class ChatService implements AutoCloseable {
     /** An MQTT connection closed: every member it joined leaves. */
     public void connectionGone(String mqttClientId) {
         liveConnections.remove(mqttClientId);
-        submit(() -> rooms.forEach((room, members) -> members.values().stream()
-                .filter(m -> m.connection().map(mqttClientId::equals).orElse(false))
-                .map(Member::clientId)
-                .toList()
-                .forEach(id -> leave(room, id, true))));
+        submit(() -> members.byRoom()
+                .forEach((room, list) -> list.stream()
+                        .filter(m -> m.connection().map(mqttClientId::equals).orElse(false))
+                        .map(Member::clientId)
+                        .toList()
+                        .forEach(id -> leave(room, id, true))));
     }
 
     /** Removes members silent for longer than the idle timeout, except those bound to a live connection. */
@@ -295,14 +297,16 @@ public final class ChatService implements AutoCloseable {
             return;
         }
         submit(() -> {
-            long now = System.nanoTime();
-            long limit = config.idleTimeout().toNanos();
-            rooms.forEach((room, members) -> members.values().stream()
-                    .filter(m -> m.connection().isEmpty() && now - m.lastSeenNanos() > limit)
-                    .map(Member::clientId)
-                    .toList()
-                    .forEach(id -> leave(room, id, true)));
-            rateLimiter.prune(now);
+            long now = clock.millis();
+            long limit = config.idleTimeout().toMillis();
+            // in the store, every instance sweeps every room: a member another instance already removed is a no-op
+            members.byRoom()
+                    .forEach((room, list) -> list.stream()
+                            .filter(m -> m.connection().isEmpty() && now - m.lastSeenMillis() > limit)
+                            .map(Member::clientId)
+                            .toList()
+                            .forEach(id -> leave(room, id, true)));
+            rateLimiter.prune(System.nanoTime());
         });
     }
 
@@ -355,20 +359,15 @@ public final class ChatService implements AutoCloseable {
         publish(Topics.errors(replyTo.get()), Json.bytes(new ErrorReply(rejection, Clocks.timestamp(clock))), false);
     }
 
-    private Map<String, Member> members(String room) {
-        return rooms.computeIfAbsent(room, r -> new ConcurrentHashMap<>());
-    }
-
     private CompletableFuture<Void> publishSystem(String room, String text) {
         return publish(topics.system(room), Json.bytes(new SystemMessage(text, Clocks.timestamp(clock))), false);
     }
 
-    private void publishOnline(String room) {
-        List<OnlineUser> users = members(room).values().stream()
-                .sorted(Comparator.comparing(Member::joinTime))
+    private CompletableFuture<Void> publishOnline(String room, List<Member> list) {
+        List<OnlineUser> users = list.stream()
                 .map(m -> new OnlineUser(m.clientId(), m.username(), m.source(), m.joinTime()))
                 .toList();
-        publish(topics.online(room), Json.bytes(new OnlineList(room, users, Clocks.timestamp(clock))), true);
+        return publish(topics.online(room), Json.bytes(new OnlineList(room, users, Clocks.timestamp(clock))), true);
     }
 
     private CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain) {
@@ -456,12 +455,12 @@ public final class ChatService implements AutoCloseable {
 
     /** The room's members right now. */
     public List<Member> membersOf(String room) {
-        return List.copyOf(members(room).values());
+        return members.of(room);
     }
 
     public ChatStatus status() {
         Map<String, Member> unique = new java.util.LinkedHashMap<>();
-        rooms.values().forEach(members -> members.values().forEach(m -> unique.putIfAbsent(m.clientId(), m)));
+        members.byRoom().values().forEach(list -> list.forEach(m -> unique.putIfAbsent(m.clientId(), m)));
         return new ChatStatus(
                 mqtt.isConnected(),
                 running,
@@ -477,6 +476,16 @@ public final class ChatService implements AutoCloseable {
     /** Says goodbye on the system topic and drains the worker. */
     @Override
     public void close() {
+        if (running && config.sharedGroup().isPresent()) {
+            // leave the group first: inputs published from now on go to the other instances, not to this session
+            try {
+                mqtt.unsubscribe(inputFilters).get(3, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn(
+                        "Leaving shared group {} not confirmed by the broker",
+                        config.sharedGroup().get());
+            }
+        }
         if (running) {
             running = false;
             CompletableFuture<Void> bye = new CompletableFuture<>();

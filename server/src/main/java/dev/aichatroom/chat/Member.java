@@ -7,20 +7,23 @@ import java.util.Optional;
  *
  * @param connection the MQTT client id of the connection that joined it, when the broker told us; the member leaves
  *     when that connection goes away
+ * @param lastSeenMillis epoch milliseconds of its last join or message; idle expiry counts from it
  */
 public record Member(
         String clientId,
         String username,
         String source,
         String joinTime,
-        int messageCount,
+        long messageCount,
         Optional<String> connection,
-        long lastSeenNanos) {
-    Member counted(long now) {
-        return new Member(clientId, username, source, joinTime, messageCount + 1, connection, now);
+        long lastSeenMillis) {
+    Member counted(long nowMillis) {
+        return new Member(clientId, username, source, joinTime, messageCount + 1, connection, nowMillis);
     }
 
-    Member renamed(String newName, String newSource, Optional<String> newConnection, long now) {
-        return new Member(clientId, newName, newSource, joinTime, messageCount, newConnection, now);
+    /** This member joined again as {@code again}: new name, source and connection, same join time and count. */
+    Member rejoined(Member again) {
+        return new Member(
+                clientId, again.username, again.source, joinTime, messageCount, again.connection, again.lastSeenMillis);
     }
 }

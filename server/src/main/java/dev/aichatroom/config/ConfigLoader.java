@@ -188,6 +188,14 @@ public final class ConfigLoader {
         if (!language.equals("zh") && !language.equals("en")) {
             throw new ConfigException("CHAT_LANGUAGE", "'" + language + "' is not supported; use zh or en");
         }
+        Optional<String> sharedGroup =
+                env.optional("CHAT_SHARED_GROUP").map(String::strip).filter(g -> !g.isEmpty());
+        if (sharedGroup.isPresent() && !ChatConfig.isValidSharedGroup(sharedGroup.get())) {
+            throw new ConfigException(
+                    "CHAT_SHARED_GROUP",
+                    "'" + sharedGroup.get() + "' is not a shared-subscription group name; it must not contain / + #,"
+                            + " use e.g. ai-chatroom (or leave it empty for one instance)");
+        }
         return new ChatConfig(
                 room,
                 env.integer("CHAT_MAX_MESSAGE_CHARS", 4000, 1, 1_000_000),
@@ -197,7 +205,8 @@ public final class ConfigLoader {
                 env.integer("CHAT_RATE_PER_MINUTE", 120, 0, 1_000_000),
                 env.integer("CHAT_RATE_BURST", 20, 1, 1_000_000),
                 Duration.ofSeconds(env.integer("CHAT_IDLE_TIMEOUT", 3600, 0, 10_000_000)),
-                language);
+                language,
+                sharedGroup);
     }
 
     static AiConfig ai(Env env, Path dataDir) {

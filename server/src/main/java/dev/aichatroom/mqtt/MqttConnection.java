@@ -8,6 +8,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe;
+import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5UnsubscribeBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -125,6 +127,23 @@ public final class MqttConnection implements AutoCloseable {
                     .applySubscription();
         }
         return complete.build();
+    }
+
+    /**
+     * Asks the broker to stop sending these filters, e.g. a shared-subscription member that is about to stop; their
+     * handlers stay, for messages already on their way.
+     */
+    public CompletableFuture<Void> unsubscribe(List<String> filters) {
+        if (filters.isEmpty() || !client.getState().isConnected()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Mqtt5UnsubscribeBuilder.Complete unsubscribe = null;
+        for (String filter : filters) {
+            unsubscribe = unsubscribe == null
+                    ? Mqtt5Unsubscribe.builder().topicFilter(filter)
+                    : unsubscribe.addTopicFilter(filter);
+        }
+        return client.unsubscribe(unsubscribe.build()).thenApply(ack -> null);
     }
 
     private void dispatch(Mqtt5Publish publish) {

@@ -23,6 +23,7 @@ public final class JdbcMessageStore implements MessageStore {
 
     private final HikariDataSource dataSource;
     private final boolean sqlite;
+    private final MemberStore members;
     private final ReentrantLock writeLock = new ReentrantLock();
     private Connection writer;
     private PreparedStatement insert;
@@ -30,6 +31,7 @@ public final class JdbcMessageStore implements MessageStore {
     private JdbcMessageStore(HikariDataSource dataSource, boolean sqlite) {
         this.dataSource = dataSource;
         this.sqlite = sqlite;
+        this.members = new JdbcMemberStore(dataSource);
     }
 
     /** Opens the database and migrates its schema to the newest version. */
@@ -183,6 +185,11 @@ public final class JdbcMessageStore implements MessageStore {
         } catch (SQLException e) {
             throw new StoreException("cannot list rooms: " + e.getMessage(), e, true);
         }
+    }
+
+    @Override
+    public MemberStore members() {
+        return members;
     }
 
     @Override

@@ -18,6 +18,9 @@ public interface MessageStore extends AutoCloseable {
     /** Every room that has history. */
     List<String> rooms();
 
+    /** Room members kept in the same database, for instances that share rooms (CHAT_SHARED_GROUP). */
+    MemberStore members();
+
     /** Whether the store answers right now. */
     boolean isHealthy();
 

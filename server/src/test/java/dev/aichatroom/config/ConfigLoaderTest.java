@@ -61,6 +61,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void a_shared_group_is_off_by_default_and_may_not_contain_topic_characters() {
+        assertThat(ConfigLoader.load(Env.of(Map.of())).chat().sharedGroup()).isEmpty();
+        assertThat(ConfigLoader.load(Env.of(Map.of("CHAT_SHARED_GROUP", " ai-chatroom ")))
+                        .chat()
+                        .sharedGroup())
+                .contains("ai-chatroom");
+        for (String bad : new String[] {"a/b", "a+", "#"}) {
+            assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("CHAT_SHARED_GROUP", bad))))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("CHAT_SHARED_GROUP:")
+                    .hasMessageContaining("must not contain / + #");
+        }
+    }
+
+    @Test
     void dot_env_is_read_and_the_environment_wins(@TempDir Path dir) throws Exception {
         Path file = dir.resolve(".env");
         Files.writeString(file, "# comment\nMQTT_PORT=1999\nexport PORT=\"5111\"\nCHAT_LANGUAGE=en # inline\n");

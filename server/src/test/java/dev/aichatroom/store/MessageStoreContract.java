@@ -2,8 +2,11 @@ package dev.aichatroom.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,5 +92,44 @@ abstract class MessageStoreContract {
         assertThat(store.history(room, Optional.empty(), 10))
                 .extracting(StoredMessage::content)
                 .containsExactly("kept");
+    }
+
+    private StoredMember member(String clientId, String name, long lastSeen) {
+        return new StoredMember(
+                room,
+                clientId,
+                name,
+                "mqtt",
+                "2025-07-26T11:05:1" + lastSeen % 10 + "+08:00",
+                0,
+                lastSeen,
+                Optional.empty());
+    }
+
+    @Test
+    void members_join_again_keeping_join_time_and_count_and_leave_once() {
+        MemberStore members = store.members();
+        List<List<String>> announced = new ArrayList<>();
+        MemberStore.Announcement record = (before, list) -> {
+            announced.add(list.stream().map(StoredMember::username).toList());
+            return CompletableFuture.completedFuture(null);
+        };
+        assertThat(members.put(member("a", "甲", 1), record)).isEmpty();
+        assertThat(members.put(member("b", "乙", 2), record)).isEmpty();
+        members.touch(room, "a", 5);
+        members.touch(room, "nobody", 5);
+        assertThat(members.put(member("a", "甲2", 7), record)).isPresent();
+        StoredMember a = members.find(room, "a").orElseThrow();
+        assertThat(a.username()).isEqualTo("甲2");
+        assertThat(a.messageCount()).isEqualTo(1);
+        assertThat(a.lastSeenMillis()).isEqualTo(7);
+        assertThat(a.joinTime()).isEqualTo(member("a", "", 1).joinTime());
+        assertThat(members.remove(room, "b", record)).isPresent();
+        assertThat(members.remove(room, "b", record)).isEmpty();
+        members.announce(room, record);
+        assertThat(announced)
+                .containsExactly(List.of("甲"), List.of("甲", "乙"), List.of("甲2", "乙"), List.of("甲2"), List.of("甲2"));
+        assertThat(members.list(room)).extracting(StoredMember::clientId).containsExactly("a");
+        assertThat(members.all()).extracting(StoredMember::room).contains(room);
     }
 }

@@ -1,0 +1,224 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.TestMqtt;
+import dev.aichatroom.testing.TestProduct;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two instances of the product share one Mosquitto and one PostgreSQL (docs/deployment.md): {@code CHAT_SHARED_GROUP}
+ * makes each input reach one of them, and members live in the store. Needs {@code TEST_POSTGRES_URL} like
+ * {@code PostgresMessageStoreIT}; runs in a schema of its own.
+ */
+@Timeout(120)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ScaleOutIT {
+    private static final int N = 200;
+    private static final String SCHEMA =
+            "scaleout_" + UUID.randomUUID().toString().substring(0, 8);
+
+    private static Mosquitto mosquitto;
+    private static TestProduct a;
+    private static TestProduct b;
+    private static TestMqtt observer;
+    private static TestMqtt device;
+
+    @BeforeAll
+    static void start() throws SQLException {
+        boolean configured = System.getenv("TEST_POSTGRES_URL") != null;
+        if (!configured && "1".equals(System.getenv("REQUIRE_POSTGRES"))) {
+            throw new IllegalStateException("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set");
+        }
+        assumeTrue(configured, "TEST_POSTGRES_URL not set: scale-out test skipped");
+        sql("CREATE SCHEMA " + SCHEMA);
+        mosquitto = Mosquitto.start(true);
+        a = instance("scale-a");
+        b = instance("scale-b");
+        observer = TestMqtt.connect(mosquitto.port(), "scale-observer").subscribe("chatroom/messages/out");
+        device = TestMqtt.connect(mosquitto.port(), "scale-device");
+    }
+
+    private static TestProduct instance(String clientId) {
+        String url = System.getenv("TEST_POSTGRES_URL");
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "MQTT_BROKER", "127.0.0.1",
+                "MQTT_PORT", Integer.toString(mosquitto.port()),
+                "MQTT_CLIENT_ID", clientId,
+                "CHAT_SHARED_GROUP", "ai-chatroom",
+                "CHAT_RATE_PER_MINUTE", "0",
+                "DATABASE_URL", url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA,
+                "VOICE_ENABLE", "false",
+                "MCP_ENABLE", "false",
+                "AI_PROVIDER", "none"));
+        env.put("DATABASE_USER", System.getenv().getOrDefault("TEST_POSTGRES_USER", ""));
+        env.put("DATABASE_PASSWORD", System.getenv().getOrDefault("TEST_POSTGRES_PASSWORD", ""));
+        return TestProduct.start(env);
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        for (AutoCloseable c : new AutoCloseable[] {device, observer, a, b, mosquitto}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                // keep closing the rest
+            }
+        }
+        if (mosquitto != null) {
+            sql("DROP SCHEMA " + SCHEMA + " CASCADE");
+        }
+    }
+
+    private static Connection db() throws SQLException {
+        return DriverManager.getConnection(
+                System.getenv("TEST_POSTGRES_URL"),
+                System.getenv("TEST_POSTGRES_USER"),
+                System.getenv("TEST_POSTGRES_PASSWORD"));
+    }
+
+    private static void sql(String statement) throws SQLException {
+        try (Connection c = db();
+                Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    private static long storedWithPrefix(String prefix) throws SQLException {
+        try (Connection c = db();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT count(*) FROM " + SCHEMA + ".messages WHERE content LIKE '" + prefix + "%'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long received(TestProduct product) {
+        JsonNode status = Json.tree(product.get("/mqtt/status").body().getBytes(StandardCharsets.UTF_8))
+                .orElseThrow();
+        return status.path("mqtt_status").path("messages_received").asLong();
+    }
+
+    /** Publishes {@code count} messages with texts prefix0 … and returns the texts. */
+    private static List<String> send(String prefix, int count) {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String text = prefix + i;
+            texts.add(text);
+            device.publish(
+                    "chatroom/messages/in",
+                    "{\"client_id\":\"dev-" + i % 7 + "\",\"username\":\"设备" + i % 7 + "\",\"message\":\"" + text
+                            + "\"}");
+        }
+        return texts;
+    }
+
+    /** Waits until every text came out on messages/out, then checks each came out exactly once. */
+    private static void awaitEachOnce(String prefix, List<String> texts) {
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> outputs(prefix).size() >= texts.size());
+        List<String> out = outputs(prefix);
+        assertThat(out).hasSize(texts.size());
+        assertThat(Set.copyOf(out)).containsExactlyInAnyOrderElementsOf(texts);
+    }
+
+    private static List<String> outputs(String prefix) {
+        return observer.on("chatroom/messages/out").stream()
+                .map(r -> r.json().path("content").asText())
+                .filter(t -> t.startsWith(prefix))
+                .toList();
+    }
+
+    /** The member list a client subscribing now gets (retained), as client ids. */
+    private static List<String> retainedMembers() {
+        try (TestMqtt late = TestMqtt.connect(mosquitto.port(), "scale-late-" + UUID.randomUUID())
+                .subscribe("chatroom/users/online")) {
+            JsonNode list = late.await("chatroom/users/online", r -> r.retain(), Duration.ofSeconds(5))
+                    .json();
+            List<String> ids = new ArrayList<>();
+            list.path("users").forEach(u -> ids.add(u.path("client_id").asText()));
+            return ids;
+        }
+    }
+
+    @Test
+    @Order(1)
+    void each_input_comes_out_once_and_both_instances_take_a_share() throws SQLException {
+        long aBefore = received(a);
+        long bBefore = received(b);
+        List<String> texts = send("share-", N);
+        awaitEachOnce("share-", texts);
+        assertThat(received(a) - aBefore).as("inputs instance a consumed").isPositive();
+        assertThat(received(b) - bBefore).as("inputs instance b consumed").isPositive();
+        assertThat(received(a) - aBefore + received(b) - bBefore).isEqualTo(N);
+        assertThat(storedWithPrefix("share-")).isEqualTo(N);
+    }
+
+    @Test
+    @Order(2)
+    void members_joined_through_either_instance_share_one_list_and_a_leave_removes_one() {
+        long aBefore = received(a);
+        long bBefore = received(b);
+        List<String> users = IntStream.range(0, 10).mapToObj(i -> "member-" + i).toList();
+        for (String user : users) {
+            device.publish("chatroom/users/join", "{\"client_id\":\"" + user + "\",\"username\":\"" + user + "\"}");
+        }
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(15))
+                .until(() -> received(a) + received(b) - aBefore - bBefore >= users.size());
+        assertThat(received(a) - aBefore).as("joins instance a handled").isPositive();
+        assertThat(received(b) - bBefore).as("joins instance b handled").isPositive();
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(retainedMembers()).containsExactlyInAnyOrderElementsOf(users));
+
+        device.publish("chatroom/users/leave", "{\"client_id\":\"member-3\"}");
+        List<String> remaining =
+                users.stream().filter(u -> !u.equals("member-3")).collect(Collectors.toList());
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(retainedMembers()).containsExactlyInAnyOrderElementsOf(remaining));
+        assertThat(a.get("/mqtt/status").body()).contains("member-9").doesNotContain("member-3");
+        assertThat(b.get("/mqtt/status").body()).contains("member-9").doesNotContain("member-3");
+    }
+
+    @Test
+    @Order(3)
+    void inputs_published_while_one_instance_is_stopped_are_handled_by_the_other() throws SQLException {
+        a.stop();
+        long bBefore = received(b);
+        List<String> texts = send("alone-", 50);
+        awaitEachOnce("alone-", texts);
+        assertThat(received(b) - bBefore).isEqualTo(50);
+        assertThat(storedWithPrefix("alone-")).isEqualTo(50);
+    }
+}
