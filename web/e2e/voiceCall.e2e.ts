@@ -150,7 +150,8 @@ describe.runIf(runnable)('voice call with real media', () => {
     try {
       await expect.poll(() => page.locator('[data-testid=subtitle-heard]').textContent(), { timeout: 30_000 }).toContain('turn on the camera');
     } catch (e) {
-      console.log('page levels:', JSON.stringify(await levels(page)), '\ncall log:', await page.locator('[data-testid=call-log]').textContent());
+      const heard = await page.locator('[data-testid=subtitle-heard]').textContent().catch(() => null);
+      console.log('heard:', heard, '\npage levels:', JSON.stringify(await levels(page)), '\ncall log:', await page.locator('[data-testid=call-log]').textContent());
       throw e;
     }
 
