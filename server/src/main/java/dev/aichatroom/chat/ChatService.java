@@ -184,11 +184,7 @@ public final class ChatService implements AutoCloseable {
             String room, Inputs.Message m, Optional<String> dedupeKey, long arrived) {
         long now = System.nanoTime();
         if (!rateLimiter.tryAcquire(m.clientId(), now)) {
-            refuse(
-                    Rejection.of(
-                            Code.RATE_LIMITED, "too many messages; at most " + config.ratePerMinute() + " per minute"),
-                    Optional.of(m.clientId()),
-                    topics.in(room));
+            refuse(tooMany(), Optional.of(m.clientId()), topics.in(room));
             return Optional.empty();
         }
         // the member is looked up only when the input names no user: in the store that is a query per message
@@ -410,8 +406,43 @@ public final class ChatService implements AutoCloseable {
             String source,
             Optional<String> replyTo,
             String messageId) {
+        return post(room, clientId, username, text, type, source, replyTo, messageId, false);
+    }
+
+    /**
+     * Posts a user message from an outside participant (an agent using the room's MCP server) under the same
+     * per-client rate limit as MQTT input; over it the future fails with a {@link ChatException} ({@code RATE_LIMITED}).
+     */
+    public CompletableFuture<ChatMessage> postLimited(
+            String room, String clientId, String username, String text, String source) {
+        return post(
+                room,
+                clientId,
+                username,
+                text,
+                ChatMessage.USER_MESSAGE,
+                source,
+                Optional.empty(),
+                Clocks.uuid7(),
+                true);
+    }
+
+    private CompletableFuture<ChatMessage> post(
+            String room,
+            String clientId,
+            String username,
+            String text,
+            String type,
+            String source,
+            Optional<String> replyTo,
+            String messageId,
+            boolean limited) {
         CompletableFuture<ChatMessage> result = new CompletableFuture<>();
         boolean queued = submit(() -> {
+            if (limited && !rateLimiter.tryAcquire(clientId, System.nanoTime())) {
+                result.completeExceptionally(new ChatException(tooMany()));
+                return;
+            }
             ChatMessage message = new ChatMessage(
                     type, username, text, Clocks.timestamp(clock), messageId, room, clientId, source, replyTo);
             store.append(stored(message, Optional.empty()));
@@ -425,6 +456,10 @@ public final class ChatService implements AutoCloseable {
             result.completeExceptionally(new ChatException(Rejection.of(Code.BUSY, "the chat service is busy")));
         }
         return result;
+    }
+
+    private Rejection tooMany() {
+        return Rejection.of(Code.RATE_LIMITED, "too many messages; at most " + config.ratePerMinute() + " per minute");
     }
 
     /** Publishes a chunk of a reply being generated on the room's {@code messages/stream}. */

@@ -200,7 +200,7 @@ final class ChatRoomServer implements AutoCloseable {
 
     private ChatMessage post(String to, String clientId, String username, String text) {
         try {
-            return chat.post(to, clientId, username, text, ChatMessage.USER_MESSAGE, SOURCE, Optional.empty())
+            return chat.postLimited(to, clientId, username, text, SOURCE)
                     .get(POST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new Refused(

@@ -317,6 +317,21 @@ class McpIT {
                 assertThat(text(empty)).contains("empty");
                 McpSchema.CallToolResult badRoom = agent.callTool(call("get_history", Map.of("room", "users")));
                 assertThat(badRoom.isError()).isTrue();
+
+                // an agent is held to the rate limit of any other client (CHAT_RATE_BURST 20, 120 per minute)
+                McpSchema.CallToolResult limited = null;
+                int sentBeforeLimit = 1;
+                for (int i = 0; i < 40 && limited == null; i++) {
+                    McpSchema.CallToolResult r = agent.callTool(call("send_message", Map.of("text", "spam " + i)));
+                    if (r.isError()) {
+                        limited = r;
+                    } else {
+                        sentBeforeLimit++;
+                    }
+                }
+                assertThat(limited).as("send_message is rate-limited").isNotNull();
+                assertThat(text(limited)).contains("too many messages");
+                assertThat(sentBeforeLimit).isBetween(20, 30);
             }
         }
     }
