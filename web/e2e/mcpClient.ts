@@ -48,7 +48,8 @@ export class McpTestClient {
       },
     });
     c.client.on('message', (topic, payload) => c.onMessage(topic, payload.toString('utf8')));
-    await c.client.subscribeAsync(`${PRESENCE_PREFIX}+/${serverNameFilter}`, { qos: 1 });
+    const granted = await c.client.subscribeAsync(`${PRESENCE_PREFIX}+/${serverNameFilter}`, { qos: 1 });
+    if (granted.some((g) => g.qos > 2)) throw new Error(`the broker refused ${c.clientId} the presence subscription: ${JSON.stringify(granted)}`);
     return c;
   }
 
@@ -56,8 +57,11 @@ export class McpTestClient {
     return { 'MCP-COMPONENT-TYPE': 'mcp-client', 'MCP-MQTT-CLIENT-ID': this.clientId };
   }
 
+  private readonly presenceSeen: string[] = [];
+
   private onMessage(topic: string, text: string): void {
     if (topic.startsWith(PRESENCE_PREFIX)) {
+      this.presenceSeen.push(`${topic} (${text.length} chars)`);
       const rest = topic.slice(PRESENCE_PREFIX.length);
       const slash = rest.indexOf('/');
       if (text === '') {
@@ -83,7 +87,7 @@ export class McpTestClient {
     for (;;) {
       const found = [...this.servers.values()].find(predicate);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no MCP server online within ${timeoutMs} ms; seen ${JSON.stringify([...this.servers.values()])}`);
+      if (Date.now() > deadline) throw new Error(`no MCP server online within ${timeoutMs} ms; presence messages: ${JSON.stringify(this.presenceSeen)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

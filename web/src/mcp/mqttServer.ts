@@ -22,6 +22,8 @@ export class McpMqttServer {
   private readonly statusListeners = new Set<(status: McpStatus) => void>();
   private readonly eventListeners = new Set<(event: McpEvent) => void>();
   private offs: (() => void)[] = [];
+  /** The presence of this connection is out: clients can find the server. Until then a connection shows connecting. */
+  private announced = false;
 
   constructor(private readonly options: McpConnectionOptions) {
     this.serverName = options.serverName;
@@ -32,7 +34,9 @@ export class McpMqttServer {
   }
 
   status(): McpStatus {
-    return { state: this.conn?.state ?? 'offline', serverName: this.serverName, clients: this.server?.clientIds().length ?? 0 };
+    const connection = this.conn?.state ?? 'offline';
+    const state = connection === 'online' && !this.announced ? 'connecting' : connection;
+    return { state, serverName: this.serverName, clients: this.server?.clientIds().length ?? 0 };
   }
 
   onStatus(listener: (status: McpStatus) => void): () => void {
@@ -46,6 +50,7 @@ export class McpMqttServer {
   }
 
   start(): void {
+    this.announced = false;
     const { serverId } = this.options;
     const serverName = this.serverName;
     const credentials = this.options.credentials;
@@ -69,10 +74,12 @@ export class McpMqttServer {
     this.server = server;
     this.offs = [
       server.onEvent((event) => {
+        if (event.type === 'online') this.announced = true;
         this.eventListeners.forEach((l) => l(event));
         this.notify();
       }),
       conn.onState((state) => {
+        if (state !== 'online') this.announced = false;
         if (state === 'reconnecting') server.connectionLost();
         this.notify();
       }),
