@@ -3,6 +3,7 @@ package dev.aichatroom.bench;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -39,6 +40,23 @@ final class ChatProbe implements AutoCloseable {
         });
         Clients.subscribe(subscriber, LoadRun.CHAT_OUT, 1);
         this.publisher = Clients.connect(broker, clientId, p -> {});
+    }
+
+    /**
+     * The median latency of {@code count} messages sent one after the other, in nanoseconds; -1 when any of them did
+     * not arrive.
+     */
+    long median(int count) throws InterruptedException {
+        long[] latencies = new long[count];
+        for (int i = 0; i < count; i++) {
+            Optional<Long> l = roundTrip();
+            if (l.isEmpty()) {
+                return -1;
+            }
+            latencies[i] = l.get();
+        }
+        Arrays.sort(latencies);
+        return latencies[count / 2];
     }
 
     /** Sends one message; its latency in nanoseconds, or empty when it did not arrive within 10 s. */

@@ -206,8 +206,10 @@ final class Report {
                 .append(
                         "Idle MQTT 5 clients (clean start, keep-alive 60 s) opened at once on each broker and transport,")
                 .append(" each broker in a fresh process. *RSS* is that of the process holding the broker's side: the")
-                .append(" product for the embedded broker, Mosquitto for Mosquitto. *Chat* is one message")
-                .append(" `chatroom/messages/in` → `chatroom/messages/out`, before and with the clients connected.\n\n")
+                .append(" product for the embedded broker, Mosquitto for Mosquitto. *Chat* is the median of")
+                .append(
+                        " five messages `chatroom/messages/in` → `chatroom/messages/out`, sent one at a time (QoS 1, TCP)")
+                .append(" before and with the clients connected; *lost* means one did not arrive within 10 s.\n\n")
                 .append(
                         "| broker | transport | clients | connects/s | RSS of | RSS before MiB | RSS with clients MiB |")
                 .append(
@@ -375,16 +377,17 @@ final class Report {
               `--product-jvm-args` is given) with a fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
             - **Connections** (`--connections`, default 5,000; `--only=connections` runs this part alone): for each
               broker and each transport (TCP, then WebSocket on the embedded broker's `ws://…/mqtt` or a Mosquitto
-              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after two chat messages
+              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after six chat messages
               (the first discarded) the bench opens that many idle MQTT 5 clients, each its own `client_id`, clean
               start, session expiry 0, keep-alive 60 s, with at most `--connect-in-flight` connects awaiting their
               CONNACK at once. *connects/s* is the clients connected over first CONNECT → last CONNACK. *KiB per
               connection* is the growth of the broker process's `VmRSS` from before the first connect to 1 s after
-              the last CONNACK, divided by the clients: for the product that includes whatever heap the JVM chose
-              to grow, so it is an upper bound of the live data, not a measure of it. Then one chat message shows
-              whether the chat path still works with them connected, and all disconnect (first DISCONNECT → last
-              closed). The bench's clients are HiveMQ MQTT clients sharing one Netty event loop group of as many
-              threads as cores, so 5,000 clients cost the bench a few threads, not 5,000.
+              the last CONNACK, divided by the clients: for the product it follows how far the JVM chose to grow its
+              heap, not the live data alone. Then five more chat messages show whether the chat path still works
+              with them connected, and all disconnect, again at most `--connect-in-flight` at once (first
+              DISCONNECT → last closed). The bench's clients are HiveMQ MQTT clients sharing one Netty event loop
+              group (as many threads as cores, at least two), so 5,000 clients cost the bench a few threads, not
+              5,000; the client answers keep-alives itself.
             - Everything runs on one machine: the bench's own clients take CPU from the product and the broker, so
               the numbers compare paths and brokers with each other; they are not capacity figures for a dedicated
               server.
