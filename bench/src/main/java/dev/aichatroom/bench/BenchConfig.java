@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What to run, from {@code --name=value} arguments; defaults keep a full run near three minutes on two cores.
+ * What to run, from {@code --name=value} arguments; defaults keep a full run near four and a half minutes on two
+ * cores.
  *
  * @param mosquittoMaxQueued see {@link Mosquitto#config}
  * @param mosquittoNoDelay see {@link Mosquitto#config}

@@ -72,23 +72,25 @@ final class Report {
                     .forEach(p -> md.append("- ").append(p.replace("|", "\\|")).append('\n'));
             md.append('\n');
         }
-        md.append("## This run\n\n")
-                .append(String.format(
-                        Locale.ROOT,
-                        "- %d publishers, %d subscribers; %.0f s warm-up + %.0f s measured per run; %.0f s discarded"
-                                + " load on every path after each product start\n",
-                        s.publishers(),
-                        s.subscribers(),
-                        s.warmupSeconds(),
-                        s.measuredSeconds(),
-                        s.prewarmSeconds()))
-                .append(String.format(
-                        Locale.ROOT,
-                        "- fixed-rate runs: %d msg/s offered in total; max-throughput runs: window of %d messages per"
-                                + " publisher\n",
-                        s.rate(),
-                        s.window()))
-                .append("- product JVM options: ")
+        md.append("## This run\n\n");
+        if (s.parts().contains(BenchConfig.LOAD)) {
+            md.append(String.format(
+                            Locale.ROOT,
+                            "- %d publishers, %d subscribers; %.0f s warm-up + %.0f s measured per run; %.0f s"
+                                    + " discarded load on every path after each product start\n",
+                            s.publishers(),
+                            s.subscribers(),
+                            s.warmupSeconds(),
+                            s.measuredSeconds(),
+                            s.prewarmSeconds()))
+                    .append(String.format(
+                            Locale.ROOT,
+                            "- fixed-rate runs: %d msg/s offered in total; max-throughput runs: window of %d messages"
+                                    + " per publisher\n",
+                            s.rate(),
+                            s.window()));
+        }
+        md.append("- product JVM options: ")
                 .append(
                         s.productJvmArgs().isEmpty()
                                 ? "none (JVM defaults)"
@@ -332,7 +334,8 @@ final class Report {
             %s
             ```
 
-            It takes about three minutes on two cores and writes this file and `docs/benchmarks.json`.
+            It takes about four and a half minutes on two cores (the connections part about one and a half) and
+            writes this file and `docs/benchmarks.json`.
             `java -jar bench/target/ai-chatroom-bench.jar --help` lists the options (publishers, subscribers,
             durations, rate, window, brokers, QoS, product JVM options). The product's logs of the run are in
             `bench/target/bench-work/`. The bench is not part of `./mvnw verify`; only its unit tests are.
@@ -387,7 +390,8 @@ final class Report {
               with them connected, and all disconnect, again at most `--connect-in-flight` at once (first
               DISCONNECT → last closed). The bench's clients are HiveMQ MQTT clients sharing one Netty event loop
               group (as many threads as cores, at least two), so 5,000 clients cost the bench a few threads, not
-              5,000; the client answers keep-alives itself.
+              5,000; the client answers keep-alives itself. `VmRSS` leaves out the kernel's socket buffers, which
+              every broker needs alike.
             - Everything runs on one machine: the bench's own clients take CPU from the product and the broker, so
               the numbers compare paths and brokers with each other; they are not capacity figures for a dedicated
               server.

@@ -99,15 +99,19 @@ class ReportTest {
     @Test
     void leaves_out_the_tables_of_parts_that_did_not_run() {
         Results r = results();
+        Results.Settings only = Results.Settings.of(
+                BenchConfig.parse(new String[] {"--only=connections"}, Path.of("/repo")), "--only=connections");
         Results connectionsOnly =
-                new Results(r.environment(), r.settings(), List.of(), List.of(), List.of(), r.connections(), List.of());
+                new Results(r.environment(), only, List.of(), List.of(), List.of(), r.connections(), List.of());
         Results noConnections = new Results(
                 r.environment(), r.settings(), r.products(), r.runs(), r.prewarms(), List.of(), r.problems());
 
         assertThat(Report.markdown(connectionsOnly))
                 .contains("## Connections")
                 .doesNotContain("## Chat path against the raw broker")
-                .doesNotContain("## Every run");
+                .doesNotContain("## Every run")
+                .doesNotContain("- 4 publishers")
+                .contains("- parts run: connections");
         assertThat(Report.markdown(noConnections))
                 .contains("## Chat path against the raw broker")
                 .doesNotContain("## Connections");
