@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What to run, from {@code --name=value} arguments; defaults keep a full run near three minutes on two cores.
+ * What to run, from {@code --name=value} arguments; defaults keep a full run near four and a half minutes on two
+ * cores.
  *
  * @param mosquittoMaxQueued see {@link Mosquitto#config}
  * @param mosquittoNoDelay see {@link Mosquitto#config}
@@ -19,6 +20,9 @@ import java.util.Set;
  * @param window messages per publisher that may be on their way to the subscribers in the max-throughput runs
  * @param prewarm discarded max-throughput load on every path after each product start, shared among the paths, so
  *     that the first measured run does not pay for the product's JIT warm-up
+ * @param connections idle clients opened at once in the connections part, per broker and transport; 0 skips it
+ * @param connectInFlight connects (and disconnects) of the connections part that may await their answer at once
+ * @param parts which parts run: {@link #STARTUP}, {@link #LOAD}, {@link #CONNECTIONS}
  */
 public record BenchConfig(
         Path productJar,
@@ -36,11 +40,18 @@ public record BenchConfig(
         int mosquittoMaxQueued,
         boolean mosquittoNoDelay,
         List<String> productJvmArgs,
+        int connections,
+        int connectInFlight,
+        List<String> parts,
         Path markdown,
         Path json,
         Path workDir) {
     static final String EMBEDDED = "embedded";
     static final String MOSQUITTO = "mosquitto";
+    static final String STARTUP = "startup";
+    static final String LOAD = "load";
+    static final String CONNECTIONS = "connections";
+    static final List<String> PARTS = List.of(STARTUP, LOAD, CONNECTIONS);
 
     static final String USAGE = """
             Usage: java -jar bench/target/ai-chatroom-bench.jar [--name=value ...]   (run from the repository root)
@@ -58,6 +69,9 @@ public record BenchConfig(
               --mosquitto-nodelay=false      true adds set_tcp_nodelay true (no Nagle) to Mosquitto's configuration
               --render=docs/benchmarks.json  only render the Markdown (--out) again from a run's JSON
               --product-jvm-args=     JVM options for the product, space-separated (default: none)
+              --connections=5000      idle MQTT clients per broker and transport (TCP, WebSocket); 0 skips them
+              --connect-in-flight=100 connects awaiting their CONNACK at once in the connections part
+              --only=startup,load,connections  which parts run (default: all), e.g. --only=connections
               --jar=server/target/ai-chatroom.jar
               --mosquitto=/usr/sbin/mosquitto
               --out=docs/benchmarks.md
@@ -79,6 +93,9 @@ public record BenchConfig(
             "mosquitto-max-queued",
             "mosquitto-nodelay",
             "product-jvm-args",
+            "connections",
+            "connect-in-flight",
+            "only",
             "jar",
             "mosquitto",
             "out",
@@ -89,6 +106,7 @@ public record BenchConfig(
         brokers = List.copyOf(brokers);
         qos = List.copyOf(qos);
         productJvmArgs = List.copyOf(productJvmArgs);
+        parts = List.copyOf(parts);
         if (publishers < 1 || subscribers < 1) {
             throw new BenchException("--publishers and --subscribers must be at least 1");
         }
@@ -111,6 +129,21 @@ public record BenchConfig(
                 throw new BenchException("--qos: " + q + " is not 0 or 1");
             }
         }
+        if (connections < 0 || connectInFlight < 1) {
+            throw new BenchException("--connections must not be negative, --connect-in-flight at least 1");
+        }
+        if (parts.isEmpty()) {
+            throw new BenchException("--only: name at least one of " + String.join(", ", PARTS));
+        }
+        for (String part : parts) {
+            if (!PARTS.contains(part)) {
+                throw new BenchException("--only: '" + part + "' is not one of " + String.join(", ", PARTS));
+            }
+        }
+    }
+
+    boolean runs(String part) {
+        return parts.contains(part) && (!part.equals(CONNECTIONS) || connections > 0);
     }
 
     /**
@@ -145,6 +178,9 @@ public record BenchConfig(
                 integer(o, "mosquitto-max-queued", 100_000),
                 bool(o, "mosquitto-nodelay", false),
                 words(o.getOrDefault("product-jvm-args", "")),
+                integer(o, "connections", 5_000),
+                integer(o, "connect-in-flight", 100),
+                list(o.getOrDefault("only", String.join(",", PARTS))),
                 root.resolve(o.getOrDefault("out", "docs/benchmarks.md")),
                 root.resolve(o.getOrDefault("json", "docs/benchmarks.json")),
                 root.resolve(o.getOrDefault("work", "bench/target/bench-work")));
@@ -168,6 +204,9 @@ public record BenchConfig(
                 mosquittoMaxQueued,
                 mosquittoNoDelay,
                 productJvmArgs,
+                connections,
+                connectInFlight,
+                parts,
                 markdown,
                 json,
                 workDir);

@@ -1,5 +1,6 @@
 package dev.aichatroom.bench;
 
+import dev.aichatroom.bench.Results.ConnectionSample;
 import dev.aichatroom.bench.Results.ProductSample;
 import dev.aichatroom.bench.Scenario.Mode;
 import dev.aichatroom.bench.Scenario.Route;
@@ -13,8 +14,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -23,12 +26,15 @@ import java.util.stream.Stream;
  */
 public final class Benchmark {
     private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(90);
+    /** Chat messages, one after the other, whose median latency the connections part reports. */
+    static final int CHAT_PROBES = 5;
 
     private final BenchConfig config;
     private final Console console;
     private final List<ProductSample> products = new ArrayList<>();
     private final List<RunResult> runs = new ArrayList<>();
     private final List<RunResult> prewarms = new ArrayList<>();
+    private final List<ConnectionSample> connections = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private int launches;
     private int runNumber;
@@ -76,13 +82,18 @@ public final class Benchmark {
             throw new BenchException(config.productJar() + " does not exist: build it first with"
                     + " ./mvnw -B -pl bench -am package -DskipTests");
         }
+        if (config.runs(BenchConfig.CONNECTIONS)) {
+            OpenFiles.check(OpenFiles.limit(), config.connections());
+        }
         long t0 = System.nanoTime();
         String loadBefore = loadAverage();
         cleanWorkDir();
-        for (int i = 0; i < config.startupRuns(); i++) {
-            startOnly();
+        if (config.runs(BenchConfig.STARTUP)) {
+            for (int i = 0; i < config.startupRuns(); i++) {
+                startOnly();
+            }
         }
-        for (String broker : config.brokers()) {
+        for (String broker : config.runs(BenchConfig.LOAD) ? config.brokers() : List.<String>of()) {
             if (broker.equals(BenchConfig.MOSQUITTO)) {
                 try (Mosquitto mosquitto = Mosquitto.start(
                         config.mosquitto(),
@@ -100,6 +111,13 @@ public final class Benchmark {
                 measureProduct(broker, Optional.empty());
             }
         }
+        if (config.runs(BenchConfig.CONNECTIONS)) {
+            for (String broker : config.brokers()) {
+                for (String transport : List.of(IdleClients.TCP, IdleClients.WEBSOCKET)) {
+                    measureConnections(broker, transport);
+                }
+            }
+        }
         Results results = new Results(
                 new Results.Environment(
                         OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString(),
@@ -115,6 +133,7 @@ public final class Benchmark {
                 products,
                 runs,
                 prewarms,
+                connections,
                 problems);
         Report.write(results, config.markdown(), config.json());
         console.info(
@@ -223,6 +242,121 @@ public final class Benchmark {
             problems.add(p);
             console.error(p);
         }
+    }
+
+    /**
+     * The connections part on one broker and transport, with processes of its own (so that memory freed by an earlier
+     * part cannot be reused): {@code --connections} idle clients, the broker's memory before and with them, one chat
+     * message before and with them, then all disconnect.
+     */
+    private void measureConnections(String broker, String transport) throws InterruptedException {
+        boolean external = broker.equals(BenchConfig.MOSQUITTO);
+        try (Mosquitto mosquitto = external
+                        ? Mosquitto.start(
+                                config.mosquitto(),
+                                config.workDir().resolve("mosquitto-connections-" + transport.toLowerCase(Locale.ROOT)),
+                                config.mosquittoMaxQueued(),
+                                config.mosquittoNoDelay(),
+                                true)
+                        : null;
+                ProductProcess product =
+                        launch(broker, Optional.ofNullable(mosquitto).map(Mosquitto::endpoint))) {
+            product.awaitHealthy(HEALTHY_WITHIN);
+            Endpoint tcp = external ? mosquitto.endpoint() : new Endpoint("127.0.0.1", product.mqttPort());
+            Endpoint target = !transport.equals(IdleClients.WEBSOCKET)
+                    ? tcp
+                    : external ? mosquitto.webSocketEndpoint() : new Endpoint("127.0.0.1", product.wsPort());
+            Supplier<ProductProcess.Memory> memory = external ? mosquitto::memory : product::memory;
+            int run = ++runNumber;
+            String tag = ProcessHandle.current().pid() + "-" + run;
+            IdleClients idle = new IdleClients();
+            try (ChatProbe probe = new ChatProbe(tcp, tag, run)) {
+                probe.roundTrip(); // the first message after start-up pays for class loading
+                long alone = probe.median(CHAT_PROBES);
+                Thread.sleep(500);
+                long before = memory.get().rssKib();
+                IdleClients.Phase up = idle.connect(
+                        target, transport, config.connections(), config.connectInFlight(), "bench-idle-" + tag + "-");
+                Thread.sleep(1_000);
+                long with = memory.get().rssKib();
+                long chat = probe.median(CHAT_PROBES);
+                IdleClients.Phase down = idle.disconnectAll(config.connectInFlight());
+                Thread.sleep(1_000);
+                long after = memory.get().rssKib();
+                ConnectionSample c = ConnectionSample.of(
+                        broker,
+                        transport,
+                        external ? "mosquitto" : "product",
+                        config.connections(),
+                        up.succeeded(),
+                        config.connectInFlight(),
+                        up.nanos(),
+                        before,
+                        with,
+                        after,
+                        alone,
+                        chat,
+                        down.nanos());
+                connections.add(c);
+                console.info(
+                        "%-9s %-9s %d idle clients: %d connected at %.0f/s, %s RSS %d → %d MiB (%.1f KiB each),"
+                                + " chat %s ms (alone %s ms), disconnected in %.0f ms",
+                        broker,
+                        transport,
+                        c.clients(),
+                        c.connected(),
+                        c.connectsPerSecond(),
+                        c.process(),
+                        before / 1024,
+                        with / 1024,
+                        c.kibPerConnection(),
+                        chat < 0 ? "LOST" : Report.ms(chat),
+                        alone < 0 ? "LOST" : Report.ms(alone),
+                        c.disconnectMillis());
+                if (up.failed() > 0) {
+                    problem(String.format(
+                            Locale.ROOT,
+                            "%s %s connections: %d of %d clients did not connect (first error: %s)",
+                            broker,
+                            transport,
+                            up.failed(),
+                            c.clients(),
+                            up.firstError()));
+                }
+                if (down.failed() > 0) {
+                    problem(String.format(
+                            Locale.ROOT,
+                            "%s %s connections: %d disconnects failed (first error: %s)",
+                            broker,
+                            transport,
+                            down.failed(),
+                            down.firstError()));
+                }
+                if (chat < 0 || alone < 0) {
+                    problem(broker + " " + transport + " connections: a chat message " + (alone < 0 ? "before" : "with")
+                            + " the idle clients did not arrive within 10 s");
+                }
+            } finally {
+                idle.close();
+            }
+            product.problems().stream()
+                    .distinct()
+                    .limit(10)
+                    .forEach(line ->
+                            problems.add(broker + " " + transport + " connections: product log: " + line.strip()));
+            if (mosquitto != null) {
+                mosquitto.problems().stream()
+                        .map(line -> line.replaceFirst("^\\d+: ", ""))
+                        .distinct()
+                        .limit(10)
+                        .forEach(line -> problems.add(transport + " connections: mosquitto log: " + line.strip()));
+            }
+        }
+    }
+
+    private void problem(String p) {
+        problems.add(p);
+        console.error(p);
     }
 
     private ProductProcess launch(String broker, Optional<Endpoint> external) {

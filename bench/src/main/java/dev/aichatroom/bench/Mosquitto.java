@@ -12,37 +12,49 @@ import java.util.concurrent.TimeUnit;
 final class Mosquitto implements AutoCloseable {
     private final Process process;
     private final int port;
+    private final int wsPort;
     private final Path log;
 
-    private Mosquitto(Process process, int port, Path log) {
+    private Mosquitto(Process process, int port, int wsPort, Path log) {
         this.process = process;
         this.port = port;
+        this.wsPort = wsPort;
         this.log = log;
+    }
+
+    static Mosquitto start(Path binary, Path workDir, int maxQueued, boolean noDelay) throws InterruptedException {
+        return start(binary, workDir, maxQueued, noDelay, false);
     }
 
     /**
      * @param maxQueued Mosquitto's {@code max_queued_messages}, or 0 to leave its default (1000)
+     * @param webSocket whether to add a second, WebSocket listener on another free loopback port
      */
-    static Mosquitto start(Path binary, Path workDir, int maxQueued, boolean noDelay) throws InterruptedException {
+    static Mosquitto start(Path binary, Path workDir, int maxQueued, boolean noDelay, boolean webSocket)
+            throws InterruptedException {
         if (!Files.isExecutable(binary)) {
             throw new BenchException(
                     binary + " is not an executable Mosquitto: install it (apt-get install mosquitto) or pass"
                             + " --mosquitto=PATH, or leave it out with --brokers=embedded");
         }
         int port = Ports.free();
+        int wsPort = webSocket ? Ports.free() : 0;
         try {
             Files.createDirectories(workDir);
             Path conf = workDir.resolve("mosquitto.conf");
-            Files.writeString(conf, config(port, maxQueued, noDelay), StandardCharsets.UTF_8);
+            Files.writeString(conf, config(port, wsPort, maxQueued, noDelay), StandardCharsets.UTF_8);
             Path log = workDir.resolve("mosquitto.log");
             Process p = new ProcessBuilder(binary.toString(), "-c", conf.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
-            Mosquitto m = new Mosquitto(p, port, log);
-            if (!Ports.awaitListening("127.0.0.1", port, Duration.ofSeconds(10), p)) {
-                m.close();
-                throw new BenchException("Mosquitto did not listen on 127.0.0.1:" + port + " within 10 s; see " + log);
+            Mosquitto m = new Mosquitto(p, port, wsPort, log);
+            for (int listening : wsPort > 0 ? List.of(port, wsPort) : List.of(port)) {
+                if (!Ports.awaitListening("127.0.0.1", listening, Duration.ofSeconds(10), p)) {
+                    m.close();
+                    throw new BenchException(
+                            "Mosquitto did not listen on 127.0.0.1:" + listening + " within 10 s; see " + log);
+                }
             }
             return m;
         } catch (IOException e) {
@@ -56,9 +68,13 @@ final class Mosquitto implements AutoCloseable {
      * about 400 unacknowledged at the default of 1000), which would turn the anchor into a loss test; so the bench
      * raises the limit unless told not to. Mosquitto leaves Nagle's algorithm on by default ({@code set_tcp_nodelay
      * false}), which is what its users run, so the bench does too unless told otherwise.
+     *
+     * @param wsPort a second listener speaking MQTT over WebSocket, or 0 for none
      */
-    static String config(int port, int maxQueued, boolean noDelay) {
-        return "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+    static String config(int port, int wsPort, int maxQueued, boolean noDelay) {
+        return "listener " + port + " 127.0.0.1\n"
+                + (wsPort > 0 ? "listener " + wsPort + " 127.0.0.1\nprotocol websockets\n" : "")
+                + "allow_anonymous true\npersistence false\n"
                 + (maxQueued > 0 ? "max_queued_messages " + maxQueued + "\n" : "")
                 + (noDelay ? "set_tcp_nodelay true\n" : "");
     }
@@ -95,6 +111,15 @@ final class Mosquitto implements AutoCloseable {
 
     Endpoint endpoint() {
         return new Endpoint("127.0.0.1", port);
+    }
+
+    /** Its WebSocket listener; only when started with one. */
+    Endpoint webSocketEndpoint() {
+        return new Endpoint("127.0.0.1", wsPort);
+    }
+
+    ProductProcess.Memory memory() {
+        return ProductProcess.Memory.of(process.pid(), "Mosquitto");
     }
 
     @Override

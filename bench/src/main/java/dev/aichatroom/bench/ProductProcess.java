@@ -24,24 +24,50 @@ final class ProductProcess implements AutoCloseable {
             List.of("MQTT_", "CHAT_", "DATABASE_", "HTTP_", "AI_", "OPENAI_", "LLM_", "LOG_");
 
     /** Resident memory of a process, in KiB: now ({@code VmRSS}) and its peak so far ({@code VmHWM}). */
-    record Memory(long rssKib, long peakKib) {}
+    record Memory(long rssKib, long peakKib) {
+        /** Reads {@code /proc/PID/status} (Linux only). */
+        static Memory of(long pid, String what) {
+            try {
+                long rss = 0;
+                long peak = 0;
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        rss = kib(line);
+                    } else if (line.startsWith("VmHWM:")) {
+                        peak = kib(line);
+                    }
+                }
+                return new Memory(rss, peak);
+            } catch (IOException e) {
+                throw new BenchException(
+                        "cannot read the memory of " + what + " from /proc (Linux only): " + e.getMessage(), e);
+            }
+        }
+
+        private static long kib(String statusLine) {
+            return Long.parseLong(statusLine.replaceAll("[^0-9]", ""));
+        }
+    }
 
     private final Process process;
     private final long startedNanos;
     private final Path log;
     private final int httpPort;
     private final int mqttPort;
+    private final int wsPort;
 
-    private ProductProcess(Process process, long startedNanos, Path log, int httpPort, int mqttPort) {
+    private ProductProcess(Process process, long startedNanos, Path log, int httpPort, int mqttPort, int wsPort) {
         this.process = process;
         this.startedNanos = startedNanos;
         this.log = log;
         this.httpPort = httpPort;
         this.mqttPort = mqttPort;
+        this.wsPort = wsPort;
     }
 
     /**
-     * @param env the product's variables; {@code PORT} and {@code MQTT_PORT} must be among them
+     * @param env the product's variables; {@code PORT} and {@code MQTT_PORT} must be among them, {@code MQTT_WS_PORT}
+     *     may be
      * @param workDir the working directory, so that no stray {@code .env} is read
      */
     static ProductProcess start(Path jar, List<String> jvmArgs, Map<String, String> env, Path workDir, Path log) {
@@ -66,7 +92,12 @@ final class ProductProcess implements AutoCloseable {
             long started = System.nanoTime();
             Process p = builder.start();
             return new ProductProcess(
-                    p, started, log, Integer.parseInt(env.get("PORT")), Integer.parseInt(env.get("MQTT_PORT")));
+                    p,
+                    started,
+                    log,
+                    Integer.parseInt(env.get("PORT")),
+                    Integer.parseInt(env.get("MQTT_PORT")),
+                    Integer.parseInt(env.getOrDefault("MQTT_WS_PORT", "0")));
         } catch (IOException e) {
             throw new BenchException("cannot start " + String.join(" ", command) + ": " + e.getMessage(), e);
         }
@@ -109,24 +140,11 @@ final class ProductProcess implements AutoCloseable {
     }
 
     Memory memory() {
-        try {
-            long rss = 0;
-            long peak = 0;
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    rss = kib(line);
-                } else if (line.startsWith("VmHWM:")) {
-                    peak = kib(line);
-                }
-            }
-            return new Memory(rss, peak);
-        } catch (IOException e) {
-            throw new BenchException("cannot read the product's memory from /proc (Linux only): " + e.getMessage(), e);
-        }
+        return Memory.of(process.pid(), "the product");
     }
 
-    private static long kib(String statusLine) {
-        return Long.parseLong(statusLine.replaceAll("[^0-9]", ""));
+    int wsPort() {
+        return wsPort;
     }
 
     /** Lines of the product's log at WARN or ERROR level. */

@@ -2,6 +2,7 @@ package dev.aichatroom.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.aichatroom.bench.Results.ConnectionSample;
 import dev.aichatroom.bench.Results.ProductSample;
 import dev.aichatroom.bench.Scenario.Mode;
 import dev.aichatroom.bench.Scenario.Route;
@@ -51,9 +52,16 @@ final class Report {
                 .append(r.environment().totalSeconds())
                 .append(" s); do not edit by hand, run it again (see [How to run](#how-to-run)). Raw numbers: ")
                 .append("`docs/benchmarks.json`.\n\n");
-        summary(md, r);
-        products(md, r.products());
-        runs(md, r.runs());
+        if (!r.runs().isEmpty()) {
+            summary(md, r);
+        }
+        if (!r.products().isEmpty()) {
+            products(md, r.products());
+        }
+        connections(md, r.connections());
+        if (!r.runs().isEmpty()) {
+            runs(md, r.runs());
+        }
         prewarms(md, r.prewarms());
         md.append("## Problems seen\n\n");
         if (r.problems().isEmpty()) {
@@ -64,23 +72,25 @@ final class Report {
                     .forEach(p -> md.append("- ").append(p.replace("|", "\\|")).append('\n'));
             md.append('\n');
         }
-        md.append("## This run\n\n")
-                .append(String.format(
-                        Locale.ROOT,
-                        "- %d publishers, %d subscribers; %.0f s warm-up + %.0f s measured per run; %.0f s discarded"
-                                + " load on every path after each product start\n",
-                        s.publishers(),
-                        s.subscribers(),
-                        s.warmupSeconds(),
-                        s.measuredSeconds(),
-                        s.prewarmSeconds()))
-                .append(String.format(
-                        Locale.ROOT,
-                        "- fixed-rate runs: %d msg/s offered in total; max-throughput runs: window of %d messages per"
-                                + " publisher\n",
-                        s.rate(),
-                        s.window()))
-                .append("- product JVM options: ")
+        md.append("## This run\n\n");
+        if (s.parts().contains(BenchConfig.LOAD)) {
+            md.append(String.format(
+                            Locale.ROOT,
+                            "- %d publishers, %d subscribers; %.0f s warm-up + %.0f s measured per run; %.0f s"
+                                    + " discarded load on every path after each product start\n",
+                            s.publishers(),
+                            s.subscribers(),
+                            s.warmupSeconds(),
+                            s.measuredSeconds(),
+                            s.prewarmSeconds()))
+                    .append(String.format(
+                            Locale.ROOT,
+                            "- fixed-rate runs: %d msg/s offered in total; max-throughput runs: window of %d messages"
+                                    + " per publisher\n",
+                            s.rate(),
+                            s.window()));
+        }
+        md.append("- product JVM options: ")
                 .append(
                         s.productJvmArgs().isEmpty()
                                 ? "none (JVM defaults)"
@@ -92,6 +102,20 @@ final class Report {
                                         + ", `set_tcp_nodelay`: "
                                         + s.mosquittoNoDelay()
                                 : "")
+                .append(
+                        s.parts().contains(BenchConfig.CONNECTIONS) && s.connections() > 0
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "\n- connections: %,d idle clients per broker and transport, at most %d"
+                                                + " connects in flight",
+                                        s.connections(),
+                                        s.connectInFlight())
+                                : "")
+                .append(
+                        s.parts().equals(BenchConfig.PARTS)
+                                        || s.parts().equals(List.of(BenchConfig.STARTUP, BenchConfig.LOAD))
+                                ? ""
+                                : "\n- parts run: " + String.join(", ", s.parts()))
                 .append("\n- machine: ")
                 .append(r.environment().cores())
                 .append(" cores (bench, product and broker share them), load average before `")
@@ -174,6 +198,47 @@ final class Report {
                     String.format(Locale.ROOT, "%.0f", p.stopMillis()));
         }
         md.append('\n');
+    }
+
+    private static void connections(StringBuilder md, List<ConnectionSample> samples) {
+        if (samples.isEmpty()) {
+            return;
+        }
+        md.append("## Connections\n\n")
+                .append(
+                        "Idle MQTT 5 clients (clean start, keep-alive 60 s) opened at once on each broker and transport,")
+                .append(" each broker in a fresh process. *RSS* is that of the process holding the broker's side: the")
+                .append(" product for the embedded broker, Mosquitto for Mosquitto. *Chat* is the median of")
+                .append(
+                        " five messages `chatroom/messages/in` → `chatroom/messages/out`, sent one at a time (QoS 1, TCP)")
+                .append(" before and with the clients connected; *lost* means one did not arrive within 10 s.\n\n")
+                .append(
+                        "| broker | transport | clients | connects/s | RSS of | RSS before MiB | RSS with clients MiB |")
+                .append(
+                        " KiB per connection | chat ms alone / with clients | disconnect ms | RSS after disconnect MiB |\n")
+                .append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        for (ConnectionSample c : samples) {
+            row(
+                    md,
+                    c.broker(),
+                    c.transport(),
+                    c.connected() == c.clients()
+                            ? String.format(Locale.ROOT, "%,d", c.clients())
+                            : String.format(Locale.ROOT, "%,d of %,d", c.connected(), c.clients()),
+                    rate(c.connectsPerSecond()),
+                    c.process(),
+                    mib(c.rssBeforeKib()),
+                    mib(c.rssConnectedKib()),
+                    String.format(Locale.ROOT, "%.1f", c.kibPerConnection()),
+                    chat(c.chatAloneNanos()) + " / " + chat(c.chatConnectedNanos()),
+                    String.format(Locale.ROOT, "%.0f", c.disconnectMillis()),
+                    mib(c.rssAfterDisconnectKib()));
+        }
+        md.append('\n');
+    }
+
+    private static String chat(long nanos) {
+        return nanos < 0 ? "lost" : ms(nanos);
     }
 
     private static void runs(StringBuilder md, List<RunResult> runs) {
@@ -269,7 +334,8 @@ final class Report {
             %s
             ```
 
-            It takes about three minutes on two cores and writes this file and `docs/benchmarks.json`.
+            It takes about four and a half minutes on two cores (the connections part about one and a half) and
+            writes this file and `docs/benchmarks.json`.
             `java -jar bench/target/ai-chatroom-bench.jar --help` lists the options (publishers, subscribers,
             durations, rate, window, brokers, QoS, product JVM options). The product's logs of the run are in
             `bench/target/bench-work/`. The bench is not part of `./mvnw verify`; only its unit tests are.
@@ -312,6 +378,20 @@ final class Report {
               then has its own warm-up too.
             - **Start-up and memory**: the product jar is started as a user runs it (`java -jar`, JVM defaults unless
               `--product-jvm-args` is given) with a fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
+            - **Connections** (`--connections`, default 5,000; `--only=connections` runs this part alone): for each
+              broker and each transport (TCP, then WebSocket on the embedded broker's `ws://…/mqtt` or a Mosquitto
+              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after six chat messages
+              (the first discarded) the bench opens that many idle MQTT 5 clients, each its own `client_id`, clean
+              start, session expiry 0, keep-alive 60 s, with at most `--connect-in-flight` connects awaiting their
+              CONNACK at once. *connects/s* is the clients connected over first CONNECT → last CONNACK. *KiB per
+              connection* is the growth of the broker process's `VmRSS` from before the first connect to 1 s after
+              the last CONNACK, divided by the clients: for the product it follows how far the JVM chose to grow its
+              heap, not the live data alone. Then five more chat messages show whether the chat path still works
+              with them connected, and all disconnect, again at most `--connect-in-flight` at once (first
+              DISCONNECT → last closed). The bench's clients are HiveMQ MQTT clients sharing one Netty event loop
+              group (as many threads as cores, at least two), so 5,000 clients cost the bench a few threads, not
+              5,000; the client answers keep-alives itself. `VmRSS` leaves out the kernel's socket buffers, which
+              every broker needs alike.
             - Everything runs on one machine: the bench's own clients take CPU from the product and the broker, so
               the numbers compare paths and brokers with each other; they are not capacity figures for a dedicated
               server.

@@ -9,11 +9,14 @@ public record Results(
         List<ProductSample> products,
         List<RunResult> runs,
         List<RunResult> prewarms,
+        List<ConnectionSample> connections,
         List<String> problems) {
     public Results {
         products = List.copyOf(products);
         runs = List.copyOf(runs);
         prewarms = List.copyOf(prewarms);
+        // absent from the JSON of runs made before the connections part existed
+        connections = connections == null ? List.of() : List.copyOf(connections);
         problems = List.copyOf(problems);
     }
 
@@ -42,7 +45,15 @@ public record Results(
             List<String> productJvmArgs,
             int mosquittoMaxQueued,
             boolean mosquittoNoDelay,
+            int connections,
+            int connectInFlight,
+            List<String> parts,
             String command) {
+        public Settings {
+            // absent from the JSON of runs made before --only existed: they ran everything but the connections
+            parts = parts == null ? List.of(BenchConfig.STARTUP, BenchConfig.LOAD) : List.copyOf(parts);
+        }
+
         static Settings of(BenchConfig c, String command) {
             return new Settings(
                     c.publishers(),
@@ -57,6 +68,9 @@ public record Results(
                     c.productJvmArgs(),
                     c.mosquittoMaxQueued(),
                     c.mosquittoNoDelay(),
+                    c.connections(),
+                    c.connectInFlight(),
+                    c.parts(),
                     command);
         }
     }
@@ -73,4 +87,71 @@ public record Results(
             long afterLoadRssKib,
             long peakRssKib,
             double stopMillis) {}
+
+    /**
+     * The connections part on one broker and transport: {@code clients} idle clients opened with at most {@code
+     * inFlight} connects awaiting their CONNACK, and the resident memory of the process that holds the broker's side
+     * ({@code process}: the product for the embedded broker, else Mosquitto) before, with them and after they left.
+     *
+     * @param connected clients that got their CONNACK
+     * @param connectMillis first CONNECT sent → last CONNACK (or failure)
+     * @param connectsPerSecond {@code connected} per second of {@code connectMillis}
+     * @param kibPerConnection RSS growth from before to with the clients, per connected client
+     * @param chatAloneNanos one chat message's latency just before the clients connected; -1 when it did not arrive
+     * @param chatConnectedNanos the same with the clients connected; -1 when it did not arrive
+     * @param disconnectMillis first DISCONNECT sent → last connection closed
+     */
+    public record ConnectionSample(
+            String broker,
+            String transport,
+            String process,
+            int clients,
+            int connected,
+            int inFlight,
+            double connectMillis,
+            double connectsPerSecond,
+            long rssBeforeKib,
+            long rssConnectedKib,
+            long rssAfterDisconnectKib,
+            double kibPerConnection,
+            long chatAloneNanos,
+            long chatConnectedNanos,
+            double disconnectMillis) {
+        static ConnectionSample of(
+                String broker,
+                String transport,
+                String process,
+                int clients,
+                int connected,
+                int inFlight,
+                long connectNanos,
+                long rssBeforeKib,
+                long rssConnectedKib,
+                long rssAfterDisconnectKib,
+                long chatAloneNanos,
+                long chatConnectedNanos,
+                long disconnectNanos) {
+            return new ConnectionSample(
+                    broker,
+                    transport,
+                    process,
+                    clients,
+                    connected,
+                    inFlight,
+                    connectNanos / 1e6,
+                    connectNanos > 0 ? connected / (connectNanos / 1e9) : 0,
+                    rssBeforeKib,
+                    rssConnectedKib,
+                    rssAfterDisconnectKib,
+                    connected > 0 ? (rssConnectedKib - rssBeforeKib) / (double) connected : 0,
+                    chatAloneNanos,
+                    chatConnectedNanos,
+                    disconnectNanos / 1e6);
+        }
+
+        /** Whether the chat message sent with the clients connected arrived. */
+        public boolean chatWorked() {
+            return chatConnectedNanos >= 0;
+        }
+    }
 }

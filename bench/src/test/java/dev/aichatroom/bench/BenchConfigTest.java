@@ -23,6 +23,38 @@ class BenchConfigTest {
         assertThat(c.brokers()).containsExactly("embedded", "mosquitto");
         assertThat(c.productJvmArgs()).containsExactly("-Xmx256m", "-Xlog:gc,safepoint");
         assertThat(c.productJar()).isEqualTo(Path.of("/nowhere/server/target/ai-chatroom.jar"));
+        assertThat(c.connections()).isEqualTo(5_000);
+        assertThat(c.connectInFlight()).isEqualTo(100);
+        assertThat(c.parts()).containsExactly("startup", "load", "connections");
+        assertThat(c.runs(BenchConfig.CONNECTIONS)).isTrue();
+    }
+
+    @Test
+    void runs_only_the_parts_asked_for() {
+        BenchConfig c = BenchConfig.parse(
+                new String[] {"--only=connections", "--connections=300", "--connect-in-flight=50"}, Path.of("."));
+
+        assertThat(c.runs(BenchConfig.CONNECTIONS)).isTrue();
+        assertThat(c.runs(BenchConfig.LOAD)).isFalse();
+        assertThat(c.runs(BenchConfig.STARTUP)).isFalse();
+        assertThat(c.connections()).isEqualTo(300);
+        assertThat(c.connectInFlight()).isEqualTo(50);
+        assertThat(BenchConfig.parse(new String[] {"--connections=0"}, Path.of("."))
+                        .runs(BenchConfig.CONNECTIONS))
+                .isFalse();
+    }
+
+    @Test
+    void refuses_unknown_parts_and_bad_connection_counts() {
+        assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--only=connection"}, Path.of(".")))
+                .isInstanceOf(BenchException.class)
+                .hasMessageContaining("'connection'");
+        assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--only="}, Path.of(".")))
+                .hasMessageContaining("--only");
+        assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--connections=-1"}, Path.of(".")))
+                .hasMessageContaining("--connections");
+        assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--connect-in-flight=0"}, Path.of(".")))
+                .hasMessageContaining("--connect-in-flight");
     }
 
     @Test

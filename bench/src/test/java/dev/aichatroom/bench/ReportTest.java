@@ -42,6 +42,35 @@ class ReportTest {
                         run(Route.RAW, Mode.FIXED_RATE, 500, 600_000),
                         run(Route.RAW, Mode.MAX, 16_000, 2_000_000)),
                 List.of(),
+                List.of(
+                        Results.ConnectionSample.of(
+                                "embedded",
+                                "TCP",
+                                "product",
+                                5_000,
+                                5_000,
+                                100,
+                                2_500_000_000L,
+                                250 * 1024,
+                                350 * 1024,
+                                340 * 1024,
+                                1_500_000,
+                                2_500_000,
+                                1_000_000_000L),
+                        Results.ConnectionSample.of(
+                                "mosquitto",
+                                "WebSocket",
+                                "mosquitto",
+                                5_000,
+                                4_000,
+                                100,
+                                2_000_000_000L,
+                                10 * 1024,
+                                30 * 1024,
+                                12 * 1024,
+                                900_000,
+                                -1,
+                                500_000_000L)),
                 List.of("embedded chat QoS 1 max throughput: lost 3"));
     }
 
@@ -52,6 +81,59 @@ class ReportTest {
         assertThat(md).contains("| embedded | 1 | 4,000 | 16,000 | 25 % | 6.60 / 13.2 | 0.60 / 1.20 |");
         assertThat(md).contains("| embedded | yes | 4000 | 200 | 400 | 410 | 500 |");
         assertThat(md).contains("- embedded chat QoS 1 max throughput: lost 3");
+    }
+
+    @Test
+    void shows_connects_per_second_and_memory_per_idle_connection() {
+        String md = Report.markdown(results());
+
+        assertThat(md).contains("## Connections");
+        assertThat(md)
+                .contains("| embedded | TCP | 5,000 | 2,000 | product | 250 | 350 | 20.5 | 1.50 / 2.50 | 1000 | 340 |");
+        assertThat(md)
+                .contains("| mosquitto | WebSocket | 4,000 of 5,000 | 2,000 | mosquitto | 10 | 30 | 5.1 | 0.90 / lost |"
+                        + " 500 | 12 |");
+        assertThat(md).contains("- connections: 5,000 idle clients per broker and transport, at most 100 connects");
+    }
+
+    @Test
+    void leaves_out_the_tables_of_parts_that_did_not_run() {
+        Results r = results();
+        Results.Settings only = Results.Settings.of(
+                BenchConfig.parse(new String[] {"--only=connections"}, Path.of("/repo")), "--only=connections");
+        Results connectionsOnly =
+                new Results(r.environment(), only, List.of(), List.of(), List.of(), r.connections(), List.of());
+        Results noConnections = new Results(
+                r.environment(), r.settings(), r.products(), r.runs(), r.prewarms(), List.of(), r.problems());
+
+        assertThat(Report.markdown(connectionsOnly))
+                .contains("## Connections")
+                .doesNotContain("## Chat path against the raw broker")
+                .doesNotContain("## Every run")
+                .doesNotContain("- 4 publishers")
+                .contains("- parts run: connections");
+        assertThat(Report.markdown(noConnections))
+                .contains("## Chat path against the raw broker")
+                .doesNotContain("## Connections");
+    }
+
+    @Test
+    void renders_json_written_before_the_connections_part_existed(@TempDir Path dir) throws IOException {
+        Path md = dir.resolve("b.md");
+        Path json = dir.resolve("b.json");
+        Report.write(results(), md, json);
+        String old = Files.readString(json)
+                .replaceAll("(?s),\\s*\"connections\" : \\[.*?\\]\\s*(?=,\\s*\"problems\")", "")
+                .replaceAll(
+                        "(?s)\"connections\" : 5000,\\s*\"connectInFlight\" : 100,\\s*\"parts\" : \\[[^]]*\\],", "");
+        assertThat(old).doesNotContain("\"connections\"").doesNotContain("\"parts\"");
+        Files.writeString(json, old);
+
+        Report.render(json, md);
+
+        assertThat(Files.readString(md))
+                .contains("## Chat path against the raw broker")
+                .doesNotContain("## Connections");
     }
 
     @Test
