@@ -64,6 +64,7 @@ final class Pipeline implements AutoCloseable {
     private volatile Thread replying;
     private String activeTask;
     private volatile long firstAudioNanos = -1;
+    private final VoiceMetrics metrics;
 
     Pipeline(
             String deviceId,
@@ -72,7 +73,9 @@ final class Pipeline implements AutoCloseable {
             TextToSpeech tts,
             Agent agent,
             VoiceConfig.Turns turns,
-            boolean audio) {
+            boolean audio,
+            VoiceMetrics metrics) {
+        this.metrics = metrics;
         this.deviceId = deviceId;
         this.outbox = outbox;
         this.stt = stt;
@@ -144,6 +147,7 @@ final class Pipeline implements AutoCloseable {
                 switch (e.get()) {
                     case TurnDetector.Event.SpeechStarted s -> {
                         if (turns.bargeIn() && speaking()) {
+                            metrics.bargeIn();
                             interruptReply("the user spoke over the reply");
                         }
                     }
@@ -160,6 +164,7 @@ final class Pipeline implements AutoCloseable {
         String text;
         try {
             text = stt.transcribe(u.audio());
+            metrics.recognised(System.nanoTime() - t0);
         } catch (SpeechException e) {
             LOG.warn("Speech-to-text failed for {}: {}", deviceId, e.getMessage());
             return;
@@ -270,6 +275,7 @@ final class Pipeline implements AutoCloseable {
             }
         }
         if (firstAudioNanos > 0) {
+            metrics.firstAudio(firstAudioNanos - endedNanos);
             LOG.info(
                     "Voice {}: first reply audio {} ms after the end of the turn",
                     deviceId,

@@ -62,13 +62,17 @@ final class Session implements AudioClock.Listener {
      * @param peers opens the peer connection (empty for a text-only session: {@code null})
      * @param closed told once the session has ended and freed everything
      */
+    private final VoiceMetrics metrics;
+
     Session(
             String deviceId,
             Outbox outbox,
             VoiceConfig config,
             Function<RtcPeer.Listener, RtcPeer> peers,
             Pipeline pipeline,
-            Consumer<Session> closed) {
+            Consumer<Session> closed,
+            VoiceMetrics metrics) {
+        this.metrics = metrics;
         this.deviceId = deviceId;
         this.outbox = outbox;
         this.config = config;
@@ -207,6 +211,7 @@ final class Session implements AudioClock.Listener {
             remoteSet = true;
             outbox.signal(new Wire.SdpAnswer(answer));
             deadline = answeredAt + config.iceTimeout().toNanos();
+            metrics.answered(offerToAnswerMillis);
             LOG.info("Voice session of {}: answered in {} ms", deviceId, offerToAnswerMillis);
             pendingCandidates.forEach(this::addCandidate);
             pendingCandidates.clear();
@@ -242,6 +247,7 @@ final class Session implements AudioClock.Listener {
             case CONNECTED -> {
                 if (!connected && offerToConnectedMillis < 0) {
                     offerToConnectedMillis = (System.nanoTime() - offerAt) / 1_000_000;
+                    metrics.connected(offerToConnectedMillis);
                     LOG.info("Voice session of {}: connected {} ms after the offer", deviceId, offerToConnectedMillis);
                 }
                 connected = true;

@@ -60,6 +60,7 @@ public final class VoiceService implements AutoCloseable {
     private volatile SpeechToText stt;
     private volatile TextToSpeech tts;
     private volatile AudioClock clock;
+    private VoiceMetrics metrics;
 
     /** Registers the signalling subscription on {@code mqtt}; call before the connection connects. */
     public VoiceService(
@@ -67,7 +68,8 @@ public final class VoiceService implements AutoCloseable {
             MqttConnection mqtt,
             ChatService chat,
             Assistant assistant,
-            java.util.function.Function<String, dev.aichatroom.ai.ToolProvider> deviceTools) {
+            java.util.function.Function<String, dev.aichatroom.ai.ToolProvider> deviceTools,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         this(
                 config,
                 (topic, payload) -> mqtt.publish(topic, payload, false).whenComplete((ok, e) -> {
@@ -79,6 +81,7 @@ public final class VoiceService implements AutoCloseable {
                 new RoomAgent(chat, assistant, config.room(), deviceTools),
                 () -> SpeechEngines.speechToText(config.speech()),
                 () -> SpeechEngines.textToSpeech(config.speech()));
+        this.metrics = new VoiceMetrics(meters, sessions);
         if (config.enabled()) {
             mqtt.subscribe(VoiceTopics.SIGNALLING_IN, this::onInbound);
         }
@@ -97,6 +100,7 @@ public final class VoiceService implements AutoCloseable {
         this.agent = agent;
         this.sttFactory = stt;
         this.ttsFactory = tts;
+        this.metrics = VoiceMetrics.none();
     }
 
     /** Loads WebRTC and the speech engines; never throws for what this machine lacks. */
@@ -236,15 +240,17 @@ public final class VoiceService implements AutoCloseable {
 
     private Session open(String deviceId, boolean media) {
         Outbox outbox = outbox(deviceId);
-        Pipeline pipeline = new Pipeline(deviceId, outbox, stt, tts, agent, config.turns(), media);
+        Pipeline pipeline = new Pipeline(deviceId, outbox, stt, tts, agent, config.turns(), media, metrics);
         Session s = new Session(
                 deviceId,
                 outbox,
                 config,
                 media ? listener -> rtc.orElseThrow().open(listener) : null,
                 pipeline,
-                this::closed);
+                this::closed,
+                metrics);
         sessions.put(deviceId, s);
+        metrics.started();
         if (media) {
             clock.add(s);
             warmUp();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.aichatroom.voice.speech.Pcm;
 import dev.aichatroom.voice.speech.SpeechToText;
 import dev.aichatroom.voice.speech.TextToSpeech;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,7 +78,8 @@ class PipelineTest {
                 TONE,
                 streaming(5, "First sentence", " here. Second", " one is here."),
                 VoiceConfig.defaultTurns(),
-                false)) {
+                false,
+                VoiceMetrics.none())) {
             p.start();
             p.typed("hello");
             await().atMost(Duration.ofSeconds(5))
@@ -105,7 +107,14 @@ class PipelineTest {
     void speech_in_becomes_asr_response_and_reply_audio_out() {
         RecordingOutbox out = new RecordingOutbox();
         try (Pipeline p = new Pipeline(
-                "dev2", out, FIXED, TONE, streaming(5, "Camera is on."), VoiceConfig.defaultTurns(), true)) {
+                "dev2",
+                out,
+                FIXED,
+                TONE,
+                streaming(5, "Camera is on."),
+                VoiceConfig.defaultTurns(),
+                true,
+                VoiceMetrics.none())) {
             p.start();
             AtomicInteger loudFrames = new AtomicInteger();
             AtomicBoolean clock = new AtomicBoolean(true);
@@ -130,6 +139,7 @@ class PipelineTest {
     @Test
     void speaking_over_the_reply_stops_its_audio_within_300_ms_and_terminates_the_task() {
         RecordingOutbox out = new RecordingOutbox();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (Pipeline p = new Pipeline(
                 "dev3",
                 out,
@@ -137,7 +147,8 @@ class PipelineTest {
                 TONE,
                 streaming(5, "One long sentence. ", "Another long sentence. ", "And a third one here."),
                 VoiceConfig.defaultTurns(),
-                true)) {
+                true,
+                new VoiceMetrics(meters, java.util.Map.of()))) {
             p.start();
             AtomicLong lastLoud = new AtomicLong();
             AtomicBoolean clock = new AtomicBoolean(true);
@@ -158,6 +169,9 @@ class PipelineTest {
             clock.set(false);
             assertThat(stoppedAfter).isLessThan(300);
             assertThat(out.eventTypes()).doesNotContain("tts_complete");
+            assertThat(meters.counter("voice.barge.ins").count()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> meters.timer("voice.reply.first.audio").count() == 1);
             player.interrupt();
         }
     }

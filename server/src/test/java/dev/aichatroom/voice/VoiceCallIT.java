@@ -249,9 +249,13 @@ class VoiceCallIT {
     }
 
     static String health() throws Exception {
+        return get("/health");
+    }
+
+    static String get(String path) throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
             return http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health"))
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
                     .body();
@@ -288,6 +292,9 @@ class VoiceCallIT {
             measured.add("offer → connected " + (p.connectedAt.get() - d.offerSentAt) / 1_000_000 + " ms");
             await().atMost(Duration.ofSeconds(5)).until(() -> p.heardFrames.get() > 50); // silence flows between turns
             assertThat(health()).contains("\"voice\":{\"status\":\"up\"");
+            assertThat(get("/metrics"))
+                    .contains("voice_sessions 1.0", "voice_sessions_started_total", "voice_answer_seconds_count")
+                    .containsPattern("voice_connect_seconds_count [1-9]");
         }
     }
 

@@ -1,0 +1,72 @@
+package dev.aichatroom.voice;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The voice companion's meters on {@code /metrics}: open calls, how fast calls are answered and connected, how long
+ * recognition takes, how soon a reply is heard after the user stops speaking, and how often the user speaks over it.
+ */
+final class VoiceMetrics {
+    private final Counter started;
+    private final Timer answer;
+    private final Timer connect;
+    private final Timer recognition;
+    private final Timer firstAudio;
+    private final Counter bargeIns;
+
+    VoiceMetrics(MeterRegistry meters, Map<String, ?> sessions) {
+        meters.gauge("voice.sessions", sessions, Map::size);
+        started = Counter.builder("voice.sessions.started")
+                .description("Voice calls opened (an sdp_offer or a typed chat from a new device)")
+                .register(meters);
+        answer = Timer.builder("voice.answer")
+                .description("From a device's sdp_offer to the sdp_answer")
+                .register(meters);
+        connect = Timer.builder("voice.connect")
+                .description("From a device's sdp_offer to the peer connection connected")
+                .register(meters);
+        recognition = Timer.builder("voice.recognition")
+                .description("Speech-to-text time of one utterance")
+                .register(meters);
+        firstAudio = Timer.builder("voice.reply.first.audio")
+                .description("From the end of the user's turn to the first audio of the reply")
+                .register(meters);
+        bargeIns = Counter.builder("voice.barge.ins")
+                .description("Replies cut short because the user spoke over them")
+                .register(meters);
+    }
+
+    /** Meters nobody reads, for tests that do not look at them. */
+    static VoiceMetrics none() {
+        return new VoiceMetrics(new SimpleMeterRegistry(), Map.of());
+    }
+
+    void started() {
+        started.increment();
+    }
+
+    void answered(long millis) {
+        answer.record(millis, TimeUnit.MILLISECONDS);
+    }
+
+    void connected(long millis) {
+        connect.record(millis, TimeUnit.MILLISECONDS);
+    }
+
+    void recognised(long nanos) {
+        recognition.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void firstAudio(long nanos) {
+        firstAudio.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void bargeIn() {
+        bargeIns.increment();
+    }
+}
