@@ -213,6 +213,57 @@ class ScaleOutIT {
 
     @Test
     @Order(3)
+    void a_burst_of_joins_and_leaves_over_both_instances_leaves_the_retained_list_equal_to_the_stored_one()
+            throws Exception {
+        List<String> before = retainedMembers();
+        List<String> burst = IntStream.range(0, 40).mapToObj(i -> "burst-" + i).toList();
+        long handledBefore = received(a) + received(b);
+        try (TestMqtt second = TestMqtt.connect(mosquitto.port(), "scale-device-2")) {
+            // two publishers at once, so both instances change the room at the same time
+            Thread other = Thread.ofVirtual()
+                    .start(() -> burst.stream()
+                            .skip(20)
+                            .forEach(u -> second.publish(
+                                    "chatroom/users/join",
+                                    "{\"client_id\":\"" + u + "\",\"username\":\"" + u + "\"}")));
+            burst.stream()
+                    .limit(20)
+                    .forEach(u -> device.publish(
+                            "chatroom/users/join", "{\"client_id\":\"" + u + "\",\"username\":\"" + u + "\"}"));
+            other.join();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> received(a) + received(b) - handledBefore >= burst.size());
+            List<String> leaving =
+                    burst.stream().filter(u -> u.hashCode() % 2 == 0).toList();
+            Thread leaver = Thread.ofVirtual()
+                    .start(() -> leaving.stream()
+                            .skip(leaving.size() / 2)
+                            .forEach(u -> second.publish("chatroom/users/leave", "{\"client_id\":\"" + u + "\"}")));
+            leaving.stream()
+                    .limit(leaving.size() / 2)
+                    .forEach(u -> device.publish("chatroom/users/leave", "{\"client_id\":\"" + u + "\"}"));
+            leaver.join();
+            List<String> expected = new ArrayList<>(before);
+            burst.stream().filter(u -> !leaving.contains(u)).forEach(expected::add);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .untilAsserted(() -> assertThat(retainedMembers()).containsExactlyInAnyOrderElementsOf(expected));
+            try (Connection c = db();
+                    Statement st = c.createStatement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT client_id FROM " + SCHEMA + ".room_members WHERE room = 'main'")) {
+                List<String> stored = new ArrayList<>();
+                while (rs.next()) {
+                    stored.add(rs.getString(1));
+                }
+                assertThat(stored).containsExactlyInAnyOrderElementsOf(expected);
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
     void inputs_published_while_one_instance_is_stopped_are_handled_by_the_other() throws SQLException {
         a.stop();
         long bBefore = received(b);
