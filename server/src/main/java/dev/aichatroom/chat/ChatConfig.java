@@ -1,5 +1,6 @@
 package dev.aichatroom.chat;
 
+import dev.aichatroom.mqtt.TopicFilter;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -31,6 +32,6 @@ public record ChatConfig(
 
     /** A shared-subscription group name: no topic separators or wildcards. */
     public static boolean isValidSharedGroup(String group) {
-        return !group.isEmpty() && !group.contains("/") && !group.contains("+") && !group.contains("#");
+        return TopicFilter.isLevel(group);
     }
 }

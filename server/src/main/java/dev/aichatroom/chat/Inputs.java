@@ -3,6 +3,7 @@ package dev.aichatroom.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.chat.Rejection.Code;
 import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.mqtt.TopicFilter;
 import java.util.Optional;
 import java.util.Set;
 
@@ -46,7 +47,7 @@ final class Inputs {
             return refused(Code.MISSING_FIELD, "client_id is required", Optional.empty());
         }
         String id = clientId.get();
-        if (id.length() > limits.maxClientIdChars() || id.contains("/") || id.contains("+") || id.contains("#")) {
+        if (id.length() > limits.maxClientIdChars() || !TopicFilter.isLevel(id)) {
             return refused(
                     Code.MISSING_FIELD,
                     "client_id must be 1 to " + limits.maxClientIdChars() + " characters without / + #",

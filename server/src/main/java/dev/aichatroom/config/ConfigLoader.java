@@ -5,6 +5,7 @@ import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.mcp.McpConfig;
+import dev.aichatroom.mqtt.TopicFilter;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
@@ -52,7 +53,7 @@ public final class ConfigLoader {
         env.optional("MQTT_ACCOUNTS_FILE").ifPresent(f -> accounts.putAll(readAccounts(Path.of(f))));
         username.ifPresent(u -> accounts.put(u, password.get()));
         String clientId = env.string("MQTT_CLIENT_ID", "ai-chatroom-service");
-        if (clientId.contains("/") || clientId.contains("+") || clientId.contains("#")) {
+        if (!TopicFilter.isLevel(clientId)) {
             throw new ConfigException("MQTT_CLIENT_ID", "must not contain / + #");
         }
         Optional<Boolean> anonymous = env.optional("MQTT_ALLOW_ANONYMOUS")

@@ -4,6 +4,11 @@ package dev.aichatroom.mqtt;
 public final class TopicFilter {
     private TopicFilter() {}
 
+    /** Whether {@code name} can stand as one level of a topic: not empty, no level separator, no wildcard. */
+    public static boolean isLevel(String name) {
+        return !name.isEmpty() && !name.contains("/") && !name.contains("+") && !name.contains("#");
+    }
+
     public static boolean matches(String filter, String topic) {
         String bare = filter.startsWith("$share/") ? filter.split("/", 3)[2] : filter;
         String[] f = bare.split("/", -1);

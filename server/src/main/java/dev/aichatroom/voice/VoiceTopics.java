@@ -1,5 +1,6 @@
 package dev.aichatroom.voice;
 
+import dev.aichatroom.mqtt.TopicFilter;
 import java.util.Optional;
 
 /** Every topic of WebRTC signalling and voice events (PROTOCOL.md §3, §4). */
@@ -24,7 +25,7 @@ final class VoiceTopics {
         for (String root : new String[] {"$webrtc/", "$message/"}) {
             if (topic.startsWith(root) && topic.endsWith(PROXY)) {
                 String id = topic.substring(root.length(), topic.length() - PROXY.length());
-                if (!id.isEmpty() && !id.contains("/") && !id.contains("+") && !id.contains("#")) {
+                if (TopicFilter.isLevel(id)) {
                     return Optional.of(id);
                 }
             }
