@@ -57,13 +57,12 @@ final class Session implements AudioClock.Listener {
     private volatile String endReason = "";
     private volatile long offerToAnswerMillis = -1;
     private volatile long offerToConnectedMillis = -1;
+    private final VoiceMetrics metrics;
 
     /**
      * @param peers opens the peer connection (empty for a text-only session: {@code null})
      * @param closed told once the session has ended and freed everything
      */
-    private final VoiceMetrics metrics;
-
     Session(
             String deviceId,
             Outbox outbox,

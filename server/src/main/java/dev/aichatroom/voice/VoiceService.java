@@ -60,7 +60,7 @@ public final class VoiceService implements AutoCloseable {
     private volatile SpeechToText stt;
     private volatile TextToSpeech tts;
     private volatile AudioClock clock;
-    private VoiceMetrics metrics;
+    private final VoiceMetrics metrics;
 
     /** Registers the signalling subscription on {@code mqtt}; call before the connection connects. */
     public VoiceService(
@@ -80,8 +80,8 @@ public final class VoiceService implements AutoCloseable {
                 () -> NativeRtc.start(config.iceServers()),
                 new RoomAgent(chat, assistant, config.room(), deviceTools),
                 () -> SpeechEngines.speechToText(config.speech()),
-                () -> SpeechEngines.textToSpeech(config.speech()));
-        this.metrics = new VoiceMetrics(meters, sessions);
+                () -> SpeechEngines.textToSpeech(config.speech()),
+                meters);
         if (config.enabled()) {
             mqtt.subscribe(VoiceTopics.SIGNALLING_IN, this::onInbound);
         }
@@ -93,14 +93,15 @@ public final class VoiceService implements AutoCloseable {
             Supplier<Rtc> rtcStarter,
             Agent agent,
             Supplier<SpeechToText> stt,
-            Supplier<TextToSpeech> tts) {
+            Supplier<TextToSpeech> tts,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         this.config = config;
         this.publisher = publisher;
         this.rtcStarter = rtcStarter;
         this.agent = agent;
         this.sttFactory = stt;
         this.ttsFactory = tts;
-        this.metrics = VoiceMetrics.none();
+        this.metrics = new VoiceMetrics(meters, sessions);
     }
 
     /** Loads WebRTC and the speech engines; never throws for what this machine lacks. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.voice.speech.SpeechConfig;
 import dev.aichatroom.web.Health;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,7 +41,8 @@ class VoiceServiceTest {
                 rtc,
                 PipelineTest.streaming(1, "Hello there."),
                 () -> PipelineTest.FIXED,
-                () -> PipelineTest.TONE);
+                () -> PipelineTest.TONE,
+                new SimpleMeterRegistry());
     }
 
     private JsonNode awaitOn(String topic, String type) {
@@ -188,7 +190,8 @@ class VoiceServiceTest {
                 },
                 PipelineTest.streaming(1),
                 () -> PipelineTest.FIXED,
-                () -> PipelineTest.TONE)) {
+                () -> PipelineTest.TONE,
+                new SimpleMeterRegistry())) {
             voice.start();
             assertThat(voice.health()).isEqualTo(new Health(Health.State.DISABLED, "VOICE_ENABLE=false"));
         }
