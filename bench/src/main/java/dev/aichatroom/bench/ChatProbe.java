@@ -2,7 +2,6 @@ package dev.aichatroom.bench;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -64,9 +63,7 @@ final class ChatProbe implements AutoCloseable {
         Expected e = new Expected(++seq, new CompletableFuture<>());
         expected.set(e);
         long sent = System.nanoTime();
-        byte[] payload = ("{\"client_id\":\"" + clientId + "\",\"username\":\"bench-probe\",\"message\":\""
-                        + new Marker(sent, run, 0, e.seq()).text() + "\"}")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new Marker(sent, run, 0, e.seq()).chatInput(clientId, "bench-probe");
         publisher
                 .publishWith()
                 .topic(LoadRun.CHAT_IN)

@@ -19,6 +19,12 @@ public record Marker(long sentNanos, int run, int publisher, int seq) {
         return "t=" + sentNanos + ";r=" + run + ";p=" + publisher + ";s=" + seq;
     }
 
+    /** A chat input ({@code chatroom/messages/in}, PROTOCOL.md §1) whose message is this marker. */
+    public byte[] chatInput(String clientId, String username) {
+        return ("{\"client_id\":\"" + clientId + "\",\"username\":\"" + username + "\",\"message\":\"" + text() + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
     public static Optional<Marker> find(byte[] payload) {
         int at = indexOf(payload, START);
         if (at < 0) {

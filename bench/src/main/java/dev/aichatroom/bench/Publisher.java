@@ -2,7 +2,6 @@ package dev.aichatroom.bench;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -83,9 +82,7 @@ final class Publisher {
     }
 
     private void send(int seq, long sentNanos) {
-        byte[] payload = ("{\"client_id\":\"" + clientId + "\",\"username\":\"bench-" + index + "\",\"message\":\""
-                        + new Marker(sentNanos, run, index, seq).text() + "\"}")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new Marker(sentNanos, run, index, seq).chatInput(clientId, "bench-" + index);
         pending.incrementAndGet();
         client.publishWith().topic(topic).qos(qos).payload(payload).send().whenComplete((result, error) -> {
             if (error != null || result.getError().isPresent()) {

@@ -23,9 +23,11 @@ class MarkerTest {
     @Test
     void reads_the_marker_from_the_raw_payload() {
         Marker m = new Marker(-5, 0, 0, 0);
-        String raw = "{\"client_id\":\"c\",\"username\":\"u\",\"message\":\"" + m.text() + "\"}";
+        byte[] raw = m.chatInput("c", "u");
 
-        assertThat(Marker.find(bytes(raw))).contains(m);
+        assertThat(new String(raw, StandardCharsets.UTF_8))
+                .isEqualTo("{\"client_id\":\"c\",\"username\":\"u\",\"message\":\"t=-5;r=0;p=0;s=0\"}");
+        assertThat(Marker.find(raw)).contains(m);
     }
 
     @Test
