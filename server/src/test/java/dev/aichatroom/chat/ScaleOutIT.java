@@ -158,6 +158,25 @@ class ScaleOutIT {
                 .toList();
     }
 
+    private static void join(TestMqtt from, String clientId) {
+        from.publish("chatroom/users/join", "{\"client_id\":\"" + clientId + "\",\"username\":\"" + clientId + "\"}");
+    }
+
+    private static void leave(TestMqtt from, String clientId) {
+        from.publish("chatroom/users/leave", "{\"client_id\":\"" + clientId + "\"}");
+    }
+
+    /** Sends the first half of {@code ids} from {@code device} and the second from {@code second}, at the same time. */
+    private static void fromBoth(
+            TestMqtt second, List<String> ids, java.util.function.BiConsumer<TestMqtt, String> action)
+            throws InterruptedException {
+        int half = ids.size() / 2;
+        Thread other =
+                Thread.ofVirtual().start(() -> ids.subList(half, ids.size()).forEach(id -> action.accept(second, id)));
+        ids.subList(0, half).forEach(id -> action.accept(device, id));
+        other.join();
+    }
+
     /** The member list a client subscribing now gets (retained), as client ids. */
     private static List<String> retainedMembers() {
         try (TestMqtt late = TestMqtt.connect(mosquitto.port(), "scale-late-" + UUID.randomUUID())
@@ -190,7 +209,7 @@ class ScaleOutIT {
         long bBefore = received(b);
         List<String> users = IntStream.range(0, 10).mapToObj(i -> "member-" + i).toList();
         for (String user : users) {
-            device.publish("chatroom/users/join", "{\"client_id\":\"" + user + "\",\"username\":\"" + user + "\"}");
+            join(device, user);
         }
         Awaitility.await()
                 .atMost(Duration.ofSeconds(15))
@@ -201,7 +220,7 @@ class ScaleOutIT {
                 .atMost(Duration.ofSeconds(15))
                 .untilAsserted(() -> assertThat(retainedMembers()).containsExactlyInAnyOrderElementsOf(users));
 
-        device.publish("chatroom/users/leave", "{\"client_id\":\"member-3\"}");
+        leave(device, "member-3");
         List<String> remaining =
                 users.stream().filter(u -> !u.equals("member-3")).collect(Collectors.toList());
         Awaitility.await()
@@ -220,30 +239,13 @@ class ScaleOutIT {
         long handledBefore = received(a) + received(b);
         try (TestMqtt second = TestMqtt.connect(mosquitto.port(), "scale-device-2")) {
             // two publishers at once, so both instances change the room at the same time
-            Thread other = Thread.ofVirtual()
-                    .start(() -> burst.stream()
-                            .skip(20)
-                            .forEach(u -> second.publish(
-                                    "chatroom/users/join",
-                                    "{\"client_id\":\"" + u + "\",\"username\":\"" + u + "\"}")));
-            burst.stream()
-                    .limit(20)
-                    .forEach(u -> device.publish(
-                            "chatroom/users/join", "{\"client_id\":\"" + u + "\",\"username\":\"" + u + "\"}"));
-            other.join();
+            fromBoth(second, burst, ScaleOutIT::join);
             Awaitility.await()
                     .atMost(Duration.ofSeconds(20))
                     .until(() -> received(a) + received(b) - handledBefore >= burst.size());
             List<String> leaving =
                     burst.stream().filter(u -> u.hashCode() % 2 == 0).toList();
-            Thread leaver = Thread.ofVirtual()
-                    .start(() -> leaving.stream()
-                            .skip(leaving.size() / 2)
-                            .forEach(u -> second.publish("chatroom/users/leave", "{\"client_id\":\"" + u + "\"}")));
-            leaving.stream()
-                    .limit(leaving.size() / 2)
-                    .forEach(u -> device.publish("chatroom/users/leave", "{\"client_id\":\"" + u + "\"}"));
-            leaver.join();
+            fromBoth(second, leaving, ScaleOutIT::leave);
             List<String> expected = new ArrayList<>(before);
             burst.stream().filter(u -> !leaving.contains(u)).forEach(expected::add);
             Awaitility.await()
