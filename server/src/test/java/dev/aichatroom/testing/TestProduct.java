@@ -79,11 +79,16 @@ public final class TestProduct implements AutoCloseable {
     }
 
     public HttpResponse<String> get(String path) {
+        return get(httpPort(), path);
+    }
+
+    /** {@code GET http://127.0.0.1:{port}{path}}, for a product a test started some other way. */
+    public static HttpResponse<String> get(int port, String path) {
         try (HttpClient http = HttpClient.newHttpClient()) {
             return http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                             .build(),
-                    HttpResponse.BodyHandlers.ofString());
+                    HttpResponse.BodyHandlers.ofString(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ import dev.aichatroom.config.ConfigLoader;
 import dev.aichatroom.config.Env;
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.testing.Requirements;
+import dev.aichatroom.testing.TestProduct;
 import dev.aichatroom.voice.speech.FakeOpenAiServer;
 import dev.aichatroom.voice.speech.TestAudio;
 import java.io.BufferedReader;
@@ -151,7 +152,8 @@ class VoiceBrowserIT {
             killBrowser(chromium);
             chromium = null;
             int httpPort = Integer.parseInt(env.get("PORT"));
-            await().atMost(Duration.ofSeconds(30)).until(() -> health(httpPort).contains("0 session(s)"));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> TestProduct.get(httpPort, "/health").body().contains("0 session(s)"));
             await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 12));
             LOG.info(
                     "MEASURED browser killed mid-call: resources before the call {}, after {}",
@@ -179,17 +181,6 @@ class VoiceBrowserIT {
         all.forEach(ProcessHandle::destroyForcibly);
         for (ProcessHandle h : all) {
             h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS); // before its profile is deleted
-        }
-    }
-
-    private static String health(int port) throws Exception {
-        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
-            return http.send(
-                            java.net.http.HttpRequest.newBuilder(
-                                            java.net.URI.create("http://127.0.0.1:" + port + "/health"))
-                                    .build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-                    .body();
         }
     }
 

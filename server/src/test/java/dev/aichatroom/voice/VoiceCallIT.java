@@ -13,15 +13,11 @@ import dev.aichatroom.config.ConfigLoader;
 import dev.aichatroom.config.Env;
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.testing.Requirements;
+import dev.aichatroom.testing.TestProduct;
 import dev.aichatroom.voice.speech.FakeOpenAiServer;
 import dev.aichatroom.voice.speech.TestAudio;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
@@ -252,14 +248,8 @@ class VoiceCallIT {
         return get("/health");
     }
 
-    static String get(String path) throws Exception {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-                    .body();
-        }
+    static String get(String path) {
+        return TestProduct.get(httpPort, path).body();
     }
 
     /** Opens and ends one call so that lazily created pools and the speech model are part of the baseline. */
