@@ -40,22 +40,23 @@ final class JdbcMemberStore implements MemberStore {
 
     @Override
     public Optional<StoredMember> find(String room, String clientId) {
-        return read("read member " + clientId, c -> find(c, room, clientId));
+        return connected("read member " + clientId, c -> find(c, room, clientId));
     }
 
     @Override
     public List<StoredMember> list(String room) {
-        return read("list members of room " + room, c -> list(c, room));
+        return connected("list members of room " + room, c -> list(c, room));
     }
 
     @Override
     public List<StoredMember> all() {
-        return read("list members", c -> query(c, "SELECT " + COLUMNS + " FROM room_members ORDER BY room, join_time"));
+        return connected(
+                "list members", c -> query(c, "SELECT " + COLUMNS + " FROM room_members ORDER BY room, join_time"));
     }
 
     @Override
     public void touch(String room, String clientId, long nowMillis) {
-        read("count a message of " + clientId, c -> {
+        connected("count a message of " + clientId, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE room_members SET message_count = message_count + 1,"
                     + " last_seen = ? WHERE room = ? AND client_id = ?")) {
                 ps.setLong(1, nowMillis);
@@ -125,7 +126,8 @@ final class JdbcMemberStore implements MemberStore {
         }
     }
 
-    private <T> T read(String what, Work<T> work) {
+    /** Runs {@code work} on a pooled connection (autocommit); a failure says what could not be done. */
+    private <T> T connected(String what, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
@@ -134,7 +136,7 @@ final class JdbcMemberStore implements MemberStore {
     }
 
     private <T> T locked(String room, String what, Work<T> work) {
-        return read(what, c -> {
+        return connected(what, c -> {
             c.setAutoCommit(false);
             try {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO room_locks (room, version) VALUES (?, 1)"
