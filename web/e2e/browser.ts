@@ -11,6 +11,9 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
 }
 
+/** Chromium's fake camera and microphone, allowed without a prompt, and sound that plays without a click. */
+export const FAKE_MEDIA = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+
 /** Playwright gives every launch a fresh, empty --user-data-dir of its own. */
 export async function launch(extraArgs: readonly string[] = [], executablePath = CHROMIUM): Promise<Browser> {
   return chromium.launch({

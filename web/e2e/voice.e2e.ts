@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launch, openUser, screenshot, type User } from './browser';
+import { chromiumAvailable, FAKE_MEDIA, launch, openUser, screenshot, type User } from './browser';
 import { McpTestClient } from './mcpClient';
 import { MOSQUITTO, startMosquitto, type Mosquitto } from './mosquitto';
 import { JAR, Product } from './product';
@@ -18,7 +18,6 @@ const required = process.env.E2E_REQUIRED === 'true';
 const runnable = chromiumAvailable() && existsSync(JAR);
 if (!runnable && required) throw new Error('end-to-end tests cannot run: no Chromium or no jar');
 
-const FAKE_MEDIA = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
 async function localVideoPlaying(page: Page): Promise<boolean> {
   return page.locator('[data-testid=local-video]').evaluate((v: HTMLVideoElement) => !v.paused && v.readyState >= 2 && v.videoWidth > 0);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, launch, openUser, screenshot } from './browser';
+import { CHROMIUM, chromiumAvailable, FAKE_MEDIA, launch, openUser, screenshot } from './browser';
 import { FakeModel, lastOf, type ChatRequest } from './fakeModel';
 import { NetNs, netnsAvailable } from './netns';
 import { JAR, Product } from './product';
@@ -118,10 +118,8 @@ describe.runIf(runnable)('voice call with real media', () => {
     await product.start();
     browser = await launch(
       [
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
+        ...FAKE_MEDIA,
         `--use-file-for-fake-audio-capture=${wav}%noloop`,
-        '--autoplay-policy=no-user-gesture-required',
         '--disable-features=WebRtcHideLocalIpsWithMdns',
         // a user reaches a server on another host over https://; the test serves plain http:// on the veth address,
         // which the browser would not trust with the microphone and camera otherwise
