@@ -1,8 +1,10 @@
 package dev.aichatroom.broker;
 
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.ThreadPoolExecutor;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
@@ -20,6 +22,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedBroker implements Broker {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+    private static final Duration QUIESCE_LIMIT = Duration.ofSeconds(2);
+    private static final Duration QUIESCE_CHECK = Duration.ofMillis(10);
+    private static final int QUIESCE_IDLE_CHECKS = 5;
     private static final String SERVICE_USER = "ai-chatroom-service";
 
     private final BrokerConfig config;
@@ -145,10 +150,36 @@ public final class EmbeddedBroker implements Broker {
         return service;
     }
 
+    /**
+     * Lets the broker finish what its clients already sent before it stops. Artemis stops its journal without
+     * waiting for the deletions that complete asynchronously after a retained message is replaced or a message is
+     * acknowledged; stopped in the middle, it logs AMQ222153 with a stack trace and the replaced message comes back at
+     * the next start (a cleared presence reappears). So: no new connections, then wait until the broker's worker
+     * threads have been idle for a moment, for at most {@link #QUIESCE_LIMIT}.
+     */
+    private void quiesce() {
+        server.getRemotingService().pauseAcceptors();
+        if (!(server.getThreadPool() instanceof ThreadPoolExecutor pool)) {
+            return;
+        }
+        long deadline = System.nanoTime() + QUIESCE_LIMIT.toNanos();
+        int idle = 0;
+        while (idle < QUIESCE_IDLE_CHECKS && System.nanoTime() < deadline) {
+            idle = pool.getActiveCount() == 0 && pool.getQueue().isEmpty() ? idle + 1 : 0;
+            try {
+                Thread.sleep(QUIESCE_CHECK.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (server != null) {
             try {
+                quiesce();
                 server.stop();
                 LOG.info("Embedded MQTT broker stopped");
             } catch (Exception e) {
