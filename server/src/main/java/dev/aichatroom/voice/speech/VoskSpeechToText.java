@@ -2,6 +2,7 @@ package dev.aichatroom.voice.speech;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -17,6 +18,8 @@ final class VoskSpeechToText implements SpeechToText {
     private final List<String> phrases;
     private final ReentrantLock lock = new ReentrantLock();
     private Model model;
+    /** The phrase list as Vosk takes it (a JSON array), or null to hear everything; set when the model loads. */
+    private String grammar;
 
     VoskSpeechToText(Path modelDir, List<String> phrases) {
         this.modelDir = modelDir;
@@ -32,11 +35,15 @@ final class VoskSpeechToText implements SpeechToText {
     public String transcribe(Pcm audio) {
         byte[] pcm = audio.resample(sampleRate()).littleEndian();
         lock.lock();
-        try (Recognizer r = phrases.isEmpty()
-                ? new Recognizer(model(), sampleRate())
-                : new Recognizer(model(), sampleRate(), JSON.writeValueAsString(phrases))) {
-            r.acceptWaveForm(pcm, pcm.length);
-            return JSON.readTree(r.getFinalResult()).path("text").asText("").strip();
+        try {
+            Model m = model();
+            try (Recognizer r =
+                    grammar == null ? new Recognizer(m, sampleRate()) : new Recognizer(m, sampleRate(), grammar)) {
+                r.acceptWaveForm(pcm, pcm.length);
+                return JSON.readTree(r.getFinalResult()).path("text").asText("").strip();
+            }
+        } catch (SpeechException e) {
+            throw e;
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new SpeechException("Vosk failed with model " + modelDir + ": " + e.getMessage(), e);
         } finally {
@@ -44,10 +51,29 @@ final class VoskSpeechToText implements SpeechToText {
         }
     }
 
-    private Model model() throws IOException {
+    /** The loaded model, loading it first if needed. */
+    private Model model() {
         if (model == null) {
-            LibVosk.setLogLevel(LogLevel.WARNINGS);
-            model = new Model(modelDir.toString());
+            // Vosk reads the current layout when there is an am/final.mdl, else the old one (final.mdl)
+            if (!Files.isRegularFile(modelDir.resolve("am/final.mdl"))
+                    && !Files.isRegularFile(modelDir.resolve("final.mdl"))) {
+                throw new SpeechException("Vosk cannot load the model " + modelDir
+                        + ": not a Vosk model directory (no am/final.mdl or final.mdl)");
+            }
+            try {
+                String g = phrases.isEmpty() ? null : JSON.writeValueAsString(phrases);
+                LibVosk.setLogLevel(LogLevel.WARNINGS);
+                model = new Model(modelDir.toString());
+                grammar = g;
+            } catch (SpeechException e) {
+                throw e;
+            } catch (IOException | RuntimeException | LinkageError e) {
+                // Vosk says only "Failed to create a model"; Kaldi's reason went to stderr as an ERROR line
+                throw new SpeechException(
+                        "Vosk cannot load the model " + modelDir + ": " + e.getMessage()
+                                + " (Kaldi's reason is on stderr)",
+                        e);
+            }
         }
         return model;
     }
@@ -57,8 +83,6 @@ final class VoskSpeechToText implements SpeechToText {
         lock.lock();
         try {
             model();
-        } catch (IOException | RuntimeException | LinkageError e) {
-            throw new SpeechException("Vosk cannot load the model " + modelDir + ": " + e.getMessage(), e);
         } finally {
             lock.unlock();
         }
