@@ -19,7 +19,10 @@ import java.util.Locale;
  *
  * <p>Graphs (OpenFst vector FSTs, input transition-ids, output words; transition-id 1 is silence's self-loop, 3 is
  * voice's): {@link #withStaticGraph} writes {@code graph/HCLG.fst}, the layout of Vosk's big models, where silence
- * loops word-less and the first voice frame emits {@value #HELLO}.
+ * loops word-less and the first voice frame emits {@value #HELLO}. {@link #withRuntimeGraph} writes
+ * {@code graph/HCLr.fst}, {@code graph/Gr.fst} and {@code graph/disambig_tid.int}, the layout of the small models that
+ * Vosk composes at run time and so can limit to a phrase list: HCLr maps each run of voice to any word of the
+ * vocabulary ({@value #HELLO}, {@value #GOODBYE}), Gr prefers {@value #HELLO}.
  */
 final class TinyVoskModel {
     static final String HELLO = "hello";
@@ -57,6 +60,22 @@ final class TinyVoskModel {
         Files.write(
                 dir.resolve("graph/HCLG.fst"),
                 hclg.finalState(0).finalState(1).finalState(2).bytes());
+        return dir;
+    }
+
+    /** The model with a graph Vosk composes at run time (HCLr ∘ Gr) and can therefore limit to phrases. */
+    static Path withRuntimeGraph(Path dir) throws IOException {
+        common(dir);
+        // arcs in olabel order (HCLr) and ilabel order (Gr): the composition's matchers need them sorted
+        OpenFst hcl =
+                new OpenFst(3).arc(0, SILENCE, 0, 0, 0).arc(0, VOICE, 1, 0, 1).arc(0, VOICE, 2, 0, 2);
+        for (int word = 1; word <= 2; word++) {
+            hcl.arc(word, VOICE, 0, 0, word).arc(word, SILENCE, 0, 0, 0).finalState(word);
+        }
+        Files.write(dir.resolve("graph/HCLr.fst"), hcl.finalState(0).bytes());
+        OpenFst g = new OpenFst(1).arc(0, 1, 1, WORD_COST, 0).arc(0, 2, 2, WORD_COST + 3, 0);
+        Files.write(dir.resolve("graph/Gr.fst"), g.finalState(0).bytes());
+        Files.writeString(dir.resolve("graph/disambig_tid.int"), ""); // no disambiguation symbols
         return dir;
     }
 

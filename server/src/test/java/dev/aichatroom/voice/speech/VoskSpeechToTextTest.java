@@ -3,15 +3,21 @@ package dev.aichatroom.voice.speech;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.aichatroom.testing.Requirements;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The real Vosk engine (libvosk through JNA, Kaldi's model reading, feature extraction, nnet3 and lattice decoding) on
@@ -22,8 +28,26 @@ import org.junit.jupiter.api.io.TempDir;
 class VoskSpeechToTextTest {
     private static final Pcm SILENCE = Pcm.silence(Duration.ofSeconds(1), 16_000);
 
+    private static final Logger LOG = (Logger) LoggerFactory.getLogger(VoskSpeechToText.class);
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
     @TempDir
     Path dir;
+
+    @BeforeEach
+    void captureLogs() {
+        logs.start();
+        LOG.addAppender(logs);
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        LOG.detachAppender(logs);
+    }
+
+    private List<String> warnings() {
+        return logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
 
     private static Pcm tone(double hz, int rate) {
         return TestAudio.padded(PcmTest.tone(hz, rate, 500), 300, 300);
@@ -31,6 +55,10 @@ class VoskSpeechToTextTest {
 
     private VoskSpeechToText staticModel(List<String> phrases) throws IOException {
         return new VoskSpeechToText(TinyVoskModel.withStaticGraph(dir), phrases);
+    }
+
+    private VoskSpeechToText runtimeModel(List<String> phrases) throws IOException {
+        return new VoskSpeechToText(TinyVoskModel.withRuntimeGraph(dir), phrases);
     }
 
     @Test
@@ -105,6 +133,50 @@ class VoskSpeechToTextTest {
                 .isInstanceOf(SpeechException.class)
                 .hasMessageStartingWith("Vosk cannot load the model " + dir + ": ");
         vosk.close();
+    }
+
+    @Test
+    void ignores_phrases_when_the_graph_is_precompiled() throws IOException {
+        // Vosk cannot limit an HCLG.fst to phrases: it decodes the whole graph, which knows only "hello"
+        try (VoskSpeechToText vosk = staticModel(List.of("goodbye"))) {
+            assertThat(vosk.transcribe(tone(1000, 16_000))).isEqualTo("hello");
+            assertThat(vosk.transcribe(tone(1000, 16_000))).isEqualTo("hello");
+        }
+        assertThat(warnings())
+                .singleElement()
+                .asString()
+                .contains(dir.toString(), "precompiled graph (HCLG.fst)", "ignores the 1 phrase(s)");
+    }
+
+    @Test
+    void limits_a_runtime_graph_to_the_phrases() throws IOException {
+        try (VoskSpeechToText free = runtimeModel(List.of());
+                VoskSpeechToText limited = new VoskSpeechToText(dir, List.of("goodbye"))) {
+            assertThat(free.transcribe(tone(1000, 16_000))).isEqualTo("hello");
+            assertThat(limited.transcribe(tone(1000, 16_000))).isEqualTo("goodbye");
+            assertThat(limited.transcribe(SILENCE)).isEmpty();
+        }
+        assertThat(warnings()).isEmpty();
+    }
+
+    @Test
+    void takes_phrases_as_people_write_them_and_leaves_out_unknown_words() throws IOException {
+        // as written, Vosk knows neither "Goodbye!" nor "xyzzy" and, limited to nothing, would hear nothing
+        try (VoskSpeechToText vosk = runtimeModel(List.of("Goodbye!", "xyzzy"))) {
+            assertThat(vosk.transcribe(tone(1000, 16_000))).isEqualTo("goodbye");
+            assertThat(vosk.transcribe(SILENCE)).isEmpty();
+        }
+        assertThat(warnings()).singleElement().asString().contains(dir.toString(), "[xyzzy]");
+    }
+
+    @Test
+    void refuses_phrases_of_which_the_model_knows_no_word() throws IOException {
+        try (VoskSpeechToText vosk = runtimeModel(List.of("xyzzy plugh"))) {
+            assertThatThrownBy(vosk::warmUp)
+                    .isInstanceOf(SpeechException.class)
+                    .hasMessageContaining(dir.toString())
+                    .hasMessageContaining("[plugh, xyzzy]");
+        }
     }
 
     private void deleteModelFiles() throws IOException {
