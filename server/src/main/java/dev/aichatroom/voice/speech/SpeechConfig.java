@@ -13,6 +13,7 @@ import java.util.Optional;
  *     {@code whisper-1}); Sphinx: unused (its model is in its jar)
  * @param grammar Sphinx: a JSGF grammar file used instead of the built-in command grammar
  * @param phrases Sphinx: extra phrases recognised besides the grammar's; Vosk: the phrase list it is limited to, if any
+ *     and if the model's graph is composed at run time (not a precompiled HCLG.fst)
  * @param tts the text-to-speech engine
  * @param ttsVoice espeak-ng voice (default {@code en-us}, {@code cmn} for Chinese text) or the API's voice ({@code
  *     alloy})
