@@ -24,13 +24,14 @@ class ArchitectureTest {
     private static final Map<String, Set<String>> ALLOWED = Map.of(
             "mqtt", Set.of(),
             "store", Set.of(),
-            "broker", Set.of("mqtt"),
+            "tls", Set.of(),
+            "broker", Set.of("mqtt", "tls"),
             "chat", Set.of("mqtt", "store"),
-            "web", Set.of("chat", "mqtt", "store", "broker"), // the HTTP API issues broker tokens
+            "web", Set.of("chat", "mqtt", "store", "broker", "tls"), // the HTTP API issues broker tokens
             "ai", Set.of("chat", "mqtt", "web"),
             "mcp", Set.of("chat", "mqtt", "ai"),
             "voice", Set.of("chat", "mqtt", "ai", "mcp", "web"),
-            "config", Set.of("broker", "chat", "store", "web", "mqtt", "ai", "mcp", "voice"));
+            "config", Set.of("broker", "chat", "store", "web", "mqtt", "ai", "mcp", "voice", "tls"));
 
     @Test
     void packages_import_only_what_the_architecture_allows() throws IOException {

@@ -1,5 +1,6 @@
 package dev.aichatroom.broker;
 
+import dev.aichatroom.tls.TlsIdentity;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -16,6 +17,9 @@ import java.util.Optional;
  * @param accounts username → password of the clients allowed in; required unless anonymous clients are allowed
  * @param allowAnonymous empty = like Mosquitto 2: anonymous clients only while the listeners are reachable from this
  *     machine alone (bound to loopback)
+ * @param tlsPort MQTT over TLS ({@code mqtts://}), 0 = none; only with {@code tls}
+ * @param tls the certificate and key: when present the WebSocket listener speaks {@code wss://} and {@code tlsPort}
+ *     listens
  */
 public record BrokerConfig(
         String bind,
@@ -23,9 +27,22 @@ public record BrokerConfig(
         int wsPort,
         Path dataDir,
         Map<String, String> accounts,
-        Optional<Boolean> allowAnonymous) {
+        Optional<Boolean> allowAnonymous,
+        int tlsPort,
+        Optional<TlsIdentity> tls) {
     public BrokerConfig {
         accounts = Map.copyOf(accounts);
+    }
+
+    /** Without TLS. */
+    public BrokerConfig(
+            String bind,
+            int port,
+            int wsPort,
+            Path dataDir,
+            Map<String, String> accounts,
+            Optional<Boolean> allowAnonymous) {
+        this(bind, port, wsPort, dataDir, accounts, allowAnonymous, 0, Optional.empty());
     }
 
     public boolean anonymousAllowed() {

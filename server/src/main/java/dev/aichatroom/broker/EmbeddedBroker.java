@@ -1,5 +1,9 @@
 package dev.aichatroom.broker;
 
+import dev.aichatroom.tls.TlsIdentity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -32,6 +36,7 @@ public final class EmbeddedBroker implements Broker {
     private final BrokerSecurity security;
     private final BrokerHooks hooks;
     private ActiveMQServer server;
+    private Path keyStoreFile;
 
     public EmbeddedBroker(
             BrokerConfig config,
@@ -72,9 +77,10 @@ public final class EmbeddedBroker implements Broker {
             server.getRemotingService().addIncomingInterceptor(hooks);
             for (Acceptor acceptor : server.getRemotingService().getAcceptors().values()) {
                 if (!acceptor.isStarted()) {
-                    throw new BrokerException("cannot listen on " + config.bind() + " (port " + config.port() + " or "
-                            + config.wsPort()
-                            + "): is another broker running? Change MQTT_PORT / MQTT_WS_PORT or stop it");
+                    throw new BrokerException(
+                            "cannot listen on " + config.bind() + ":" + acceptor.getName() + " ("
+                                    + acceptorPort(acceptor.getName())
+                                    + "): is another broker running? Change MQTT_PORT / MQTT_WS_PORT / MQTT_TLS_PORT or stop it");
                 }
             }
         } catch (BrokerException e) {
@@ -84,11 +90,16 @@ public final class EmbeddedBroker implements Broker {
             close();
             throw new BrokerException("the embedded MQTT broker did not start: " + e.getMessage(), e);
         }
+        boolean tls = config.tls().isPresent();
         LOG.info(
-                "Embedded MQTT broker listening on {}:{} (TCP){} in {} ms, {}",
+                "Embedded MQTT broker listening on {}:{} (TCP){}{} in {} ms, {}",
                 config.bind(),
                 config.port(),
-                config.wsPort() > 0 ? " and " + config.bind() + ":" + config.wsPort() + " (WebSocket /mqtt)" : "",
+                tls && config.tlsPort() > 0 ? ", " + config.bind() + ":" + config.tlsPort() + " (TLS)" : "",
+                config.wsPort() > 0
+                        ? " and " + config.bind() + ":" + config.wsPort()
+                                + (tls ? " (WebSocket /mqtt, TLS)" : " (WebSocket /mqtt)")
+                        : "",
                 (System.nanoTime() - started) / 1_000_000,
                 config.anonymousAllowed() ? "anonymous clients allowed (loopback only)" : "accounts required");
     }
@@ -116,19 +127,40 @@ public final class EmbeddedBroker implements Broker {
                 new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of("$sys.dla"))
                         .setExpiryAddress(SimpleString.of("$sys.expired")));
-        c.addAcceptorConfiguration("mqtt", acceptorUrl(config.port()));
+        String tls = config.tls().map(this::tlsParameters).orElse("");
+        c.addAcceptorConfiguration("mqtt", acceptorUrl(config.port(), ""));
         if (config.wsPort() > 0) {
-            c.addAcceptorConfiguration("mqtt-ws", acceptorUrl(config.wsPort()));
+            c.addAcceptorConfiguration("mqtt-ws", acceptorUrl(config.wsPort(), tls));
+        }
+        if (!tls.isEmpty() && config.tlsPort() > 0) {
+            c.addAcceptorConfiguration("mqtt-tls", acceptorUrl(config.tlsPort(), tls));
         }
         return c;
     }
 
-    private String acceptorUrl(int port) {
+    private String acceptorPort(String acceptor) {
+        return switch (acceptor) {
+            case "mqtt-ws" -> "port " + config.wsPort();
+            case "mqtt-tls" -> "port " + config.tlsPort();
+            default -> "port " + config.port();
+        };
+    }
+
+    private String acceptorUrl(int port, String tls) {
         String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
         // serverKeepAlive=-1: honour each client's own keep-alive (a 3.1.1 client with 0 is never cut off)
         return "tcp://" + host + ":" + port + "?protocols=MQTT"
                 + ";closeMqttConnectionOnPublishAuthorizationFailure=false"
-                + ";serverKeepAlive=-1";
+                + ";serverKeepAlive=-1"
+                + tls;
+    }
+
+    /** Artemis reads a key store from a file: the identity is written under the data directory while it runs. */
+    private String tlsParameters(TlsIdentity identity) {
+        keyStoreFile = config.dataDir().toAbsolutePath().resolve("tls").resolve("server.p12");
+        identity.writePkcs12(keyStoreFile);
+        return ";sslEnabled=true;keyStoreType=PKCS12;keyStorePath=" + keyStoreFile + ";keyStorePassword="
+                + new String(identity.password());
     }
 
     @Override
@@ -186,6 +218,14 @@ public final class EmbeddedBroker implements Broker {
                 LOG.warn("Embedded MQTT broker did not stop cleanly: {}", e.toString());
             }
             server = null;
+        }
+        if (keyStoreFile != null) {
+            try {
+                Files.deleteIfExists(keyStoreFile);
+            } catch (IOException e) {
+                LOG.warn("Cannot delete {}: {}", keyStoreFile, e.toString());
+            }
+            keyStoreFile = null;
         }
     }
 }

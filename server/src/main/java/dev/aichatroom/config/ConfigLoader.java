@@ -7,6 +7,8 @@ import dev.aichatroom.chat.Topics;
 import dev.aichatroom.mcp.McpConfig;
 import dev.aichatroom.mqtt.TopicFilter;
 import dev.aichatroom.store.StoreConfig;
+import dev.aichatroom.tls.TlsException;
+import dev.aichatroom.tls.TlsIdentity;
 import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
 import java.io.IOException;
@@ -59,7 +61,14 @@ public final class ConfigLoader {
         Optional<Boolean> anonymous = env.optional("MQTT_ALLOW_ANONYMOUS")
                 .filter(v -> !v.equalsIgnoreCase("auto"))
                 .map(v -> env.bool("MQTT_ALLOW_ANONYMOUS", false));
-        BrokerConfig broker = new BrokerConfig(bind, port, wsPort, dataDir.resolve("broker"), accounts, anonymous);
+        Optional<TlsIdentity> tls = tls(env);
+        int tlsPort = tls.isPresent() && external.isEmpty() ? env.port("MQTT_TLS_PORT", 8883) : 0;
+        if (tlsPort != 0 && (tlsPort == port || tlsPort == wsPort)) {
+            throw new ConfigException(
+                    "MQTT_TLS_PORT", "must differ from MQTT_PORT and MQTT_WS_PORT; use e.g. 8883, or 0 for none");
+        }
+        BrokerConfig broker =
+                new BrokerConfig(bind, port, wsPort, dataDir.resolve("broker"), accounts, anonymous, tlsPort, tls);
         return new AppConfig(
                 env.bool("MQTT_ENABLE", true),
                 external,
@@ -68,7 +77,7 @@ public final class ConfigLoader {
                 username,
                 password,
                 env.integer("MQTT_SESSION_EXPIRY", 86_400, 0, 2_000_000),
-                new HttpConfig(env.string("HTTP_BIND", "127.0.0.1"), env.port("PORT", 5000)),
+                new HttpConfig(env.string("HTTP_BIND", "127.0.0.1"), env.port("PORT", 5000), tls),
                 store(env, dataDir),
                 chat(env),
                 web(env),
@@ -76,6 +85,28 @@ public final class ConfigLoader {
                 ai(env, dataDir),
                 mcp(env, chat(env).defaultRoom(), external.isEmpty() && broker.anonymousAllowed()),
                 VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language()));
+    }
+
+    /** {@code TLS_CERT} + {@code TLS_KEY}: HTTPS, {@code wss://} and {@code mqtts://} with one certificate. */
+    static Optional<TlsIdentity> tls(Env env) {
+        Optional<String> cert = env.optional("TLS_CERT");
+        Optional<String> key = env.optional("TLS_KEY");
+        if (cert.isPresent() != key.isPresent()) {
+            throw new ConfigException(
+                    cert.isPresent() ? "TLS_KEY" : "TLS_CERT",
+                    "TLS_CERT and TLS_KEY go together: the PEM certificate chain and its private key, e.g."
+                            + " fullchain.pem and privkey.pem");
+        }
+        if (cert.isEmpty()) {
+            return Optional.empty();
+        }
+        Path certFile = Path.of(cert.get());
+        Path keyFile = Path.of(key.get());
+        try {
+            return Optional.of(TlsIdentity.load(certFile, keyFile));
+        } catch (TlsException e) {
+            throw new ConfigException(keyFile.equals(e.file()) ? "TLS_KEY" : "TLS_CERT", e.getMessage());
+        }
     }
 
     /**

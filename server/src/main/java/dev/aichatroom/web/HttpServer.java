@@ -1,14 +1,22 @@
 package dev.aichatroom.web;
 
 import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.tls.TlsIdentity;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +58,7 @@ public final class HttpServer implements AutoCloseable {
             c.startup.showJavalinBanner = false;
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
+            config.tls().ifPresent(tls -> c.jetty.addConnector((server, http) -> httpsConnector(server, http, tls)));
             if (HttpServer.class.getResource("/public/index.html") != null) {
                 c.staticFiles.add(files -> {
                     files.hostedPath = "/";
@@ -78,7 +87,33 @@ public final class HttpServer implements AutoCloseable {
                             + "): change PORT or stop what uses it",
                     e);
         }
-        LOG.info("HTTP API on http://{}:{}/", config.bind(), app.port());
+        LOG.info(
+                "HTTP API on {}://{}:{}/{}",
+                config.tls().isPresent() ? "https" : "http",
+                config.bind(),
+                app.port(),
+                config.tls().map(t -> " (certificate " + t.describe() + ")").orElse(""));
+        config.tls()
+                .filter(t -> t.expiresWithin(Duration.ofDays(14)))
+                .ifPresent(t -> LOG.warn(
+                        "The TLS certificate ({}) expires within 14 days or has expired: renew it and restart",
+                        t.describe()));
+    }
+
+    /**
+     * HTTPS in place of HTTP on the same port. The Host header is not checked against the certificate's names, so a
+     * certificate made for a name still serves visitors who type the address.
+     */
+    private ServerConnector httpsConnector(Server server, HttpConfiguration http, TlsIdentity tls) {
+        http.setSecureScheme("https");
+        http.addCustomizer(new SecureRequestCustomizer(false));
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(tls.keyStore());
+        ssl.setKeyStorePassword(new String(tls.password()));
+        ServerConnector connector = new ServerConnector(server, ssl, new HttpConnectionFactory(http));
+        connector.setHost(config.bind());
+        connector.setPort(config.port());
+        return connector;
     }
 
     public int port() {

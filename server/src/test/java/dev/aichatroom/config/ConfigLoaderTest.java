@@ -108,4 +108,37 @@ class ConfigLoaderTest {
                         Env.of(Map.of("MQTT_ACCOUNTS_FILE", dir.resolve("none").toString()))))
                 .hasMessageStartingWith("MQTT_ACCOUNTS_FILE:");
     }
+
+    @Test
+    void tls_takes_a_certificate_and_its_key_together_and_says_which_file_is_wrong(@TempDir Path dir) throws Exception {
+        dev.aichatroom.testing.TestCertificates pem =
+                dev.aichatroom.testing.TestCertificates.make(dir, "ec", "localhost");
+        String cert = pem.certificate().toString();
+        String key = pem.key().toString();
+
+        AppConfig c = ConfigLoader.load(Env.of(Map.of("TLS_CERT", cert, "TLS_KEY", key)));
+        assertThat(c.http().tls()).isPresent();
+        assertThat(c.broker().tls()).isPresent();
+        assertThat(c.broker().tlsPort()).isEqualTo(8883);
+        assertThat(ConfigLoader.load(Env.of(Map.of())).broker().tlsPort()).isZero();
+        assertThat(ConfigLoader.load(Env.of(Map.of("TLS_CERT", cert, "TLS_KEY", key, "MQTT_TLS_PORT", "0")))
+                        .broker()
+                        .tlsPort())
+                .isZero();
+
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("TLS_CERT", cert))))
+                .hasMessageStartingWith("TLS_KEY:")
+                .hasMessageContaining("go together");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("TLS_CERT", cert, "TLS_KEY", cert))))
+                .hasMessageStartingWith("TLS_KEY:")
+                .hasMessageContaining("holds no private key");
+        String keyAsCert =
+                Files.copy(pem.key(), dir.resolve("not-a-certificate.pem")).toString();
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("TLS_CERT", keyAsCert, "TLS_KEY", key))))
+                .hasMessageStartingWith("TLS_CERT:")
+                .hasMessageContaining("holds no certificate");
+        assertThatThrownBy(() ->
+                        ConfigLoader.load(Env.of(Map.of("TLS_CERT", cert, "TLS_KEY", key, "MQTT_TLS_PORT", "1883"))))
+                .hasMessageStartingWith("MQTT_TLS_PORT:");
+    }
 }

@@ -1,0 +1,150 @@
+package dev.aichatroom.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aichatroom.testing.FreePorts;
+import dev.aichatroom.testing.Processes;
+import dev.aichatroom.testing.TestCertificates;
+import dev.aichatroom.testing.TestMqtt;
+import dev.aichatroom.testing.TestProduct;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * With {@code TLS_CERT} and {@code TLS_KEY} the product serves its page and API over HTTPS, and the embedded broker
+ * speaks MQTT over TLS and WebSocket over TLS, with the operator's certificate (here a self-signed one from openssl).
+ */
+@Timeout(90)
+class TlsIT {
+    @TempDir
+    static Path dir;
+
+    private static TestCertificates certs;
+    private static TestProduct product;
+    private static int tlsPort;
+
+    @BeforeAll
+    static void start() {
+        certs = TestCertificates.make(dir, "ec", "localhost", "127.0.0.1");
+        tlsPort = FreePorts.next();
+        product = TestProduct.start(Map.of(
+                "TLS_CERT", certs.certificate().toString(),
+                "TLS_KEY", certs.key().toString(),
+                "MQTT_TLS_PORT", Integer.toString(tlsPort)));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (product != null) {
+            product.close();
+        }
+    }
+
+    private static HttpResponse<String> https(String path) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newBuilder().sslContext(certs.trust()).build()) {
+            return http.send(
+                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + product.httpPort() + path))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static TestMqtt tlsClient(String id, int port, boolean webSocket) {
+        return TestMqtt.connect(
+                port,
+                id,
+                b -> {
+                    var builder = b.sslConfig()
+                            .trustManagerFactory(certs.trustManagers())
+                            .applySslConfig();
+                    return webSocket
+                            ? builder.webSocketConfig().serverPath("mqtt").applyWebSocketConfig()
+                            : builder;
+                },
+                c -> c);
+    }
+
+    @Test
+    void the_page_and_the_api_are_served_over_https_and_plain_http_gets_nothing() throws Exception {
+        HttpResponse<String> health = https("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"up\"");
+
+        HttpResponse<String> page = https("/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Security-Policy")).isPresent();
+
+        int plain;
+        try {
+            plain = product.get("/health").statusCode();
+        } catch (RuntimeException e) {
+            plain = -1; // the TLS listener hung up on a plain request
+        }
+        assertThat(plain).isNotEqualTo(200);
+    }
+
+    @Test
+    void the_page_is_told_to_reach_mqtt_over_secure_websocket() throws Exception {
+        assertThat(https("/api/config").body())
+                .contains("\"mqtt_ws_url\":\"wss://127.0.0.1:" + product.wsPort() + "/mqtt\"");
+    }
+
+    @Test
+    void devices_on_mqtt_over_tls_and_pages_on_secure_websocket_share_the_room() {
+        try (TestMqtt page = tlsClient("tls-page", product.wsPort(), true).subscribe("chatroom/messages/out");
+                TestMqtt device = tlsClient("tls-device", tlsPort, false)) {
+            device.publish(
+                    "chatroom/messages/in",
+                    "{\"client_id\":\"tls-device\",\"username\":\"sensor\",\"message\":\"over TLS\"}");
+
+            assertThat(page.await("chatroom/messages/out", r -> r.text().contains("over TLS"))
+                            .text())
+                    .contains("\"type\":\"user_message\"", "\"username\":\"sensor\"");
+        }
+    }
+
+    @Test
+    void mosquitto_clients_publish_over_tls_with_the_certificate_as_ca_file() {
+        try (TestMqtt listener =
+                TestMqtt.connect(product.mqttPort(), "tls-listener").subscribe("chatroom/messages/out")) {
+            Processes.run(List.of(
+                    "mosquitto_pub",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    Integer.toString(tlsPort),
+                    "--cafile",
+                    certs.certificate().toString(),
+                    "-q",
+                    "1",
+                    "-t",
+                    "chatroom/messages/in",
+                    "-m",
+                    "{\"client_id\":\"tls-test\",\"username\":\"测试\",\"message\":\"hello over mqtts\"}"));
+
+            listener.await("chatroom/messages/out", r -> r.text().contains("hello over mqtts"));
+        }
+    }
+
+    @Test
+    void the_brokers_copy_of_the_key_is_readable_by_its_owner_alone() throws Exception {
+        Path copy = product.dataDir().resolve("broker/tls/server.p12");
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)))
+                .isEqualTo("rw-------");
+    }
+}
