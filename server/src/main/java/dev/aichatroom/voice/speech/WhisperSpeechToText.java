@@ -6,10 +6,22 @@ import io.github.givimad.whisperjni.WhisperJNI;
 import io.github.givimad.whisperjni.WhisperSamplingStrategy;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** whisper.cpp through whisper-jni, with a ggml model file the user downloaded (e.g. ggml-base.bin). */
+/**
+ * whisper.cpp through whisper-jni, with a ggml model file the user downloaded (e.g. ggml-base.bin). The file is checked
+ * in Java before whisper.cpp reads it ({@link WhisperModelFile}), because whisper.cpp aborts the JVM on some damaged
+ * files. whisper.cpp's own log goes to this class's logger at DEBUG instead of stderr.
+ */
 final class WhisperSpeechToText implements SpeechToText {
+    private static final Logger LOG = LoggerFactory.getLogger(WhisperSpeechToText.class);
+    /** The last lines whisper.cpp logged, for the message when it refuses a model. */
+    private static final Deque<String> NATIVE_LOG = new ArrayDeque<>();
+
     private final Path modelFile;
     private final String language;
     private final ReentrantLock lock = new ReentrantLock();
@@ -59,12 +71,38 @@ final class WhisperSpeechToText implements SpeechToText {
         if (context != null) {
             return;
         }
+        WhisperModelFile.check(modelFile);
         try {
-            WhisperJNI.loadLibrary();
+            WhisperJNI.loadLibrary(LOG::debug);
+            WhisperJNI.setLibraryLogger(WhisperSpeechToText::nativeLog);
             whisper = new WhisperJNI();
+            synchronized (NATIVE_LOG) {
+                NATIVE_LOG.clear();
+            }
             context = whisper.init(modelFile);
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new SpeechException("whisper.cpp cannot load " + modelFile + ": " + e.getMessage(), e);
+        }
+        if (context == null) {
+            String why;
+            synchronized (NATIVE_LOG) {
+                why = String.join("; ", NATIVE_LOG);
+            }
+            throw new SpeechException("whisper.cpp cannot load " + modelFile + ": " + why);
+        }
+    }
+
+    private static void nativeLog(String line) {
+        String l = line.strip();
+        if (l.isEmpty()) {
+            return;
+        }
+        LOG.debug("whisper.cpp: {}", l);
+        synchronized (NATIVE_LOG) {
+            if (NATIVE_LOG.size() == 3) {
+                NATIVE_LOG.removeFirst();
+            }
+            NATIVE_LOG.addLast(l);
         }
     }
 
@@ -83,6 +121,7 @@ final class WhisperSpeechToText implements SpeechToText {
         return "whisper.cpp model " + modelFile + " (" + language + ")";
     }
 
+    /** Frees the model; a later {@link #transcribe} loads it again. */
     @Override
     public void close() {
         lock.lock();

@@ -1,18 +1,29 @@
 package dev.aichatroom.voice.speech;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.givimad.whisperjni.WhisperContext;
 import io.github.givimad.whisperjni.WhisperFullParams;
 import io.github.givimad.whisperjni.WhisperJNI;
 import io.github.givimad.whisperjni.WhisperSamplingStrategy;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * whisper.cpp's real loading and decoding path — the bundled native library, the model loader, the log-mel
@@ -84,5 +95,90 @@ class WhisperSpeechToTextTest {
         assertThat(own.transcribe(tone(16_000, 500))).isEqualTo(TinyWhisperModel.HEARD);
         own.close();
         assertThat(own.describe()).contains(model.toString());
+    }
+
+    @Test
+    void names_a_missing_model_file() {
+        Path missing = dir.resolve("ggml-missing.bin");
+        assertThatThrownBy(() -> new WhisperSpeechToText(missing, "en").warmUp())
+                .isInstanceOf(SpeechException.class)
+                .hasMessageContaining(missing.toString())
+                .hasMessageContaining("does not exist");
+    }
+
+    /**
+     * Cut short in its header or vocabulary, the file made whisper.cpp "load" an empty model whose first transcription
+     * aborted the JVM (or returned nothing forever), and garbage after the magic aborted it while loading.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("damaged")
+    void refuses_a_damaged_model_file_naming_it_and_the_damage(String name, byte[] content, String damage)
+            throws IOException {
+        Path file = Files.write(dir.resolve(name + ".bin"), content);
+        WhisperSpeechToText damaged = new WhisperSpeechToText(file, "en");
+        assertThatThrownBy(damaged::warmUp)
+                .isInstanceOf(SpeechException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining(damage);
+        assertThatThrownBy(() -> damaged.transcribe(tone(16_000, 500)))
+                .isInstanceOf(SpeechException.class)
+                .hasMessageContaining(damage);
+        damaged.close();
+    }
+
+    static Stream<Arguments> damaged() throws IOException {
+        byte[] good = Files.readAllBytes(model);
+        int size = good.length;
+        Random random = new Random(7);
+        byte[] noise = new byte[100_000];
+        random.nextBytes(noise);
+        byte[] magicThenNoise = noise.clone();
+        System.arraycopy(good, 0, magicThenNoise, 0, 4);
+        int tensors = (int) TinyWhisperModel.TENSORS;
+        return Stream.of(
+                cut(good, 0, "ends at byte 0, inside the magic number"),
+                cut(good, 4, "ends at byte 4, inside the hyper-parameters"),
+                cut(good, 20, "inside the hyper-parameters"),
+                cut(good, (int) TinyWhisperModel.FILTERS, "inside the mel filters"),
+                cut(good, (int) TinyWhisperModel.VOCABULARY - 100, "inside the mel filters"),
+                cut(good, (int) TinyWhisperModel.VOCABULARY + 6, "inside the vocabulary"),
+                cut(good, tensors - 3, "inside the vocabulary"),
+                cut(good, tensors, "it has 0 of its 50 tensors"),
+                cut(good, tensors + 6, "inside a tensor header"),
+                cut(good, size / 2, "inside tensor 'decoder.token_embedding.weight'"),
+                cut(good, size - 10, "inside tensor 'decoder.blocks.0.cross_attn.out.bias'"),
+                Arguments.of("noise", noise, "not a whisper.cpp ggml model"),
+                Arguments.of("magic then noise", magicThenNoise, "is not a Whisper vocabulary"),
+                Arguments.of("gguf", "GGUF\3\0\0\0".getBytes(StandardCharsets.ISO_8859_1), "0x46554747"));
+    }
+
+    private static Arguments cut(byte[] good, int length, String damage) {
+        return Arguments.of("cut at " + length, Arrays.copyOf(good, length), damage);
+    }
+
+    @Test
+    void refuses_a_file_type_that_ggml_would_abort_on() throws IOException {
+        // whisper.cpp 1.7.1 checks ftype only after ggml_ftype_to_ggml_type, which GGML_ASSERTs (abort) on 5
+        Path file = Files.write(dir.resolve("ftype-5.bin"), patched(4 + 10 * 4, 5));
+        assertThatThrownBy(() -> new WhisperSpeechToText(file, "en").warmUp())
+                .isInstanceOf(SpeechException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("ftype 5 is not a type whisper.cpp loads");
+    }
+
+    @Test
+    void passes_on_whisper_cpp_s_reason_when_it_refuses_a_well_formed_file() throws IOException {
+        // the header says F32 weights, the tensors are F16: the layout is sound, whisper.cpp itself refuses it
+        Path file = Files.write(dir.resolve("ftype-f32.bin"), patched(4 + 10 * 4, 0));
+        assertThatThrownBy(() -> new WhisperSpeechToText(file, "en").warmUp())
+                .isInstanceOf(SpeechException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("tensor 'encoder.conv1.weight' has wrong size");
+    }
+
+    private static byte[] patched(int offset, int value) throws IOException {
+        byte[] content = Files.readAllBytes(model);
+        ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN).putInt(offset, value);
+        return content;
     }
 }
