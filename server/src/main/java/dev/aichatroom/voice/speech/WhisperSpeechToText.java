@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WhisperSpeechToText implements SpeechToText {
     private static final Logger LOG = LoggerFactory.getLogger(WhisperSpeechToText.class);
+    /** whisper.cpp 1.7 returns no text at all for less than a second of audio (16200 samples); pad up to this. */
+    static final int MIN_SAMPLES = 19_200;
     /** The last lines whisper.cpp logged, for the message when it refuses a model. */
     private static final Deque<String> NATIVE_LOG = new ArrayDeque<>();
 
@@ -41,7 +43,8 @@ final class WhisperSpeechToText implements SpeechToText {
     @Override
     public String transcribe(Pcm audio) {
         short[] s = audio.resample(sampleRate()).samples();
-        float[] f = new float[s.length];
+        // trailing silence, as whisper.cpp itself pads every window to 30 s
+        float[] f = new float[Math.max(s.length, MIN_SAMPLES)];
         for (int i = 0; i < s.length; i++) {
             f[i] = s[i] / 32768f;
         }

@@ -75,6 +75,14 @@ class WhisperSpeechToTextTest {
     }
 
     @Test
+    void pads_utterances_shorter_than_the_second_whisper_cpp_needs() {
+        // whisper.cpp 1.7 returns no text at all for under 1 s (16200 samples): a short "yes" would be lost
+        Pcm yes = PcmTest.tone(440, 16_000, 400);
+        assertThat(yes.samples().length).isLessThan(16_200);
+        assertThat(engine.transcribe(yes)).isEqualTo(TinyWhisperModel.HEARD);
+    }
+
+    @Test
     void transcribes_each_30_second_window_and_joins_them() {
         assertThat(engine.transcribe(PcmTest.tone(440, 16_000, 36_000)))
                 .isEqualTo(TinyWhisperModel.HEARD + " " + TinyWhisperModel.HEARD);
