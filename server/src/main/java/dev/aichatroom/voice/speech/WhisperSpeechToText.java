@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,8 @@ final class WhisperSpeechToText implements SpeechToText {
     private static final Logger LOG = LoggerFactory.getLogger(WhisperSpeechToText.class);
     /** whisper.cpp 1.7 returns no text at all for less than a second of audio (16200 samples); pad up to this. */
     static final int MIN_SAMPLES = 19_200;
+    /** The annotations whisper models write for what is not speech: [BLANK_AUDIO], [MUSIC], (wind blowing). */
+    private static final Pattern NON_SPEECH = Pattern.compile("\\[[^\\]]*]|\\([^)]*\\)");
     /** The last lines whisper.cpp logged, for the message when it refuses a model. */
     private static final Deque<String> NATIVE_LOG = new ArrayDeque<>();
 
@@ -64,10 +67,15 @@ final class WhisperSpeechToText implements SpeechToText {
             for (int i = 0; i < whisper.fullNSegments(context); i++) {
                 text.append(whisper.fullGetSegmentText(context, i));
             }
-            return text.toString().strip();
+            return speech(text.toString());
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The words, without the non-speech annotations (which would otherwise start a turn of their own). */
+    static String speech(String text) {
+        return NON_SPEECH.matcher(text).replaceAll(" ").strip().replaceAll("\\s{2,}", " ");
     }
 
     private void load() {

@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -72,6 +73,20 @@ class WhisperSpeechToTextTest {
             assertThat(whisper.fullNSegments(context)).isEqualTo(1);
             assertThat(whisper.fullGetSegmentText(context, 0)).isEqualTo(" " + TinyWhisperModel.SILENT);
         }
+    }
+
+    @Test
+    void hears_nothing_in_silence_dropping_the_blank_audio_annotation() {
+        assertThat(engine.transcribe(Pcm.silence(Duration.ofSeconds(2), 16_000)))
+                .isEmpty();
+    }
+
+    @Test
+    void drops_non_speech_annotations_but_keeps_the_words() {
+        assertThat(WhisperSpeechToText.speech(" [BLANK_AUDIO]")).isEmpty();
+        assertThat(WhisperSpeechToText.speech(" (wind blowing) turn on [MUSIC] the camera"))
+                .isEqualTo("turn on the camera");
+        assertThat(WhisperSpeechToText.speech(" Turn on the camera.")).isEqualTo("Turn on the camera.");
     }
 
     @Test
