@@ -59,6 +59,8 @@ final class WhisperSpeechToText implements SpeechToText {
             params.nThreads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
             params.printProgress = false;
             params.printRealtime = false;
+            // only the text is used: no decoder steps spent on timestamp tokens
+            params.noTimestamps = true;
             int result = whisper.full(context, params, f, f.length);
             if (result != 0) {
                 throw new SpeechException("whisper.cpp failed with code " + result);
