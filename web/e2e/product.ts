@@ -2,7 +2,8 @@
 // stop and start it again on the same ports and data, the way an operator restarts it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, type WriteStream } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,8 +41,26 @@ export class Product {
     this.log = createWriteStream(join(this.dataDir, 'product.log'), { flags: 'a' });
   }
 
+  /** https:// when the product has a certificate (TLS_CERT). */
   get url(): string {
-    return `http://${this.host}:${this.httpPort}/`;
+    return `${this.extraEnv.TLS_CERT ? 'https' : 'http'}://${this.host}:${this.httpPort}/`;
+  }
+
+  /** GET {path} on the product, trusting its own certificate when it has one (Node's fetch would refuse it). */
+  async get(path: string): Promise<{ status: number; body: string }> {
+    const certificate = this.extraEnv.TLS_CERT;
+    if (!certificate) {
+      const response = await fetch(`${this.url}${path}`);
+      return { status: response.status, body: await response.text() };
+    }
+    return new Promise((ok, fail) => {
+      httpsGet(`${this.url}${path}`, { ca: readFileSync(certificate) }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => ok({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', fail);
+      }).on('error', fail);
+    });
   }
 
   get logFile(): string {
@@ -75,8 +94,7 @@ export class Product {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}; see ${this.logFile}`);
       try {
-        const response = await fetch(`${this.url}health`);
-        if (response.ok) return;
+        if ((await this.get('health')).status === 200) return;
       } catch {
         // not listening yet
       }

@@ -2,7 +2,8 @@
 // namespace (libwebrtc gathers no candidates on loopback), calls the product over MQTT signalling and says "turn on
 // the camera" through its fake microphone (a WAV made with espeak-ng). The product recognises it, the assistant (a
 // local server speaking OpenAI's wire format) calls the page's control_camera tool over MCP, the page's camera turns
-// on, and the spoken reply reaches the page, measured there with a WebAudio AnalyserNode.
+// on, and the spoken reply reaches the page, measured there with a WebAudio AnalyserNode. As from another machine,
+// the page is served over HTTPS with a certificate for the veth address, and its MQTT runs over wss://.
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumAvailable, FAKE_MEDIA, launch, openUser, screenshot } from './browser';
+import { makeCertificate } from './certificate';
 import { FakeModel, lastOf, type ChatRequest } from './fakeModel';
 import { NetNs, netnsAvailable } from './netns';
 import { JAR, Product } from './product';
@@ -102,6 +104,9 @@ describe.runIf(runnable)('voice call with real media', () => {
       { test: (r) => /turn on the camera/.test(text(r)) && toolNames(r).includes('control_camera'), reply: { toolCall: { name: 'control_camera', arguments: { enabled: true } } } },
     );
     speechWav(wav, 'turn on the camera', 3000, 4000);
+    // a user reaches a server on another host over https:// (browsers lend the microphone to secure pages only):
+    // the product serves its page, API and wss:// with a certificate for the veth address
+    const certificate = makeCertificate(work, ns.hostAddress);
     product = new Product(
       'voice call product',
       {
@@ -112,6 +117,9 @@ describe.runIf(runnable)('voice call with real media', () => {
         AI_PROVIDER: 'openai-compatible',
         AI_BASE_URL: model.baseUrl,
         AI_MODEL: 'fake-model',
+        TLS_CERT: certificate.cert,
+        TLS_KEY: certificate.key,
+        MQTT_TLS_PORT: '0',
       },
       ns.hostAddress,
     );
@@ -121,9 +129,7 @@ describe.runIf(runnable)('voice call with real media', () => {
         ...FAKE_MEDIA,
         `--use-file-for-fake-audio-capture=${wav}%noloop`,
         '--disable-features=WebRtcHideLocalIpsWithMdns',
-        // a user reaches a server on another host over https://; the test serves plain http:// on the veth address,
-        // which the browser would not trust with the microphone and camera otherwise
-        `--unsafely-treat-insecure-origin-as-secure=${new URL(product.url).origin}`,
+        certificate.chromiumFlag,
       ],
       ns.wrap(CHROMIUM),
     );
@@ -140,6 +146,9 @@ describe.runIf(runnable)('voice call with real media', () => {
   it('hears "turn on the camera", turns the page camera on through MCP and answers aloud', async () => {
     const user = await openUser(browser, `${product.url}voice.html`, 'en-US', { width: 1200, height: 760 }, keepMicrophone);
     const { page } = user;
+    // a secure page by its certificate alone (no flag marks the origin secure), whose MQTT runs over wss://
+    expect(await page.evaluate(() => [location.protocol, window.isSecureContext])).toEqual(['https:', true]);
+    expect(JSON.parse((await product.get('api/config')).body).mqtt_ws_url).toBe(`wss://${ns.hostAddress}:${product.wsPort}/mqtt`);
     await expect.poll(() => page.locator('[data-testid=tools-panel]').getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
     await page.evaluate(watchLevels);
     await page.locator('[data-testid=connect]').click();
@@ -180,7 +189,7 @@ describe.runIf(runnable)('voice call with real media', () => {
     await screenshot(page, 'voice-call-media');
 
     // the room holds the voice turn: what the user said and what the assistant answered
-    const history = (await (await fetch(`${product.url}api/rooms/main/messages`)).json()) as { messages: Record<string, unknown>[] };
+    const history = JSON.parse((await product.get('api/rooms/main/messages')).body) as { messages: Record<string, unknown>[] };
     const voice = history.messages.filter((m) => m.source === 'voice');
     expect(voice.map((m) => [m.type, m.content])).toEqual([
       ['user_message', 'turn on the camera'],
