@@ -168,7 +168,9 @@ public final class Application implements AutoCloseable {
     /** MCP's own connections (the library opens them) go to the same broker with the service's account. */
     private MqttConnectionConfig mcpConnection(Optional<Broker> broker) {
         MqttSettings settings = mqttSettings(broker);
-        MqttConnectionConfig connection = MqttConnectionConfig.of(settings.host(), settings.port());
+        MqttConnectionConfig plain = MqttConnectionConfig.of(settings.host(), settings.port());
+        MqttConnectionConfig connection =
+                settings.trust().map(plain::withTls).orElseGet(() -> plain.withTls(settings.tls()));
         return settings.username().isPresent()
                 ? connection.withCredentials(
                         settings.username().get(), settings.password().orElse(""))
@@ -232,7 +234,9 @@ public final class Application implements AutoCloseable {
                         Optional.of(b.serviceCredentials().username()),
                         Optional.of(b.serviceCredentials().password()),
                         config.sessionExpirySeconds(),
-                        1000))
+                        1000,
+                        false,
+                        Optional.empty()))
                 .orElseGet(() -> new MqttSettings(
                         config.externalBroker().orElse("localhost"),
                         config.broker().port(),
@@ -240,7 +244,9 @@ public final class Application implements AutoCloseable {
                         config.serviceUsername(),
                         config.servicePassword(),
                         config.sessionExpirySeconds(),
-                        1000));
+                        1000,
+                        config.serviceTls(),
+                        config.serviceTrust()));
     }
 
     private void scheduleIdleExpiry() {

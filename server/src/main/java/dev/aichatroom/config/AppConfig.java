@@ -10,12 +10,15 @@ import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
 import java.nio.file.Path;
 import java.util.Optional;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The whole configuration, one record per feature.
  *
  * @param externalBroker host of an external broker; empty = start the embedded one
  * @param serviceUsername on an external broker, the account the service logs in with
+ * @param serviceTls on an external broker, whether the service's connections use TLS
+ * @param serviceTrust the certificate authorities trusted for that TLS; empty = the JVM's default ones
  * @param ai the assistant
  * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
  * @param voice the voice companion
@@ -27,6 +30,8 @@ public record AppConfig(
         String serviceClientId,
         Optional<String> serviceUsername,
         Optional<String> servicePassword,
+        boolean serviceTls,
+        Optional<TrustManagerFactory> serviceTrust,
         long sessionExpirySeconds,
         HttpConfig http,
         StoreConfig store,

@@ -9,6 +9,7 @@ import dev.aichatroom.mqtt.TopicFilter;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.tls.TlsException;
 import dev.aichatroom.tls.TlsIdentity;
+import dev.aichatroom.tls.TrustedCertificates;
 import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.TrustManagerFactory;
 
 /** Builds {@link AppConfig} from variables (see {@code .env.example} for every one and its default). */
 public final class ConfigLoader {
@@ -69,6 +71,28 @@ public final class ConfigLoader {
         }
         BrokerConfig broker =
                 new BrokerConfig(bind, port, wsPort, dataDir.resolve("broker"), accounts, anonymous, tlsPort, tls);
+        boolean serviceTls = env.bool("MQTT_TLS", false);
+        if (serviceTls && external.isEmpty()) {
+            throw new ConfigException(
+                    "MQTT_TLS",
+                    "is for an external broker (MQTT_BROKER=host); the embedded broker's TLS listeners take TLS_CERT and"
+                            + " TLS_KEY");
+        }
+        Optional<TrustManagerFactory> serviceTrust = env.optional("MQTT_CA_FILE")
+                .map(file -> {
+                    if (!serviceTls) {
+                        throw new ConfigException(
+                                "MQTT_CA_FILE", "trusts certificates for TLS: set MQTT_TLS=true as well");
+                    }
+                    try {
+                        return TrustedCertificates.fromPem(Path.of(file));
+                    } catch (TlsException e) {
+                        throw new ConfigException(
+                                "MQTT_CA_FILE",
+                                e.getMessage() + "; give the PEM certificate of the CA that"
+                                        + " signed the broker's certificate");
+                    }
+                });
         return new AppConfig(
                 env.bool("MQTT_ENABLE", true),
                 external,
@@ -76,6 +100,8 @@ public final class ConfigLoader {
                 clientId,
                 username,
                 password,
+                serviceTls,
+                serviceTrust,
                 env.integer("MQTT_SESSION_EXPIRY", 86_400, 0, 2_000_000),
                 new HttpConfig(env.string("HTTP_BIND", "127.0.0.1"), env.port("PORT", 5000), tls),
                 store(env, dataDir),

@@ -44,6 +44,7 @@ public final class MqttConnection implements AutoCloseable {
     private final ExecutorService publisher;
     private final AtomicReference<OffsetDateTime> connectedSince = new AtomicReference<>();
     private volatile boolean closing;
+    private volatile boolean everConnected;
 
     private record Subscription(String filter, Consumer<Inbound> handler) {}
 
@@ -63,11 +64,16 @@ public final class MqttConnection implements AutoCloseable {
                 .maxDelay(5, TimeUnit.SECONDS)
                 .applyAutomaticReconnect()
                 .addConnectedListener(ctx -> {
+                    everConnected = true;
                     connectedSince.set(OffsetDateTime.now());
                     LOG.info("MQTT connected to {}:{} as '{}'", settings.host(), settings.port(), settings.clientId());
                 })
                 .addDisconnectedListener(ctx -> {
                     boolean wasConnected = connectedSince.getAndSet(null) != null;
+                    if (!everConnected && isTlsRefusal(ctx.getCause())) {
+                        // a certificate nobody vouches for will not change by retrying: fail start-up now
+                        ctx.getReconnector().reconnect(false);
+                    }
                     if (!closing && wasConnected) {
                         LOG.warn(
                                 "MQTT connection to {}:{} lost ({}); reconnecting",
@@ -81,6 +87,13 @@ public final class MqttConnection implements AutoCloseable {
                     .username(settings.username().get())
                     .password(settings.password().orElse("").getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth();
+        }
+        if (settings.tls() && settings.trust().isPresent()) {
+            builder = builder.sslConfig()
+                    .trustManagerFactory(settings.trust().get())
+                    .applySslConfig();
+        } else if (settings.tls()) {
+            builder = builder.sslWithDefaultConfig();
         }
         this.client = builder.buildAsync();
     }
@@ -111,7 +124,7 @@ public final class MqttConnection implements AutoCloseable {
         } catch (Exception e) {
             throw new MqttException(
                     "cannot connect to the MQTT broker at " + settings.host() + ":" + settings.port() + " ("
-                            + rootMessage(e) + "): check MQTT_BROKER, MQTT_PORT and the credentials",
+                            + rootMessage(e) + "): check MQTT_BROKER, MQTT_PORT, MQTT_TLS and the credentials",
                     e);
         }
     }
@@ -219,6 +232,15 @@ public final class MqttConnection implements AutoCloseable {
             LOG.warn("MQTT disconnect did not complete: {}", rootMessage(e));
         }
         publisher.shutdown();
+    }
+
+    private static boolean isTlsRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable e) {

@@ -141,4 +141,42 @@ class ConfigLoaderTest {
                         ConfigLoader.load(Env.of(Map.of("TLS_CERT", cert, "TLS_KEY", key, "MQTT_TLS_PORT", "1883"))))
                 .hasMessageStartingWith("MQTT_TLS_PORT:");
     }
+
+    @Test
+    void tls_to_an_external_broker_may_trust_a_private_ca(@TempDir Path dir) {
+        dev.aichatroom.testing.TestCertificates ca =
+                dev.aichatroom.testing.TestCertificates.make(dir, "rsa", "broker.example.com");
+        Map<String, String> external = Map.of("MQTT_BROKER", "broker.example.com", "MQTT_PORT", "8883");
+
+        AppConfig plain = ConfigLoader.load(Env.of(external));
+        assertThat(plain.serviceTls()).isFalse();
+        AppConfig defaultTrust = ConfigLoader.load(Env.of(with(external, "MQTT_TLS", "true")));
+        assertThat(defaultTrust.serviceTls()).isTrue();
+        assertThat(defaultTrust.serviceTrust()).isEmpty();
+        AppConfig ownTrust = ConfigLoader.load(Env.of(with(
+                with(external, "MQTT_TLS", "true"),
+                "MQTT_CA_FILE",
+                ca.certificate().toString())));
+        assertThat(ownTrust.serviceTrust()).isPresent();
+
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_TLS", "true"))))
+                .hasMessageStartingWith("MQTT_TLS:")
+                .hasMessageContaining("TLS_CERT");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        Env.of(with(external, "MQTT_CA_FILE", ca.certificate().toString()))))
+                .hasMessageStartingWith("MQTT_CA_FILE:")
+                .hasMessageContaining("MQTT_TLS=true");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(with(
+                        with(external, "MQTT_TLS", "true"),
+                        "MQTT_CA_FILE",
+                        ca.key().toString()))))
+                .hasMessageStartingWith("MQTT_CA_FILE:")
+                .hasMessageContaining("no certificate");
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String name, String value) {
+        Map<String, String> copy = new java.util.HashMap<>(base);
+        copy.put(name, value);
+        return copy;
+    }
 }

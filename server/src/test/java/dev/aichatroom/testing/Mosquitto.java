@@ -13,6 +13,7 @@ import org.awaitility.Awaitility;
 public final class Mosquitto implements AutoCloseable {
     private final int port;
     private final Path dir;
+    private int tlsPort;
     private Process process;
 
     private Mosquitto(int port, Path dir) {
@@ -22,6 +23,27 @@ public final class Mosquitto implements AutoCloseable {
 
     /** @param persistent keep sessions and queued messages across a restart of this broker */
     public static Mosquitto start(boolean persistent) {
+        return start(persistent, "");
+    }
+
+    /**
+     * Plain MQTT on {@link #port()} and MQTT over TLS with {@code certificates} on the returned {@link #tlsPort()}.
+     */
+    public static Mosquitto startWithTls(TestCertificates certificates) {
+        int tlsPort = FreePorts.next();
+        Mosquitto m = start(
+                false,
+                String.join(
+                        "\n",
+                        "listener " + tlsPort + " 127.0.0.1",
+                        "certfile " + certificates.certificate(),
+                        "keyfile " + certificates.key(),
+                        ""));
+        m.tlsPort = tlsPort;
+        return m;
+    }
+
+    private static Mosquitto start(boolean persistent, String moreListeners) {
         try {
             Path dir = Files.createTempDirectory("mosquitto");
             int port = FreePorts.next();
@@ -29,19 +51,26 @@ public final class Mosquitto implements AutoCloseable {
                     dir.resolve("mosquitto.conf"),
                     String.join(
                             "\n",
-                            "listener " + port + " 127.0.0.1",
+                            "per_listener_settings false",
+                            "user root", // started by root, it would become 'mosquitto' and lose the test's files
                             "allow_anonymous true",
                             "persistence " + persistent,
                             "persistence_location " + dir + "/",
                             "log_dest stderr",
                             "log_type error",
-                            ""));
+                            "listener " + port + " 127.0.0.1",
+                            moreListeners));
             Mosquitto m = new Mosquitto(port, dir);
             m.launch();
             return m;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The TLS listener's port ({@link #startWithTls}). */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     private void launch() {

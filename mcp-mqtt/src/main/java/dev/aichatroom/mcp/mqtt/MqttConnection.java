@@ -104,7 +104,9 @@ final class MqttConnection {
                 .addConnectedListener(ctx -> onConnected((Mqtt5ClientConnectedContext) ctx))
                 .addDisconnectedListener(this::onDisconnected);
         if (config.tls()) {
-            builder = builder.sslWithDefaultConfig();
+            builder = config.trust() == null
+                    ? builder.sslWithDefaultConfig()
+                    : builder.sslConfig().trustManagerFactory(config.trust()).applySslConfig();
         }
         this.client = builder.buildAsync();
         this.onMessage = onMessage;
