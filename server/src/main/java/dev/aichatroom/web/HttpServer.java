@@ -11,11 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +69,9 @@ public final class HttpServer implements AutoCloseable {
                     files.headers = PAGE_HEADERS;
                 });
             }
+            if (config.tls().isPresent()) {
+                c.routes.before(HttpServer::toHttps);
+            }
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
             c.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("HTTP {} {} failed", ctx.method(), ctx.path(), e);
@@ -101,8 +106,9 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * HTTPS in place of HTTP on the same port. The Host header is not checked against the certificate's names, so a
-     * certificate made for a name still serves visitors who type the address.
+     * HTTPS in place of HTTP on the same port; a plain {@code http://} request there is redirected to {@code https://}
+     * (see {@link #toHttps}). The Host header is not checked against the certificate's names, so a certificate made for
+     * a name still serves visitors who type the address.
      */
     private ServerConnector httpsConnector(Server server, HttpConfiguration http, TlsIdentity tls) {
         http.setSecureScheme("https");
@@ -110,10 +116,25 @@ public final class HttpServer implements AutoCloseable {
         SslContextFactory.Server ssl = new SslContextFactory.Server();
         ssl.setKeyStore(tls.keyStore());
         ssl.setKeyStorePassword(new String(tls.password()));
-        ServerConnector connector = new ServerConnector(server, ssl, new HttpConnectionFactory(http));
+        HttpConnectionFactory plain = new HttpConnectionFactory(http);
+        // one port for both: a TLS hello goes to TLS, anything else to plain HTTP, which only redirects to https://
+        DetectorConnectionFactory tlsOrPlain =
+                new DetectorConnectionFactory(new SslConnectionFactory(ssl, plain.getProtocol()));
+        ServerConnector connector = new ServerConnector(server, tlsOrPlain, plain);
         connector.setHost(config.bind());
         connector.setPort(config.port());
         return connector;
+    }
+
+    /** A request that arrived as plain HTTP on the HTTPS port: 308 to the same URL over https://, nothing else. */
+    private static void toHttps(Context ctx) {
+        if (ctx.req().isSecure()) {
+            return;
+        }
+        String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
+        ctx.header("Location", "https://" + PageRoutes.hostOnly(ctx.host()) + ":" + ctx.port() + ctx.path() + query);
+        ctx.status(308);
+        ctx.skipRemainingHandlers();
     }
 
     public int port() {
