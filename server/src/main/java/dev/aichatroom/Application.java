@@ -12,7 +12,9 @@ import dev.aichatroom.config.AppConfig;
 import dev.aichatroom.mcp.McpService;
 import dev.aichatroom.mcp.mqtt.MqttConnectionConfig;
 import dev.aichatroom.mqtt.MqttConnection;
+import dev.aichatroom.mqtt.MqttException;
 import dev.aichatroom.mqtt.MqttSettings;
+import dev.aichatroom.mqtt.RetainedReader;
 import dev.aichatroom.store.JdbcMessageStore;
 import dev.aichatroom.store.MessageStore;
 import dev.aichatroom.voice.VoiceService;
@@ -96,6 +98,11 @@ public final class Application implements AutoCloseable {
         if (broker.isPresent()) {
             broker.get().start();
             started.push(broker.get());
+        }
+        if (config.mqttEnabled()
+                && broker.isEmpty()
+                && config.chat().sharedGroup().isEmpty()) {
+            restoreMembers(mqttSettings(broker));
         }
         if (config.mqttEnabled()) {
             mqtt.connect(Duration.ofSeconds(15));
@@ -224,6 +231,28 @@ public final class Application implements AutoCloseable {
             }
         };
         return new EmbeddedBroker(config.broker(), policy, List.of(tokens), clients, List.of(inspector));
+    }
+
+    /**
+     * One instance on an external broker keeps its members in memory; the broker keeps the retained member lists it
+     * published. Read them back before the first input is handled, so a restart of the service alone does not empty
+     * the rooms. (The embedded broker restarts with the service and every connection is new: nothing to take back.)
+     */
+    private void restoreMembers(MqttSettings settings) {
+        try {
+            Map<String, byte[]> lists = RetainedReader.read(
+                    settings,
+                    settings.clientId() + "-members",
+                    Topics.onlineFilters(),
+                    Duration.ofMillis(300),
+                    Duration.ofSeconds(5));
+            int restored = chat.restoreMembers(lists);
+            if (restored > 0) {
+                LOG.info("Took back {} member(s) from the broker's retained member lists", restored);
+            }
+        } catch (MqttException e) {
+            LOG.warn("Rooms start without members: {}", e.getMessage());
+        }
     }
 
     private MqttSettings mqttSettings(Optional<Broker> broker) {

@@ -1,5 +1,6 @@
 package dev.aichatroom.chat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.chat.Notifications.ErrorReply;
 import dev.aichatroom.chat.Notifications.OnlineList;
 import dev.aichatroom.chat.Notifications.OnlineUser;
@@ -108,6 +109,48 @@ public final class ChatService implements AutoCloseable {
     }
 
     /** Announces the service once the MQTT connection is up: a system notice and fresh member lists. */
+    /**
+     * One instance on an external broker, before {@link #start()}: takes back the members the broker still lists
+     * (the retained member lists this service published before it restarted), so devices that stayed connected
+     * through the restart stay members. They are bound to no connection (an external broker does not say) and their
+     * idle time counts from now. Lists that are not well-formed, or not on their room's topic, are skipped.
+     *
+     * @param retainedLists topic → payload of the retained {@code …/users/online} messages
+     * @return how many members came back
+     */
+    public int restoreMembers(Map<String, byte[]> retainedLists) {
+        if (!(members instanceof LocalMembers local)) {
+            return 0; // shared members live in the store already
+        }
+        int restored = 0;
+        long now = clock.millis();
+        for (Map.Entry<String, byte[]> list : retainedLists.entrySet()) {
+            Optional<JsonNode> tree = Json.tree(list.getValue());
+            String room = tree.map(t -> t.path("room").asText("")).orElse("");
+            if (!Topics.isValidRoom(room) || !topics.online(room).equals(list.getKey())) {
+                continue;
+            }
+            for (JsonNode user : tree.get().path("users")) {
+                String clientId = user.path("client_id").asText("");
+                if (clientId.isBlank() || clientId.length() > config.maxClientIdChars()) {
+                    continue;
+                }
+                local.restore(
+                        room,
+                        new Member(
+                                clientId,
+                                user.path("username").asText(clientId),
+                                user.path("source").asText("mqtt"),
+                                user.path("join_time").asText(Clocks.timestamp(clock)),
+                                0,
+                                Optional.empty(),
+                                now));
+                restored++;
+            }
+        }
+        return restored;
+    }
+
     public void start() {
         running = true;
         submit(() -> {

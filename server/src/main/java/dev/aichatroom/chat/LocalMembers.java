@@ -49,6 +49,11 @@ final class LocalMembers implements Members {
         return gone;
     }
 
+    /** Puts back a member from before a restart, without announcing (the start-up announcement follows). */
+    void restore(String room, Member member) {
+        room(room).putIfAbsent(member.clientId(), member);
+    }
+
     @Override
     public void announce(String room, Announcer announcer) {
         announcer.announce(Optional.empty(), of(room));

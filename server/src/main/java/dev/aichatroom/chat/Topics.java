@@ -1,5 +1,6 @@
 package dev.aichatroom.chat;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -92,6 +93,11 @@ public final class Topics {
             filters[i++] = ROOT + "/+/" + input.suffix;
         }
         return filters;
+    }
+
+    /** Filters of every room's retained member list. */
+    public static List<String> onlineFilters() {
+        return List.of(ROOT + "/users/online", ROOT + "/+/users/online");
     }
 
     /** Filters only the service may publish on. */

@@ -82,20 +82,24 @@ public final class MqttConnection implements AutoCloseable {
                                 ctx.getCause().getMessage());
                     }
                 });
+        this.client = secured(builder, settings).buildAsync();
+    }
+
+    /** The account and the TLS of {@code settings}, for every connection the product opens to its broker. */
+    static Mqtt5ClientBuilder secured(Mqtt5ClientBuilder builder, MqttSettings settings) {
+        Mqtt5ClientBuilder b = builder;
         if (settings.username().isPresent()) {
-            builder = builder.simpleAuth()
+            b = b.simpleAuth()
                     .username(settings.username().get())
                     .password(settings.password().orElse("").getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth();
         }
         if (settings.tls() && settings.trust().isPresent()) {
-            builder = builder.sslConfig()
-                    .trustManagerFactory(settings.trust().get())
-                    .applySslConfig();
+            b = b.sslConfig().trustManagerFactory(settings.trust().get()).applySslConfig();
         } else if (settings.tls()) {
-            builder = builder.sslWithDefaultConfig();
+            b = b.sslWithDefaultConfig();
         }
-        this.client = builder.buildAsync();
+        return b;
     }
 
     /** Registers a handler before {@link #connect}; messages queued in the persistent session reach it too. */
@@ -243,7 +247,7 @@ public final class MqttConnection implements AutoCloseable {
         return false;
     }
 
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null) {
             t = t.getCause();

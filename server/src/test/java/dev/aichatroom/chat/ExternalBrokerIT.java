@@ -81,6 +81,33 @@ class ExternalBrokerIT {
     }
 
     @Test
+    void members_stay_members_when_the_service_alone_restarts() {
+        pub("chatroom/users/join", "{\"client_id\":\"stays\",\"username\":\"常驻设备\"}");
+        pub("chatroom/lab/users/join", "{\"client_id\":\"lab-dev\",\"username\":\"lab\"}");
+        observer.await("chatroom/users/online", r -> r.text().contains("stays"));
+
+        try (TestMqtt late = TestMqtt.connect(mosquitto.port(), "ext-late")
+                .subscribe("chatroom/system", "chatroom/users/online", "chatroom/lab/users/online")) {
+            late.await("chatroom/users/online", r -> r.retain() && r.text().contains("stays"));
+            late.clear();
+
+            product.restart();
+
+            late.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT服务已连接"));
+            // the lists the restarted service announced still hold the members, with their names and join times
+            TestMqtt.Received main = late.await(
+                    "chatroom/users/online", r -> !r.retain() && r.text().contains("stays"));
+            assertThat(main.json().path("users").findValuesAsText("username")).contains("常驻设备");
+            late.await("chatroom/lab/users/online", r -> r.text().contains("lab-dev"));
+            assertThat(product.get("/mqtt/status").body()).contains("\"client_id\":\"stays\"");
+
+            pub("chatroom/users/leave", "{\"client_id\":\"stays\"}");
+            late.await("chatroom/system", r -> r.text().contains("常驻设备 离开了聊天室"));
+            late.await("chatroom/users/online", r -> !r.text().contains("stays"));
+        }
+    }
+
+    @Test
     void input_accepted_by_the_broker_while_the_service_is_down_is_not_lost() {
         product.stop();
         pub("chatroom/messages/in", "{\"client_id\":\"while-down\",\"username\":\"w\",\"message\":\"queued for you\"}");
