@@ -17,6 +17,8 @@ import dev.aichatroom.mqtt.MqttSettings;
 import dev.aichatroom.mqtt.RetainedReader;
 import dev.aichatroom.store.JdbcMessageStore;
 import dev.aichatroom.store.MessageStore;
+import dev.aichatroom.tls.CertificateReloader;
+import dev.aichatroom.tls.TlsIdentity;
 import dev.aichatroom.voice.VoiceService;
 import dev.aichatroom.web.ChatRoutes;
 import dev.aichatroom.web.Health;
@@ -34,6 +36,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +44,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,6 +154,20 @@ public final class Application implements AutoCloseable {
                                 meters)));
         http.start();
         started.push(http);
+        watchCertificate(http, broker);
+    }
+
+    /** Serves a renewed certificate (TLS_CERT/TLS_KEY rewritten by an ACME client) without a restart. */
+    private void watchCertificate(HttpServer http, Optional<Broker> broker) {
+        if (config.http().tls().isEmpty() || config.tlsReloadInterval().isZero()) {
+            return;
+        }
+        List<Consumer<TlsIdentity>> listeners = new ArrayList<>();
+        listeners.add(http::reloadTls);
+        broker.filter(EmbeddedBroker.class::isInstance)
+                .map(EmbeddedBroker.class::cast)
+                .ifPresent(b -> listeners.add(b::reloadTls));
+        started.push(new CertificateReloader(config.http().tls().get(), config.tlsReloadInterval(), listeners));
     }
 
     private static Health health(Assistant.Status status) {

@@ -37,6 +37,7 @@ public final class EmbeddedBroker implements Broker {
     private final BrokerHooks hooks;
     private ActiveMQServer server;
     private Path keyStoreFile;
+    private final char[] keyStorePassword = randomSecret().toCharArray();
 
     public EmbeddedBroker(
             BrokerConfig config,
@@ -158,9 +159,26 @@ public final class EmbeddedBroker implements Broker {
     /** Artemis reads a key store from a file: the identity is written under the data directory while it runs. */
     private String tlsParameters(TlsIdentity identity) {
         keyStoreFile = config.dataDir().toAbsolutePath().resolve("tls").resolve("server.p12");
-        identity.writePkcs12(keyStoreFile);
+        identity.writePkcs12(keyStoreFile, keyStorePassword);
         return ";sslEnabled=true;keyStoreType=PKCS12;keyStorePath=" + keyStoreFile + ";keyStorePassword="
-                + new String(identity.password());
+                + new String(keyStorePassword);
+    }
+
+    /**
+     * Serves a renewed certificate: rewrites the key store and has the TLS listeners read it again. New connections
+     * get the new certificate; connections already open keep theirs.
+     */
+    public void reloadTls(TlsIdentity identity) {
+        if (server == null || keyStoreFile == null) {
+            return;
+        }
+        identity.writePkcs12(keyStoreFile, keyStorePassword);
+        for (String name : List.of("mqtt-ws", "mqtt-tls")) {
+            Acceptor acceptor = server.getRemotingService().getAcceptor(name);
+            if (acceptor != null) {
+                acceptor.reload();
+            }
+        }
     }
 
     @Override

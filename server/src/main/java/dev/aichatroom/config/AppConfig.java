@@ -9,6 +9,7 @@ import dev.aichatroom.voice.VoiceConfig;
 import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -22,6 +23,7 @@ import javax.net.ssl.TrustManagerFactory;
  * @param ai the assistant
  * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
  * @param voice the voice companion
+ * @param tlsReloadInterval how often the TLS files are checked for a renewal; zero = never
  */
 public record AppConfig(
         boolean mqttEnabled,
@@ -40,4 +42,5 @@ public record AppConfig(
         Path dataDir,
         AiConfig ai,
         McpConfig mcp,
-        VoiceConfig voice) {}
+        VoiceConfig voice,
+        Duration tlsReloadInterval) {}

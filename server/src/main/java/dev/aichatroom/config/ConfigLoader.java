@@ -110,7 +110,8 @@ public final class ConfigLoader {
                 dataDir,
                 ai(env, dataDir),
                 mcp(env, chat(env).defaultRoom(), external.isEmpty() && broker.anonymousAllowed()),
-                VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language()));
+                VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language()),
+                Duration.ofSeconds(env.integer("TLS_RELOAD_INTERVAL", 60, 0, 86_400)));
     }
 
     /** {@code TLS_CERT} + {@code TLS_KEY}: HTTPS, {@code wss://} and {@code mqtts://} with one certificate. */

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
@@ -40,11 +41,26 @@ public final class TlsIdentity {
     private final KeyStore keyStore;
     private final char[] password;
     private final X509Certificate certificate;
+    private final Path certificateFile;
+    private final Path keyFile;
 
-    private TlsIdentity(KeyStore keyStore, char[] password, X509Certificate certificate) {
+    private TlsIdentity(
+            KeyStore keyStore, char[] password, X509Certificate certificate, Path certificateFile, Path keyFile) {
         this.keyStore = keyStore;
         this.password = password;
         this.certificate = certificate;
+        this.certificateFile = certificateFile;
+        this.keyFile = keyFile;
+    }
+
+    /** The files this identity was read from, to read again when they are renewed. */
+    public List<Path> files() {
+        return List.of(certificateFile, keyFile);
+    }
+
+    /** Reads the same files again (after a renewal). */
+    public TlsIdentity reload() {
+        return load(certificateFile, keyFile);
     }
 
     /**
@@ -63,7 +79,7 @@ public final class TlsIdentity {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             store.setKeyEntry(ALIAS, key, password, chain.toArray(X509Certificate[]::new));
-            return new TlsIdentity(store, password, chain.getFirst());
+            return new TlsIdentity(store, password, chain.getFirst(), certificateFile, keyFile);
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsException(
                     keyFile, keyFile + " and " + certificateFile + " cannot be used together: " + e.getMessage());
@@ -190,22 +206,29 @@ public final class TlsIdentity {
     }
 
     /**
-     * Writes the key store as a PKCS#12 file only its owner can read, for listeners that take a path (the embedded
-     * broker's); the caller deletes it when it stops.
+     * Writes the key and chain as a PKCS#12 file only its owner can read, protected by {@code filePassword}, for
+     * listeners that take a path (the embedded broker's); replaced in one step, so a reader never sees half a file. The
+     * caller deletes it when it stops.
      */
-    public void writePkcs12(Path file) {
+    public void writePkcs12(Path file, char[] filePassword) {
+        Path temporary = file.resolveSibling(file.getFileName() + ".new");
         try {
+            KeyStore copy = KeyStore.getInstance("PKCS12");
+            copy.load(null, null);
+            copy.setKeyEntry(
+                    ALIAS, keyStore.getKey(ALIAS, password), filePassword, keyStore.getCertificateChain(ALIAS));
             Files.createDirectories(file.getParent());
-            Files.deleteIfExists(file);
+            Files.deleteIfExists(temporary);
             try {
                 Files.createFile(
-                        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                        temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException e) {
-                Files.createFile(file);
+                Files.createFile(temporary);
             }
-            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING)) {
-                keyStore.store(out, password);
+            try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.TRUNCATE_EXISTING)) {
+                copy.store(out, filePassword);
             }
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | GeneralSecurityException e) {
             throw new TlsException(file, "cannot write " + file + ": " + e.getMessage());
         }

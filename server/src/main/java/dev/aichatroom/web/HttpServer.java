@@ -48,6 +48,7 @@ public final class HttpServer implements AutoCloseable {
     private final HttpConfig config;
     private final List<Consumer<RoutesConfig>> routes;
     private Javalin app;
+    private volatile SslContextFactory.Server ssl;
 
     public HttpServer(HttpConfig config, List<Consumer<RoutesConfig>> routes) {
         this.config = config;
@@ -101,8 +102,7 @@ public final class HttpServer implements AutoCloseable {
         config.tls()
                 .filter(t -> t.expiresWithin(Duration.ofDays(14)))
                 .ifPresent(t -> LOG.warn(
-                        "The TLS certificate ({}) expires within 14 days or has expired: renew it and restart",
-                        t.describe()));
+                        "The TLS certificate ({}) expires within 14 days or has expired: renew it", t.describe()));
     }
 
     /**
@@ -116,6 +116,7 @@ public final class HttpServer implements AutoCloseable {
         SslContextFactory.Server ssl = new SslContextFactory.Server();
         ssl.setKeyStore(tls.keyStore());
         ssl.setKeyStorePassword(new String(tls.password()));
+        this.ssl = ssl;
         HttpConnectionFactory plain = new HttpConnectionFactory(http);
         // one port for both: a TLS hello goes to TLS, anything else to plain HTTP, which only redirects to https://
         DetectorConnectionFactory tlsOrPlain =
@@ -135,6 +136,22 @@ public final class HttpServer implements AutoCloseable {
         ctx.header("Location", "https://" + PageRoutes.hostOnly(ctx.host()) + ":" + ctx.port() + ctx.path() + query);
         ctx.status(308);
         ctx.skipRemainingHandlers();
+    }
+
+    /** Serves a renewed certificate to new connections; those already open keep theirs. */
+    public void reloadTls(TlsIdentity identity) {
+        SslContextFactory.Server current = ssl;
+        if (current == null) {
+            return;
+        }
+        try {
+            current.reload(f -> {
+                f.setKeyStore(identity.keyStore());
+                f.setKeyStorePassword(new String(identity.password()));
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException("HTTPS cannot take the renewed certificate: " + e.getMessage(), e);
+        }
     }
 
     public int port() {

@@ -1,6 +1,7 @@
 package dev.aichatroom.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.Processes;
@@ -15,7 +16,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -151,5 +154,65 @@ class TlsIT {
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)))
                 .isEqualTo("rw-------");
+    }
+
+    @Test
+    void a_renewed_certificate_is_served_without_a_restart_and_a_broken_renewal_is_not() throws Exception {
+        TestCertificates first =
+                TestCertificates.make(Files.createDirectories(dir.resolve("first")), "ec", "127.0.0.1");
+        TestCertificates renewed =
+                TestCertificates.make(Files.createDirectories(dir.resolve("renewed")), "rsa", "127.0.0.1");
+        Path live = Files.createDirectories(dir.resolve("live"));
+        TestCertificates served = new TestCertificates(live.resolve("fullchain.pem"), live.resolve("privkey.pem"));
+        Files.copy(first.certificate(), served.certificate());
+        Files.copy(first.key(), served.key());
+        int renewTlsPort = FreePorts.next();
+        try (TestProduct renewing = TestProduct.start(Map.of(
+                "TLS_CERT", served.certificate().toString(),
+                "TLS_KEY", served.key().toString(),
+                "MQTT_TLS_PORT", Integer.toString(renewTlsPort),
+                "TLS_RELOAD_INTERVAL", "1"))) {
+            assertThat(handshakes(first, renewing.httpPort())).isTrue();
+
+            // half a renewal: the new key next to the old certificate is refused, the old pair stays in service
+            Files.copy(renewed.key(), served.key(), StandardCopyOption.REPLACE_EXISTING);
+            Thread.sleep(3_000);
+            assertThat(handshakes(first, renewing.httpPort())).isTrue();
+
+            Files.copy(renewed.certificate(), served.certificate(), StandardCopyOption.REPLACE_EXISTING);
+            await().atMost(Duration.ofSeconds(15)).until(() -> handshakes(renewed, renewing.httpPort()));
+            assertThat(handshakes(first, renewing.httpPort())).isFalse();
+            await().atMost(Duration.ofSeconds(15)).until(() -> mqttHandshakes(renewed, renewTlsPort));
+        }
+    }
+
+    /** Whether an MQTT over TLS connection that trusts {@code certs} alone gets through. */
+    private static boolean mqttHandshakes(TestCertificates certs, int port) {
+        try (TestMqtt device = TestMqtt.connect(
+                port,
+                "renewed-device",
+                b -> b.sslConfig().trustManagerFactory(certs.trustManagers()).applySslConfig(),
+                c -> c)) {
+            return device.client().getState().isConnected();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Whether an HTTPS request that trusts {@code certs} alone gets through. */
+    private static boolean handshakes(TestCertificates certs, int port) {
+        try (HttpClient http = HttpClient.newBuilder().sslContext(certs.trust()).build()) {
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/health"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }

@@ -69,18 +69,19 @@ class TlsIdentityTest {
     }
 
     @Test
-    void the_pkcs12_copy_is_readable_by_its_owner_alone_and_opens_with_the_password() throws Exception {
+    void the_pkcs12_copy_is_readable_by_its_owner_alone_and_opens_with_its_own_password() throws Exception {
         TestCertificates pem = TestCertificates.make(dir, "ec", "localhost");
         TlsIdentity identity = TlsIdentity.load(pem.certificate(), pem.key());
         Path file = dir.resolve("broker/tls/server.p12");
 
-        identity.writePkcs12(file);
+        char[] filePassword = "file-password".toCharArray();
+        identity.writePkcs12(file, filePassword);
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
                 .isEqualTo("rw-------");
         KeyStore copy = KeyStore.getInstance("PKCS12");
         try (var in = Files.newInputStream(file)) {
-            copy.load(in, identity.password());
+            copy.load(in, filePassword);
         }
         assertThat(copy.isKeyEntry("server")).isTrue();
     }
