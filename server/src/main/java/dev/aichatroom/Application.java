@@ -21,6 +21,7 @@ import dev.aichatroom.tls.CertificateReloader;
 import dev.aichatroom.tls.TlsIdentity;
 import dev.aichatroom.voice.VoiceService;
 import dev.aichatroom.web.ChatRoutes;
+import dev.aichatroom.web.ClientIdOwners;
 import dev.aichatroom.web.Health;
 import dev.aichatroom.web.HttpServer;
 import dev.aichatroom.web.MqttTokens;
@@ -86,6 +87,7 @@ public final class Application implements AutoCloseable {
         started.push(store);
 
         MqttTokens tokens = MqttTokens.create(config.web(), clock);
+        ClientIdOwners owners = new ClientIdOwners(clock);
         Optional<Broker> broker =
                 config.mqttEnabled() && config.externalBroker().isEmpty()
                         ? Optional.of(embeddedBroker(tokens))
@@ -93,6 +95,10 @@ public final class Application implements AutoCloseable {
         MqttConnection mqtt = new MqttConnection(mqttSettings(broker));
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
+        if (broker.isPresent() && !config.broker().anonymousAllowed()) {
+            // browsers log in with tokens: a voice call uses only page tools of the browser that owns the call
+            mcp.tools().bindDevicesTo(owners::sameOwner);
+        }
         Assistant assistant = new Assistant(config.ai(), chat, mcp.tools().forRooms(), meters);
         chat.addListener(assistant);
         // seed 2's binding: a call from device …-{suffix} uses the tools of web-ui-hardware-controller/{suffix}
@@ -136,7 +142,7 @@ public final class Application implements AutoCloseable {
                                         ? Optional.of(config.broker().wsPort())
                                         : Optional.empty(),
                                 broker.isPresent() && !config.broker().anonymousAllowed()),
-                        new TokenRoutes(tokens, config.web().tokenRatePerMinute(), clock),
+                        new TokenRoutes(tokens, owners, config.web().tokenRatePerMinute(), clock),
                         PhotoRoutes.in(config.dataDir()),
                         new OpsRoutes(
                                 Map.of(

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,7 @@ public final class McpTools implements AutoCloseable {
     private volatile McpMqttServerDiscovery discovery;
     private final CountDownLatch stopping = new CountDownLatch(1);
     private volatile boolean closed;
+    private volatile BiPredicate<String, String> sameParty = (device, server) -> true;
 
     McpTools(McpConfig config, MeterRegistry meters) {
         this.config = config;
@@ -79,7 +81,20 @@ public final class McpTools implements AutoCloseable {
      * goes; no tools while it is offline.
      */
     public ToolProvider forDevice(String deviceId) {
-        return config.deviceServerNameOf(deviceId).map(this::forServer).orElse(ToolProvider.NONE);
+        return config.deviceServerNameOf(deviceId)
+                .<ToolProvider>map(name -> new ScopedTools(
+                        this,
+                        server -> server.serverName().equals(name) && sameParty.test(deviceId, server.serverId())))
+                .orElse(ToolProvider.NONE);
+    }
+
+    /**
+     * Where clients log in, a device's page tools must also belong to the device's owner: {@code sameParty} gets the
+     * device's client id and a server instance's id (its MQTT client id). The binding by name alone lets anyone who
+     * reads a page's server name from its presence call that page's camera from a device id of their own.
+     */
+    public void bindDevicesTo(BiPredicate<String, String> sameParty) {
+        this.sameParty = sameParty;
     }
 
     /** The tools of the servers with exactly this name (all their instances). */

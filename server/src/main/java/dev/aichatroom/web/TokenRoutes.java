@@ -5,8 +5,15 @@ import dev.aichatroom.chat.Clocks;
 import dev.aichatroom.mqtt.Json;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.SameSite;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -14,18 +21,27 @@ import java.util.regex.Pattern;
 
 /**
  * {@code POST /api/mqtt/token {"client_id"}}: a short-lived MQTT credential for that client id. Anyone who reaches
- * the HTTP API may ask (the chat room is open to its visitors); each IP address gets a few per minute.
+ * the HTTP API may ask (the chat room is open to its visitors); each IP address gets a few per minute. The first
+ * browser to ask for an id owns it ({@link ClientIdOwners}; the browser is known by an HttpOnly cookie this route
+ * sets): another browser asking for it gets 409, so no visitor can take over another's connection or device.
  */
 public final class TokenRoutes implements Consumer<RoutesConfig> {
     /** What a browser's MQTT client id may look like: no topic characters, no spaces. */
     static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
+    static final String OWNER_COOKIE = "aichatroom_owner";
+    private static final Pattern OWNER_VALUE = Pattern.compile("[A-Za-z0-9_-]{43}");
+    private static final int OWNER_COOKIE_SECONDS = 365 * 24 * 3600;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private final MqttTokens tokens;
+    private final ClientIdOwners owners;
     private final Clock clock;
     private final PerIpLimiter perIp;
 
-    public TokenRoutes(MqttTokens tokens, int perMinute, Clock clock) {
+    public TokenRoutes(MqttTokens tokens, ClientIdOwners owners, int perMinute, Clock clock) {
         this.tokens = tokens;
+        this.owners = owners;
         this.clock = clock;
         this.perIp = new PerIpLimiter(perMinute);
     }
@@ -45,6 +61,10 @@ public final class TokenRoutes implements Consumer<RoutesConfig> {
         if (id == null || !id.isTextual() || !CLIENT_ID.matcher(id.asText()).matches()) {
             throw new ApiError(400, "INVALID_CLIENT_ID", "send {\"client_id\":\"…\"}: 1-128 of A-Z a-z 0-9 _ . : -");
         }
+        if (!owners.claim(id.asText(), owner(ctx))) {
+            throw new ApiError(
+                    409, "CLIENT_ID_TAKEN", "another browser uses this MQTT client id; connect with a new random one");
+        }
         MqttTokens.Token token = tokens.issue(id.asText());
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("username", token.username());
@@ -53,5 +73,30 @@ public final class TokenRoutes implements Consumer<RoutesConfig> {
         answer.put("expires_at", Clocks.format(OffsetDateTime.ofInstant(token.expiresAt(), clock.getZone())));
         ctx.header("Cache-Control", "no-store");
         HttpServer.json(ctx, answer);
+    }
+
+    /** This browser's owner key: a digest of its cookie, which is set here on its first token. */
+    private static String owner(Context ctx) {
+        String value = ctx.cookie(OWNER_COOKIE);
+        if (value == null || !OWNER_VALUE.matcher(value).matches()) {
+            byte[] random = new byte[32];
+            RANDOM.nextBytes(random);
+            value = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            ctx.cookie(new Cookie(
+                    OWNER_COOKIE,
+                    value,
+                    "/api/mqtt",
+                    OWNER_COOKIE_SECONDS,
+                    ctx.req().isSecure(),
+                    true,
+                    null,
+                    SameSite.STRICT));
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.US_ASCII));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

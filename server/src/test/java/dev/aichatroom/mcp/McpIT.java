@@ -13,6 +13,7 @@ import dev.aichatroom.mcp.mqtt.MqttConnectionConfig;
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
+import dev.aichatroom.web.ClientIdOwners;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -333,6 +334,45 @@ class McpIT {
                 assertThat(text(limited)).contains("too many messages");
                 assertThat(sentBeforeLimit).isBetween(20, 30);
             }
+        }
+    }
+
+    @Test
+    void where_browsers_log_in_a_device_gets_only_page_tools_its_own_browser_owns() {
+        String suffix = "own" + unique();
+        ClientIdOwners owners = new ClientIdOwners(java.time.Clock.systemUTC());
+        owners.claim("web-ui-page-" + suffix, "alice's browser");
+        owners.claim("voice_alice-" + suffix, "alice's browser");
+        // anyone can read the page's name from its presence and claim a device id with the same suffix
+        owners.claim("voice_mallory-" + suffix, "mallory's browser");
+        McpTools tools = new McpTools(McpConfig.defaults("main"), new SimpleMeterRegistry());
+        tools.bindDevicesTo(owners::sameOwner);
+        try (tools;
+                TestPage page = TestPage.start(product.mqttPort(), suffix)) {
+            tools.start(
+                    McpMqttClientConfig.builder(MqttConnectionConfig.of("127.0.0.1", product.mqttPort()))
+                            .clientIdPrefix("mcp-it-owners")
+                            .serverNameFilters("web-ui-hardware-controller/" + suffix)
+                            .build(),
+                    Duration.ofSeconds(10));
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> tools.forDevice("voice_alice-" + suffix)
+                                    .tools("main")
+                                    .size()
+                            == 4);
+
+            ToolProvider mallory = tools.forDevice("voice_mallory-" + suffix);
+            assertThat(mallory.tools("main")).isEmpty();
+            assertThat(mallory.execute(ToolExecutionRequest.builder()
+                            .id("call_1")
+                            .name("control_camera")
+                            .arguments("{\"enabled\":true}")
+                            .build()))
+                    .startsWith("error: no tool named 'control_camera'");
+            assertThat(tools.forDevice("webrtc-client-" + suffix).tools("main"))
+                    .as("a device nobody claimed is not the page's owner either")
+                    .isEmpty();
+            assertThat(page.calls()).isEmpty();
         }
     }
 

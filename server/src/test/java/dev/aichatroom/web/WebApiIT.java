@@ -13,6 +13,7 @@ import dev.aichatroom.config.ConfigLoader;
 import dev.aichatroom.config.Env;
 import dev.aichatroom.mqtt.Json;
 import java.io.IOException;
+import java.net.CookieManager;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebApiIT {
     /** A burst of 5 requests per IP: the tests before the rate-limit test make 4. */
-    private static final int TOKENS_PER_MINUTE = 15;
+    private static final int TOKENS_PER_MINUTE = 30;
 
     @TempDir
     static Path dataDir;
@@ -44,8 +45,11 @@ class WebApiIT {
     private static Application app;
     private static int mqttPort;
     private static int wsPort;
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** One browser: it keeps the cookies the API sets. */
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .cookieHandler(new CookieManager())
+            .build();
 
     @BeforeAll
     static void start() throws IOException {
@@ -150,9 +154,39 @@ class WebApiIT {
 
     @Test
     @Order(4)
+    void aClientIdBelongsToTheBrowserThatFirstAskedForIt() throws Exception {
+        String body = "{\"client_id\":\"voice_" + UUID.randomUUID().toString().substring(0, 8) + "-k3j9x\"}";
+        try (HttpClient alice = browser();
+                HttpClient mallory = browser()) {
+            HttpResponse<String> first = postToken(alice, body);
+            assertThat(first.statusCode()).isEqualTo(200);
+            assertThat(first.headers().allValues("Set-Cookie"))
+                    .singleElement()
+                    .asString()
+                    .startsWith("aichatroom_owner=")
+                    .containsIgnoringCase("HttpOnly")
+                    .containsIgnoringCase("SameSite=Strict")
+                    .contains("Path=/api/mqtt");
+            assertThat(postToken(alice, body).statusCode())
+                    .as("its browser renews")
+                    .isEqualTo(200);
+
+            HttpResponse<String> taken = postToken(mallory, body);
+            assertThat(taken.statusCode()).isEqualTo(409);
+            assertThat(json(taken).at("/error/code").asText()).isEqualTo("CLIENT_ID_TAKEN");
+        }
+    }
+
+    /** A browser of its own: it keeps the cookies the API sets. */
+    private static HttpClient browser() {
+        return HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+    }
+
+    @Test
+    @Order(5)
     void limitsTokensPerAddress() throws Exception {
         int refused = 0;
-        for (int i = 0; i < 6 && refused == 0; i++) {
+        for (int i = 0; i < 20 && refused == 0; i++) {
             HttpResponse<String> response = postToken("{\"client_id\":\"web_limit\"}");
             if (response.statusCode() == 429) {
                 refused++;
@@ -183,7 +217,11 @@ class WebApiIT {
     }
 
     private static HttpResponse<String> postToken(String body) throws Exception {
-        return HTTP.send(
+        return postToken(HTTP, body);
+    }
+
+    private static HttpResponse<String> postToken(HttpClient browser, String body) throws Exception {
+        return browser.send(
                 HttpRequest.newBuilder(uri("/api/mqtt/token"))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
