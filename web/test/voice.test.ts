@@ -3,6 +3,8 @@ import { browLine, DEFAULT_EMOTION, EMOTIONS, FACES, isEmotion, mouthPath, type 
 import { initialSubtitles, isSpeaking, joinChunk, MAX_TRANSCRIPT, subtitlesReducer, type SubtitleAction, type Subtitles } from '../src/call/subtitles';
 import { en, zh } from '../src/i18n';
 import type { ToolResult } from '../src/mcp/server';
+import type { MqttToken } from '../src/chat/protocol';
+import { serverCredentials } from '../src/voice/credentials';
 import { suffixOf, voiceIds } from '../src/voice/ids';
 import { userMedia } from '../src/voice/media';
 import { hardwareTools, type Hardware, type PhotoSource } from '../src/voice/tools';
@@ -278,5 +280,39 @@ describe('camera and microphone access', () => {
     vi.stubGlobal('navigator', { mediaDevices: { getUserMedia } });
     await expect(userMedia({ audio: { echoCancellation: true } })).resolves.toBe(stream);
     expect(getUserMedia).toHaveBeenCalledWith({ audio: { echoCancellation: true } });
+  });
+});
+
+describe('the page MCP server credentials', () => {
+  const token = (clientId: string): MqttToken => ({ username: 'web-token', password: `p-${clientId}`, client_id: clientId, expires_at: '2026-11-22T09:00:00Z' });
+
+  it("claims the call's client id before the server's first token, and only once", async () => {
+    const asked: string[] = [];
+    const credentials = serverCredentials(async (id) => {
+      asked.push(id);
+      return token(id);
+    }, 'voice_abc-k3j9x');
+
+    const first = await credentials('voicemcp_abc-k3j9x');
+    await credentials('voicemcp_abc-k3j9x');
+
+    expect(asked).toEqual(['voice_abc-k3j9x', 'voicemcp_abc-k3j9x', 'voicemcp_abc-k3j9x']);
+    expect(first).toEqual({ username: 'web-token', password: 'p-voicemcp_abc-k3j9x', expiresAt: Date.parse('2026-11-22T09:00:00Z') });
+  });
+
+  it('does not announce the server while the call id could not be claimed, and claims again next time', async () => {
+    const asked: string[] = [];
+    let taken = true;
+    const credentials = serverCredentials(async (id) => {
+      asked.push(id);
+      if (id.startsWith('voice_') && taken) throw new Error('409 CLIENT_ID_TAKEN');
+      return token(id);
+    }, 'voice_abc-k3j9x');
+
+    await expect(credentials('voicemcp_abc-k3j9x')).rejects.toThrow('CLIENT_ID_TAKEN');
+    taken = false;
+    await credentials('voicemcp_abc-k3j9x');
+
+    expect(asked).toEqual(['voice_abc-k3j9x', 'voice_abc-k3j9x', 'voicemcp_abc-k3j9x']);
   });
 });

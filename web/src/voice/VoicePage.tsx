@@ -7,6 +7,7 @@ import { DEFAULT_EMOTION, type Emotion } from '../avatar/emotions';
 import { CallSession, type PeerLike } from '../call/session';
 import { isSpeaking } from '../call/subtitles';
 import { fetchToken } from '../chat/api';
+import { toCredentials } from './credentials';
 import type { PageConfig } from '../chat/protocol';
 import { identity } from '../chat/storage';
 import { useI18n } from '../i18n/context';
@@ -40,12 +41,7 @@ function applyVolume(audio: HTMLAudioElement | null, v: Volume): void {
 export function VoicePage({ config, wsUrl }: { config: PageConfig; wsUrl: string }) {
   const { t } = useI18n();
   const [ids] = useState(() => voiceIds(identity()));
-  const credentials = config.auth_required
-    ? async () => {
-        const token = await fetchToken(ids.callClientId);
-        return { username: token.username, password: token.password, expiresAt: Date.parse(token.expires_at) };
-      }
-    : undefined;
+  const credentials = config.auth_required ? async () => toCredentials(await fetchToken(ids.callClientId)) : undefined;
   const call = useCall(
     () =>
       new CallSession({
@@ -118,6 +114,7 @@ export function VoicePage({ config, wsUrl }: { config: PageConfig; wsUrl: string
   const tools = usePageTools({
     url: wsUrl,
     serverId: ids.mcpServerId,
+    callClientId: ids.callClientId,
     serverName: ids.mcpServerName,
     authRequired: config.auth_required,
     hardware,

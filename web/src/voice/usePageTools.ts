@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { fetchToken } from '../chat/api';
+import { serverCredentials } from './credentials';
 import { McpMqttServer, type McpStatus } from '../mcp/mqttServer';
 import type { McpEvent } from '../mcp/server';
 import { hardwareTools, type Hardware } from './tools';
@@ -22,10 +23,12 @@ export function usePageTools(options: {
   url: string;
   serverId: string;
   serverName: string;
+  /** The call's client id, claimed before the server is announced (see serverCredentials). */
+  callClientId: string;
   authRequired: boolean;
   hardware: Hardware;
 }): { status: McpStatus; uses: readonly ToolUse[] } {
-  const { url, serverId, serverName, authRequired, hardware } = options;
+  const { url, serverId, serverName, callClientId, authRequired, hardware } = options;
   const [status, setStatus] = useState<McpStatus>({ state: 'connecting', serverName, clients: 0 });
   const [uses, setUses] = useState<readonly ToolUse[]>([]);
 
@@ -39,14 +42,7 @@ export function usePageTools(options: {
       serverInfo: { name: 'ai-chatroom-voice-page', version: '0.1.0' },
       instructions: 'Tools of the voice page the user has open: switch the camera, take a photo, show an emotion on the avatar, set the volume.',
       tools: hardwareTools(hardware),
-      ...(authRequired
-        ? {
-            credentials: async (clientId: string) => {
-              const token = await fetchToken(clientId);
-              return { username: token.username, password: token.password, expiresAt: Date.parse(token.expires_at) };
-            },
-          }
-        : {}),
+      ...(authRequired ? { credentials: serverCredentials(fetchToken, callClientId) } : {}),
     });
     const offStatus = server.onStatus(setStatus);
     let seq = 0;
@@ -66,7 +62,7 @@ export function usePageTools(options: {
       offEvent();
       void server.stop();
     };
-  }, [url, serverId, serverName, authRequired, hardware]);
+  }, [url, serverId, serverName, callClientId, authRequired, hardware]);
 
   return { status, uses };
 }
