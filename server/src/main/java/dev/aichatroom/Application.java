@@ -29,6 +29,8 @@ import dev.aichatroom.web.OpsRoutes;
 import dev.aichatroom.web.PageRoutes;
 import dev.aichatroom.web.PhotoRoutes;
 import dev.aichatroom.web.TokenRoutes;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -46,6 +48,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,20 +163,42 @@ public final class Application implements AutoCloseable {
                                 meters)));
         http.start();
         started.push(http);
-        watchCertificate(http, broker);
+        watchCertificate(http, broker, meters);
     }
 
-    /** Serves a renewed certificate (TLS_CERT/TLS_KEY rewritten by an ACME client) without a restart. */
-    private void watchCertificate(HttpServer http, Optional<Broker> broker) {
-        if (config.http().tls().isEmpty() || config.tlsReloadInterval().isZero()) {
+    /**
+     * Serves a renewed certificate (TLS_CERT/TLS_KEY rewritten by an ACME client) without a restart, and shows in
+     * {@code tls_certificate_expiry_seconds} how long the one in service has left, for an alert.
+     */
+    private void watchCertificate(HttpServer http, Optional<Broker> broker, MeterRegistry meters) {
+        if (config.http().tls().isEmpty()) {
             return;
         }
-        List<Consumer<TlsIdentity>> listeners = new ArrayList<>();
-        listeners.add(http::reloadTls);
-        broker.filter(EmbeddedBroker.class::isInstance)
-                .map(EmbeddedBroker.class::cast)
-                .ifPresent(b -> listeners.add(b::reloadTls));
-        started.push(new CertificateReloader(config.http().tls().get(), config.tlsReloadInterval(), listeners));
+        TlsIdentity identity = config.http().tls().get();
+        Supplier<TlsIdentity> serving = () -> identity;
+        if (!config.tlsReloadInterval().isZero()) {
+            List<Consumer<TlsIdentity>> listeners = new ArrayList<>();
+            listeners.add(http::reloadTls);
+            broker.filter(EmbeddedBroker.class::isInstance)
+                    .map(EmbeddedBroker.class::cast)
+                    .ifPresent(b -> listeners.add(b::reloadTls));
+            CertificateReloader reloader = new CertificateReloader(identity, config.tlsReloadInterval(), listeners);
+            started.push(reloader);
+            serving = reloader::current;
+        }
+        Supplier<TlsIdentity> current = serving;
+        Gauge.builder(
+                        "tls.certificate.expiry",
+                        () -> Duration.between(
+                                        clock.instant(),
+                                        current.get()
+                                                .certificate()
+                                                .getNotAfter()
+                                                .toInstant())
+                                .toSeconds())
+                .baseUnit("seconds")
+                .description("Time until the TLS certificate in service expires (negative: expired)")
+                .register(meters);
     }
 
     private static Health health(Assistant.Status status) {

@@ -24,7 +24,7 @@ public final class CertificateReloader implements AutoCloseable {
 
     private final List<Consumer<TlsIdentity>> listeners;
     private final ScheduledExecutorService timer;
-    private TlsIdentity current;
+    private volatile TlsIdentity current;
     private List<Object> served;
     private List<Object> pending;
 
@@ -68,6 +68,11 @@ public final class CertificateReloader implements AutoCloseable {
         }
         current = renewed;
         LOG.info("TLS certificate reloaded: {}", renewed.describe());
+    }
+
+    /** The identity being served. */
+    public TlsIdentity current() {
+        return current;
     }
 
     /** What identifies a version of each file: modification time and size (missing: null). */

@@ -106,6 +106,16 @@ class TlsIT {
     }
 
     @Test
+    void metrics_tell_how_long_the_certificate_has_left() throws Exception {
+        String metrics = https("/metrics").body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^tls_certificate_expiry_seconds (\\S+)$")
+                .matcher(metrics);
+
+        assertThat(m.find()).as(metrics).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).isBetween(80_000.0, 86_400.0); // a one-day certificate
+    }
+
+    @Test
     void the_page_is_told_to_reach_mqtt_over_secure_websocket() throws Exception {
         assertThat(https("/api/config").body())
                 .contains("\"mqtt_ws_url\":\"wss://127.0.0.1:" + product.wsPort() + "/mqtt\"");
