@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ClientIdOwners {
     /** How long an id stays its owner's after the owner's last token. */
     static final Duration HOLD = Duration.ofHours(24);
-    /** Claims kept at most; beyond it the stalest go (the per-IP token limit keeps this far off). */
+    /** Claims kept at most; beyond it the stalest tenth goes (the per-IP token limit keeps this far off). */
     static final int MAX_CLAIMS = 200_000;
 
     private record Claim(String owner, Instant lastIssued) {}
@@ -69,10 +69,11 @@ public final class ClientIdOwners {
 
     private void sweep(Instant now) {
         claims.values().removeIf(c -> c.lastIssued.plus(HOLD).isBefore(now));
-        if (claims.size() > MAX_CLAIMS) {
+        int keep = MAX_CLAIMS * 9 / 10; // room for the next claims before another sweep
+        if (claims.size() > keep) {
             claims.entrySet().stream()
                     .sorted(Map.Entry.comparingByValue((a, b) -> a.lastIssued.compareTo(b.lastIssued)))
-                    .limit(claims.size() - MAX_CLAIMS)
+                    .limit(claims.size() - keep)
                     .map(Map.Entry::getKey)
                     .toList()
                     .forEach(claims::remove);

@@ -62,4 +62,17 @@ class ClientIdOwnersTest {
                 .as("configured accounts")
                 .isTrue();
     }
+
+    @Test
+    void beyond_its_limit_it_forgets_the_stalest_claims_first() {
+        for (int i = 0; i <= ClientIdOwners.MAX_CLAIMS; i++) {
+            now = now.plusMillis(1);
+            owners.claim("web_x_" + i, "owner-" + i);
+        }
+
+        assertThat(owners.ownerOf("web_x_0")).isEmpty();
+        assertThat(owners.ownerOf("web_x_" + ClientIdOwners.MAX_CLAIMS / 20)).isEmpty();
+        assertThat(owners.ownerOf("web_x_" + ClientIdOwners.MAX_CLAIMS)).contains("owner-" + ClientIdOwners.MAX_CLAIMS);
+        assertThat(owners.claim("web_x_0", "someone else")).isTrue();
+    }
 }
