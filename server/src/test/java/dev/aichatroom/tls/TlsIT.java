@@ -178,10 +178,18 @@ class TlsIT {
         Files.copy(first.key(), served.key());
         int renewTlsPort = FreePorts.next();
         try (TestProduct renewing = TestProduct.start(Map.of(
-                "TLS_CERT", served.certificate().toString(),
-                "TLS_KEY", served.key().toString(),
-                "MQTT_TLS_PORT", Integer.toString(renewTlsPort),
-                "TLS_RELOAD_INTERVAL", "1"))) {
+                        "TLS_CERT", served.certificate().toString(),
+                        "TLS_KEY", served.key().toString(),
+                        "MQTT_TLS_PORT", Integer.toString(renewTlsPort),
+                        "TLS_RELOAD_INTERVAL", "1"));
+                TestMqtt before = TestMqtt.connect(
+                                renewTlsPort,
+                                "before-renewal",
+                                b -> b.sslConfig()
+                                        .trustManagerFactory(first.trustManagers())
+                                        .applySslConfig(),
+                                c -> c)
+                        .subscribe("chatroom/messages/out")) {
             assertThat(handshakes(first, renewing.httpPort())).isTrue();
 
             // half a renewal: the new key next to the old certificate is refused, the old pair stays in service
@@ -193,6 +201,12 @@ class TlsIT {
             await().atMost(Duration.ofSeconds(15)).until(() -> handshakes(renewed, renewing.httpPort()));
             assertThat(handshakes(first, renewing.httpPort())).isFalse();
             await().atMost(Duration.ofSeconds(15)).until(() -> mqttHandshakes(renewed, renewTlsPort));
+
+            // a connection opened before the renewal is still there and still served
+            before.publish(
+                    "chatroom/messages/in",
+                    "{\"client_id\":\"before-renewal\",\"username\":\"b\",\"message\":\"still here\"}");
+            before.await("chatroom/messages/out", r -> r.text().contains("still here"));
         }
     }
 
