@@ -48,6 +48,9 @@ public record BenchConfig(
         Path workDir) {
     static final String EMBEDDED = "embedded";
     static final String MOSQUITTO = "mosquitto";
+    /** The embedded broker, its clients on MQTT over TLS (and WebSocket over TLS): what TLS costs. */
+    static final String EMBEDDED_TLS = "embedded-tls";
+
     static final String STARTUP = "startup";
     static final String LOAD = "load";
     static final String CONNECTIONS = "connections";
@@ -62,7 +65,7 @@ public record BenchConfig(
               --prewarm=20            seconds of discarded load (every path, max throughput) after each product start
               --rate=500              msg/s offered by all publishers together in the fixed-rate (latency) runs
               --window=25             in-flight messages per publisher in the max-throughput runs
-              --brokers=embedded,mosquitto
+              --brokers=embedded,mosquitto  (embedded-tls: the embedded broker with clients on TLS, needs openssl)
               --qos=0,1
               --startup-runs=2        extra product starts (embedded broker) for start-up time and memory
               --mosquitto-max-queued=100000  Mosquitto's max_queued_messages; 0 keeps its default (1000)
@@ -120,8 +123,8 @@ public record BenchConfig(
             throw new BenchException("--duration must be positive, --warmup and --prewarm not negative");
         }
         for (String b : brokers) {
-            if (!b.equals(EMBEDDED) && !b.equals(MOSQUITTO)) {
-                throw new BenchException("--brokers: '" + b + "' is not one of embedded, mosquitto");
+            if (!b.equals(EMBEDDED) && !b.equals(MOSQUITTO) && !b.equals(EMBEDDED_TLS)) {
+                throw new BenchException("--brokers: '" + b + "' is not one of embedded, mosquitto, embedded-tls");
             }
         }
         for (int q : qos) {

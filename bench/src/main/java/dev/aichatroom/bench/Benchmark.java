@@ -160,7 +160,7 @@ public final class Benchmark {
             Duration startup = product.awaitHealthy(HEALTHY_WITHIN);
             ProductProcess.Memory ready = product.memory();
             console.info("%s: product healthy after %.0f ms", broker, millis(startup));
-            Endpoint endpoint = external.orElseGet(() -> new Endpoint("127.0.0.1", product.mqttPort()));
+            Endpoint endpoint = external.orElseGet(() -> clientEndpoint(product));
             if (!config.prewarm().isZero()) {
                 prewarm(broker, endpoint);
             }
@@ -262,10 +262,12 @@ public final class Benchmark {
                 ProductProcess product =
                         launch(broker, Optional.ofNullable(mosquitto).map(Mosquitto::endpoint))) {
             product.awaitHealthy(HEALTHY_WITHIN);
-            Endpoint tcp = external ? mosquitto.endpoint() : new Endpoint("127.0.0.1", product.mqttPort());
+            Endpoint tcp = external ? mosquitto.endpoint() : clientEndpoint(product);
             Endpoint target = !transport.equals(IdleClients.WEBSOCKET)
                     ? tcp
-                    : external ? mosquitto.webSocketEndpoint() : new Endpoint("127.0.0.1", product.wsPort());
+                    : external
+                            ? mosquitto.webSocketEndpoint()
+                            : new Endpoint("127.0.0.1", product.wsPort(), product.tls());
             Supplier<ProductProcess.Memory> memory = external ? mosquitto::memory : product::memory;
             int run = ++runNumber;
             String tag = ProcessHandle.current().pid() + "-" + run;
@@ -359,6 +361,13 @@ public final class Benchmark {
         console.error(p);
     }
 
+    /** Where the bench's clients reach the product's own broker: MQTT over TLS when it has a certificate. */
+    private static Endpoint clientEndpoint(ProductProcess product) {
+        return product.tls().isPresent()
+                ? new Endpoint("127.0.0.1", product.tlsPort(), product.tls())
+                : new Endpoint("127.0.0.1", product.mqttPort());
+    }
+
     private ProductProcess launch(String broker, Optional<Endpoint> external) {
         int n = ++launches;
         Path dir = config.workDir().resolve("product-" + n + "-" + broker);
@@ -370,6 +379,13 @@ public final class Benchmark {
         env.put("DATA_DIR", dir.resolve("data").toString());
         env.put("CHAT_RATE_PER_MINUTE", "0");
         env.put("MQTT_CLIENT_ID", "bench-service-" + ProcessHandle.current().pid() + "-" + n);
+        if (broker.equals(BenchConfig.EMBEDDED_TLS)) {
+            SelfSigned certificate = SelfSigned.make(dir.resolve("tls"));
+            env.put("TLS_CERT", certificate.certificate().toString());
+            env.put("TLS_KEY", certificate.key().toString());
+            env.put("MQTT_TLS_PORT", Integer.toString(Ports.free()));
+            env.put("TLS_RELOAD_INTERVAL", "0");
+        }
         return ProductProcess.start(config.productJar(), config.productJvmArgs(), env, dir, dir.resolve("product.log"));
     }
 

@@ -4,6 +4,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -23,12 +24,16 @@ final class Clients {
      * and so must not block.
      */
     static Mqtt5AsyncClient connect(Endpoint broker, String clientId, Consumer<Mqtt5Publish> onMessage) {
-        Mqtt5AsyncClient client = MqttClient.builder()
+        Mqtt5ClientBuilder builder = MqttClient.builder()
                 .useMqttVersion5()
                 .identifier(clientId)
                 .serverHost(broker.host())
-                .serverPort(broker.port())
-                .buildAsync();
+                .serverPort(broker.port());
+        if (broker.tls().isPresent()) {
+            builder =
+                    builder.sslConfig().trustManagerFactory(broker.tls().get()).applySslConfig();
+        }
+        Mqtt5AsyncClient client = builder.buildAsync();
         client.publishes(MqttGlobalPublishFilter.ALL, onMessage);
         await(client.connectWith().cleanStart(true).sessionExpiryInterval(0).send(), "connect " + clientId);
         return client;

@@ -1,9 +1,20 @@
 package dev.aichatroom.bench;
 
-/** Where a broker listens. */
-record Endpoint(String host, int port) {
+import java.util.Optional;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Where a broker listens.
+ *
+ * @param tls present for a TLS listener: the certificates to trust
+ */
+record Endpoint(String host, int port, Optional<TrustManagerFactory> tls) {
+    Endpoint(String host, int port) {
+        this(host, port, Optional.empty());
+    }
+
     @Override
     public String toString() {
-        return host + ":" + port;
+        return host + ":" + port + (tls.isPresent() ? " (TLS)" : "");
     }
 }

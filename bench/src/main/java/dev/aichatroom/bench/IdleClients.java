@@ -152,6 +152,9 @@ final class IdleClients {
         if (transport.equals(WEBSOCKET)) {
             b = b.webSocketConfig().serverPath("mqtt").applyWebSocketConfig();
         }
+        if (broker.tls().isPresent()) {
+            b = b.sslConfig().trustManagerFactory(broker.tls().get()).applySslConfig();
+        }
         return b.build();
     }
 

@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The product jar running as its own process, as a user runs it ({@code java -jar}), with its output in a log file.
@@ -55,14 +57,26 @@ final class ProductProcess implements AutoCloseable {
     private final int httpPort;
     private final int mqttPort;
     private final int wsPort;
+    private final int tlsPort;
+    private final Optional<TrustManagerFactory> tls;
 
-    private ProductProcess(Process process, long startedNanos, Path log, int httpPort, int mqttPort, int wsPort) {
+    private ProductProcess(
+            Process process,
+            long startedNanos,
+            Path log,
+            int httpPort,
+            int mqttPort,
+            int wsPort,
+            int tlsPort,
+            Optional<TrustManagerFactory> tls) {
         this.process = process;
         this.startedNanos = startedNanos;
         this.log = log;
         this.httpPort = httpPort;
         this.mqttPort = mqttPort;
         this.wsPort = wsPort;
+        this.tlsPort = tlsPort;
+        this.tls = tls;
     }
 
     /**
@@ -97,7 +111,10 @@ final class ProductProcess implements AutoCloseable {
                     log,
                     Integer.parseInt(env.get("PORT")),
                     Integer.parseInt(env.get("MQTT_PORT")),
-                    Integer.parseInt(env.getOrDefault("MQTT_WS_PORT", "0")));
+                    Integer.parseInt(env.getOrDefault("MQTT_WS_PORT", "0")),
+                    Integer.parseInt(env.getOrDefault("MQTT_TLS_PORT", "0")),
+                    Optional.ofNullable(env.get("TLS_CERT"))
+                            .map(cert -> new SelfSigned(Path.of(cert), Path.of(env.get("TLS_KEY"))).trust()));
         } catch (IOException e) {
             throw new BenchException("cannot start " + String.join(" ", command) + ": " + e.getMessage(), e);
         }
@@ -105,11 +122,11 @@ final class ProductProcess implements AutoCloseable {
 
     /** Polls {@code GET /health} until it answers 200; returns the time from process start to that answer. */
     Duration awaitHealthy(Duration timeout) throws InterruptedException {
-        URI health = URI.create("http://127.0.0.1:" + httpPort + "/health");
-        try (HttpClient http = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofMillis(500))
-                .version(HttpClient.Version.HTTP_1_1)
-                .build()) {
+        URI health = URI.create((tls.isPresent() ? "https" : "http") + "://127.0.0.1:" + httpPort + "/health");
+        HttpClient.Builder builder =
+                HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).version(HttpClient.Version.HTTP_1_1);
+        tls.ifPresent(t -> builder.sslContext(SelfSigned.context(t)));
+        try (HttpClient http = builder.build()) {
             HttpRequest request = HttpRequest.newBuilder(health)
                     .timeout(Duration.ofSeconds(2))
                     .build();
@@ -145,6 +162,16 @@ final class ProductProcess implements AutoCloseable {
 
     int wsPort() {
         return wsPort;
+    }
+
+    /** MQTT over TLS, 0 without TLS. */
+    int tlsPort() {
+        return tlsPort;
+    }
+
+    /** The trust for the product's TLS listeners, when it has them. */
+    Optional<TrustManagerFactory> tls() {
+        return tls;
     }
 
     /** Lines of the product's log at WARN or ERROR level. */

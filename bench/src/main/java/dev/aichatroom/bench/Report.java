@@ -189,7 +189,7 @@ final class Report {
         for (ProductSample p : samples) {
             row(
                     md,
-                    p.broker().equals(BenchConfig.EMBEDDED) ? "embedded" : "external " + p.broker(),
+                    p.broker().equals(BenchConfig.MOSQUITTO) ? "external " + p.broker() : p.broker(),
                     p.underLoad() ? "yes" : "no (start-up only)",
                     String.format(Locale.ROOT, "%.0f", p.startupMillis()),
                     mib(p.readyRssKib()),

@@ -66,6 +66,14 @@ class BenchConfigTest {
                 .hasMessageContaining("--qos: 2")
                 .isInstanceOf(BenchException.class);
         assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--brokers=hivemq"}, Path.of(".")))
-                .hasMessageContaining("hivemq");
+                .hasMessageContaining("hivemq")
+                .hasMessageContaining("embedded-tls");
+    }
+
+    @Test
+    void measures_tls_on_the_embedded_broker_when_asked() {
+        assertThat(BenchConfig.parse(new String[] {"--brokers=embedded,embedded-tls"}, Path.of("."))
+                        .brokers())
+                .containsExactly("embedded", "embedded-tls");
     }
 }
