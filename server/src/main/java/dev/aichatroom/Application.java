@@ -95,11 +95,14 @@ public final class Application implements AutoCloseable {
                 config.mqttEnabled() && config.externalBroker().isEmpty()
                         ? Optional.of(embeddedBroker(tokens))
                         : Optional.empty();
-        MqttConnection mqtt = new MqttConnection(mqttSettings(broker));
+        MqttSettings mqttSettings = mqttSettings(broker);
+        // browsers log in with tokens from the HTTP API
+        boolean tokensInUse = broker.isPresent() && !config.broker().anonymousAllowed();
+        MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
-        if (broker.isPresent() && !config.broker().anonymousAllowed()) {
-            // browsers log in with tokens: a voice call uses only page tools of the browser that owns the call
+        if (tokensInUse) {
+            // a voice call uses only page tools of the browser that owns the call
             mcp.tools().bindDevicesTo(owners::sameOwner);
         }
         Assistant assistant = new Assistant(config.ai(), chat, mcp.tools().forRooms(), meters);
@@ -115,7 +118,7 @@ public final class Application implements AutoCloseable {
         if (config.mqttEnabled()
                 && broker.isEmpty()
                 && config.chat().sharedGroup().isEmpty()) {
-            restoreMembers(mqttSettings(broker));
+            restoreMembers(mqttSettings);
         }
         if (config.mqttEnabled()) {
             mqtt.connect(Duration.ofSeconds(15));
@@ -127,7 +130,7 @@ public final class Application implements AutoCloseable {
         started.push(chat);
         started.push(mcp);
         if (config.mqttEnabled()) {
-            mcp.start(mcpConnection(broker));
+            mcp.start(mcpConnection(mqttSettings));
         }
         scheduleIdleExpiry();
         started.push(assistant);
@@ -144,7 +147,7 @@ public final class Application implements AutoCloseable {
                                 broker.isPresent() && config.broker().wsPort() > 0
                                         ? Optional.of(config.broker().wsPort())
                                         : Optional.empty(),
-                                broker.isPresent() && !config.broker().anonymousAllowed()),
+                                tokensInUse),
                         new TokenRoutes(tokens, owners, config.web().tokenRatePerMinute(), clock),
                         PhotoRoutes.in(config.dataDir()),
                         new OpsRoutes(
@@ -222,8 +225,7 @@ public final class Application implements AutoCloseable {
     }
 
     /** MCP's own connections (the library opens them) go to the same broker with the service's account. */
-    private MqttConnectionConfig mcpConnection(Optional<Broker> broker) {
-        MqttSettings settings = mqttSettings(broker);
+    private static MqttConnectionConfig mcpConnection(MqttSettings settings) {
         MqttConnectionConfig plain = MqttConnectionConfig.of(settings.host(), settings.port());
         MqttConnectionConfig connection =
                 settings.trust().map(plain::withTls).orElseGet(() -> plain.withTls(settings.tls()));

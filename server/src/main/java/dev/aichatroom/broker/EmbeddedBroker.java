@@ -29,6 +29,11 @@ public final class EmbeddedBroker implements Broker {
     private static final Duration QUIESCE_LIMIT = Duration.ofSeconds(2);
     private static final Duration QUIESCE_CHECK = Duration.ofMillis(10);
     private static final int QUIESCE_IDLE_CHECKS = 5;
+    /** The acceptors' names: plain MQTT, MQTT over WebSocket (wss:// with a certificate), MQTT over TLS. */
+    private static final String TCP = "mqtt";
+
+    private static final String WEBSOCKET = "mqtt-ws";
+    private static final String TLS = "mqtt-tls";
     private static final String SERVICE_USER = "ai-chatroom-service";
 
     private final BrokerConfig config;
@@ -129,20 +134,20 @@ public final class EmbeddedBroker implements Broker {
                         .setDeadLetterAddress(SimpleString.of("$sys.dla"))
                         .setExpiryAddress(SimpleString.of("$sys.expired")));
         String tls = config.tls().map(this::tlsParameters).orElse("");
-        c.addAcceptorConfiguration("mqtt", acceptorUrl(config.port(), ""));
+        c.addAcceptorConfiguration(TCP, acceptorUrl(config.port(), ""));
         if (config.wsPort() > 0) {
-            c.addAcceptorConfiguration("mqtt-ws", acceptorUrl(config.wsPort(), tls));
+            c.addAcceptorConfiguration(WEBSOCKET, acceptorUrl(config.wsPort(), tls));
         }
         if (!tls.isEmpty() && config.tlsPort() > 0) {
-            c.addAcceptorConfiguration("mqtt-tls", acceptorUrl(config.tlsPort(), tls));
+            c.addAcceptorConfiguration(TLS, acceptorUrl(config.tlsPort(), tls));
         }
         return c;
     }
 
     private String acceptorPort(String acceptor) {
         return switch (acceptor) {
-            case "mqtt-ws" -> "port " + config.wsPort();
-            case "mqtt-tls" -> "port " + config.tlsPort();
+            case WEBSOCKET -> "port " + config.wsPort();
+            case TLS -> "port " + config.tlsPort();
             default -> "port " + config.port();
         };
     }
@@ -173,7 +178,7 @@ public final class EmbeddedBroker implements Broker {
             return;
         }
         identity.writePkcs12(keyStoreFile, keyStorePassword);
-        for (String name : List.of("mqtt-ws", "mqtt-tls")) {
+        for (String name : List.of(WEBSOCKET, TLS)) {
             Acceptor acceptor = server.getRemotingService().getAcceptor(name);
             if (acceptor != null) {
                 acceptor.reload();

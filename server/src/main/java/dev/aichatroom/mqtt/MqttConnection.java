@@ -134,13 +134,21 @@ public final class MqttConnection implements AutoCloseable {
     }
 
     private Mqtt5Subscribe subscribeAll() {
+        return subscription(subscriptions.stream().map(Subscription::filter).toList(), MqttQos.AT_LEAST_ONCE);
+    }
+
+    /** One SUBSCRIBE for all of {@code filters} at {@code qos}. */
+    static Mqtt5Subscribe subscription(List<String> filters, MqttQos qos) {
+        if (filters.isEmpty()) {
+            throw new IllegalArgumentException("no topic filters");
+        }
         Mqtt5SubscribeBuilder.Start start = Mqtt5Subscribe.builder();
         Mqtt5SubscribeBuilder.Complete complete = null;
-        for (Subscription s : subscriptions) {
+        for (String filter : filters) {
             complete = (complete == null ? start : complete)
                     .addSubscription()
-                    .topicFilter(s.filter())
-                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .topicFilter(filter)
+                    .qos(qos)
                     .applySubscription();
         }
         return complete.build();

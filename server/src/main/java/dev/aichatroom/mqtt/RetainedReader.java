@@ -4,8 +4,6 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +53,8 @@ public final class RetainedReader {
                     .sessionExpiryInterval(0)
                     .send()
                     .get(limit.toMillis(), TimeUnit.MILLISECONDS);
-            client.subscribe(subscription(filters)).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            client.subscribe(MqttConnection.subscription(filters, MqttQos.AT_MOST_ONCE))
+                    .get(limit.toMillis(), TimeUnit.MILLISECONDS);
             lastArrival.set(System.nanoTime());
             while (System.nanoTime() < deadline && System.nanoTime() - lastArrival.get() < quiet.toNanos()) {
                 Thread.sleep(20);
@@ -72,21 +71,5 @@ public final class RetainedReader {
         } finally {
             client.disconnect();
         }
-    }
-
-    private static Mqtt5Subscribe subscription(List<String> filters) {
-        Mqtt5SubscribeBuilder.Start start = Mqtt5Subscribe.builder();
-        Mqtt5SubscribeBuilder.Complete complete = null;
-        for (String filter : filters) {
-            complete = (complete == null ? start : complete)
-                    .addSubscription()
-                    .topicFilter(filter)
-                    .qos(MqttQos.AT_MOST_ONCE)
-                    .applySubscription();
-        }
-        if (complete == null) {
-            throw new IllegalArgumentException("no topic filters");
-        }
-        return complete.build();
     }
 }

@@ -71,6 +71,12 @@ public final class TlsIdentity {
      */
     public static TlsIdentity load(Path certificateFile, Path keyFile) {
         List<X509Certificate> chain = certificates(certificateFile);
+        if (chain.isEmpty()) {
+            throw new TlsException(
+                    certificateFile,
+                    certificateFile + " holds no certificate (-----BEGIN CERTIFICATE-----); give the PEM"
+                            + " certificate chain, e.g. fullchain.pem");
+        }
         PrivateKey key = privateKey(keyFile, chain.getFirst());
         try {
             char[] password = HexFormat.of()
@@ -86,7 +92,12 @@ public final class TlsIdentity {
         }
     }
 
-    private static List<X509Certificate> certificates(Path file) {
+    /**
+     * The certificates of a PEM file, in file order; empty when it holds none.
+     *
+     * @throws TlsException when the file cannot be read or holds a certificate that cannot be parsed
+     */
+    static List<X509Certificate> certificates(Path file) {
         List<X509Certificate> chain = new ArrayList<>();
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
@@ -97,12 +108,6 @@ public final class TlsIdentity {
             }
         } catch (CertificateException e) {
             throw new TlsException(file, file + " holds a certificate that cannot be read: " + e.getMessage());
-        }
-        if (chain.isEmpty()) {
-            throw new TlsException(
-                    file,
-                    file + " holds no certificate (-----BEGIN CERTIFICATE-----); give the PEM"
-                            + " certificate chain, e.g. fullchain.pem");
         }
         return chain;
     }
