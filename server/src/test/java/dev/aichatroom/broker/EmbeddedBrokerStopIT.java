@@ -31,14 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 @Timeout(60)
 class EmbeddedBrokerStopIT {
-    private static final ClientListener NO_LISTENER = new ClientListener() {
-        @Override
-        public void connected(String clientId) {}
-
-        @Override
-        public void disconnected(String clientId) {}
-    };
-
     private final ListAppender<ILoggingEvent> artemisLog = new ListAppender<>();
     private final Logger artemis = (Logger) LoggerFactory.getLogger("org.apache.activemq.artemis");
 
@@ -58,7 +50,8 @@ class EmbeddedBrokerStopIT {
 
     private EmbeddedBroker broker(int port) {
         BrokerConfig config = new BrokerConfig("127.0.0.1", port, 0, dataDir, Map.of(), Optional.empty());
-        EmbeddedBroker broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), NO_LISTENER, List.of());
+        EmbeddedBroker broker = new EmbeddedBroker(
+                config, AccessPolicy.openToAll(), List.of(), EmbeddedBrokerTest.NO_LISTENER, List.of());
         broker.start();
         return broker;
     }

@@ -8,7 +8,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedBrokerTest {
-    private static final ClientListener NO_LISTENER = new ClientListener() {
+    /** A listener for tests that do not watch connections. */
+    static final ClientListener NO_LISTENER = new ClientListener() {
         @Override
         public void connected(String clientId) {}
 

@@ -49,19 +49,8 @@ class ChatIT {
         return "c-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    private static List<String> pub(String topic, String payload) {
-        return List.of(
-                "mosquitto_pub",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                Integer.toString(product.mqttPort()),
-                "-q",
-                "1",
-                "-t",
-                topic,
-                "-m",
-                payload);
+    private static void pub(String topic, String payload) {
+        Processes.mosquittoPub(product.mqttPort(), topic, payload);
     }
 
     @Test
@@ -129,8 +118,7 @@ class ChatIT {
     @Test
     void every_message_is_published_once_and_stored() {
         String client = id();
-        Processes.run(pub(
-                "chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"username\":\"张三\",\"message\":\"你好世界\"}"));
+        pub("chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"username\":\"张三\",\"message\":\"你好世界\"}");
         TestMqtt.Received out = observer.await(
                 "chatroom/messages/out",
                 r -> r.json().path("client_id").asText().equals(client));
@@ -145,7 +133,7 @@ class ChatIT {
     @Test
     void join_and_leave_publish_notices_and_the_retained_member_list() {
         String client = id();
-        Processes.run(pub("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四\"}"));
+        pub("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四\"}");
         observer.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT用户 李四 加入了聊天室"));
         observer.await("chatroom/users/online", r -> r.text().contains(client));
 
@@ -158,16 +146,16 @@ class ChatIT {
             assertThat(user.has("username") && user.has("source") && user.has("join_time"))
                     .isTrue();
         }
-        Processes.run(pub("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四四\"}"));
+        pub("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四四\"}");
         observer.await("chatroom/users/online", r -> r.text().contains("李四四"));
 
-        Processes.run(pub("chatroom/users/leave", "{\"client_id\":\"" + client + "\"}"));
+        pub("chatroom/users/leave", "{\"client_id\":\"" + client + "\"}");
         observer.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT用户 李四四 离开了聊天室"));
         assertThat(observer.on("chatroom/system").stream().filter(r -> r.text().contains("李四四 加入")))
                 .as("a second join with the same client_id renames, it does not join twice")
                 .isEmpty();
         // leaving without joining is a no-op
-        Processes.run(pub("chatroom/users/leave", "{\"client_id\":\"never-joined\"}"));
+        pub("chatroom/users/leave", "{\"client_id\":\"never-joined\"}");
     }
 
     @Test
@@ -183,9 +171,9 @@ class ChatIT {
     @Test
     void rooms_use_their_own_topics() {
         String client = id();
-        Processes.run(pub(
+        pub(
                 "chatroom/kitchen/messages/in",
-                "{\"client_id\":\"" + client + "\",\"username\":\"厨师\",\"message\":\"lunch\"}"));
+                "{\"client_id\":\"" + client + "\",\"username\":\"厨师\",\"message\":\"lunch\"}");
         TestMqtt.Received out = observer.await(
                 "chatroom/kitchen/messages/out",
                 r -> r.json().path("client_id").asText().equals(client));
@@ -274,9 +262,9 @@ class ChatIT {
         String client = id();
         String payload =
                 "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"once\",\"message_id\":\"k1\"}";
-        Processes.run(pub("chatroom/messages/in", payload));
-        Processes.run(pub("chatroom/messages/in", payload));
-        Processes.run(pub("chatroom/messages/in", payload.replace("k1", "k2")));
+        pub("chatroom/messages/in", payload);
+        pub("chatroom/messages/in", payload);
+        pub("chatroom/messages/in", payload.replace("k1", "k2"));
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> observer.on("chatroom/messages/out").stream()
                                 .filter(r -> r.text().contains(client))
@@ -342,9 +330,9 @@ class ChatIT {
     void history_pages_backwards_with_before() {
         String client = id();
         for (int i = 0; i < 5; i++) {
-            Processes.run(pub(
+            pub(
                     "chatroom/paging/messages/in",
-                    "{\"client_id\":\"" + client + "\",\"username\":\"p\",\"message\":\"n" + i + "\"}"));
+                    "{\"client_id\":\"" + client + "\",\"username\":\"p\",\"message\":\"n" + i + "\"}");
         }
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> observer.on("chatroom/paging/messages/out").size() == 5);

@@ -6,7 +6,6 @@ import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.Processes;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,18 +44,7 @@ class ExternalBrokerIT {
     }
 
     private static void pub(String topic, String payload) {
-        Processes.run(List.of(
-                "mosquitto_pub",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                Integer.toString(mosquitto.port()),
-                "-q",
-                "1",
-                "-t",
-                topic,
-                "-m",
-                payload));
+        Processes.mosquittoPub(mosquitto.port(), topic, payload);
     }
 
     @Test

@@ -9,7 +9,6 @@ import dev.aichatroom.testing.TestCertificates;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,18 +55,10 @@ class ExternalBrokerTlsIT {
     void the_seed_example_reaches_the_room_through_a_broker_the_service_speaks_tls_to() {
         try (TestMqtt observer =
                 TestMqtt.connect(mosquitto.port(), "tls-observer").subscribe("chatroom/messages/out")) {
-            Processes.run(List.of(
-                    "mosquitto_pub",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    Integer.toString(mosquitto.port()),
-                    "-q",
-                    "1",
-                    "-t",
+            Processes.mosquittoPub(
+                    mosquitto.port(),
                     "chatroom/messages/in",
-                    "-m",
-                    "{\"client_id\":\"test\",\"username\":\"测试\",\"message\":\"hello through TLS\"}"));
+                    "{\"client_id\":\"test\",\"username\":\"测试\",\"message\":\"hello through TLS\"}");
 
             observer.await("chatroom/messages/out", r -> r.text().contains("hello through TLS"));
         }

@@ -31,6 +31,18 @@ public final class Processes {
         }
     }
 
+    /**
+     * {@code mosquitto_pub -h 127.0.0.1 -p port [options] -q 1 -t topic -m payload}: one QoS 1 message from a client
+     * no one here wrote; {@code options} go before the message (e.g. {@code --cafile cert.pem}).
+     */
+    public static void mosquittoPub(int port, String topic, String payload, String... options) {
+        List<String> command =
+                new java.util.ArrayList<>(List.of("mosquitto_pub", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+        command.addAll(List.of(options));
+        command.addAll(List.of("-q", "1", "-t", topic, "-m", payload));
+        run(command);
+    }
+
     public static Process start(List<String> command) {
         try {
             return new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -58,21 +58,32 @@ class TlsIT {
     }
 
     private static HttpResponse<String> https(String path) throws IOException, InterruptedException {
-        try (HttpClient http = HttpClient.newBuilder().sslContext(certs.trust()).build()) {
+        return https(certs, product.httpPort(), path);
+    }
+
+    /** {@code GET https://127.0.0.1:{port}{path}}, trusting {@code trust} alone. */
+    private static HttpResponse<String> https(TestCertificates trust, int port, String path)
+            throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newBuilder().sslContext(trust.trust()).build()) {
             return http.send(
-                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + product.httpPort() + path))
+                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
                             .build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         }
     }
 
     private static TestMqtt tlsClient(String id, int port, boolean webSocket) {
+        return tlsClient(certs, id, port, webSocket);
+    }
+
+    /** An MQTT client over TLS (WebSocket over TLS with {@code webSocket}) that trusts {@code trust} alone. */
+    private static TestMqtt tlsClient(TestCertificates trust, String id, int port, boolean webSocket) {
         return TestMqtt.connect(
                 port,
                 id,
                 b -> {
                     var builder = b.sslConfig()
-                            .trustManagerFactory(certs.trustManagers())
+                            .trustManagerFactory(trust.trustManagers())
                             .applySslConfig();
                     return webSocket
                             ? builder.webSocketConfig().serverPath("mqtt").applyWebSocketConfig()
@@ -139,20 +150,12 @@ class TlsIT {
     void mosquitto_clients_publish_over_tls_with_the_certificate_as_ca_file() {
         try (TestMqtt listener =
                 TestMqtt.connect(product.mqttPort(), "tls-listener").subscribe("chatroom/messages/out")) {
-            Processes.run(List.of(
-                    "mosquitto_pub",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    Integer.toString(tlsPort),
-                    "--cafile",
-                    certs.certificate().toString(),
-                    "-q",
-                    "1",
-                    "-t",
+            Processes.mosquittoPub(
+                    tlsPort,
                     "chatroom/messages/in",
-                    "-m",
-                    "{\"client_id\":\"tls-test\",\"username\":\"测试\",\"message\":\"hello over mqtts\"}"));
+                    "{\"client_id\":\"tls-test\",\"username\":\"测试\",\"message\":\"hello over mqtts\"}",
+                    "--cafile",
+                    certs.certificate().toString());
 
             listener.await("chatroom/messages/out", r -> r.text().contains("hello over mqtts"));
         }
@@ -182,14 +185,8 @@ class TlsIT {
                         "TLS_KEY", served.key().toString(),
                         "MQTT_TLS_PORT", Integer.toString(renewTlsPort),
                         "TLS_RELOAD_INTERVAL", "1"));
-                TestMqtt before = TestMqtt.connect(
-                                renewTlsPort,
-                                "before-renewal",
-                                b -> b.sslConfig()
-                                        .trustManagerFactory(first.trustManagers())
-                                        .applySslConfig(),
-                                c -> c)
-                        .subscribe("chatroom/messages/out")) {
+                TestMqtt before =
+                        tlsClient(first, "before-renewal", renewTlsPort, false).subscribe("chatroom/messages/out")) {
             assertThat(handshakes(first, renewing.httpPort())).isTrue();
 
             // half a renewal: the new key next to the old certificate is refused, the old pair stays in service
@@ -212,11 +209,7 @@ class TlsIT {
 
     /** Whether an MQTT over TLS connection that trusts {@code certs} alone gets through. */
     private static boolean mqttHandshakes(TestCertificates certs, int port) {
-        try (TestMqtt device = TestMqtt.connect(
-                port,
-                "renewed-device",
-                b -> b.sslConfig().trustManagerFactory(certs.trustManagers()).applySslConfig(),
-                c -> c)) {
+        try (TestMqtt device = tlsClient(certs, "renewed-device", port, false)) {
             return device.client().getState().isConnected();
         } catch (RuntimeException e) {
             return false;
@@ -225,13 +218,8 @@ class TlsIT {
 
     /** Whether an HTTPS request that trusts {@code certs} alone gets through. */
     private static boolean handshakes(TestCertificates certs, int port) {
-        try (HttpClient http = HttpClient.newBuilder().sslContext(certs.trust()).build()) {
-            return http.send(
-                                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/health"))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.discarding())
-                            .statusCode()
-                    == 200;
+        try {
+            return https(certs, port, "/health").statusCode() == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

@@ -2,39 +2,22 @@ package dev.aichatroom.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import dev.aichatroom.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class ClientIdOwnersTest {
-    private Instant now = Instant.parse("2026-11-22T08:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
     private final ClientIdOwners owners = new ClientIdOwners(clock);
 
     @Test
     void the_first_browser_to_ask_owns_an_id_while_it_keeps_asking() {
         assertThat(owners.claim("web_a_1", "alice")).isTrue();
         assertThat(owners.claim("web_a_1", "mallory")).isFalse();
-        now = now.plus(ClientIdOwners.HOLD.minusMinutes(1));
+        clock.advance(ClientIdOwners.HOLD.minusMinutes(1));
         assertThat(owners.claim("web_a_1", "alice")).as("renewed").isTrue();
-        now = now.plus(ClientIdOwners.HOLD.minusMinutes(1));
+        clock.advance(ClientIdOwners.HOLD.minusMinutes(1));
         assertThat(owners.claim("web_a_1", "mallory")).isFalse();
         assertThat(owners.ownerOf("web_a_1")).contains("alice");
     }
@@ -42,7 +25,7 @@ class ClientIdOwnersTest {
     @Test
     void an_id_its_owner_stopped_renewing_is_free_again() {
         owners.claim("voice_x-1", "alice");
-        now = now.plus(ClientIdOwners.HOLD).plus(Duration.ofSeconds(1));
+        clock.advance(ClientIdOwners.HOLD.plusSeconds(1));
 
         assertThat(owners.ownerOf("voice_x-1")).isEmpty();
         assertThat(owners.claim("voice_x-1", "bob")).isTrue();
@@ -66,7 +49,7 @@ class ClientIdOwnersTest {
     @Test
     void beyond_its_limit_it_forgets_the_stalest_claims_first() {
         for (int i = 0; i <= ClientIdOwners.MAX_CLAIMS; i++) {
-            now = now.plusMillis(1);
+            clock.advance(Duration.ofMillis(1));
             owners.claim("web_x_" + i, "owner-" + i);
         }
 

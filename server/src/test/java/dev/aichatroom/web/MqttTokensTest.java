@@ -3,11 +3,10 @@ package dev.aichatroom.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aichatroom.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class MqttTokensTest {
@@ -39,7 +38,7 @@ class MqttTokensTest {
     @Test
     void rejectsAnExpiredTokenOnConnectButKeepsAnAdmittedConnection() {
         MqttTokens.Token token = tokens.issue("web_abc");
-        clock.now = NOW.plus(Duration.ofMinutes(10));
+        clock.set(NOW.plus(Duration.ofMinutes(10)));
 
         assertThat(tokens.accepts("web_abc", token.username(), token.password(), true))
                 .isFalse();
@@ -86,28 +85,5 @@ class MqttTokensTest {
 
         assertThat(MqttTokens.create(config, clock).accepts("web_abc", token.username(), token.password(), true))
                 .isFalse();
-    }
-
-    private static final class MutableClock extends Clock {
-        Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
