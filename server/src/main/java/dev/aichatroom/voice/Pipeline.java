@@ -46,6 +46,9 @@ final class Pipeline implements AutoCloseable {
     /** A sentence to speak, or the end of a reply when {@code text} is empty. */
     private record Sentence(long generation, String taskId, String text, long endedNanos) {}
 
+    /** 10 ms of reply audio, tagged with the reply it belongs to so that a cancelled reply's last frame never plays. */
+    private record Speech(long generation, byte[] pcm) {}
+
     private final String deviceId;
     private final Outbox outbox;
     private final SpeechToText stt;
@@ -57,7 +60,7 @@ final class Pipeline implements AutoCloseable {
     private final BlockingQueue<Utterance> utterances = new ArrayBlockingQueue<>(2);
     private final BlockingQueue<Turn> turnQueue = new ArrayBlockingQueue<>(4);
     private final BlockingQueue<Sentence> sentences = new ArrayBlockingQueue<>(32);
-    private final BlockingQueue<byte[]> outbound = new ArrayBlockingQueue<>(300);
+    private final BlockingQueue<Speech> outbound = new ArrayBlockingQueue<>(300);
     private final AtomicLong generation = new AtomicLong();
     private final ReentrantLock task = new ReentrantLock();
     private final List<Thread> stages = new ArrayList<>();
@@ -129,11 +132,17 @@ final class Pipeline implements AutoCloseable {
 
     /** The next 10 ms of reply audio (48 kHz mono), silence when there is none. Called by the audio clock. */
     byte[] nextFrame() {
-        byte[] f = outbound.poll();
-        if (f != null && firstAudioNanos == 0) {
+        Speech f;
+        do {
+            f = outbound.poll();
+        } while (f != null && f.generation() != generation.get()); // put while the reply was being cancelled
+        if (f == null) {
+            return SILENCE;
+        }
+        if (firstAudioNanos == 0) {
             firstAudioNanos = System.nanoTime();
         }
-        return f == null ? SILENCE : f;
+        return f.pcm();
     }
 
     // ---- stages ----
@@ -262,7 +271,7 @@ final class Pipeline implements AutoCloseable {
                 firstAudioNanos = 0; // the clock stamps the first frame it takes
                 Thread.ofVirtual().start(() -> reportLatency(s.endedNanos()));
             }
-            outbound.put(frame);
+            outbound.put(new Speech(s.generation(), frame));
         }
     }
 

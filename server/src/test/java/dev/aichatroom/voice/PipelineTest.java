@@ -176,6 +176,58 @@ class PipelineTest {
         }
     }
 
+    @Test
+    void a_cancelled_reply_plays_not_even_the_frame_its_synthesizer_was_handing_over() {
+        TextToSpeech fiveSeconds = new TextToSpeech() {
+            @Override
+            public Pcm synthesize(String text) {
+                Pcm second = TONE.synthesize(text);
+                short[] s = new short[second.samples().length * 5];
+                for (int i = 0; i < 5; i++) {
+                    System.arraycopy(second.samples(), 0, s, i * second.samples().length, second.samples().length);
+                }
+                return new Pcm(s, second.sampleRate());
+            }
+
+            @Override
+            public String describe() {
+                return "five seconds of tone";
+            }
+        };
+        RecordingOutbox out = new RecordingOutbox();
+        try (Pipeline p = new Pipeline(
+                "dev4",
+                out,
+                FIXED,
+                fiveSeconds,
+                streaming(0, "A long reply."),
+                VoiceConfig.defaultTurns(),
+                true,
+                VoiceMetrics.none())) {
+            p.start();
+            p.typed("talk");
+            // nothing plays the audio: the synthesizer fills the 3 s queue and waits to hand over the next frame
+            await().atMost(Duration.ofSeconds(5)).until(() -> speakerIsIn("dev4", "put"));
+            p.interruptReply("the user spoke over the reply");
+            // the synthesizer hands the frame it held over, sees the cancellation and waits for the next sentence
+            await().atMost(Duration.ofSeconds(5)).until(() -> speakerIsIn("dev4", "take"));
+            for (int i = 0; i < 5; i++) {
+                assertThat(Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs())
+                        .isLessThan(-90);
+            }
+            assertThat(out.eventTypes()).contains("tts_terminate").doesNotContain("tts_complete");
+        }
+    }
+
+    /** Whether the speak stage of {@code device} is blocked in the queue operation {@code method}. */
+    private static boolean speakerIsIn(String device, String method) {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().equals("voice-speak-" + device))
+                .anyMatch(e -> java.util.Arrays.stream(e.getValue())
+                        .anyMatch(f -> f.getClassName().equals("java.util.concurrent.ArrayBlockingQueue")
+                                && f.getMethodName().equals(method)));
+    }
+
     /** Feeds {@code frames} loud 10 ms frames at real-time pace. */
     static void speak(Pipeline p, int frames) {
         feed(p, frames, 0.3);
