@@ -90,7 +90,6 @@ public final class Application implements AutoCloseable {
         started.push(store);
 
         MqttTokens tokens = MqttTokens.create(config.web(), clock);
-        ClientIdOwners owners = new ClientIdOwners(clock);
         Optional<Broker> broker =
                 config.mqttEnabled() && config.externalBroker().isEmpty()
                         ? Optional.of(embeddedBroker(tokens))
@@ -98,6 +97,8 @@ public final class Application implements AutoCloseable {
         MqttSettings mqttSettings = mqttSettings(broker);
         // browsers log in with tokens from the HTTP API
         boolean tokensInUse = broker.isPresent() && !config.broker().anonymousAllowed();
+        // which browser owns which client id: kept in the store where it matters, so a restart hands no id over
+        ClientIdOwners owners = tokensInUse ? new ClientIdOwners(clock, store.claims()) : new ClientIdOwners(clock);
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);

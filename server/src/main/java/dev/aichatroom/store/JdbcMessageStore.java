@@ -24,6 +24,7 @@ public final class JdbcMessageStore implements MessageStore {
     private final HikariDataSource dataSource;
     private final boolean sqlite;
     private final MemberStore members;
+    private final ClaimStore claims;
     private final ReentrantLock writeLock = new ReentrantLock();
     private Connection writer;
     private PreparedStatement insert;
@@ -32,6 +33,7 @@ public final class JdbcMessageStore implements MessageStore {
         this.dataSource = dataSource;
         this.sqlite = sqlite;
         this.members = new JdbcMemberStore(dataSource);
+        this.claims = new JdbcClaimStore(dataSource);
     }
 
     /** Opens the database and migrates its schema to the newest version. */
@@ -185,6 +187,11 @@ public final class JdbcMessageStore implements MessageStore {
         } catch (SQLException e) {
             throw new StoreException("cannot list rooms: " + e.getMessage(), e, true);
         }
+    }
+
+    @Override
+    public ClaimStore claims() {
+        return claims;
     }
 
     @Override

@@ -21,6 +21,9 @@ public interface MessageStore extends AutoCloseable {
     /** Room members kept in the same database, for instances that share rooms (CHAT_SHARED_GROUP). */
     MemberStore members();
 
+    /** Which browser owns which MQTT client id, kept in the same database. */
+    ClaimStore claims();
+
     /** Whether the store answers right now. */
     boolean isHealthy();
 

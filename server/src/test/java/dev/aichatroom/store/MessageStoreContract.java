@@ -94,6 +94,30 @@ abstract class MessageStoreContract {
                 .containsExactly("kept");
     }
 
+    @Test
+    void client_id_claims_come_back_and_never_roll_back() {
+        ClaimStore claims = store.claims();
+        String id = room + "-web";
+        claims.save(new ClaimStore.Claim(id, "alice", 2_000));
+        claims.save(new ClaimStore.Claim(id, "alice", 3_000));
+        claims.save(new ClaimStore.Claim(id, "mallory", 2_500)); // a late write of an older claim
+        claims.save(new ClaimStore.Claim(room + "-old", "bob", 1_000));
+
+        assertThat(claims.since(2_000))
+                .filteredOn(c -> c.clientId().startsWith(room))
+                .containsExactly(new ClaimStore.Claim(id, "alice", 3_000));
+        assertThat(claims.removeBefore(1_500)).isGreaterThanOrEqualTo(1);
+        assertThat(claims.since(0))
+                .filteredOn(c -> c.clientId().startsWith(room))
+                .extracting(ClaimStore.Claim::clientId)
+                .containsExactly(id);
+        claims.save(new ClaimStore.Claim(id, "bob", 4_000)); // alice's claim lapsed, bob's is newer
+        assertThat(claims.since(0))
+                .filteredOn(c -> c.clientId().equals(id))
+                .extracting(ClaimStore.Claim::ownerHash)
+                .containsExactly("bob");
+    }
+
     private StoredMember member(String clientId, String name, long lastSeen) {
         return new StoredMember(
                 room,
