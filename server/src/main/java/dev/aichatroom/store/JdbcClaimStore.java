@@ -1,9 +1,7 @@
 package dev.aichatroom.store;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -14,11 +12,6 @@ final class JdbcClaimStore implements ClaimStore {
 
     JdbcClaimStore(DataSource dataSource) {
         this.dataSource = dataSource;
-    }
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
     }
 
     @Override
@@ -64,11 +57,7 @@ final class JdbcClaimStore implements ClaimStore {
         });
     }
 
-    private <T> T connected(String what, Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            return work.run(c);
-        } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": " + e.getMessage(), e, true);
-        }
+    private <T> T connected(String what, Jdbc.Work<T> work) {
+        return Jdbc.connected(dataSource, what, work);
     }
 }

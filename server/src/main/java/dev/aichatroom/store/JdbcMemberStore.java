@@ -33,11 +33,6 @@ final class JdbcMemberStore implements MemberStore {
         this.dataSource = dataSource;
     }
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
     @Override
     public Optional<StoredMember> find(String room, String clientId) {
         return connected("read member " + clientId, c -> find(c, room, clientId));
@@ -127,15 +122,11 @@ final class JdbcMemberStore implements MemberStore {
     }
 
     /** Runs {@code work} on a pooled connection (autocommit); a failure says what could not be done. */
-    private <T> T connected(String what, Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            return work.run(c);
-        } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": " + e.getMessage(), e, true);
-        }
+    private <T> T connected(String what, Jdbc.Work<T> work) {
+        return Jdbc.connected(dataSource, what, work);
     }
 
-    private <T> T locked(String room, String what, Work<T> work) {
+    private <T> T locked(String room, String what, Jdbc.Work<T> work) {
         return connected(what, c -> {
             c.setAutoCommit(false);
             try {
