@@ -109,8 +109,14 @@ public final class Application implements AutoCloseable {
         Assistant assistant = new Assistant(config.ai(), chat, mcp.tools().forRooms(), meters);
         chat.addListener(assistant);
         // seed 2's binding: a call from device …-{suffix} uses the tools of web-ui-hardware-controller/{suffix}
-        VoiceService voiceService =
-                new VoiceService(config.voice(), mqtt, chat, assistant, mcp.tools()::forDevice, meters);
+        VoiceService voiceService = new VoiceService(
+                config.voice(),
+                mqtt,
+                chat,
+                assistant,
+                mcp.tools()::forDevice,
+                meters,
+                broker.isEmpty() && config.mqttEnabled() ? Optional.of(mqttSettings) : Optional.empty());
         voice = voiceService;
         if (broker.isPresent()) {
             broker.get().start();

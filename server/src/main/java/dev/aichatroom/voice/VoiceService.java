@@ -3,7 +3,9 @@ package dev.aichatroom.voice;
 import dev.aichatroom.ai.Assistant;
 import dev.aichatroom.chat.ChatService;
 import dev.aichatroom.mqtt.Inbound;
+import dev.aichatroom.mqtt.InstancePresence;
 import dev.aichatroom.mqtt.MqttConnection;
+import dev.aichatroom.mqtt.MqttSettings;
 import dev.aichatroom.voice.speech.SpeechEngines;
 import dev.aichatroom.voice.speech.SpeechException;
 import dev.aichatroom.voice.speech.SpeechToText;
@@ -35,6 +37,9 @@ import org.slf4j.LoggerFactory;
 public final class VoiceService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VoiceService.class);
     static final int EARLY_CANDIDATE_SECONDS = 5;
+    /** Where instances that can answer calls announce themselves. */
+    static final String INSTANCES = "aichatroom/voice/instances/";
+
     private static final int MAX_EARLY_CANDIDATES = 32;
 
     /** Publishes one message; the service's MQTT connection in production. */
@@ -61,6 +66,14 @@ public final class VoiceService implements AutoCloseable {
     private volatile TextToSpeech tts;
     private volatile AudioClock clock;
     private final VoiceMetrics metrics;
+    /** Set where the broker is external: other instances may share it, and only one of them answers calls. */
+    private Optional<MqttSettings> externalBroker = Optional.empty();
+
+    private volatile Optional<InstancePresence> presence = Optional.empty();
+    /** Whether this instance takes new calls: always with the embedded broker, else when elected. */
+    private volatile boolean answering = true;
+    /** The role last logged; null before the first election. Guarded by {@code this}. */
+    private Boolean elected;
 
     /** Registers the signalling subscription on {@code mqtt}; call before the connection connects. */
     public VoiceService(
@@ -69,7 +82,8 @@ public final class VoiceService implements AutoCloseable {
             ChatService chat,
             Assistant assistant,
             java.util.function.Function<String, dev.aichatroom.ai.ToolProvider> deviceTools,
-            io.micrometer.core.instrument.MeterRegistry meters) {
+            io.micrometer.core.instrument.MeterRegistry meters,
+            Optional<MqttSettings> externalBroker) {
         this(
                 config,
                 (topic, payload) -> mqtt.publish(topic, payload, false).whenComplete((ok, e) -> {
@@ -82,6 +96,8 @@ public final class VoiceService implements AutoCloseable {
                 () -> SpeechEngines.speechToText(config.speech()),
                 () -> SpeechEngines.textToSpeech(config.speech()),
                 meters);
+        this.externalBroker = externalBroker;
+        this.answering = externalBroker.isEmpty();
         if (config.enabled()) {
             mqtt.subscribe(VoiceTopics.SIGNALLING_IN, this::onInbound);
         }
@@ -128,7 +144,56 @@ public final class VoiceService implements AutoCloseable {
             String why = e instanceof RtcException ? e.getMessage() : NativeRtc.explain(e);
             unavailable = Optional.of(why);
             LOG.warn("Voice calls disabled: {}", why);
+            if (externalBroker.isPresent()) {
+                LOG.warn("Voice: this instance leaves calls to other instances on the broker");
+            }
+            return;
         }
+        externalBroker.ifPresent(this::joinElection);
+    }
+
+    /**
+     * Several instances may share an external broker: the one that has announced itself on {@value #INSTANCES}
+     * longest answers every call, the others stand by and take over when it goes (docs/deployment.md).
+     */
+    private void joinElection(MqttSettings settings) {
+        try {
+            presence = Optional.of(InstancePresence.start(
+                    settings, INSTANCES, java.time.Clock.systemUTC(), Duration.ofSeconds(10), this::elect));
+            elect();
+        } catch (dev.aichatroom.mqtt.MqttException e) {
+            LOG.warn(
+                    "Voice: cannot learn which other instances answer calls ({}); this one answers every call",
+                    e.getMessage());
+            answering = true;
+        }
+    }
+
+    /** Runs on MQTT threads whenever the instances change; logs the role when it is first known and when it changes. */
+    private synchronized void elect() {
+        presence.ifPresent(p -> {
+            if (!p.settled()) {
+                answering = false;
+                return;
+            }
+            boolean now = p.oldest().equals(p.self());
+            if (elected == null || now != elected) {
+                if (now) {
+                    LOG.info(
+                            "Voice: this instance answers calls ({} instance(s) on the broker)",
+                            p.instances().size());
+                } else {
+                    LOG.info("Voice: {} answers calls; this instance stands by", p.oldest());
+                }
+            }
+            elected = now;
+            answering = now;
+        });
+    }
+
+    /** Whether this instance takes new calls. */
+    boolean answering() {
+        return answering;
     }
 
     // ---- inputs ----
@@ -136,7 +201,7 @@ public final class VoiceService implements AutoCloseable {
     void onInbound(Inbound inbound) {
         inbound.acknowledge(); // signalling is live: nothing to redeliver after a crash
         Optional<String> device = VoiceTopics.deviceOf(inbound.topic());
-        if (device.isPresent()) {
+        if (device.isPresent() && (answering || sessions.containsKey(device.get()))) {
             route(device.get(), Signal.parse(inbound.payload()));
         }
     }
@@ -306,9 +371,11 @@ public final class VoiceService implements AutoCloseable {
 
     /** For {@code /health}: up with the engines, or disabled with the reason and what to install. */
     public Health health() {
+        String role = presence.map(p -> answering ? "answers calls; " : "stands by, " + p.oldest() + " answers calls; ")
+                .orElse("");
         return unavailable
                 .map(why -> new Health(Health.State.DISABLED, why))
-                .orElseGet(() -> Health.up(sessions.size() + " session(s); speech-to-text " + stt.describe()
+                .orElseGet(() -> Health.up(role + sessions.size() + " session(s); speech-to-text " + stt.describe()
                         + "; text-to-speech " + tts.describe()));
     }
 
@@ -324,6 +391,8 @@ public final class VoiceService implements AutoCloseable {
     /** Ends every session, then frees WebRTC and the engines. */
     @Override
     public void close() {
+        answering = false;
+        presence.ifPresent(InstancePresence::close); // the next instance takes new calls from now on
         List<Session> open = List.copyOf(sessions.values());
         open.forEach(s -> s.post(new Session.Event.End("the service is stopping", true)));
         for (Session s : open) {

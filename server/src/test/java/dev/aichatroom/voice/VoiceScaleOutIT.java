@@ -1,0 +1,175 @@
+package dev.aichatroom.voice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.Processes;
+import dev.aichatroom.testing.TestMqtt;
+import dev.aichatroom.testing.TestProduct;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Voice on every instance of a scale-out (docs/deployment.md): two instances of the product share Debian's Mosquitto,
+ * both with voice on; exactly one answers each call, the other takes over when it stops, and an instance that
+ * crashes (a python3-paho client announcing itself, then killed) hands over through its will; a restarted instance
+ * stands by, and after a broker restart, with every announcement gone, one instance answers again.
+ */
+@Timeout(120)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VoiceScaleOutIT {
+    private static Mosquitto mosquitto;
+    private static TestProduct a;
+    private static TestProduct b;
+    private static TestMqtt device;
+    private static final String DEVICE =
+            "voice_scale-" + UUID.randomUUID().toString().substring(0, 6);
+
+    @BeforeAll
+    static void start() {
+        mosquitto = Mosquitto.start(false);
+        a = instance("voice-a");
+        b = instance("voice-b");
+        device = TestMqtt.connect(mosquitto.port(), DEVICE).subscribe("$webrtc/" + DEVICE);
+    }
+
+    private static TestProduct instance(String clientId) {
+        return TestProduct.start(Map.of(
+                "MQTT_BROKER",
+                "127.0.0.1",
+                "MQTT_PORT",
+                Integer.toString(mosquitto.port()),
+                "MQTT_CLIENT_ID",
+                clientId,
+                "MCP_ENABLE",
+                "false"));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {device, a, b, mosquitto}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                // keep closing the rest
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void the_instance_there_first_answers_every_call_and_the_other_stands_by() {
+        awaitVoice(a, "answers calls");
+        awaitVoice(b, "stands by, voice-a answers calls");
+
+        assertThat(answersTo(offer())).isEqualTo(1);
+        assertThat(answersTo(offer())).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void when_it_stops_the_other_takes_the_next_call() {
+        a.stop();
+        awaitVoice(b, "answers calls");
+
+        assertThat(answersTo(offer())).isEqualTo(1);
+    }
+
+    @Test
+    @Order(3)
+    void an_older_instance_that_crashes_hands_over_through_its_will() throws Exception {
+        Path script = Files.createTempFile("fake_voice_instance", ".py");
+        try (var in = VoiceScaleOutIT.class.getResourceAsStream("/voice/fake_voice_instance.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Process older = Processes.start(
+                List.of("/usr/bin/python3", script.toString(), Integer.toString(mosquitto.port()), "voice-0", "1"));
+        try {
+            var out = new BufferedReader(new InputStreamReader(older.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("announced");
+            awaitVoice(b, "stands by, voice-0 answers calls");
+            assertThat(answersTo(offer())).as("the stand-in answers nothing").isZero();
+
+            older.destroyForcibly().waitFor(); // SIGKILL: no DISCONNECT, the broker sends the will
+            awaitVoice(b, "answers calls");
+            assertThat(answersTo(offer())).isEqualTo(1);
+        } finally {
+            older.destroyForcibly();
+            Files.deleteIfExists(script);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void a_new_instance_never_takes_over_and_after_a_broker_restart_still_one_answers() {
+        a.restart();
+        awaitVoice(a, "stands by, voice-b answers calls");
+        assertThat(answersTo(offer())).isEqualTo(1);
+
+        mosquitto.restart(); // no persistence: the announcements are gone, both instances announce themselves anew
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String ha = a.get("/health").body();
+            String hb = b.get("/health").body();
+            return ha.contains("\"detail\":\"answers calls") != hb.contains("\"detail\":\"answers calls")
+                    && (ha + hb).contains("stands by");
+        });
+        try {
+            device.close(); // its connection went with the broker
+        } catch (RuntimeException e) {
+            // already disconnected
+        }
+        device = TestMqtt.connect(mosquitto.port(), DEVICE).subscribe("$webrtc/" + DEVICE);
+        assertThat(answersTo(offer())).isEqualTo(1);
+    }
+
+    /** Sends an offer without audio: an instance that takes the call answers {@code webrtc_terminated} at once. */
+    private static long offer() {
+        device.clear();
+        device.publish(
+                "$webrtc/" + DEVICE + "/multimedia_proxy",
+                "{\"type\":\"sdp_offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"garbage\"}}");
+        return System.nanoTime();
+    }
+
+    /** How many answers the offer got: waits 3 s for the first, then 1.5 s more for a second that must not come. */
+    private static long answersTo(long sentAt) {
+        await().atMost(Duration.ofSeconds(3))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> !device.on("$webrtc/" + DEVICE).isEmpty()
+                        || System.nanoTime() - sentAt > Duration.ofMillis(2500).toNanos());
+        try {
+            Thread.sleep(1500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<TestMqtt.Received> answers = device.on("$webrtc/" + DEVICE);
+        assertThat(answers)
+                .allMatch(r -> r.json().path("type").asText().equals("webrtc_terminated"))
+                .allMatch(r -> r.json().path("reason").asText().contains("no audio"));
+        return answers.size();
+    }
+
+    private static void awaitVoice(TestProduct instance, String role) {
+        await().atMost(Duration.ofSeconds(15))
+                .until(
+                        () -> instance.get("/health").body(),
+                        body -> body.contains("\"voice\":{\"status\":\"up\"") && body.contains("\"detail\":\"" + role));
+    }
+}
