@@ -48,6 +48,8 @@ public final class InstancePresence implements AutoCloseable {
 
     private final Mqtt5AsyncClient client;
     private volatile boolean closing;
+    /** Why the broker refused the announcement or the subscription, if it did. */
+    private volatile String refused;
 
     private InstancePresence(MqttSettings settings, String topicPrefix, String self, Clock clock, Runnable onChange) {
         this.topicPrefix = topicPrefix;
@@ -104,16 +106,20 @@ public final class InstancePresence implements AutoCloseable {
                     .send()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (!p.settled() && System.nanoTime() < deadline) {
+            while (!p.settled() && p.refused == null && System.nanoTime() < deadline) {
                 Thread.sleep(20);
+            }
+            if (!p.settled()) {
+                throw new MqttException(
+                        p.refused != null ? p.refused : "no answer within " + timeout.toSeconds() + " s", null);
             }
             return p;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            p.client.disconnect();
+            p.close();
             throw new MqttException("interrupted while announcing " + p.self, e);
         } catch (Exception e) {
-            p.client.disconnect();
+            p.close(); // clears an announcement that got through, so nobody waits for this instance
             throw new MqttException(
                     "cannot announce " + p.self + " on " + topicPrefix + " at " + settings.host() + ":"
                             + settings.port() + " (" + MqttConnection.rootMessage(e) + ")",
@@ -138,8 +144,10 @@ public final class InstancePresence implements AutoCloseable {
                         MqttConnection.subscription(List.of(topicPrefix + "+"), MqttQos.AT_LEAST_ONCE)))
                 .whenComplete((ack, e) -> {
                     if (e != null) {
-                        LOG.warn("Cannot announce {} on {}: {}", self, topicPrefix, MqttConnection.rootMessage(e));
+                        refused = MqttConnection.rootMessage(e);
+                        LOG.warn("Cannot announce {} on {}: {}", self, topicPrefix, refused);
                     } else {
+                        refused = null;
                         subscribedAt.set(System.nanoTime());
                         // the retained announcements follow the SUBACK: decide again once they are in
                         CompletableFuture.delayedExecutor(SETTLE.toMillis() + 50, TimeUnit.MILLISECONDS)

@@ -43,6 +43,17 @@ public final class Mosquitto implements AutoCloseable {
         return m;
     }
 
+    /** Anonymous clients may use only the topics {@code acl} grants (Mosquitto's {@code acl_file} syntax). */
+    public static Mosquitto startWithAcl(String acl) {
+        try {
+            Path file = Files.createTempFile("mosquitto", ".acl");
+            Files.writeString(file, acl);
+            return start(false, "acl_file " + file + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static Mosquitto start(boolean persistent, String moreListeners) {
         try {
             Path dir = Files.createTempDirectory("mosquitto");

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
  * Voice on every instance of a scale-out (docs/deployment.md): two instances of the product share Debian's Mosquitto,
  * both with voice on; exactly one answers each call, the other takes over when it stops, and an instance that
  * crashes (a python3-paho client announcing itself, then killed) hands over through its will; a restarted instance
- * stands by, and after a broker restart, with every announcement gone, one instance answers again.
+ * stands by, and after a broker restart, with every announcement gone, one instance answers again. Where the broker
+ * refuses the presence topic, the instance answers every call, as a lone instance would.
  */
 @Timeout(120)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -136,30 +137,66 @@ class VoiceScaleOutIT {
             // already disconnected
         }
         device = TestMqtt.connect(mosquitto.port(), DEVICE).subscribe("$webrtc/" + DEVICE);
+        // the signalling subscription comes back with the instances' own reconnects, which back off independently
+        // of their presence: like a device whose call went unanswered, call again until someone answers
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> {
+                    offer();
+                    Thread.sleep(1000);
+                    return !device.on("$webrtc/" + DEVICE).isEmpty();
+                });
         assertThat(answersTo(offer())).isEqualTo(1);
     }
 
-    /** Sends an offer without audio: an instance that takes the call answers {@code webrtc_terminated} at once. */
+    @Test
+    @Order(5)
+    void where_the_broker_refuses_the_presence_topic_the_instance_answers_every_call() {
+        String id = DEVICE + "-acl";
+        try (Mosquitto strict = Mosquitto.startWithAcl(
+                        "topic readwrite chatroom/#\ntopic readwrite $webrtc/#\ntopic readwrite $message/#\n");
+                TestProduct lone = TestProduct.start(Map.of(
+                        "MQTT_BROKER", "127.0.0.1",
+                        "MQTT_PORT", Integer.toString(strict.port()),
+                        "MQTT_CLIENT_ID", "voice-lone",
+                        "MCP_ENABLE", "false"));
+                TestMqtt phone = TestMqtt.connect(strict.port(), id).subscribe("$webrtc/" + id)) {
+            assertThat(lone.get("/health").body())
+                    .contains("\"voice\":{\"status\":\"up\"")
+                    .doesNotContain("stands by", "answers calls");
+            assertThat(answersTo(phone, id, offer(phone, id))).isEqualTo(1);
+        }
+    }
+
     private static long offer() {
-        device.clear();
-        device.publish(
-                "$webrtc/" + DEVICE + "/multimedia_proxy",
+        return offer(device, DEVICE);
+    }
+
+    private static long answersTo(long sentAt) {
+        return answersTo(device, DEVICE, sentAt);
+    }
+
+    /** Sends an offer without audio: an instance that takes the call answers {@code webrtc_terminated} at once. */
+    private static long offer(TestMqtt from, String id) {
+        from.clear();
+        from.publish(
+                "$webrtc/" + id + "/multimedia_proxy",
                 "{\"type\":\"sdp_offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"garbage\"}}");
         return System.nanoTime();
     }
 
     /** How many answers the offer got: waits 3 s for the first, then 1.5 s more for a second that must not come. */
-    private static long answersTo(long sentAt) {
+    private static long answersTo(TestMqtt to, String id, long sentAt) {
         await().atMost(Duration.ofSeconds(3))
                 .pollInterval(Duration.ofMillis(50))
-                .until(() -> !device.on("$webrtc/" + DEVICE).isEmpty()
+                .until(() -> !to.on("$webrtc/" + id).isEmpty()
                         || System.nanoTime() - sentAt > Duration.ofMillis(2500).toNanos());
         try {
             Thread.sleep(1500);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<TestMqtt.Received> answers = device.on("$webrtc/" + DEVICE);
+        List<TestMqtt.Received> answers = to.on("$webrtc/" + id);
         assertThat(answers)
                 .allMatch(r -> r.json().path("type").asText().equals("webrtc_terminated"))
                 .allMatch(r -> r.json().path("reason").asText().contains("no audio"));
