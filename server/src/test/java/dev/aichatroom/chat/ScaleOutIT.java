@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.aichatroom.mcp.mqtt.DiscoveredServer;
+import dev.aichatroom.mcp.mqtt.McpMqttClientConfig;
+import dev.aichatroom.mcp.mqtt.McpMqttServerDiscovery;
+import dev.aichatroom.mcp.mqtt.MqttConnectionConfig;
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -33,7 +40,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Two instances of the product share one Mosquitto and one PostgreSQL (docs/deployment.md): {@code CHAT_SHARED_GROUP}
- * makes each input reach one of them, and members live in the store. Needs {@code TEST_POSTGRES_URL} like
+ * makes each input reach one of them, members live in the store, and each offers the room as an MCP server. Needs {@code TEST_POSTGRES_URL} like
  * {@code PostgresMessageStoreIT}; runs in a schema of its own.
  */
 @Timeout(120)
@@ -74,7 +81,6 @@ class ScaleOutIT {
                 "CHAT_RATE_PER_MINUTE", "0",
                 "DATABASE_URL", url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA,
                 "VOICE_ENABLE", "false",
-                "MCP_ENABLE", "false",
                 "AI_PROVIDER", "none"));
         env.put("DATABASE_USER", System.getenv().getOrDefault("TEST_POSTGRES_USER", ""));
         env.put("DATABASE_PASSWORD", System.getenv().getOrDefault("TEST_POSTGRES_PASSWORD", ""));
@@ -266,6 +272,67 @@ class ScaleOutIT {
 
     @Test
     @Order(4)
+    void each_instance_offers_the_room_over_mcp_and_either_one_serves_the_same_room() {
+        McpMqttClientConfig config = McpMqttClientConfig.builder(MqttConnectionConfig.of("127.0.0.1", mosquitto.port()))
+                .clientIdPrefix("scale-agent")
+                .serverNameFilters("ai-chatroom/#")
+                .build();
+        try (McpMqttServerDiscovery discovery = McpMqttServerDiscovery.create(config)) {
+            discovery.start().join();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(15))
+                    .until(() -> discovery.servers("ai-chatroom/main").size() == 2);
+            List<String> sent = new ArrayList<>();
+            for (DiscoveredServer server : discovery.servers("ai-chatroom/main")) {
+                try (McpSyncClient agent = McpClient.sync(discovery.transportFor(server))
+                        .clientInfo(McpSchema.Implementation.builder("scale-agent", "1.0.0")
+                                .build())
+                        .requestTimeout(config.timeouts().sdkRequestTimeout())
+                        .initializationTimeout(config.timeouts().sdkInitializationTimeout())
+                        .build()) {
+                    agent.initialize();
+                    McpSchema.CallToolResult result = agent.callTool(McpSchema.CallToolRequest.builder("send_message")
+                            .arguments(Map.of("text", "via " + server.serverId(), "username", "agent"))
+                            .build());
+                    assertThat(result.isError()).isFalse();
+                    sent.add(Json.tree(text(result).getBytes(StandardCharsets.UTF_8))
+                            .orElseThrow()
+                            .path("message_id")
+                            .asText());
+                    Awaitility.await()
+                            .atMost(Duration.ofSeconds(10))
+                            .until(() -> historyIds(agent).containsAll(sent));
+                }
+            }
+            // one message through each instance's server: each published once, and each instance's history has
+            // every message sent so far, whichever instance stored it
+            assertThat(sent).hasSize(2).doesNotHaveDuplicates();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(observer.on("chatroom/messages/out").stream()
+                                    .map(r -> r.json().path("message_id").asText())
+                                    .filter(sent::contains))
+                            .containsExactlyInAnyOrderElementsOf(sent));
+        }
+    }
+
+    private static List<String> historyIds(McpSyncClient agent) {
+        JsonNode history = Json.tree(text(agent.callTool(McpSchema.CallToolRequest.builder("get_history")
+                                .arguments(Map.of("limit", 20))
+                                .build()))
+                        .getBytes(StandardCharsets.UTF_8))
+                .orElseThrow();
+        List<String> ids = new ArrayList<>();
+        history.path("messages").forEach(m -> ids.add(m.path("message_id").asText()));
+        return ids;
+    }
+
+    private static String text(McpSchema.CallToolResult result) {
+        return ((McpSchema.TextContent) result.content().getFirst()).text();
+    }
+
+    @Test
+    @Order(5)
     void inputs_published_while_one_instance_is_stopped_are_handled_by_the_other() throws SQLException {
         a.stop();
         long bBefore = received(b);
