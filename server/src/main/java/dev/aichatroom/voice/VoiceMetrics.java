@@ -18,8 +18,10 @@ final class VoiceMetrics {
     private final Timer recognition;
     private final Timer firstAudio;
     private final Counter bargeIns;
+    private final MeterRegistry meters;
 
     VoiceMetrics(MeterRegistry meters, Map<String, ?> sessions) {
+        this.meters = meters;
         meters.gauge("voice.sessions", sessions, Map::size);
         started = Counter.builder("voice.sessions.started")
                 .description("Voice calls opened (an sdp_offer or a typed chat from a new device)")
@@ -38,6 +40,14 @@ final class VoiceMetrics {
                 .register(meters);
         bargeIns = Counter.builder("voice.barge.ins")
                 .description("Replies cut short because the user spoke over them")
+                .register(meters);
+    }
+
+    /** {@code voice_answering}: 1 where this instance takes new calls, 0 where it stands by or cannot do voice. */
+    void answering(java.util.function.BooleanSupplier answering) {
+        io.micrometer.core.instrument.Gauge.builder("voice.answering", answering, a -> a.getAsBoolean() ? 1 : 0)
+                .description("1 where this instance takes new calls; on an external broker one instance does")
+                .strongReference(true) // the supplier is a lambda nobody else holds
                 .register(meters);
     }
 

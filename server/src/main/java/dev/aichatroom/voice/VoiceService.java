@@ -118,6 +118,7 @@ public final class VoiceService implements AutoCloseable {
         this.sttFactory = stt;
         this.ttsFactory = tts;
         this.metrics = new VoiceMetrics(meters, sessions);
+        metrics.answering(() -> answering && rtc.isPresent());
     }
 
     /** Loads WebRTC and the speech engines; never throws for what this machine lacks. */

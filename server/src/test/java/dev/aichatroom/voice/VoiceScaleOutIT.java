@@ -79,6 +79,8 @@ class VoiceScaleOutIT {
     void the_instance_there_first_answers_every_call_and_the_other_stands_by() {
         awaitVoice(a, "answers calls");
         awaitVoice(b, "stands by, voice-a answers calls");
+        assertThat(a.get("/metrics").body()).contains("voice_answering 1.0");
+        assertThat(b.get("/metrics").body()).contains("voice_answering 0.0");
 
         assertThat(answersTo(offer())).isEqualTo(1);
         assertThat(answersTo(offer())).isEqualTo(1);
