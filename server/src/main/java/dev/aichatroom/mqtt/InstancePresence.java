@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -26,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * clears itself when it stops. Every instance sees the same announcements, so they agree without talking to each
  * other on which one has been there longest: {@link #oldest()}. An instance that reconnects announces itself anew, so
  * leadership only moves when the instance holding it goes away.
+ *
+ * <p>A will can be lost (a broker that crashes keeps retained messages but sends no wills), and an announcement nobody
+ * clears would make every instance wait for one that is gone. So each instance repeats its announcement every {@link
+ * Timing#refresh()}, announcements expire at the broker after {@link Timing#stale()} (MQTT 5 message expiry), and an
+ * instance not heard from for that long counts as gone.
  *
  * <p>Runs on a connection of its own ({@code {client id}-presence}, clean, no session), because the will belongs to
  * the connection.
@@ -42,7 +49,17 @@ public final class InstancePresence implements AutoCloseable {
     private final String self;
     private final Clock clock;
     private final Runnable onChange;
-    private final Map<String, Long> instances = new ConcurrentHashMap<>();
+    /** How often an instance repeats its announcement, and after how long without one it counts as gone. */
+    public record Timing(Duration refresh, Duration stale) {
+        public static final Timing DEFAULT = new Timing(Duration.ofSeconds(20), Duration.ofSeconds(65));
+    }
+
+    private record Heard(long since, long atNanos) {}
+
+    private final Map<String, Heard> instances = new ConcurrentHashMap<>();
+    private final Timing timing;
+    private final ScheduledExecutorService timer;
+    private volatile long since;
     /** When the subscription was last acknowledged (nanoTime), 0 while (re)subscribing. */
     private final AtomicLong subscribedAt = new AtomicLong();
 
@@ -51,7 +68,11 @@ public final class InstancePresence implements AutoCloseable {
     /** Why the broker refused the announcement or the subscription, if it did. */
     private volatile String refused;
 
-    private InstancePresence(MqttSettings settings, String topicPrefix, String self, Clock clock, Runnable onChange) {
+    private InstancePresence(
+            MqttSettings settings, String topicPrefix, String self, Clock clock, Timing timing, Runnable onChange) {
+        this.timing = timing;
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("presence-" + self).daemon(true).factory());
         this.topicPrefix = topicPrefix;
         this.self = self;
         this.clock = clock;
@@ -91,7 +112,18 @@ public final class InstancePresence implements AutoCloseable {
      */
     public static InstancePresence start(
             MqttSettings settings, String topicPrefix, Clock clock, Duration timeout, Runnable onChange) {
-        InstancePresence p = new InstancePresence(settings, topicPrefix, settings.clientId(), clock, onChange);
+        return start(settings, topicPrefix, clock, timeout, Timing.DEFAULT, onChange);
+    }
+
+    /** {@link #start(MqttSettings, String, Clock, Duration, Runnable)} with other intervals. */
+    public static InstancePresence start(
+            MqttSettings settings,
+            String topicPrefix,
+            Clock clock,
+            Duration timeout,
+            Timing timing,
+            Runnable onChange) {
+        InstancePresence p = new InstancePresence(settings, topicPrefix, settings.clientId(), clock, timing, onChange);
         try {
             p.client
                     .connectWith()
@@ -113,6 +145,8 @@ public final class InstancePresence implements AutoCloseable {
                 throw new MqttException(
                         p.refused != null ? p.refused : "no answer within " + timeout.toSeconds() + " s", null);
             }
+            long every = timing.refresh().toMillis();
+            p.timer.scheduleAtFixedRate(p::refresh, every, every, TimeUnit.MILLISECONDS);
             return p;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -130,16 +164,10 @@ public final class InstancePresence implements AutoCloseable {
     /** On every (re)connect: forget what may have gone meanwhile, announce now, read the others again. */
     private void announce() {
         instances.clear();
-        long since = clock.millis();
-        instances.put(self, since);
+        since = clock.millis();
+        instances.put(self, new Heard(since, System.nanoTime()));
         subscribedAt.set(0);
-        byte[] payload = Json.bytes(Map.of("client_id", self, "since", since));
-        client.publishWith()
-                .topic(topicPrefix + self)
-                .payload(payload)
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .retain(true)
-                .send()
+        publishAnnouncement()
                 .thenCompose(ack -> client.subscribe(
                         MqttConnection.subscription(List.of(topicPrefix + "+"), MqttQos.AT_LEAST_ONCE)))
                 .whenComplete((ack, e) -> {
@@ -157,25 +185,64 @@ public final class InstancePresence implements AutoCloseable {
         onChange.run();
     }
 
+    private CompletableFuture<?> publishAnnouncement() {
+        return client.publishWith()
+                .topic(topicPrefix + self)
+                .payload(Json.bytes(Map.of("client_id", self, "since", since)))
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .retain(true)
+                .messageExpiryInterval(timing.stale().toSeconds())
+                .send();
+    }
+
+    /** Repeats this instance's announcement and forgets the instances not heard from for {@link Timing#stale()}. */
+    private void refresh() {
+        try {
+            if (client.getState().isConnected()) {
+                publishAnnouncement();
+            }
+            long now = System.nanoTime();
+            boolean changed = instances.entrySet().removeIf(e -> {
+                boolean silent = !e.getKey().equals(self)
+                        && now - e.getValue().atNanos() > timing.stale().toNanos();
+                if (silent) {
+                    LOG.info(
+                            "Instance {} not heard from for {} s on {}; counted as gone",
+                            e.getKey(),
+                            timing.stale().toSeconds(),
+                            topicPrefix.substring(0, topicPrefix.length() - 1));
+                }
+                return silent;
+            });
+            if (changed) {
+                onChange.run();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Presence refresh of {} failed: {}", self, e.toString());
+        }
+    }
+
     private void onAnnouncement(Mqtt5Publish p) {
         String topic = p.getTopic().toString();
         if (!topic.startsWith(topicPrefix)) {
             return;
         }
         String id = topic.substring(topicPrefix.length());
-        Optional<Long> since = Json.tree(p.getPayloadAsBytes())
+        Optional<Long> announced = Json.tree(p.getPayloadAsBytes())
                 .map(j -> j.get("since"))
                 .filter(JsonNode::canConvertToLong)
                 .map(JsonNode::asLong);
         if (id.equals(self)) {
             return; // our own announcement (or a stale copy of it): we know when we announced
         }
-        Long before = since.isPresent() ? instances.put(id, since.get()) : instances.remove(id);
-        if (!java.util.Objects.equals(before, since.orElse(null))) {
+        Heard before = announced.isPresent()
+                ? instances.put(id, new Heard(announced.get(), System.nanoTime()))
+                : instances.remove(id);
+        if (!java.util.Objects.equals(before == null ? null : before.since(), announced.orElse(null))) {
             LOG.info(
                     "Instance {} {} on {}",
                     id,
-                    since.isPresent() ? "announced" : "gone",
+                    announced.isPresent() ? "announced" : "gone",
                     topicPrefix.substring(0, topicPrefix.length() - 1));
             onChange.run();
         }
@@ -189,13 +256,16 @@ public final class InstancePresence implements AutoCloseable {
 
     /** The instance announced longest (ties by client id), this one included. */
     public String oldest() {
-        return instances.entrySet().stream().min(ORDER).map(Map.Entry::getKey).orElse(self);
+        return instances().keySet().stream().findFirst().orElse(self);
     }
 
     /** The instances announced now, oldest first: client id → since (epoch ms). */
     public Map<String, Long> instances() {
         Map<String, Long> ordered = new LinkedHashMap<>();
-        instances.entrySet().stream().sorted(ORDER).forEach(e -> ordered.put(e.getKey(), e.getValue()));
+        instances.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue().since()))
+                .sorted(ORDER)
+                .forEach(e -> ordered.put(e.getKey(), e.getValue()));
         return ordered;
     }
 
@@ -207,6 +277,7 @@ public final class InstancePresence implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        timer.shutdownNow();
         try {
             client.publishWith()
                     .topic(topicPrefix + self)
