@@ -133,7 +133,7 @@ public final class VoiceService implements AutoCloseable {
             tts = ttsFactory.get();
         } catch (SpeechException e) {
             unavailable = Optional.of(e.getMessage());
-            LOG.warn("Voice disabled: {}", e.getMessage());
+            LOG.warn("Voice disabled: {}{}", e.getMessage(), leavingCalls());
             return;
         }
         clock = new AudioClock();
@@ -144,10 +144,7 @@ public final class VoiceService implements AutoCloseable {
         } catch (RtcException | LinkageError e) {
             String why = e instanceof RtcException ? e.getMessage() : NativeRtc.explain(e);
             unavailable = Optional.of(why);
-            LOG.warn("Voice calls disabled: {}", why);
-            if (externalBroker.isPresent()) {
-                LOG.warn("Voice: this instance leaves calls to other instances on the broker");
-            }
+            LOG.warn("Voice calls disabled: {}{}", why, leavingCalls());
             return;
         }
         externalBroker.ifPresent(this::joinElection);
@@ -192,9 +189,9 @@ public final class VoiceService implements AutoCloseable {
         });
     }
 
-    /** Whether this instance takes new calls. */
-    boolean answering() {
-        return answering;
+    /** On an external broker an instance that cannot do voice stays silent: another instance may answer. */
+    private String leavingCalls() {
+        return externalBroker.isPresent() ? "; calls are left to other instances on the broker" : "";
     }
 
     // ---- inputs ----
