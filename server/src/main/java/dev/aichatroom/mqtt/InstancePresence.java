@@ -5,6 +5,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5MessageException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,6 +68,8 @@ public final class InstancePresence implements AutoCloseable {
     private volatile boolean closing;
     /** Why the broker refused the announcement or the subscription, if it did. */
     private volatile String refused;
+
+    private volatile boolean started;
 
     private InstancePresence(
             MqttSettings settings, String topicPrefix, String self, Clock clock, Timing timing, Runnable onChange) {
@@ -145,6 +148,7 @@ public final class InstancePresence implements AutoCloseable {
                 throw new MqttException(
                         p.refused != null ? p.refused : "no answer within " + timeout.toSeconds() + " s", null);
             }
+            p.started = true;
             long every = timing.refresh().toMillis();
             p.timer.scheduleAtFixedRate(p::refresh, every, every, TimeUnit.MILLISECONDS);
             return p;
@@ -172,8 +176,10 @@ public final class InstancePresence implements AutoCloseable {
                         MqttConnection.subscription(List.of(topicPrefix + "+"), MqttQos.AT_LEAST_ONCE)))
                 .whenComplete((ack, e) -> {
                     if (e != null) {
-                        refused = MqttConnection.rootMessage(e);
-                        LOG.warn("Cannot announce {} on {}: {}", self, topicPrefix, refused);
+                        refused = refusal(e);
+                        if (started) { // during start() the caller says what it does about it
+                            LOG.warn("Cannot announce {} on {}: {}", self, topicPrefix, refused);
+                        }
                     } else {
                         refused = null;
                         subscribedAt.set(System.nanoTime());
@@ -183,6 +189,17 @@ public final class InstancePresence implements AutoCloseable {
                     }
                 });
         onChange.run();
+    }
+
+    /** The broker's reason code where it gave one (e.g. NOT_AUTHORIZED from an ACL), else the error. */
+    private static String refusal(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root instanceof Mqtt5MessageException m
+                ? "the broker answered " + m.getMqttMessage()
+                : MqttConnection.rootMessage(e);
     }
 
     private CompletableFuture<?> publishAnnouncement() {
