@@ -45,6 +45,26 @@ final class WhisperModelFile {
         }
     }
 
+    /** The eleven hyper-parameters that follow the magic number, in file order. */
+    private record Hyper(
+            int vocab,
+            int audioCtx,
+            int audioState,
+            int audioHeads,
+            int audioLayers,
+            int textCtx,
+            int textState,
+            int textHeads,
+            int textLayers,
+            int mels,
+            int ftype) {
+        static final int COUNT = 11;
+
+        static Hyper of(int[] h) {
+            return new Hyper(h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10]);
+        }
+    }
+
     private static final class Damaged extends Exception {
         private static final long serialVersionUID = 1L;
 
@@ -68,31 +88,22 @@ final class WhisperModelFile {
             if (magic != MAGIC) {
                 throw new Damaged(String.format("not a whisper.cpp ggml model (it starts with 0x%08x)", magic));
             }
-            int[] h = new int[11];
-            for (int i = 0; i < h.length; i++) {
-                h[i] = i32("the hyper-parameters");
+            int[] values = new int[Hyper.COUNT];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = i32("the hyper-parameters");
             }
-            int vocab = h[0];
-            int audioCtx = h[1];
-            int audioState = h[2];
-            int textCtx = h[5];
-            int textState = h[6];
-            int mels = h[9];
+            Hyper h = Hyper.of(values);
+            int vocab = h.vocab();
+            int mels = h.mels();
             // whisper.cpp derives its special tokens from the vocabulary size: only Whisper's own sizes work
             check(vocab >= 51864 && vocab <= 51866, "n_vocab " + vocab + " is not a Whisper vocabulary (51864-51866)");
-            check(audioCtx > 0 && audioCtx <= 1500, "n_audio_ctx " + audioCtx + " is not 1-1500");
-            check(textCtx > 0 && textCtx <= 4096, "n_text_ctx " + textCtx + " is not 1-4096");
+            check(h.audioCtx() > 0 && h.audioCtx() <= 1500, "n_audio_ctx " + h.audioCtx() + " is not 1-1500");
+            check(h.textCtx() > 0 && h.textCtx() <= 4096, "n_text_ctx " + h.textCtx() + " is not 1-4096");
             check(mels > 0 && mels <= 512, "n_mels " + mels + " is not 1-512");
             // ggml aborts the process on a file type it has no weight type for (whisper.cpp's own check comes after)
-            check(FILE_TYPES.contains(h[10] % 1000), "ftype " + h[10] + " is not a type whisper.cpp loads");
-            for (int i : new int[] {2, 6}) {
-                int state = h[i];
-                int heads = h[i + 1];
-                int layers = h[i + 2];
-                check(state > 0 && state <= 16384, "a state width of " + state);
-                check(heads > 0 && state % heads == 0, heads + " heads for a state width of " + state);
-                check(layers > 0 && layers <= 256, layers + " layers");
-            }
+            check(FILE_TYPES.contains(h.ftype() % 1000), "ftype " + h.ftype() + " is not a type whisper.cpp loads");
+            checkStack(h.audioState(), h.audioHeads(), h.audioLayers());
+            checkStack(h.textState(), h.textHeads(), h.textLayers());
 
             int filterMels = i32("the mel filters");
             int filterFft = i32("the mel filters");
@@ -147,10 +158,22 @@ final class WhisperModelFile {
             check(seen.size() == expected.size(), "it has " + seen.size() + " of its " + expected.size() + " tensors");
         }
 
-        private ByteBuffer read(int n, String what) throws IOException, Damaged {
+        /** The encoder's or the decoder's width, heads and layers. */
+        private static void checkStack(int state, int heads, int layers) throws Damaged {
+            check(state > 0 && state <= 16384, "a state width of " + state);
+            check(heads > 0 && state % heads == 0, heads + " heads for a state width of " + state);
+            check(layers > 0 && layers <= 256, layers + " layers");
+        }
+
+        /** Fails unless {@code n} more bytes are in the file. */
+        private void need(long n, String what) throws Damaged {
             if (size - pos < n) {
                 throw new Damaged("the file ends at byte " + size + ", inside " + what);
             }
+        }
+
+        private ByteBuffer read(int n, String what) throws IOException, Damaged {
+            need(n, what);
             ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
             while (b.hasRemaining()) {
                 if (channel.read(b, pos + b.position()) < 0) {
@@ -166,9 +189,7 @@ final class WhisperModelFile {
         }
 
         private void skip(long n, String what) throws Damaged {
-            if (size - pos < n) {
-                throw new Damaged("the file ends at byte " + size + ", inside " + what);
-            }
+            need(n, what);
             pos += n;
         }
 
@@ -180,29 +201,25 @@ final class WhisperModelFile {
     }
 
     /** Name → shape (innermost dimension first, padded with 1s) of every tensor whisper.cpp 1.7 expects. */
-    private static Map<String, long[]> tensors(int[] h) {
-        int vocab = h[0];
-        int audioCtx = h[1];
-        int sa = h[2];
-        int textCtx = h[5];
-        int st = h[6];
-        int mels = h[9];
+    private static Map<String, long[]> tensors(Hyper h) {
+        int sa = h.audioState();
+        int st = h.textState();
         Map<String, long[]> t = new HashMap<>();
-        t.put("encoder.positional_embedding", shape(sa, audioCtx));
-        t.put("encoder.conv1.weight", shape(3, mels, sa));
+        t.put("encoder.positional_embedding", shape(sa, h.audioCtx()));
+        t.put("encoder.conv1.weight", shape(3, h.mels(), sa));
         t.put("encoder.conv1.bias", shape(1, sa));
         t.put("encoder.conv2.weight", shape(3, sa, sa));
         t.put("encoder.conv2.bias", shape(1, sa));
         t.put("encoder.ln_post.weight", shape(sa));
         t.put("encoder.ln_post.bias", shape(sa));
-        for (int i = 0; i < h[4]; i++) {
+        for (int i = 0; i < h.audioLayers(); i++) {
             block(t, "encoder.blocks." + i + ".", sa, "attn");
         }
-        t.put("decoder.positional_embedding", shape(st, textCtx));
-        t.put("decoder.token_embedding.weight", shape(st, vocab));
+        t.put("decoder.positional_embedding", shape(st, h.textCtx()));
+        t.put("decoder.token_embedding.weight", shape(st, h.vocab()));
         t.put("decoder.ln.weight", shape(st));
         t.put("decoder.ln.bias", shape(st));
-        for (int i = 0; i < h[8]; i++) {
+        for (int i = 0; i < h.textLayers(); i++) {
             String p = "decoder.blocks." + i + ".";
             block(t, p, st, "attn");
             block(t, p, st, "cross_attn");
