@@ -46,10 +46,6 @@ public final class InstancePresence implements AutoCloseable {
     private static final Comparator<Map.Entry<String, Long>> ORDER =
             Map.Entry.<String, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey());
 
-    private final String topicPrefix;
-    private final String self;
-    private final Clock clock;
-    private final Runnable onChange;
     /** How often an instance repeats its announcement, and after how long without one it counts as gone. */
     public record Timing(Duration refresh, Duration stale) {
         public static final Timing DEFAULT = new Timing(Duration.ofSeconds(20), Duration.ofSeconds(65));
@@ -57,6 +53,13 @@ public final class InstancePresence implements AutoCloseable {
 
     private record Heard(long since, long atNanos) {}
 
+    private final String topicPrefix;
+    /** The prefix without its trailing '/', for the log. */
+    private final String topics;
+
+    private final String self;
+    private final Clock clock;
+    private final Runnable onChange;
     private final Map<String, Heard> instances = new ConcurrentHashMap<>();
     private final Timing timing;
     private final ScheduledExecutorService timer;
@@ -77,6 +80,7 @@ public final class InstancePresence implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("presence-" + self).daemon(true).factory());
         this.topicPrefix = topicPrefix;
+        this.topics = topicPrefix.substring(0, topicPrefix.length() - 1);
         this.self = self;
         this.clock = clock;
         this.onChange = onChange;
@@ -193,11 +197,7 @@ public final class InstancePresence implements AutoCloseable {
 
     /** The broker's reason code where it gave one (e.g. NOT_AUTHORIZED from an ACL), else the error. */
     private static String refusal(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        return root instanceof Mqtt5MessageException m
+        return MqttConnection.rootCause(e) instanceof Mqtt5MessageException m
                 ? "the broker answered " + m.getMqttMessage()
                 : MqttConnection.rootMessage(e);
     }
@@ -227,7 +227,7 @@ public final class InstancePresence implements AutoCloseable {
                             "Instance {} not heard from for {} s on {}; counted as gone",
                             e.getKey(),
                             timing.stale().toSeconds(),
-                            topicPrefix.substring(0, topicPrefix.length() - 1));
+                            topics);
                 }
                 return silent;
             });
@@ -256,11 +256,7 @@ public final class InstancePresence implements AutoCloseable {
                 ? instances.put(id, new Heard(announced.get(), System.nanoTime()))
                 : instances.remove(id);
         if (!java.util.Objects.equals(before == null ? null : before.since(), announced.orElse(null))) {
-            LOG.info(
-                    "Instance {} {} on {}",
-                    id,
-                    announced.isPresent() ? "announced" : "gone",
-                    topicPrefix.substring(0, topicPrefix.length() - 1));
+            LOG.info("Instance {} {} on {}", id, announced.isPresent() ? "announced" : "gone", topics);
             onChange.run();
         }
     }

@@ -255,11 +255,16 @@ public final class MqttConnection implements AutoCloseable {
         return false;
     }
 
-    static String rootMessage(Throwable e) {
+    static Throwable rootCause(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null) {
             t = t.getCause();
         }
+        return t;
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = rootCause(e);
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

@@ -174,14 +174,15 @@ public final class VoiceService implements AutoCloseable {
                 answering = false;
                 return;
             }
-            boolean now = p.oldest().equals(p.self());
+            String oldest = p.oldest();
+            boolean now = oldest.equals(p.self());
             if (elected == null || now != elected) {
                 if (now) {
                     LOG.info(
                             "Voice: this instance answers calls ({} instance(s) on the broker)",
                             p.instances().size());
                 } else {
-                    LOG.info("Voice: {} answers calls; this instance stands by", p.oldest());
+                    LOG.info("Voice: {} answers calls; this instance stands by", oldest);
                 }
             }
             elected = now;
