@@ -1,7 +1,6 @@
 package dev.aichatroom.mqtt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
@@ -84,29 +83,21 @@ public final class InstancePresence implements AutoCloseable {
         this.self = self;
         this.clock = clock;
         this.onChange = onChange;
-        this.client = MqttConnection.secured(
-                        MqttClient.builder()
-                                .useMqttVersion5()
-                                .identifier(self + "-presence")
-                                .serverHost(settings.host())
-                                .serverPort(settings.port())
-                                .automaticReconnect()
-                                .initialDelay(500, TimeUnit.MILLISECONDS)
-                                .maxDelay(10, TimeUnit.SECONDS)
-                                .applyAutomaticReconnect()
-                                .addConnectedListener(ctx -> announce())
-                                .addDisconnectedListener(ctx -> {
-                                    if (!closing) {
-                                        LOG.info(
-                                                "Presence on {}{} lost ({}); reconnecting",
-                                                topicPrefix,
-                                                self,
-                                                ctx.getCause() == null
-                                                        ? "no reason"
-                                                        : MqttConnection.rootMessage(ctx.getCause()));
-                                    }
-                                }),
-                        settings)
+        this.client = MqttConnection.builder(settings, self + "-presence")
+                .automaticReconnect()
+                .initialDelay(500, TimeUnit.MILLISECONDS)
+                .maxDelay(10, TimeUnit.SECONDS)
+                .applyAutomaticReconnect()
+                .addConnectedListener(ctx -> announce())
+                .addDisconnectedListener(ctx -> {
+                    if (!closing) {
+                        LOG.info(
+                                "Presence on {}{} lost ({}); reconnecting",
+                                topicPrefix,
+                                self,
+                                ctx.getCause() == null ? "no reason" : MqttConnection.rootMessage(ctx.getCause()));
+                    }
+                })
                 .buildAsync();
         client.publishes(MqttGlobalPublishFilter.ALL, this::onAnnouncement);
     }

@@ -54,11 +54,7 @@ public final class MqttConnection implements AutoCloseable {
                 .name("mqtt-publish-" + settings.clientId())
                 .daemon(true)
                 .factory());
-        Mqtt5ClientBuilder builder = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(settings.clientId())
-                .serverHost(settings.host())
-                .serverPort(settings.port())
+        Mqtt5ClientBuilder builder = builder(settings, settings.clientId())
                 .automaticReconnect()
                 .initialDelay(200, TimeUnit.MILLISECONDS)
                 .maxDelay(5, TimeUnit.SECONDS)
@@ -82,12 +78,19 @@ public final class MqttConnection implements AutoCloseable {
                                 ctx.getCause().getMessage());
                     }
                 });
-        this.client = secured(builder, settings).buildAsync();
+        this.client = builder.buildAsync();
     }
 
-    /** The account and the TLS of {@code settings}, for every connection the product opens to its broker. */
-    static Mqtt5ClientBuilder secured(Mqtt5ClientBuilder builder, MqttSettings settings) {
-        Mqtt5ClientBuilder b = builder;
+    /**
+     * An MQTT 5 client for {@code settings}' broker, with its account and its TLS, as {@code clientId}: every
+     * connection the product opens to its broker starts here.
+     */
+    static Mqtt5ClientBuilder builder(MqttSettings settings, String clientId) {
+        Mqtt5ClientBuilder b = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(clientId)
+                .serverHost(settings.host())
+                .serverPort(settings.port());
         if (settings.username().isPresent()) {
             b = b.simpleAuth()
                     .username(settings.username().get())

@@ -1,6 +1,5 @@
 package dev.aichatroom.mqtt;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
@@ -27,14 +26,7 @@ public final class RetainedReader {
      */
     public static Map<String, byte[]> read(
             MqttSettings settings, String clientId, List<String> filters, Duration quiet, Duration limit) {
-        Mqtt5AsyncClient client = MqttConnection.secured(
-                        MqttClient.builder()
-                                .useMqttVersion5()
-                                .identifier(clientId)
-                                .serverHost(settings.host())
-                                .serverPort(settings.port()),
-                        settings)
-                .buildAsync();
+        Mqtt5AsyncClient client = MqttConnection.builder(settings, clientId).buildAsync();
         Map<String, byte[]> retained = new ConcurrentHashMap<>();
         AtomicLong lastArrival = new AtomicLong(System.nanoTime());
         client.publishes(MqttGlobalPublishFilter.ALL, p -> {
