@@ -95,6 +95,7 @@ public final class Application implements AutoCloseable {
                         ? Optional.of(embeddedBroker(tokens))
                         : Optional.empty();
         MqttSettings mqttSettings = mqttSettings(broker);
+        boolean externalBroker = config.mqttEnabled() && broker.isEmpty();
         // browsers log in with tokens from the HTTP API
         boolean tokensInUse = broker.isPresent() && !config.broker().anonymousAllowed();
         // which browser owns which client id: kept in the store where it matters, so a restart hands no id over
@@ -116,15 +117,13 @@ public final class Application implements AutoCloseable {
                 assistant,
                 mcp.tools()::forDevice,
                 meters,
-                broker.isEmpty() && config.mqttEnabled() ? Optional.of(mqttSettings) : Optional.empty());
+                externalBroker ? Optional.of(mqttSettings) : Optional.empty());
         voice = voiceService;
         if (broker.isPresent()) {
             broker.get().start();
             started.push(broker.get());
         }
-        if (config.mqttEnabled()
-                && broker.isEmpty()
-                && config.chat().sharedGroup().isEmpty()) {
+        if (externalBroker && config.chat().sharedGroup().isEmpty()) {
             restoreMembers(mqttSettings);
         }
         if (config.mqttEnabled()) {

@@ -108,7 +108,6 @@ public final class ChatService implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** Announces the service once the MQTT connection is up: a system notice and fresh member lists. */
     /**
      * One instance on an external broker, before {@link #start()}: takes back the members the broker still lists
      * (the retained member lists this service published before it restarted), so devices that stayed connected
@@ -151,6 +150,7 @@ public final class ChatService implements AutoCloseable {
         return restored;
     }
 
+    /** Announces the service once the MQTT connection is up: a system notice and fresh member lists. */
     public void start() {
         running = true;
         submit(() -> {
