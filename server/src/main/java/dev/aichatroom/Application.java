@@ -1,5 +1,6 @@
 package dev.aichatroom;
 
+import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.ai.Assistant;
 import dev.aichatroom.broker.AccessPolicy;
 import dev.aichatroom.broker.Broker;
@@ -153,15 +154,19 @@ public final class Application implements AutoCloseable {
                                 broker.isPresent() && config.broker().wsPort() > 0
                                         ? Optional.of(config.broker().wsPort())
                                         : Optional.empty(),
-                                tokensInUse),
+                                tokensInUse,
+                                config.ai().provider() != AiConfig.Provider.NONE,
+                                config.voice().iceServers()),
                         new TokenRoutes(tokens, owners, config.web().tokenRatePerMinute(), clock),
                         PhotoRoutes.in(config.dataDir()),
                         new OpsRoutes(
                                 Map.of(
                                         "broker",
-                                                () -> mqtt.isConnected()
-                                                        ? Health.up(mqtt.endpoint())
-                                                        : Health.down("not connected to " + mqtt.endpoint()),
+                                                () -> !config.mqttEnabled()
+                                                        ? new Health(Health.State.DISABLED, "MQTT_ENABLE=false")
+                                                        : mqtt.isConnected()
+                                                                ? Health.up(mqtt.endpoint())
+                                                                : Health.down("not connected to " + mqtt.endpoint()),
                                         "store",
                                                 () -> store.isHealthy()
                                                         ? Health.up(store.toString())

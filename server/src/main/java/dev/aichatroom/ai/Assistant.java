@@ -2,6 +2,7 @@ package dev.aichatroom.ai;
 
 import dev.aichatroom.chat.ChatMessage;
 import dev.aichatroom.chat.ChatService;
+import dev.aichatroom.chat.Rejection;
 import dev.aichatroom.chat.Clocks;
 import dev.aichatroom.chat.RoomListener;
 import dev.langchain4j.model.chat.StreamingChatModel;
@@ -129,9 +130,10 @@ public final class Assistant implements RoomListener, AutoCloseable {
             admitted.decrementAndGet();
             busy.increment();
             LOG.info("Assistant busy: question {} in room {} turned away", message.messageId(), message.room());
-            chat.notice(
-                    message.room(),
-                    texts.busy(message.username(), config.persona().name()));
+            chat.refuse(
+                    message.clientId(),
+                    Rejection.of(Rejection.Code.BUSY, texts.busy(config.persona().name())),
+                    message.room());
             return;
         }
         Question q = new Question(message, question.orElse(message.content()));
@@ -165,6 +167,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
     private void answer(Question q, long admittedAt) {
         String room = q.message().room();
         String replyId = Clocks.uuid7();
+        AtomicInteger deltas = new AtomicInteger();
         try {
             StreamingChatModel model = backend.orElseThrow().model(notice -> chat.notice(room, notice));
             List<dev.langchain4j.data.message.ChatMessage> conversation = Conversation.of(
@@ -176,13 +179,16 @@ public final class Assistant implements RoomListener, AutoCloseable {
                     q.message(),
                     q.text(),
                     mentions);
-            Reply reply = new Reply(
-                    model, tools, config.limits(), room, (seq, delta) -> chat.publishDelta(room, replyId, seq, delta));
+            Reply reply = new Reply(model, tools, config.limits(), room, (seq, delta) -> {
+                deltas.set(seq + 1);
+                chat.publishDelta(room, replyId, seq, delta);
+            });
             String text = reply.generate(conversation);
             if (reply.firstTokenNanos() >= 0) {
                 firstToken.record(System.nanoTime() - admittedAt, TimeUnit.NANOSECONDS);
             }
             if (text.isBlank()) {
+                abortStream(room, replyId, deltas);
                 failed(q, "the model returned no text");
                 chat.notice(
                         room,
@@ -199,36 +205,50 @@ public final class Assistant implements RoomListener, AutoCloseable {
                             Optional.of(q.message().messageId()),
                             replyId)
                     .whenComplete((posted, error) -> {
-                        if (error != null) {
-                            LOG.warn(
-                                    "Reply {} to {} could not be posted: {}",
+                        if (error == null) {
+                            replyTime.record(System.nanoTime() - admittedAt, TimeUnit.NANOSECONDS);
+                            lastFailure = Optional.empty();
+                        } else {
+                            failedToAnswer(
+                                    q,
                                     replyId,
-                                    q.message().messageId(),
-                                    error.getMessage());
+                                    deltas,
+                                    new AiException(
+                                            AiException.Kind.INTERRUPTED,
+                                            "the reply could not be posted: " + error.getMessage()));
                         }
                     });
-            replyTime.record(System.nanoTime() - admittedAt, TimeUnit.NANOSECONDS);
-            lastFailure = Optional.empty();
         } catch (AiException e) {
             if (e.kind() == AiException.Kind.STOPPED) {
+                abortStream(room, replyId, deltas);
                 return;
             }
-            failed(q, e.kind() + " " + e.getMessage());
-            chat.notice(
-                    room,
-                    hideKey(texts.failed(
-                            q.message().username(), config.persona().name(), e)));
+            failedToAnswer(q, replyId, deltas, e);
         } catch (RuntimeException e) {
             LOG.error("Reply to {} in room {} failed unexpectedly", q.message().messageId(), room, e);
-            failed(q, e.toString());
-            chat.notice(
-                    room,
-                    hideKey(texts.failed(
-                            q.message().username(),
-                            config.persona().name(),
-                            new AiException(
-                                    AiException.Kind.PROVIDER_ERROR,
-                                    e.getClass().getSimpleName()))));
+            failedToAnswer(
+                    q,
+                    replyId,
+                    deltas,
+                    new AiException(AiException.Kind.PROVIDER_ERROR, e.getClass().getSimpleName()));
+        }
+    }
+
+    /** The one notice a failed question gets, after closing the reply's stream if any of it was shown. */
+    private void failedToAnswer(Question q, String replyId, AtomicInteger deltas, AiException e) {
+        String room = q.message().room();
+        abortStream(room, replyId, deltas);
+        failed(q, e.kind() + " " + e.getMessage());
+        chat.notice(room, hideKey(texts.failed(q.message().username(), config.persona().name(), e)));
+    }
+
+    /**
+     * Tells the room's clients that a reply whose first pieces they were shown will not be completed, so that they
+     * take the unfinished reply away instead of waiting for its {@code ai_response}.
+     */
+    private void abortStream(String room, String replyId, AtomicInteger deltas) {
+        if (deltas.get() > 0) {
+            chat.abortDelta(room, replyId, deltas.get());
         }
     }
 

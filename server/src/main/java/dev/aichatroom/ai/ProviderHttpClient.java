@@ -94,7 +94,7 @@ final class ProviderHttpClient implements HttpClient {
         try {
             HttpResponse<byte[]> response = http.send(toJdk(request), BodyHandlers.ofByteArray());
             if (response.statusCode() / 100 != 2) {
-                throw error(response.statusCode(), response.headers(), response.body());
+                throw error(response, response.body());
             }
             return SuccessfulHttpResponse.builder()
                     .statusCode(response.statusCode())
@@ -155,7 +155,7 @@ final class ProviderHttpClient implements HttpClient {
                 return;
             }
             if (response.statusCode() / 100 != 2) {
-                listener.onError(error(response.statusCode(), response.headers(), readError(body)));
+                listener.onError(error(response, readError(body)));
                 return;
             }
             listener.onOpen(SuccessfulHttpResponse.builder()
@@ -230,9 +230,21 @@ final class ProviderHttpClient implements HttpClient {
         return builder.build();
     }
 
-    private static ProviderHttpException error(int status, HttpHeaders headers, byte[] body) {
+    /**
+     * The provider's error answer as an exception. Some providers quote the key they were given in their error text;
+     * every log line and room notice is made from this text, so the key is masked here, once.
+     */
+    private static ProviderHttpException error(HttpResponse<?> response, byte[] body) {
         String text = new String(body, 0, Math.min(body.length, MAX_ERROR_BODY), StandardCharsets.UTF_8);
-        return new ProviderHttpException(status, text, retryAfter(headers));
+        String bearer = response.request()
+                .headers()
+                .firstValue("Authorization")
+                .map(v -> v.replaceFirst("(?i)^Bearer\\s+", "").strip())
+                .orElse("");
+        if (bearer.length() >= 4) {
+            text = text.replace(bearer, "***");
+        }
+        return new ProviderHttpException(response.statusCode(), text, retryAfter(response.headers()));
     }
 
     private static byte[] readError(InputStream body) {

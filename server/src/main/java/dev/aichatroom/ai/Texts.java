@@ -6,10 +6,11 @@ record Texts(boolean english) {
         return new Texts(language.startsWith("en"));
     }
 
-    String busy(String asker, String name) {
+    /** Said privately to the asker, whose question is already in the room. */
+    String busy(String name) {
         return english
-                ? "@" + asker + " " + name + " is busy with other questions; please ask again in a moment."
-                : "@" + asker + " " + name + "正忙（提问太多），请稍后再问。";
+                ? name + " is busy with other questions; please ask again in a moment."
+                : name + "正忙（提问太多），请稍后再问。";
     }
 
     String downloading(String model, String dir) {

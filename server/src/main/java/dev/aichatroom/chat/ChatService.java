@@ -510,6 +510,22 @@ public final class ChatService implements AutoCloseable {
         return publish(topics.stream(room), Json.bytes(new ReplyDelta(messageId, seq, delta)), false);
     }
 
+    /**
+     * Tells one client privately, on {@code chatroom/clients/{client_id}/errors}, that what it asked for was refused
+     * after its message was taken in (the assistant too busy to answer it, say).
+     */
+    public void refuse(String clientId, Rejection rejection, String room) {
+        submit(() -> refuse(rejection, Optional.of(clientId), topics.in(room)));
+    }
+
+    /**
+     * Publishes the end of a reply stream that will not be completed ({@code "aborted":true}, at {@code seq}, after
+     * the last piece): no {@code ai_response} follows it.
+     */
+    public CompletableFuture<Void> abortDelta(String room, String messageId, int seq) {
+        return publish(topics.stream(room), Json.bytes(ReplyDelta.aborted(messageId, seq)), false);
+    }
+
     /** Sends a notice to the room's system topic. */
     public void notice(String room, String text) {
         submit(() -> publishSystem(room, text));

@@ -1,5 +1,6 @@
 package dev.aichatroom.chat;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
@@ -27,10 +28,16 @@ public final class Notifications {
     @JsonPropertyOrder({"room", "users", "timestamp"})
     public record OnlineList(String room, List<OnlineUser> users, String timestamp) {}
 
-    @JsonPropertyOrder({"type", "message_id", "seq", "delta"})
-    public record ReplyDelta(String type, String messageId, int seq, String delta) {
+    /** A piece of a reply being written; {@code aborted} (else absent) marks a reply that will not be completed. */
+    @JsonPropertyOrder({"type", "message_id", "seq", "delta", "aborted"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ReplyDelta(String type, String messageId, int seq, String delta, Boolean aborted) {
         public ReplyDelta(String messageId, int seq, String delta) {
-            this("ai_response_delta", messageId, seq, delta);
+            this("ai_response_delta", messageId, seq, delta, null);
+        }
+
+        static ReplyDelta aborted(String messageId, int seq) {
+            return new ReplyDelta("ai_response_delta", messageId, seq, "", true);
         }
     }
 }

@@ -1,9 +1,11 @@
 package dev.aichatroom.web;
 
 import dev.aichatroom.chat.ChatConfig;
+import dev.aichatroom.voice.IceServer;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -14,9 +16,23 @@ import java.util.function.Consumer;
  * @param wsPort the embedded broker's WebSocket port, used when {@link WebConfig#mqttWsUrl()} is not set; empty when
  *     there is none (an external broker without {@code MQTT_WS_URL})
  * @param authRequired whether the broker wants credentials, so the page asks {@code /api/mqtt/token} first
+ * @param assistantEnabled whether an assistant answers (false with {@code AI_PROVIDER=none}): the page then shows no
+ *     assistant among the members and offers no {@code @AI}
+ * @param iceServers the STUN/TURN servers of {@code VOICE_ICE_SERVERS}, which the voice page's peer needs as much as
+ *     the server's does
  */
-public record PageRoutes(WebConfig web, ChatConfig chat, Optional<Integer> wsPort, boolean authRequired)
+public record PageRoutes(
+        WebConfig web,
+        ChatConfig chat,
+        Optional<Integer> wsPort,
+        boolean authRequired,
+        boolean assistantEnabled,
+        List<IceServer> iceServers)
         implements Consumer<RoutesConfig> {
+
+    public PageRoutes {
+        iceServers = List.copyOf(iceServers);
+    }
 
     @Override
     public void accept(RoutesConfig routes) {
@@ -31,10 +47,21 @@ public record PageRoutes(WebConfig web, ChatConfig chat, Optional<Integer> wsPor
         body.put("default_room", chat.defaultRoom());
         body.put("auth_required", authRequired);
         body.put("assistant_name", web.assistantName());
+        body.put("assistant_enabled", assistantEnabled);
         body.put("max_message_chars", chat.maxMessageChars());
         body.put("max_username_chars", chat.maxUsernameChars());
+        body.put("ice_servers", iceServers.stream().map(PageRoutes::iceServer).toList());
         ctx.header("Cache-Control", "no-store");
         HttpServer.json(ctx, body);
+    }
+
+    /** One entry of a browser's {@code RTCConfiguration.iceServers}: {@code urls}, and the TURN credentials if any. */
+    private static Map<String, Object> iceServer(IceServer server) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("urls", server.urls());
+        server.username().ifPresent(u -> entry.put("username", u));
+        server.credential().ifPresent(c -> entry.put("credential", c));
+        return entry;
     }
 
     /** {@code ws://<the host the browser used>:<port>/mqtt}, {@code wss:} behind a TLS proxy. */

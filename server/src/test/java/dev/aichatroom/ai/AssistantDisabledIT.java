@@ -19,6 +19,8 @@ class AssistantDisabledIT {
             JsonNode ai = product.getJson("/health").path("checks").path("ai");
             assertThat(ai.path("status").asText()).isEqualTo("disabled");
             assertThat(product.getJson("/health").path("ready").asBoolean()).isTrue();
+            assertThat(product.getJson("/api/config").path("assistant_enabled").asBoolean())
+                    .isFalse();
 
             product.say("main", "nobody_1", "Nobody", "@AI anyone there?");
 

@@ -75,6 +75,8 @@ class WebApiIT {
                 "device-password",
                 "MQTT_TOKEN_RATE_PER_MINUTE",
                 String.valueOf(TOKENS_PER_MINUTE),
+                "VOICE_ICE_SERVERS",
+                "[{\"urls\":[\"turn:127.0.0.1:3478\"],\"username\":\"u\",\"credential\":\"c\"}]",
                 "PORT",
                 "0"))));
     }
@@ -97,6 +99,10 @@ class WebApiIT {
         assertThat(config.get("auth_required").asBoolean()).isTrue();
         assertThat(config.get("default_room").asText()).isEqualTo("main");
         assertThat(config.get("assistant_name").asText()).isEqualTo("智能助手");
+        assertThat(config.get("assistant_enabled").asBoolean()).isTrue();
+        assertThat(config.get("ice_servers").toString())
+                .as("the voice page's peer gets the STUN/TURN servers the server's peer uses")
+                .isEqualTo("[{\"urls\":[\"turn:127.0.0.1:3478\"],\"username\":\"u\",\"credential\":\"c\"}]");
     }
 
     @Test
