@@ -2,8 +2,8 @@ package dev.aichatroom.ai;
 
 import dev.aichatroom.chat.ChatMessage;
 import dev.aichatroom.chat.ChatService;
-import dev.aichatroom.chat.Rejection;
 import dev.aichatroom.chat.Clocks;
+import dev.aichatroom.chat.Rejection;
 import dev.aichatroom.chat.RoomListener;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import io.micrometer.core.instrument.Counter;
@@ -132,7 +132,8 @@ public final class Assistant implements RoomListener, AutoCloseable {
             LOG.info("Assistant busy: question {} in room {} turned away", message.messageId(), message.room());
             chat.refuse(
                     message.clientId(),
-                    Rejection.of(Rejection.Code.BUSY, texts.busy(config.persona().name())),
+                    Rejection.of(
+                            Rejection.Code.BUSY, texts.busy(config.persona().name())),
                     message.room());
             return;
         }
@@ -230,7 +231,8 @@ public final class Assistant implements RoomListener, AutoCloseable {
                     q,
                     replyId,
                     deltas,
-                    new AiException(AiException.Kind.PROVIDER_ERROR, e.getClass().getSimpleName()));
+                    new AiException(
+                            AiException.Kind.PROVIDER_ERROR, e.getClass().getSimpleName()));
         }
     }
 
@@ -239,7 +241,9 @@ public final class Assistant implements RoomListener, AutoCloseable {
         String room = q.message().room();
         abortStream(room, replyId, deltas);
         failed(q, e.kind() + " " + e.getMessage());
-        chat.notice(room, hideKey(texts.failed(q.message().username(), config.persona().name(), e)));
+        chat.notice(
+                room,
+                hideKey(texts.failed(q.message().username(), config.persona().name(), e)));
     }
 
     /**
