@@ -165,9 +165,10 @@ class AssistantIT {
                         "HTTP 401"),
                 Arguments.of(
                         "ratelimited",
-                        new FakeOpenAi.Status(429, Map.of("Retry-After", "0"), "{\"error\":{\"message\":\"busy\"}}"),
+                        new FakeOpenAi.Status(
+                                429, Map.of("Retry-After", "0"), "{\"error\":{\"message\":\"busy, key " + KEY + "\"}}"),
                         "HTTP 429"),
-                Arguments.of("servererror", new FakeOpenAi.Status(500, Map.of(), "oops"), "HTTP 500"),
+                Arguments.of("servererror", new FakeOpenAi.Status(500, Map.of(), "oops for key " + KEY), "HTTP 500"),
                 Arguments.of("silent", new FakeOpenAi.Hang(), "超时"),
                 Arguments.of("midway", new FakeOpenAi.StopMidway(List.of("一半", "的回答")), "中断"));
     }
@@ -187,9 +188,33 @@ class AssistantIT {
         await().during(QUIET)
                 .atMost(5, TimeUnit.SECONDS)
                 .until(() -> product.notices("@" + asker).size() == 1);
-        assertThat(product.notices("@" + asker).getFirst()).contains("智能助手").contains(reason);
+        assertThat(product.notices("@" + asker).getFirst())
+                .contains("智能助手")
+                .contains(reason)
+                .doesNotContain(KEY);
         assertThat(product.answersTo(qid)).isEmpty();
-        assertThat(logsMentioningTheKey()).isEmpty();
+        assertThat(logsMentioningTheKey())
+                .as("retries log the provider's words; a key it echoes is masked")
+                .isEmpty();
+        if (script instanceof FakeOpenAi.StopMidway midway) {
+            List<JsonNode> stream = product.on("chatroom/messages/stream");
+            String replyId = stream.stream()
+                    .filter(d ->
+                            d.path("delta").asText().startsWith(midway.chunks().getFirst()))
+                    .findFirst()
+                    .orElseThrow()
+                    .path("message_id")
+                    .asText();
+            assertThat(stream)
+                    .filteredOn(d -> d.path("message_id").asText().equals(replyId))
+                    .last()
+                    .satisfies(end -> {
+                        assertThat(end.path("aborted").asBoolean())
+                                .as("the broken-off stream ends with an aborted marker")
+                                .isTrue();
+                        assertThat(end.path("delta").asText()).isEmpty();
+                    });
+        }
     }
 
     @Test
@@ -206,9 +231,16 @@ class AssistantIT {
         await().atMost(15, TimeUnit.SECONDS)
                 .until(() -> !product.answersTo(one).isEmpty()
                         && !product.answersTo(two).isEmpty());
-        assertThat(product.notices("@third")).singleElement().asString().contains("正忙");
+        await().atMost(5, TimeUnit.SECONDS)
+                .until(() -> !product.errorsFor("busy_3").isEmpty());
+        assertThat(product.errorsFor("busy_3")).singleElement().satisfies(error -> {
+            assertThat(error.path("code").asText()).isEqualTo("BUSY");
+            assertThat(error.path("message").asText()).contains("正忙");
+        });
+        assertThat(product.notices("正忙")).as("the room is not told").isEmpty();
         assertThat(product.answersTo(three)).isEmpty();
-        assertThat(product.notices("@first")).isEmpty();
+        assertThat(product.errorsFor("busy_1")).isEmpty();
+        assertThat(product.errorsFor("busy_2")).isEmpty();
     }
 
     @Test

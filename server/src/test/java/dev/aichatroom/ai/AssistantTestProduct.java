@@ -140,6 +140,11 @@ final class AssistantTestProduct implements AutoCloseable {
                 .toList();
     }
 
+    /** The private error replies sent to {@code clientId}. */
+    List<JsonNode> errorsFor(String clientId) {
+        return on("chatroom/clients/" + clientId + "/errors");
+    }
+
     /** System notices whose text contains {@code part}. */
     List<String> notices(String part) {
         return received.stream()
