@@ -11,6 +11,7 @@ import dev.aichatroom.mqtt.Inbound;
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.mqtt.MqttConnection;
 import dev.aichatroom.store.MessageStore;
+import dev.aichatroom.store.StoreException;
 import dev.aichatroom.store.StoredMessage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -213,7 +214,16 @@ public final class ChatService implements AutoCloseable {
                         .map(k -> "c:" + m.clientId() + ":" + k)
                         .or(() ->
                                 inbound.lastUserProperty("x-broker-message-id").map(id -> "b:" + id));
-                Optional<CompletableFuture<Void>> published = accept(room, m, key, arrived);
+                Optional<CompletableFuture<Void>> published;
+                try {
+                    published = accept(room, m, key, arrived);
+                } catch (StoreException e) {
+                    // acknowledged all the same: an input left unacknowledged holds one of the broker's in-flight
+                    // slots until the service reconnects, and the sender, told now, can send it again
+                    LOG.warn("Input from {} in room {} not taken: {}", m.clientId(), room, e.getMessage());
+                    published = Optional.empty();
+                    refuse(notStored(), Optional.of(m.clientId()), inbound.topic());
+                }
                 if (published.isPresent()) {
                     published.get().whenComplete((ok, error) -> inbound.acknowledge());
                     return;
@@ -488,7 +498,13 @@ public final class ChatService implements AutoCloseable {
             }
             ChatMessage message = new ChatMessage(
                     type, username, text, Clocks.timestamp(clock), messageId, room, clientId, source, replyTo);
-            store.append(stored(message, Optional.empty()));
+            try {
+                store.append(stored(message, Optional.empty()));
+            } catch (StoreException e) {
+                LOG.warn("Message from {} in room {} not taken: {}", clientId, room, e.getMessage());
+                result.completeExceptionally(new ChatException(notStored()));
+                return;
+            }
             publishMessage(message);
             if (!type.equals(ChatMessage.AI_RESPONSE)) {
                 notifyListeners(message);
@@ -499,6 +515,11 @@ public final class ChatService implements AutoCloseable {
             result.completeExceptionally(new ChatException(Rejection.of(Code.BUSY, "the chat service is busy")));
         }
         return result;
+    }
+
+    private static Rejection notStored() {
+        return Rejection.of(
+                Code.UNAVAILABLE, "the message could not be stored, so it was not sent; please send it again shortly");
     }
 
     private Rejection tooMany() {

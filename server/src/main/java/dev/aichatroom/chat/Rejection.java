@@ -10,7 +10,9 @@ public record Rejection(Code code, String message) {
         RATE_LIMITED,
         FORBIDDEN,
         INVALID_ROOM,
-        BUSY
+        BUSY,
+        /** The service could not take the input in (its message store failed); sending it again may work. */
+        UNAVAILABLE
     }
 
     public static Rejection of(Code code, String message) {
