@@ -9,7 +9,11 @@ import java.util.Set;
 
 /** Input payloads (PROTOCOL.md §1.2) and their validation. */
 final class Inputs {
-    private static final Set<String> SOURCES = Set.of("mqtt", "web", "voice", "device", "http");
+    /**
+     * The sources a client may name; any other is {@code mqtt}. Not {@code voice}: the service alone marks voice
+     * turns, which the assistant leaves to the voice companion, so a client claiming it would go unanswered.
+     */
+    private static final Set<String> SOURCES = Set.of("mqtt", "web", "device", "http");
 
     private Inputs() {}
 

@@ -29,6 +29,20 @@ class InputsTest {
     }
 
     @Test
+    void a_client_cannot_mark_its_message_as_a_voice_turn() {
+        assertThat(parse(
+                        Topics.Input.MESSAGE,
+                        "{\"client_id\":\"c\",\"username\":\"u\",\"message\":\"@AI hi\",\"source\":\"voice\"}"))
+                .isEqualTo(new Inputs.Message(
+                        "c", java.util.Optional.of("u"), "@AI hi", "mqtt", java.util.Optional.empty()));
+        assertThat(parse(
+                        Topics.Input.MESSAGE,
+                        "{\"client_id\":\"c\",\"username\":\"u\",\"message\":\"m\",\"source\":\"web\"}"))
+                .isInstanceOfSatisfying(
+                        Inputs.Message.class, m -> assertThat(m.source()).isEqualTo("web"));
+    }
+
+    @Test
     void each_field_absent_or_null_is_handled() {
         assertThat(refusal(parse(Topics.Input.MESSAGE, "{\"username\":\"u\",\"message\":\"m\"}")))
                 .isEqualTo(Code.MISSING_FIELD);
