@@ -20,6 +20,7 @@ import dev.aichatroom.store.JdbcMessageStore;
 import dev.aichatroom.store.MessageStore;
 import dev.aichatroom.tls.CertificateReloader;
 import dev.aichatroom.tls.TlsIdentity;
+import dev.aichatroom.voice.IceServer;
 import dev.aichatroom.voice.VoiceService;
 import dev.aichatroom.web.ChatRoutes;
 import dev.aichatroom.web.ClientIdOwners;
@@ -156,7 +157,9 @@ public final class Application implements AutoCloseable {
                                         : Optional.empty(),
                                 tokensInUse,
                                 config.ai().provider() != AiConfig.Provider.NONE,
-                                config.voice().iceServers()),
+                                config.voice().iceServers().stream()
+                                        .map(IceServer::browserEntry)
+                                        .toList()),
                         new TokenRoutes(tokens, owners, config.web().tokenRatePerMinute(), clock),
                         PhotoRoutes.in(config.dataDir()),
                         new OpsRoutes(

@@ -24,6 +24,7 @@ import javax.net.ssl.TrustManagerFactory;
  * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
  * @param voice the voice companion
  * @param tlsReloadInterval how often the TLS files are checked for a renewal; zero = never
+ * @param logLevel the root log level: TRACE, DEBUG, INFO, WARN, ERROR or OFF
  */
 public record AppConfig(
         boolean mqttEnabled,
@@ -43,4 +44,5 @@ public record AppConfig(
         AiConfig ai,
         McpConfig mcp,
         VoiceConfig voice,
-        Duration tlsReloadInterval) {}
+        Duration tlsReloadInterval,
+        String logLevel) {}

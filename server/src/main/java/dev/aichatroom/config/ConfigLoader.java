@@ -37,7 +37,7 @@ public final class ConfigLoader {
                     "'" + brokerVar
                             + "' is not a host name; use a host such as localhost or mqtt.example.com, or 'embedded'");
         }
-        String bind = env.string("MQTT_BIND", "127.0.0.1");
+        String bind = bindAddress(env, "MQTT_BIND");
         int port = env.port("MQTT_PORT", 1883);
         int wsPort = env.port("MQTT_WS_PORT", 8083);
         if (external.isEmpty() && port == 0) {
@@ -103,7 +103,7 @@ public final class ConfigLoader {
                 serviceTls,
                 serviceTrust,
                 env.integer("MQTT_SESSION_EXPIRY", 86_400, 0, 2_000_000),
-                new HttpConfig(env.string("HTTP_BIND", "127.0.0.1"), env.port("PORT", 5000), tls),
+                new HttpConfig(bindAddress(env, "HTTP_BIND"), env.port("PORT", 5000), tls),
                 store(env, dataDir),
                 chat(env),
                 web(env),
@@ -111,7 +111,47 @@ public final class ConfigLoader {
                 ai(env, dataDir),
                 mcp(env, chat(env).defaultRoom(), external.isEmpty() && broker.anonymousAllowed()),
                 VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language()),
-                Duration.ofSeconds(env.integer("TLS_RELOAD_INTERVAL", 60, 0, 86_400)));
+                Duration.ofSeconds(env.integer("TLS_RELOAD_INTERVAL", 60, 0, 86_400)),
+                logLevel(env));
+    }
+
+    /**
+     * An address of this machine to listen on (default loopback): an IP address of one of its interfaces, 0.0.0.0 or
+     * :: for all of them, or a name that resolves to one. Checked here so that a typo is named as such, not reported
+     * later as a port that is taken.
+     */
+    static String bindAddress(Env env, String name) {
+        String value = env.string(name, "127.0.0.1");
+        String fix = "use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or an address of one of its"
+                + " interfaces";
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByName(value);
+        } catch (java.net.UnknownHostException e) {
+            throw new ConfigException(name, "'" + value + "' is not an address or a known host name; " + fix);
+        }
+        try {
+            if (!address.isAnyLocalAddress()
+                    && !address.isLoopbackAddress()
+                    && java.net.NetworkInterface.getByInetAddress(address) == null) {
+                throw new ConfigException(
+                        name,
+                        "'" + value + "' (" + address.getHostAddress() + ") is not an address of this machine; " + fix);
+            }
+        } catch (java.net.SocketException e) {
+            throw new ConfigException(name, "cannot list this machine's network interfaces: " + e.getMessage());
+        }
+        return value;
+    }
+
+    /** {@code LOG_LEVEL}, read here too so that a {@code .env} file can set it and a typo is refused. */
+    static String logLevel(Env env) {
+        String level = env.string("LOG_LEVEL", "INFO").toUpperCase(java.util.Locale.ROOT);
+        if (!java.util.List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
+            throw new ConfigException(
+                    "LOG_LEVEL", "'" + level + "' is not a log level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+        }
+        return level;
     }
 
     /** {@code TLS_CERT} + {@code TLS_KEY}: HTTPS, {@code wss://} and {@code mqtts://} with one certificate. */

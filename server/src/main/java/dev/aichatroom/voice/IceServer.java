@@ -1,6 +1,8 @@
 package dev.aichatroom.voice;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** A STUN or TURN server the proxy's peer connections use, as in a browser's {@code RTCIceServer}. */
@@ -15,5 +17,14 @@ public record IceServer(List<String> urls, Optional<String> username, Optional<S
                 throw new IllegalArgumentException("'" + url + "' is not a stun:, stuns:, turn: or turns: URL");
             }
         }
+    }
+
+    /** This server as an entry of a browser's {@code RTCConfiguration.iceServers}, credentials included. */
+    public Map<String, Object> browserEntry() {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("urls", urls);
+        username.ifPresent(u -> entry.put("username", u));
+        credential.ifPresent(c -> entry.put("credential", c));
+        return entry;
     }
 }

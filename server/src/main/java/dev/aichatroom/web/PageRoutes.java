@@ -1,7 +1,6 @@
 package dev.aichatroom.web;
 
 import dev.aichatroom.chat.ChatConfig;
-import dev.aichatroom.voice.IceServer;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -18,8 +17,8 @@ import java.util.function.Consumer;
  * @param authRequired whether the broker wants credentials, so the page asks {@code /api/mqtt/token} first
  * @param assistantEnabled whether an assistant answers (false with {@code AI_PROVIDER=none}): the page then shows no
  *     assistant among the members and offers no {@code @AI}
- * @param iceServers the STUN/TURN servers of {@code VOICE_ICE_SERVERS}, which the voice page's peer needs as much as
- *     the server's does
+ * @param iceServers the STUN/TURN servers of {@code VOICE_ICE_SERVERS} as entries of a browser's
+ *     {@code RTCConfiguration.iceServers}: the voice page's peer needs them as much as the server's does
  */
 public record PageRoutes(
         WebConfig web,
@@ -27,7 +26,7 @@ public record PageRoutes(
         Optional<Integer> wsPort,
         boolean authRequired,
         boolean assistantEnabled,
-        List<IceServer> iceServers)
+        List<Map<String, Object>> iceServers)
         implements Consumer<RoutesConfig> {
 
     public PageRoutes {
@@ -50,18 +49,9 @@ public record PageRoutes(
         body.put("assistant_enabled", assistantEnabled);
         body.put("max_message_chars", chat.maxMessageChars());
         body.put("max_username_chars", chat.maxUsernameChars());
-        body.put("ice_servers", iceServers.stream().map(PageRoutes::iceServer).toList());
+        body.put("ice_servers", iceServers);
         ctx.header("Cache-Control", "no-store");
         HttpServer.json(ctx, body);
-    }
-
-    /** One entry of a browser's {@code RTCConfiguration.iceServers}: {@code urls}, and the TURN credentials if any. */
-    private static Map<String, Object> iceServer(IceServer server) {
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("urls", server.urls());
-        server.username().ifPresent(u -> entry.put("username", u));
-        server.credential().ifPresent(c -> entry.put("credential", c));
-        return entry;
     }
 
     /** {@code ws://<the host the browser used>:<port>/mqtt}, {@code wss:} behind a TLS proxy. */

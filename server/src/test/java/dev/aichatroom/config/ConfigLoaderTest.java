@@ -58,6 +58,30 @@ class ConfigLoaderTest {
                 .hasMessageStartingWith("CHAT_DEFAULT_ROOM:");
         assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_WS_PORT", "1883"))))
                 .hasMessageStartingWith("MQTT_WS_PORT:");
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("LOG_LEVEL", "verbose"))))
+                .hasMessageStartingWith("LOG_LEVEL:")
+                .hasMessageContaining("DEBUG");
+    }
+
+    @Test
+    void a_bind_address_must_be_one_of_this_machine() {
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_BIND", "no-such-host.invalid"))))
+                .hasMessageStartingWith("MQTT_BIND:")
+                .hasMessageContaining("0.0.0.0");
+        // TEST-NET-3 (RFC 5737): an address no machine here has
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("HTTP_BIND", "203.0.113.7"))))
+                .hasMessageStartingWith("HTTP_BIND:")
+                .hasMessageContaining("not an address of this machine");
+        assertThat(ConfigLoader.load(Env.of(Map.of("HTTP_BIND", "0.0.0.0")))
+                        .http()
+                        .bind())
+                .isEqualTo("0.0.0.0");
+        assertThat(ConfigLoader.load(Env.of(Map.of("HTTP_BIND", "localhost")))
+                        .http()
+                        .bind())
+                .isEqualTo("localhost");
+        assertThat(ConfigLoader.load(Env.of(Map.of("LOG_LEVEL", "debug"))).logLevel())
+                .isEqualTo("DEBUG");
     }
 
     @Test

@@ -37,4 +37,17 @@ class DocumentedVariablesTest {
                 .as("variables read but not in .env.example")
                 .isEmpty();
     }
+
+    /** Also where defaults derive from other variables: the database from DATA_DIR, the provider from a key. */
+    @Test
+    void copying_the_env_example_to_dot_env_changes_nothing() {
+        java.util.Map<String, String> environment = java.util.Map.of("DATA_DIR", "/srv/chat", "AI_API_KEY", "sk-test");
+        AppConfig fromExample = ConfigLoader.load(Env.load(Path.of("../.env.example"), environment));
+        AppConfig defaults = ConfigLoader.load(Env.of(environment));
+
+        assertThat(fromExample)
+                .as(".env.example says every value shown is the default")
+                .usingRecursiveComparison()
+                .isEqualTo(defaults);
+    }
 }
