@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +42,8 @@ public final class ChatService implements AutoCloseable {
     /** Room state and inputs are handled in order on one thread; this bounds its queue. */
     static final int WORKER_QUEUE = 20_000;
 
+    static final int MAX_ACTIVE_ROOMS = 100;
+
     private final ChatConfig config;
     private final Topics topics;
     private final MqttConnection mqtt;
@@ -52,7 +55,9 @@ public final class ChatService implements AutoCloseable {
     private final Members members;
     private final List<String> inputFilters;
     private final List<RoomListener> listeners = new CopyOnWriteArrayList<>();
-    private final Map<String, Boolean> activeTopics = new ConcurrentHashMap<>();
+    /** Rooms that had input since the start, for {@code /mqtt/status}; bounded, as anyone may name a new room. */
+    private final Set<String> activeRooms = ConcurrentHashMap.newKeySet();
+
     /** MQTT client ids connected right now, as the embedded broker reports them. */
     private final java.util.Set<String> liveConnections = ConcurrentHashMap.newKeySet();
 
@@ -93,7 +98,6 @@ public final class ChatService implements AutoCloseable {
                 .toList();
         for (String filter : inputFilters) {
             mqtt.subscribe(filter, this::onInbound);
-            activeTopics.put(filter, true);
         }
     }
 
@@ -169,7 +173,12 @@ public final class ChatService implements AutoCloseable {
 
     private void onInbound(Inbound inbound) {
         received.incrementAndGet();
-        activeTopics.putIfAbsent(inbound.topic(), true);
+        if (activeRooms.size() < MAX_ACTIVE_ROOMS) {
+            topics.parse(inbound.topic())
+                    .map(Topics.Parsed::room)
+                    .filter(Topics::isValidRoom)
+                    .ifPresent(activeRooms::add);
+        }
         long arrived = System.nanoTime();
         if (!submit(() -> handle(inbound, arrived))) {
             LOG.warn("Chat worker queue full; input on {} left unacknowledged", inbound.topic());
@@ -573,6 +582,23 @@ public final class ChatService implements AutoCloseable {
         return members.of(room);
     }
 
+    /**
+     * The seed's five topics (in, out, join, leave, system) of the default room and of each room that had input,
+     * default room first.
+     */
+    private List<String> activeTopics() {
+        List<String> rooms = new ArrayList<>();
+        rooms.add(config.defaultRoom());
+        new java.util.TreeSet<>(activeRooms)
+                .stream().filter(r -> !r.equals(config.defaultRoom())).forEach(rooms::add);
+        List<String> list = new ArrayList<>();
+        for (String room : rooms) {
+            list.addAll(List.of(
+                    topics.in(room), topics.out(room), topics.join(room), topics.leave(room), topics.system(room)));
+        }
+        return List.copyOf(list);
+    }
+
     public ChatStatus status() {
         Map<String, Member> unique = new java.util.LinkedHashMap<>();
         members.byRoom().values().forEach(list -> list.forEach(m -> unique.putIfAbsent(m.clientId(), m)));
@@ -584,7 +610,7 @@ public final class ChatService implements AutoCloseable {
                 sent.get(),
                 mqtt.connectedSince().map(Clocks::format),
                 Optional.ofNullable(lastMessageTime),
-                List.copyOf(new java.util.TreeSet<>(activeTopics.keySet())),
+                activeTopics(),
                 List.copyOf(unique.values()));
     }
 

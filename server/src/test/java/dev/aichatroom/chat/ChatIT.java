@@ -154,8 +154,17 @@ class ChatIT {
         assertThat(observer.on("chatroom/system").stream().filter(r -> r.text().contains("李四四 加入")))
                 .as("a second join with the same client_id renames, it does not join twice")
                 .isEmpty();
-        // leaving without joining is a no-op
-        pub("chatroom/users/leave", "{\"client_id\":\"never-joined\"}");
+        // leaving without joining is a no-op: no notice, no new member list, no error
+        try (TestMqtt stranger =
+                TestMqtt.connect(product.mqttPort(), "never-joined").subscribe("chatroom/clients/never-joined/#")) {
+            int lists = observer.on("chatroom/users/online").size();
+            int notices = observer.on("chatroom/system").size();
+            stranger.publish("chatroom/users/leave", "{\"client_id\":\"never-joined\"}");
+            await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).until(() -> true);
+            assertThat(observer.on("chatroom/users/online")).hasSize(lists);
+            assertThat(observer.on("chatroom/system")).hasSize(notices);
+            assertThat(stranger.received()).isEmpty();
+        }
     }
 
     @Test
@@ -182,6 +191,12 @@ class ChatIT {
                         .filter(r -> r.text().contains(client)))
                 .isEmpty();
         assertThat(product.get("/api/rooms/kitchen/messages").body()).contains("lunch");
+        assertThat(Json.tree(product.get("/mqtt/status").body().getBytes(StandardCharsets.UTF_8))
+                        .orElseThrow()
+                        .path("mqtt_status")
+                        .path("active_topics")
+                        .toString())
+                .contains("\"chatroom/kitchen/messages/in\"", "\"chatroom/kitchen/system\"");
     }
 
     @Test
@@ -296,7 +311,18 @@ class ChatIT {
             assertThat(s.path("messages_sent").asLong()).isGreaterThanOrEqualTo(2);
             assertThat(s.path("connect_time").asText()).matches(TIMESTAMP);
             assertThat(s.path("last_message_time").asText()).matches(TIMESTAMP);
-            assertThat(s.path("active_topics").toString()).contains("chatroom/messages/in");
+            List<String> topics = new java.util.ArrayList<>();
+            s.path("active_topics").forEach(t -> topics.add(t.asText()));
+            assertThat(topics)
+                    .as("the seed's five topics of the default room come first")
+                    .startsWith(
+                            "chatroom/messages/in",
+                            "chatroom/messages/out",
+                            "chatroom/users/join",
+                            "chatroom/users/leave",
+                            "chatroom/system")
+                    .doesNotHaveDuplicates()
+                    .noneMatch(t -> t.contains("+") || t.startsWith("$share"));
             JsonNode me = null;
             for (JsonNode u : s.path("mqtt_users")) {
                 if (u.path("client_id").asText().equals(client)) {
