@@ -12,7 +12,7 @@ import java.util.Optional;
  *
  * @param bind address the listeners bind to
  * @param port MQTT over TCP
- * @param wsPort MQTT over WebSocket (any path, {@code /mqtt} by convention); 0 picks a free port, -1 disables it
+ * @param wsPort MQTT over WebSocket (any path, {@code /mqtt} by convention); 0 disables it
  * @param dataDir where the journal (persistent sessions, retained messages) lives
  * @param accounts username → password of the clients allowed in; required unless anonymous clients are allowed
  * @param allowAnonymous empty = like Mosquitto 2: anonymous clients only while the listeners are reachable from this

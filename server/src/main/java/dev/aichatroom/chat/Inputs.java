@@ -59,7 +59,8 @@ final class Inputs {
         }
         Optional<String> replyTo = Optional.of(id);
         Optional<String> username = text(json, "username").map(String::strip).filter(s -> !s.isEmpty());
-        if (username.isPresent() && username.get().length() > limits.maxUsernameChars()) {
+        if (username.isPresent()
+                && username.get().codePointCount(0, username.get().length()) > limits.maxUsernameChars()) {
             return refused(
                     Code.TOO_LARGE, "username is longer than " + limits.maxUsernameChars() + " characters", replyTo);
         }

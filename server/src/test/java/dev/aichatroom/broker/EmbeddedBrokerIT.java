@@ -41,10 +41,22 @@ class EmbeddedBrokerIT {
 
     @Test
     void dollar_topics_other_than_sys_can_be_published_and_subscribed() {
-        try (TestMqtt a = client("dollar-a").subscribe("$mcp-server/presence/+/#", "$webrtc/dollar-a");
+        try (TestMqtt a = client("dollar-a")
+                        .subscribe(
+                                "$mcp-server/presence/+/#",
+                                "$webrtc/dollar-a/multimedia_proxy",
+                                "$message/dollar-a/multimedia_proxy",
+                                "$mcp-rpc/dollar-a/#");
                 TestMqtt b = client("dollar-b")) {
             b.publish("$mcp-server/presence/dollar-b/web-ui-hardware-controller/x", "{\"online\":true}");
             a.await("$mcp-server/presence/+/#", r -> r.text().contains("online"));
+            // each client under its own id (the owner rule), the message coming back to it through the broker
+            a.publish("$webrtc/dollar-a/multimedia_proxy", "{\"type\":\"webrtc_terminated\",\"reason\":\"test\"}");
+            a.await("$webrtc/dollar-a/multimedia_proxy", r -> r.text().contains("webrtc_terminated"));
+            a.publish("$message/dollar-a/multimedia_proxy", "{\"type\":\"chat\",\"text\":\"hi\"}");
+            a.await("$message/dollar-a/multimedia_proxy", r -> r.text().contains("chat"));
+            a.publish("$mcp-rpc/dollar-a/server-1/web-ui-hardware-controller/x", "{\"jsonrpc\":\"2.0\"}");
+            a.await("$mcp-rpc/dollar-a/#", r -> r.text().contains("jsonrpc"));
             assertThat(b.tryPublish("$sys/mqtt/sessions", "x")).contains(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
         }
     }

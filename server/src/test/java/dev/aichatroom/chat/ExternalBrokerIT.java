@@ -6,6 +6,7 @@ import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.Processes;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,11 +62,30 @@ class ExternalBrokerIT {
 
     @Test
     void presence_and_the_will_based_leave_work_on_mosquitto() {
-        pub("chatroom/users/join", "{\"client_id\":\"ext-dev\",\"username\":\"外部设备\"}");
-        observer.await("chatroom/users/online", r -> r.text().contains("ext-dev"));
-        // a device's will, as the README shows: leave with its client_id
-        pub("chatroom/users/leave", "{\"client_id\":\"ext-dev\"}");
+        // a device with the will the README shows (leave with its client_id), connected until it dies
+        Process device = Processes.start(List.of(
+                "mosquitto_sub",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(mosquitto.port()),
+                "-i",
+                "ext-dev",
+                "-t",
+                "chatroom/messages/out",
+                "--will-topic",
+                "chatroom/users/leave",
+                "--will-payload",
+                "{\"client_id\":\"ext-dev\"}"));
+        try {
+            pub("chatroom/users/join", "{\"client_id\":\"ext-dev\",\"username\":\"外部设备\"}");
+            observer.await("chatroom/users/online", r -> r.text().contains("ext-dev"));
+            assertThat(observer.on("chatroom/system")).noneMatch(r -> r.text().contains("外部设备 离开了聊天室"));
+        } finally {
+            device.destroyForcibly(); // no DISCONNECT: the broker publishes the will
+        }
         observer.await("chatroom/system", r -> r.text().contains("外部设备 离开了聊天室"));
+        observer.await("chatroom/users/online", r -> !r.text().contains("ext-dev"));
     }
 
     @Test

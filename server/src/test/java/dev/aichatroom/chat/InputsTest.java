@@ -66,6 +66,18 @@ class InputsTest {
     }
 
     @Test
+    void limits_count_characters_not_utf16_units() {
+        String emoji = "😀".repeat(32);
+        assertThat(parse(
+                        Topics.Input.MESSAGE, "{\"client_id\":\"c\",\"username\":\"" + emoji + "\",\"message\":\"m\"}"))
+                .isInstanceOf(Inputs.Message.class);
+        assertThat(refusal(parse(
+                        Topics.Input.MESSAGE,
+                        "{\"client_id\":\"c\",\"username\":\"" + emoji + "😀\",\"message\":\"m\"}")))
+                .isEqualTo(Code.TOO_LARGE);
+    }
+
+    @Test
     void limits_are_enforced() {
         assertThat(refusal(parse(
                         Topics.Input.MESSAGE,
