@@ -16,6 +16,7 @@ import io.modelcontextprotocol.spec.McpSchema.JSONRPCResponse;
 import io.modelcontextprotocol.spec.McpServerSession;
 import io.modelcontextprotocol.spec.McpServerTransport;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +30,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Exposes an MCP SDK server over MQTT 5 (MCP over MQTT, 2025 revision).
@@ -51,7 +55,10 @@ import reactor.core.publisher.Mono;
  * topic and the {@code MCP-COMPONENT-TYPE}/{@code MCP-META} user properties; adopts a server name suggested by the
  * broker in CONNACK; subscribes to its control topic and publishes its retained {@code notifications/server/online}.
  * For every {@code initialize} it subscribes to the client's capability, presence and RPC (No Local) topics before
- * answering. A client's {@code notifications/disconnected} ends its session. If the connection to the broker is
+ * answering; at most {@link McpMqttServerConfig#maxSessions()} sessions exist at once (an {@code initialize} beyond
+ * that gets a {@link McpMqttException#SERVER_BUSY} error on the client's RPC topic), and a session whose client does
+ * not send {@code notifications/initialized} within the {@code initialize} timeout is ended and its subscriptions
+ * are dropped. A client's {@code notifications/disconnected} ends its session. If the connection to the broker is
  * lost, all sessions end (the will tells clients) and, when {@link McpMqttServerConfig#reconnect()} is set, the
  * provider reconnects and announces itself again.
  */
@@ -398,10 +405,41 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         if (previous != null) {
             log.info("MCP client {} initialized again; replacing its session", clientId);
             dropSession(previous, "MCP client initialized again", false, true);
+        } else if (sessions.size() >= config.maxSessions()) {
+            // every session costs subscriptions and memory: refuse rather than pile them up
+            log.warn(
+                    "Refusing initialize from MCP client {}: already {} sessions (the maximum)",
+                    clientId,
+                    sessions.size());
+            replyError(
+                    Wire.rpc(clientId, serverId(), serverName),
+                    initialize.id(),
+                    McpMqttException.SERVER_BUSY,
+                    "MCP server '" + serverName + "' is busy: it already serves " + config.maxSessions()
+                            + " clients; try again later");
+            return;
         }
         SessionTransport t = new SessionTransport(clientId);
         t.attach(sessionFactory.create(t));
         sessions.put(clientId, t);
+        Duration initTimeout = config.timeouts().forMethod(McpSchema.METHOD_INITIALIZE);
+        t.initTimer = Schedulers.parallel()
+                .schedule(
+                        () -> mqtt.execute(() -> {
+                            if (!t.initialized) {
+                                log.info(
+                                        "MCP client {} did not finish initialize within {}; ending its session",
+                                        clientId,
+                                        PendingRequests.describe(initTimeout));
+                                dropSession(
+                                        t,
+                                        "no notifications/initialized within " + PendingRequests.describe(initTimeout),
+                                        true,
+                                        true);
+                            }
+                        }),
+                        initTimeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
         routes.put(t.rpcTopic, new Route(t, Kind.RPC));
         routes.put(t.capabilityTopic, new Route(t, Kind.CAPABILITY));
         routes.put(t.presenceTopic, new Route(t, Kind.PRESENCE));
@@ -443,6 +481,10 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
             dropSession(t, "MCP client ended the session", false, true);
             return;
         }
+        if (message instanceof JSONRPCNotification n && McpSchema.METHOD_NOTIFICATION_INITIALIZED.equals(n.method())) {
+            t.initialized = true;
+            t.initTimer.dispose();
+        }
         if (message instanceof JSONRPCResponse response && !t.pending.complete(response.id())) {
             log.debug("Dropping response {} from {}: no such pending request", response.id(), t.clientId);
             return;
@@ -473,6 +515,7 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
             return;
         }
         log.debug("Ending session of MCP client {}: {}", t.clientId, reason);
+        t.initTimer.dispose();
         sessions.remove(t.clientId, t);
         for (String topic : List.of(t.rpcTopic, t.capabilityTopic, t.presenceTopic)) {
             routes.computeIfPresent(topic, (k, r) -> r.session() == t ? null : r);
@@ -517,6 +560,11 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         final String presenceTopic;
         final AtomicBoolean closed = new AtomicBoolean();
         final PendingRequests pending;
+        /** Ends the session unless the client sends notifications/initialized in time. */
+        volatile Disposable initTimer = Disposables.disposed();
+        /** The client sent notifications/initialized. */
+        volatile boolean initialized;
+
         private volatile McpServerSession session;
 
         SessionTransport(String clientId) {

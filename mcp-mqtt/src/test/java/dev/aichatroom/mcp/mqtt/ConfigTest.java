@@ -50,6 +50,11 @@ class ConfigTest {
         assertThat(c.serverId()).startsWith("mcp-server-").doesNotContain("/", "+", "#");
         assertThat(c.maxPayloadBytes()).isEqualTo(1024 * 1024);
         assertThat(c.reconnect()).isTrue();
+        assertThat(c.maxSessions()).isEqualTo(256);
+        assertThatThrownBy(() -> McpMqttServerConfig.builder(connection, "devices/camera")
+                        .maxSessions(0)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(c.timeouts()).isEqualTo(McpMqttTimeouts.defaults());
 
         assertThatThrownBy(() ->
