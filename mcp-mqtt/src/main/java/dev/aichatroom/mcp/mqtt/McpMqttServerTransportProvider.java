@@ -471,6 +471,11 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         Decoded decoded = codec.decode(in.payload());
         if (decoded instanceof Invalid invalid) {
             log.warn("Invalid message from MCP client {} on {}: {}", t.clientId, in.topic(), invalid.reason());
+            t.pending.fail(
+                    invalid.responseId(),
+                    invalid.code(),
+                    method -> "The response of MCP client '" + t.clientId + "' to '" + method + "' could not be read: "
+                            + invalid.reason());
             if (invalid.answer()) {
                 replyError(t.rpcTopic, invalid.id(), invalid.code(), invalid.reason());
             }
