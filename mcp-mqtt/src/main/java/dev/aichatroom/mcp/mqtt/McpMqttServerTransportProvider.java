@@ -97,6 +97,9 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final ConcurrentHashMap<String, SessionTransport> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
+    /** Resource updates being published, by payload: the SDK asks once per subscribed session. */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> resourceUpdates = new ConcurrentHashMap<>();
+
     private volatile McpServerSession.Factory sessionFactory;
     private volatile String serverName;
 
@@ -209,8 +212,36 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         });
     }
 
+    /**
+     * {@code notifications/resources/updated} goes to the server's capability topic (PROTOCOL §5: capability
+     * carries list_changed and resource updates). The SDK asks once per subscribed session, so identical updates
+     * asked for while one is still being published go out once.
+     */
     @Override
     public Mono<Void> notifyClient(String sessionId, String method, Object params) {
+        if (McpSchema.METHOD_NOTIFICATION_RESOURCES_UPDATED.equals(method)) {
+            return Mono.defer(() -> {
+                if (state.get() != State.RUNNING) {
+                    return Mono.empty();
+                }
+                byte[] payload = codec.encode(new JSONRPCNotification(method, params));
+                String key = new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+                CompletableFuture<Void> mine = new CompletableFuture<>();
+                CompletableFuture<Void> inFlight = resourceUpdates.putIfAbsent(key, mine);
+                if (inFlight != null) {
+                    return Mono.fromFuture(inFlight);
+                }
+                mqtt.publish(capabilityTopic(), payload, false).whenComplete((v, e) -> {
+                    resourceUpdates.remove(key, mine);
+                    if (e != null) {
+                        mine.completeExceptionally(e);
+                    } else {
+                        mine.complete(null);
+                    }
+                });
+                return Mono.fromFuture(mine);
+            });
+        }
         return Mono.defer(() -> {
             for (SessionTransport t : sessions.values()) {
                 if (t.session().getId().equals(sessionId)) {

@@ -8,9 +8,11 @@ import dev.aichatroom.mcp.mqtt.Fixtures.RunningServer;
 import dev.aichatroom.mcp.mqtt.MqttObserver.Seen;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -270,6 +272,53 @@ class WireContractIT {
                 assertThat(json(changed).get("method")).isEqualTo("notifications/tools/list_changed");
                 assertThat(changed.property("MCP-COMPONENT-TYPE")).isEqualTo("mcp-server");
                 assertThat(changed.retain()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void resources_updated_goes_once_on_the_server_capability_topic_and_reaches_subscribed_clients() {
+        String name = Fixtures.unique("lab/files");
+        String serverId = Fixtures.unique("srv");
+        String uri = "file:///lab/status.txt";
+        var resource = new McpServerFeatures.SyncResourceSpecification(
+                McpSchema.Resource.builder().uri(uri).name("status").build(),
+                (exchange, request) -> new McpSchema.ReadResourceResult(
+                        List.of(new McpSchema.TextResourceContents(uri, "text/plain", "ok"))));
+        try (MqttObserver observer = MqttObserver.start(broker.connection());
+                RunningServer server = Fixtures.startServer(
+                        Fixtures.serverConfig(broker, name, serverId).build(),
+                        spec -> spec.capabilities(McpSchema.ServerCapabilities.builder()
+                                        .resources(true, false)
+                                        .build())
+                                .resources(resource))) {
+            McpMqttClientConfig config = Fixtures.clientConfig(broker);
+            List<List<McpSchema.ResourceContents>> updatesA = new CopyOnWriteArrayList<>();
+            List<List<McpSchema.ResourceContents>> updatesB = new CopyOnWriteArrayList<>();
+            try (McpSyncClient a = Fixtures.client(
+                            McpMqttClientTransport.create(config, serverId, name),
+                            config,
+                            spec -> spec.resourcesUpdateConsumer(updatesA::add));
+                    McpSyncClient b = Fixtures.client(
+                            McpMqttClientTransport.create(config, serverId, name),
+                            config,
+                            spec -> spec.resourcesUpdateConsumer(updatesB::add))) {
+                a.initialize();
+                b.initialize();
+                a.subscribeResource(new McpSchema.SubscribeRequest(uri));
+                b.subscribeResource(new McpSchema.SubscribeRequest(uri));
+
+                server.server().notifyResourcesUpdated(new McpSchema.ResourcesUpdatedNotification(uri));
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> !updatesA.isEmpty() && !updatesB.isEmpty());
+                String capability = "$mcp-server/capability/" + serverId + "/" + name;
+                List<Seen> updates = observer.matching(s ->
+                        new String(s.payload(), StandardCharsets.UTF_8).contains("notifications/resources/updated"));
+                assertThat(updates).extracting(Seen::topic).containsExactly(capability);
+                assertThat(((Map<?, ?>) json(updates.get(0)).get("params")).get("uri"))
+                        .isEqualTo(uri);
+                assertThat(updates.get(0).qos()).isEqualTo(MqttQos.AT_LEAST_ONCE);
+                assertThat(updates.get(0).property("MCP-MQTT-CLIENT-ID")).isEqualTo(serverId);
             }
         }
     }
