@@ -75,6 +75,9 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
 
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
 
+    /** Identical resource updates within this window are published once. */
+    private static final Duration RESOURCE_UPDATE_WINDOW = Duration.ofSeconds(1);
+
     private enum State {
         NEW,
         STARTING,
@@ -97,8 +100,8 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final ConcurrentHashMap<String, SessionTransport> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
-    /** Resource updates being published, by payload: the SDK asks once per subscribed session. */
-    private final ConcurrentHashMap<String, CompletableFuture<Void>> resourceUpdates = new ConcurrentHashMap<>();
+    /** When each resource update (by payload) was last published: the SDK asks once per subscribed session. */
+    private final ConcurrentHashMap<String, Long> resourceUpdates = new ConcurrentHashMap<>();
 
     private volatile McpServerSession.Factory sessionFactory;
     private volatile String serverName;
@@ -214,8 +217,9 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
 
     /**
      * {@code notifications/resources/updated} goes to the server's capability topic (PROTOCOL §5: capability
-     * carries list_changed and resource updates). The SDK asks once per subscribed session, so identical updates
-     * asked for while one is still being published go out once.
+     * carries list_changed and resource updates). The SDK asks once per subscribed session, so an update identical
+     * to one published less than {@link #RESOURCE_UPDATE_WINDOW} ago is not published again (an update only tells
+     * clients to read the resource again).
      */
     @Override
     public Mono<Void> notifyClient(String sessionId, String method, Object params) {
@@ -226,20 +230,18 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
                 }
                 byte[] payload = codec.encode(new JSONRPCNotification(method, params));
                 String key = new String(payload, java.nio.charset.StandardCharsets.UTF_8);
-                CompletableFuture<Void> mine = new CompletableFuture<>();
-                CompletableFuture<Void> inFlight = resourceUpdates.putIfAbsent(key, mine);
-                if (inFlight != null) {
-                    return Mono.fromFuture(inFlight);
-                }
-                mqtt.publish(capabilityTopic(), payload, false).whenComplete((v, e) -> {
-                    resourceUpdates.remove(key, mine);
-                    if (e != null) {
-                        mine.completeExceptionally(e);
-                    } else {
-                        mine.complete(null);
+                long now = System.nanoTime();
+                long window = RESOURCE_UPDATE_WINDOW.toNanos();
+                resourceUpdates.values().removeIf(at -> now - at > window);
+                boolean[] fresh = {false};
+                resourceUpdates.compute(key, (k, at) -> {
+                    if (at != null && now - at <= window) {
+                        return at;
                     }
+                    fresh[0] = true;
+                    return now;
                 });
-                return Mono.fromFuture(mine);
+                return fresh[0] ? Mono.fromFuture(() -> mqtt.publish(capabilityTopic(), payload, false)) : Mono.empty();
             });
         }
         return Mono.defer(() -> {
