@@ -185,6 +185,64 @@ class WireContractIT {
     }
 
     @Test
+    void subscribe_packets_on_the_wire_ask_for_qos_1_and_no_local_on_rpc_topics() {
+        String name = Fixtures.unique("lab/camera");
+        String serverId = Fixtures.unique("srv");
+        try (MqttWireProxy proxy = MqttWireProxy.to(broker)) {
+            var serverConfig = McpMqttServerConfig.builder(proxy.connection(), name)
+                    .serverId(serverId)
+                    .build();
+            McpMqttClientConfig config = McpMqttClientConfig.builder(proxy.connection())
+                    .clientIdPrefix("wire-client")
+                    .serverNameFilters(name)
+                    .build();
+            try (RunningServer server =
+                            Fixtures.startServer(serverConfig, spec -> spec.tools(Fixtures.cameraTool(serverId)));
+                    McpMqttServerDiscovery discovery = McpMqttServerDiscovery.create(config)) {
+                discovery.start().join();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> discovery.server(serverId).isPresent());
+                var transport =
+                        discovery.transportFor(discovery.server(serverId).get());
+                try (McpSyncClient client = Fixtures.client(transport, config)) {
+                    client.initialize();
+                    client.callTool(new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)));
+                    String clientId = transport.mcpClientId().orElseThrow();
+                    String rpc = "$mcp-rpc/" + clientId + "/" + serverId + "/" + name;
+
+                    List<MqttWireProxy.SubscribeOption> subs = proxy.subscriptions();
+                    // both parties subscribed to the RPC topic with No Local, as §5 requires
+                    assertThat(subs)
+                            .filteredOn(s -> s.filter().equals(rpc))
+                            .extracting(MqttWireProxy.SubscribeOption::clientId)
+                            .containsExactlyInAnyOrder(serverId, clientId);
+                    assertThat(subs)
+                            .filteredOn(s -> s.filter().startsWith("$mcp-rpc/"))
+                            .allSatisfy(s ->
+                                    assertThat(s.noLocal()).as(s.toString()).isTrue());
+                    assertThat(subs)
+                            .filteredOn(s -> !s.filter().startsWith("$mcp-rpc/"))
+                            .isNotEmpty()
+                            .allSatisfy(s ->
+                                    assertThat(s.noLocal()).as(s.toString()).isFalse());
+                    // QoS 1 on every SUBSCRIBE: server (control, client topics), client (server topics) and discovery
+                    assertThat(subs)
+                            .extracting(MqttWireProxy.SubscribeOption::filter)
+                            .contains(
+                                    "$mcp-server/" + serverId + "/" + name,
+                                    "$mcp-server/presence/+/" + name,
+                                    "$mcp-server/capability/" + serverId + "/" + name,
+                                    "$mcp-client/presence/" + clientId,
+                                    "$mcp-client/capability/" + clientId);
+                    assertThat(subs)
+                            .allSatisfy(
+                                    s -> assertThat(s.qos()).as(s.toString()).isEqualTo(1));
+                }
+            }
+        }
+    }
+
+    @Test
     void server_subscribes_to_the_client_topics_before_answering_initialize() {
         String name = Fixtures.unique("lab/camera");
         String serverId = Fixtures.unique("srv");
