@@ -101,10 +101,18 @@ final class BrokerHooks
             ServerSession session, Transaction tx, Message message, boolean direct, boolean noAutoCreateQueue)
             throws ActiveMQException {
         RemotingConnection connection = session.getRemotingConnection();
-        if (inspectors.isEmpty() || !isMqtt(connection) || message.getAddress() == null) {
+        if (!isMqtt(connection) || message.getAddress() == null) {
             return;
         }
         String topic = BrokerSecurity.mqttTopic(message.getAddress());
+        if (McpTopics.isMcp(topic) && isAuthenticated(session)) {
+            // MCP-MQTT-CLIENT-ID must name the publisher (anonymous loopback mode trusts everyone anyway)
+            Optional<String> forged = McpTopics.refuseClaimedSender(
+                    connection.getClientID(), topic, userProperties(message, McpTopics.SENDER_PROPERTY));
+            if (forged.isPresent()) {
+                throw new ActiveMQSecurityException(forged.get());
+            }
+        }
         for (PublishInspector inspector : inspectors) {
             if (inspector.topicFilters().stream().anyMatch(f -> TopicFilter.matches(f, topic))) {
                 inspect(inspector, session, connection.getClientID(), topic, message);
@@ -117,14 +125,30 @@ final class BrokerHooks
             throws ActiveMQSecurityException {
         byte[] payload = new byte[message.toCore().getReadOnlyBodyBuffer().readableBytes()];
         message.toCore().getReadOnlyBodyBuffer().readBytes(payload);
-        boolean authenticated =
-                session.getUsername() != null && !session.getUsername().isEmpty();
+        boolean authenticated = isAuthenticated(session);
         Optional<String> refusal = inspector.inspect(clientId, authenticated, topic, payload);
         if (refusal.isPresent()) {
             throw new ActiveMQSecurityException(refusal.get());
         }
         stamp(message, PublishInspector.SENDER_CLIENT_ID, clientId);
         stamp(message, PublishInspector.BROKER_MESSAGE_ID, UUID.randomUUID().toString());
+    }
+
+    private static boolean isAuthenticated(ServerSession session) {
+        return session.getUsername() != null && !session.getUsername().isEmpty();
+    }
+
+    /** The values of the MQTT 5 user properties of that name, as Artemis stores them ({@code prefix + position + "." + key}). */
+    private static List<String> userProperties(Message message, String key) {
+        String suffix = "." + key;
+        List<String> values = new java.util.ArrayList<>();
+        for (SimpleString name : message.getPropertyNames()) {
+            String n = name.toString();
+            if (n.startsWith(MQTTUtil.MQTT_USER_PROPERTY_KEY_PREFIX) && n.endsWith(suffix)) {
+                values.add(String.valueOf(message.getObjectProperty(name)));
+            }
+        }
+        return values;
     }
 
     /** Appends an MQTT 5 user property the way Artemis stores them, so it is delivered last in order. */

@@ -17,13 +17,42 @@ package dev.aichatroom.broker;
  * </ul>
  *
  * Wildcards in an id position never equal a client id, so they are refused where an id is checked.
+ *
+ * <p>The topic rules do not cover the {@code MCP-MQTT-CLIENT-ID} user property, which names the sender of every MCP
+ * PUBLISH and which a server trusts to pick the RPC topic it answers on and the topics it subscribes to: anyone may
+ * publish {@code initialize} on a control topic, so without {@link #refuseClaimedSender} a client could open
+ * sessions in other clients' names. A client that logged in may therefore only name itself there.
  */
 final class McpTopics {
     private static final String SERVER = "$mcp-server/";
     private static final String CLIENT = "$mcp-client/";
     private static final String RPC = "$mcp-rpc/";
 
+    /** The user property naming the sender of an MCP PUBLISH. */
+    static final String SENDER_PROPERTY = "MCP-MQTT-CLIENT-ID";
+
     private McpTopics() {}
+
+    static boolean isMcp(String topic) {
+        return topic.startsWith(SERVER) || topic.startsWith(CLIENT) || topic.startsWith(RPC);
+    }
+
+    /**
+     * A reason to refuse an MCP PUBLISH whose {@code MCP-MQTT-CLIENT-ID} (any of them, if it carries several) names
+     * someone other than its publisher; empty when all name the publisher or there is none (the receiver ignores
+     * messages without it).
+     */
+    static java.util.Optional<String> refuseClaimedSender(
+            String clientId, String topic, java.util.List<String> claimed) {
+        if (!isMcp(topic)) {
+            return java.util.Optional.empty();
+        }
+        return claimed.stream()
+                .filter(c -> !c.equals(clientId))
+                .findFirst()
+                .map(c -> "MQTT client '" + clientId + "' may not publish on " + topic + " with " + SENDER_PROPERTY
+                        + " '" + c + "': it may only name itself");
+    }
 
     static boolean mayPublish(String clientId, String topic) {
         if (topic.startsWith(SERVER)) {

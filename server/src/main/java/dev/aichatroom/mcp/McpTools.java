@@ -165,7 +165,12 @@ public final class McpTools implements AutoCloseable {
         if (current != null
                 && (current.state() == ServerSession.State.READY
                         || current.state() == ServerSession.State.CONNECTING)) {
-            return; // announced again, e.g. with a new description: the session goes on
+            if (current.state() == ServerSession.State.READY
+                    && !current.server().equals(server)) {
+                // announced again with a changed presence: maybe a restart that forgot our session
+                run(() -> reopenIfStale(current, server, "announced itself again"));
+            }
+            return; // announced again with the same presence: the session goes on
         }
         ServerSession fresh = new ServerSession(server, clientConfig, () -> toolsChanged(server));
         ServerSession old = sessions.put(key(server), fresh);
@@ -203,6 +208,26 @@ public final class McpTools implements AutoCloseable {
                 open(fresh);
             }
         });
+    }
+
+    /**
+     * Pings the server of a session that may be stale (a call timed out, or the server announced itself anew) and
+     * replaces the session when the ping fails; on a worker thread.
+     */
+    private void reopenIfStale(ServerSession suspect, DiscoveredServer announced, String why) {
+        if (sessions.get(key(announced)) != suspect || suspect.ping()) {
+            return;
+        }
+        ServerSession fresh = new ServerSession(announced, clientConfig, () -> toolsChanged(announced));
+        if (!closed && sessions.replace(key(announced), suspect, fresh)) {
+            LOG.info(
+                    "MCP server {} ({}) {} and did not answer ping: reopening the session",
+                    announced.serverName(),
+                    announced.serverId(),
+                    why);
+            suspect.close();
+            open(fresh);
+        }
     }
 
     /** On the discovery's thread: the tools go at once; pending calls already failed in the transport. */
@@ -320,6 +345,7 @@ public final class McpTools implements AutoCloseable {
                                 + "' did not finish");
             }
             if (code == McpMqttException.REQUEST_TIMEOUT) {
+                run(() -> reopenIfStale(session, session.server(), "did not answer '" + tool + "' in time"));
                 return outcome(
                         "timeout",
                         "error: '" + tool + "' on MCP server '" + server + "' did not answer within "

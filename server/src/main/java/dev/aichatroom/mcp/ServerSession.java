@@ -111,6 +111,23 @@ final class ServerSession {
                 McpSchema.CallToolRequest.builder(tool).arguments(arguments).build());
     }
 
+    /**
+     * Pings the server (blocking, up to the ping timeout): false when the session is not ready or the server does
+     * not answer, e.g. because it restarted under the same id and no longer knows this session.
+     */
+    boolean ping() {
+        McpSyncClient c = client;
+        if (state != State.READY || c == null) {
+            return false;
+        }
+        try {
+            c.ping();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Ends the session (sends {@code notifications/disconnected} if still connected). Blocking; idempotent. */
     void close() {
         state = State.CLOSED;

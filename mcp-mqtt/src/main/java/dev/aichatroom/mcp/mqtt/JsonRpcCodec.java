@@ -1,5 +1,9 @@
 package dev.aichatroom.mcp.mqtt;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.JSONRPCMessage;
@@ -26,8 +30,27 @@ final class JsonRpcCodec {
      * @param reason human readable reason
      * @param id the request id to answer with (null if it could not be determined)
      * @param answer whether an error response should be sent back (false for broken responses, to avoid loops)
+     * @param responseId the id of a response that was too large or not JSON, found by a streaming scan: the request
+     *     it answers can fail at once instead of waiting for its timeout (null if none)
      */
-    record Invalid(int code, String reason, Object id, boolean answer) implements Decoded {}
+    record Invalid(int code, String reason, Object id, boolean answer, Object responseId) implements Decoded {
+        Invalid(int code, String reason, Object id, boolean answer) {
+            this(code, reason, id, answer, null);
+        }
+    }
+
+    /** What a streaming scan saw at the top level of a payload (as far as it could read). */
+    record Head(Object id, boolean hasMethod) {
+        /** Looks like a response: an id and no method. */
+        boolean isResponse() {
+            return id != null && !hasMethod;
+        }
+    }
+
+    private static final JsonFactory SCANNER = JsonFactory.builder()
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(1000).build())
+            .build();
 
     private final McpJsonMapper mapper;
     private final int maxPayloadBytes;
@@ -47,18 +70,27 @@ final class JsonRpcCodec {
 
     Decoded decode(byte[] payload) {
         if (payload.length > maxPayloadBytes) {
-            return new Invalid(
-                    McpSchema.ErrorCodes.INVALID_REQUEST,
-                    "Message of " + payload.length + " bytes exceeds the maximum payload of " + maxPayloadBytes
-                            + " bytes",
-                    null,
-                    true);
+            String reason = "Message of " + payload.length + " bytes exceeds the maximum payload of " + maxPayloadBytes
+                    + " bytes";
+            Head head = scanHead(payload);
+            if (head.isResponse()) {
+                // answering a response would start a ping-pong; fail the request it answers instead
+                return new Invalid(McpSchema.ErrorCodes.INVALID_REQUEST, reason, null, false, head.id());
+            }
+            return new Invalid(McpSchema.ErrorCodes.INVALID_REQUEST, reason, head.hasMethod() ? head.id() : null, true);
         }
         Object tree;
         try {
             tree = mapper.readValue(payload, Object.class);
         } catch (IOException | RuntimeException e) {
-            return new Invalid(McpSchema.ErrorCodes.PARSE_ERROR, "Parse error: not valid JSON", null, true);
+            // JSON-RPC: a parse error is answered with id null; a broken response still fails its request
+            Head head = scanHead(payload);
+            return new Invalid(
+                    McpSchema.ErrorCodes.PARSE_ERROR,
+                    "Parse error: not valid JSON",
+                    null,
+                    true,
+                    head.isResponse() ? head.id() : null);
         }
         if (tree instanceof List<?>) {
             return new Invalid(
@@ -132,6 +164,46 @@ final class JsonRpcCodec {
 
     private static boolean isIntegral(Object id) {
         return id instanceof Integer || id instanceof Long || id instanceof Short || id instanceof BigInteger;
+    }
+
+    /**
+     * Reads the top-level {@code "id"} (a string or an integer) and whether there is a top-level {@code "method"},
+     * with a streaming parser: no size limit, no tree, nested ids ignored, and what was read before broken JSON
+     * still counts.
+     */
+    static Head scanHead(byte[] payload) {
+        Object id = null;
+        boolean hasMethod = false;
+        try (JsonParser p = SCANNER.createParser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return new Head(null, false);
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (value == null) {
+                    break;
+                }
+                if ("method".equals(field)) {
+                    hasMethod = true;
+                } else if ("id".equals(field)) {
+                    if (value == JsonToken.VALUE_STRING) {
+                        id = p.getText();
+                    } else if (value == JsonToken.VALUE_NUMBER_INT) {
+                        id = switch (p.getNumberType()) {
+                            case INT -> p.getIntValue();
+                            case LONG -> p.getLongValue();
+                            default -> p.getBigIntegerValue();
+                        };
+                    }
+                }
+                p.skipChildren();
+            }
+        } catch (IOException | RuntimeException e) {
+            // broken JSON: keep what was read before the break
+        }
+        return new Head(id, hasMethod);
     }
 
     /** Serializes a message; fails if it is larger than the maximum payload. */

@@ -286,6 +286,12 @@ public final class McpMqttClientTransport implements McpClientTransport {
             Decoded decoded = codec.decode(in.payload());
             if (decoded instanceof Invalid invalid) {
                 log.warn("Invalid message from {} on {}: {}", describeServer(), in.topic(), invalid.reason());
+                // a response we cannot read: fail its request now rather than after its timeout
+                pending.fail(
+                        invalid.responseId(),
+                        invalid.code(),
+                        method -> "The response of " + describeServer() + " to '" + method + "' could not be read: "
+                                + invalid.reason());
                 if (invalid.answer()) {
                     mqtt.publish(rpcTopic, codec.errorResponse(invalid.id(), invalid.code(), invalid.reason()), false)
                             .exceptionally(e -> null);

@@ -20,6 +20,9 @@ public class McpMqttException extends McpError {
     /** No response arrived within the per-method timeout. */
     public static final int REQUEST_TIMEOUT = -32001;
 
+    /** A server refused {@code initialize}: it already has as many sessions as it accepts (-32002 is MCP's resource not found). */
+    public static final int SERVER_BUSY = -32003;
+
     /** Standard JSON-RPC "Parse error". */
     public static final int PARSE_ERROR = McpSchema.ErrorCodes.PARSE_ERROR;
 

@@ -17,6 +17,7 @@ import java.util.UUID;
  * @param timeouts timeouts of server-to-client requests (ping, roots/list, sampling, ...)
  * @param maxPayloadBytes largest JSON-RPC message accepted or sent
  * @param reconnect reconnect to the broker (and re-announce presence) after the connection is lost
+ * @param maxSessions most client sessions at once (initialized or not); an {@code initialize} beyond it is refused
  */
 public record McpMqttServerConfig(
         MqttConnectionConfig connection,
@@ -26,10 +27,14 @@ public record McpMqttServerConfig(
         Map<String, Object> meta,
         McpMqttTimeouts timeouts,
         int maxPayloadBytes,
-        boolean reconnect) {
+        boolean reconnect,
+        int maxSessions) {
 
     /** Default largest message: 1 MiB. */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+    /** Default most client sessions at once. */
+    public static final int DEFAULT_MAX_SESSIONS = 256;
 
     public McpMqttServerConfig {
         Objects.requireNonNull(connection, "connection");
@@ -40,6 +45,9 @@ public record McpMqttServerConfig(
         timeouts = timeouts == null ? McpMqttTimeouts.defaults() : timeouts;
         if (maxPayloadBytes < 1024) {
             throw new IllegalArgumentException("maxPayloadBytes must be at least 1024: " + maxPayloadBytes);
+        }
+        if (maxSessions < 1) {
+            throw new IllegalArgumentException("maxSessions must be at least 1: " + maxSessions);
         }
     }
 
@@ -57,6 +65,7 @@ public record McpMqttServerConfig(
         private McpMqttTimeouts timeouts = McpMqttTimeouts.defaults();
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
         private boolean reconnect = true;
+        private int maxSessions = DEFAULT_MAX_SESSIONS;
 
         private Builder(MqttConnectionConfig connection, String serverName) {
             this.connection = connection;
@@ -94,12 +103,21 @@ public record McpMqttServerConfig(
             return this;
         }
 
+        /**
+         * Most client sessions at once (default {@value McpMqttServerConfig#DEFAULT_MAX_SESSIONS}); an {@code initialize} beyond it gets
+         * a JSON-RPC error on the client's RPC topic.
+         */
+        public Builder maxSessions(int maxSessions) {
+            this.maxSessions = maxSessions;
+            return this;
+        }
+
         public McpMqttServerConfig build() {
             String id = serverId != null
                     ? serverId
                     : "mcp-server-" + UUID.randomUUID().toString().replace("-", "");
             return new McpMqttServerConfig(
-                    connection, id, serverName, description, meta, timeouts, maxPayloadBytes, reconnect);
+                    connection, id, serverName, description, meta, timeouts, maxPayloadBytes, reconnect, maxSessions);
         }
     }
 }

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>It holds its own MQTT connection (component type {@code mcp-client}); server name filters suggested by the
- * broker in CONNACK ({@code MCP-SERVER-NAME-FILTERS}) replace the configured ones. An empty presence payload (the
+ * broker in CONNACK ({@code MCP-SERVER-NAME-FILTERS}) replace the configured ones, read again on every reconnect. An empty presence payload (the
  * server's will or its graceful stop, also when a broker keeps it as an empty retained message) means the server
  * is gone. When the connection to the broker drops, every known server is reported offline; after the automatic
  * reconnect the retained presences report them online again.
@@ -90,6 +90,7 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
                     @Override
                     public void reconnected(Mqtt5ConnAck connAck) {
                         log.info("Server discovery reconnected to the MQTT broker");
+                        adoptHints(connAck);
                     }
                 });
     }
@@ -115,15 +116,8 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
         byte[] disconnected = codec.notification(Wire.METHOD_DISCONNECTED);
         return mqtt.connect(new MqttConnection.Will(Wire.clientPresence(mqtt.clientId()), disconnected, false))
                 .thenCompose(connAck -> {
-                    ConnackHints hints = ConnackHints.from(connAck.getUserProperties(), codec);
-                    if (!hints.serverNameFilters().isEmpty()) {
-                        log.info("Using server name filters suggested by the broker: {}", hints.serverNameFilters());
-                        filters = hints.serverNameFilters();
-                    }
-                    rbacRoles = hints.rbacRoles();
-                    return mqtt.subscribe(filters.stream()
-                            .map(f -> new Subscription(Wire.serverPresenceFilter(f), false))
-                            .toList());
+                    readHints(connAck);
+                    return mqtt.subscribe(presenceSubscriptions(filters));
                 })
                 .whenComplete((v, error) -> {
                     if (error != null) {
@@ -140,6 +134,65 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
                                     + config.connection().port() + ": " + cause.getMessage(),
                             cause));
                 });
+    }
+
+    /**
+     * Reads the broker's suggestions from a CONNACK (the first one and every one after a reconnect): its
+     * {@code MCP-SERVER-NAME-FILTERS} replace the configured filters, and without them the configured ones apply
+     * again; {@code MCP-RBAC} replaces the roles. Returns the filters in use before.
+     */
+    private List<String> readHints(Mqtt5ConnAck connAck) {
+        ConnackHints hints = ConnackHints.from(connAck.getUserProperties(), codec);
+        List<String> before = filters;
+        List<String> now = hints.serverNameFilters().isEmpty() ? config.serverNameFilters() : hints.serverNameFilters();
+        if (!hints.serverNameFilters().isEmpty() && !now.equals(before)) {
+            log.info("Using server name filters suggested by the broker: {}", now);
+        }
+        filters = now;
+        rbacRoles = hints.rbacRoles();
+        return before;
+    }
+
+    /**
+     * After a reconnect (on the connection's executor): the client library has subscribed again to the filters of
+     * before; when the broker now suggests others, move the presence subscriptions over and forget servers that no
+     * longer match.
+     */
+    private void adoptHints(Mqtt5ConnAck connAck) {
+        List<String> before = readHints(connAck);
+        List<String> now = filters;
+        if (now.equals(before)) {
+            return;
+        }
+        log.info("Server name filters changed on reconnect: {} -> {}", before, now);
+        List<String> dropped = before.stream()
+                .filter(f -> !now.contains(f))
+                .map(Wire::serverPresenceFilter)
+                .toList();
+        List<Subscription> added = presenceSubscriptions(
+                now.stream().filter(f -> !before.contains(f)).toList());
+        mqtt.unsubscribe(dropped)
+                .thenCompose(v -> added.isEmpty() ? CompletableFuture.completedFuture(null) : mqtt.subscribe(added))
+                .whenComplete((v, e) -> {
+                    if (e != null) {
+                        log.warn("Could not move the presence subscriptions to {}: {}", now, e.getMessage());
+                    }
+                });
+        for (Map.Entry<String, DiscoveredServer> e : List.copyOf(servers.entrySet())) {
+            if (!matchesFilters(e.getValue().serverName()) && servers.remove(e.getKey(), e.getValue())) {
+                listeners.forEach(l -> notify(() -> l.serverOffline(e.getValue())));
+            }
+        }
+    }
+
+    private static List<Subscription> presenceSubscriptions(List<String> serverNameFilters) {
+        return serverNameFilters.stream()
+                .map(f -> new Subscription(Wire.serverPresenceFilter(f), false))
+                .toList();
+    }
+
+    private boolean matchesFilters(String serverName) {
+        return filters.stream().anyMatch(f -> Wire.matchesFilter(f, serverName));
     }
 
     /** The servers online now, ordered by name then id. */
@@ -195,6 +248,11 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
         String serverName = ref.get().serverName();
         if (!Wire.isValidId(serverId) || !Wire.isValidServerName(serverName)) {
             log.warn("Ignoring presence on {}: invalid server id or name", in.topic());
+            return;
+        }
+        if (in.payload().length > 0 && !matchesFilters(serverName)) {
+            // e.g. a retained presence on a filter of before a reconnect, not yet unsubscribed
+            log.debug("Ignoring presence of '{}': outside the server name filters {}", serverName, filters);
             return;
         }
         if (in.payload().length == 0) {

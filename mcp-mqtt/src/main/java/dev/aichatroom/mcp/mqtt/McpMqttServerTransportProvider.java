@@ -16,6 +16,7 @@ import io.modelcontextprotocol.spec.McpSchema.JSONRPCResponse;
 import io.modelcontextprotocol.spec.McpServerSession;
 import io.modelcontextprotocol.spec.McpServerTransport;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +30,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Exposes an MCP SDK server over MQTT 5 (MCP over MQTT, 2025 revision).
@@ -51,7 +55,10 @@ import reactor.core.publisher.Mono;
  * topic and the {@code MCP-COMPONENT-TYPE}/{@code MCP-META} user properties; adopts a server name suggested by the
  * broker in CONNACK; subscribes to its control topic and publishes its retained {@code notifications/server/online}.
  * For every {@code initialize} it subscribes to the client's capability, presence and RPC (No Local) topics before
- * answering. A client's {@code notifications/disconnected} ends its session. If the connection to the broker is
+ * answering; at most {@link McpMqttServerConfig#maxSessions()} sessions exist at once (an {@code initialize} beyond
+ * that gets a {@link McpMqttException#SERVER_BUSY} error on the client's RPC topic), and a session whose client does
+ * not send {@code notifications/initialized} within the {@code initialize} timeout is ended and its subscriptions
+ * are dropped. A client's {@code notifications/disconnected} ends its session. If the connection to the broker is
  * lost, all sessions end (the will tells clients) and, when {@link McpMqttServerConfig#reconnect()} is set, the
  * provider reconnects and announces itself again.
  */
@@ -67,6 +74,9 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
             McpSchema.METHOD_NOTIFICATION_RESOURCES_UPDATED);
 
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
+
+    /** Identical resource updates within this window are published once. */
+    private static final Duration RESOURCE_UPDATE_WINDOW = Duration.ofSeconds(1);
 
     private enum State {
         NEW,
@@ -90,6 +100,9 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final ConcurrentHashMap<String, SessionTransport> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
+    /** When each resource update (by payload) was last published: the SDK asks once per subscribed session. */
+    private final ConcurrentHashMap<String, Long> resourceUpdates = new ConcurrentHashMap<>();
+
     private volatile McpServerSession.Factory sessionFactory;
     private volatile String serverName;
 
@@ -202,8 +215,35 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         });
     }
 
+    /**
+     * {@code notifications/resources/updated} goes to the server's capability topic (PROTOCOL §5: capability
+     * carries list_changed and resource updates). The SDK asks once per subscribed session, so an update identical
+     * to one published less than {@link #RESOURCE_UPDATE_WINDOW} ago is not published again (an update only tells
+     * clients to read the resource again).
+     */
     @Override
     public Mono<Void> notifyClient(String sessionId, String method, Object params) {
+        if (McpSchema.METHOD_NOTIFICATION_RESOURCES_UPDATED.equals(method)) {
+            return Mono.defer(() -> {
+                if (state.get() != State.RUNNING) {
+                    return Mono.empty();
+                }
+                byte[] payload = codec.encode(new JSONRPCNotification(method, params));
+                String key = new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+                long now = System.nanoTime();
+                long window = RESOURCE_UPDATE_WINDOW.toNanos();
+                resourceUpdates.values().removeIf(at -> now - at > window);
+                boolean[] fresh = {false};
+                resourceUpdates.compute(key, (k, at) -> {
+                    if (at != null && now - at <= window) {
+                        return at;
+                    }
+                    fresh[0] = true;
+                    return now;
+                });
+                return fresh[0] ? Mono.fromFuture(() -> mqtt.publish(capabilityTopic(), payload, false)) : Mono.empty();
+            });
+        }
         return Mono.defer(() -> {
             for (SessionTransport t : sessions.values()) {
                 if (t.session().getId().equals(sessionId)) {
@@ -398,10 +438,41 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         if (previous != null) {
             log.info("MCP client {} initialized again; replacing its session", clientId);
             dropSession(previous, "MCP client initialized again", false, true);
+        } else if (sessions.size() >= config.maxSessions()) {
+            // every session costs subscriptions and memory: refuse rather than pile them up
+            log.warn(
+                    "Refusing initialize from MCP client {}: already {} sessions (the maximum)",
+                    clientId,
+                    sessions.size());
+            replyError(
+                    Wire.rpc(clientId, serverId(), serverName),
+                    initialize.id(),
+                    McpMqttException.SERVER_BUSY,
+                    "MCP server '" + serverName + "' is busy: it already serves " + config.maxSessions()
+                            + " clients; try again later");
+            return;
         }
         SessionTransport t = new SessionTransport(clientId);
         t.attach(sessionFactory.create(t));
         sessions.put(clientId, t);
+        Duration initTimeout = config.timeouts().forMethod(McpSchema.METHOD_INITIALIZE);
+        t.initTimer = Schedulers.parallel()
+                .schedule(
+                        () -> mqtt.execute(() -> {
+                            if (!t.initialized) {
+                                log.info(
+                                        "MCP client {} did not finish initialize within {}; ending its session",
+                                        clientId,
+                                        PendingRequests.describe(initTimeout));
+                                dropSession(
+                                        t,
+                                        "no notifications/initialized within " + PendingRequests.describe(initTimeout),
+                                        true,
+                                        true);
+                            }
+                        }),
+                        initTimeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
         routes.put(t.rpcTopic, new Route(t, Kind.RPC));
         routes.put(t.capabilityTopic, new Route(t, Kind.CAPABILITY));
         routes.put(t.presenceTopic, new Route(t, Kind.PRESENCE));
@@ -433,6 +504,11 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         Decoded decoded = codec.decode(in.payload());
         if (decoded instanceof Invalid invalid) {
             log.warn("Invalid message from MCP client {} on {}: {}", t.clientId, in.topic(), invalid.reason());
+            t.pending.fail(
+                    invalid.responseId(),
+                    invalid.code(),
+                    method -> "The response of MCP client '" + t.clientId + "' to '" + method + "' could not be read: "
+                            + invalid.reason());
             if (invalid.answer()) {
                 replyError(t.rpcTopic, invalid.id(), invalid.code(), invalid.reason());
             }
@@ -442,6 +518,10 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         if (message instanceof JSONRPCNotification n && Wire.METHOD_DISCONNECTED.equals(n.method())) {
             dropSession(t, "MCP client ended the session", false, true);
             return;
+        }
+        if (message instanceof JSONRPCNotification n && McpSchema.METHOD_NOTIFICATION_INITIALIZED.equals(n.method())) {
+            t.initialized = true;
+            t.initTimer.dispose();
         }
         if (message instanceof JSONRPCResponse response && !t.pending.complete(response.id())) {
             log.debug("Dropping response {} from {}: no such pending request", response.id(), t.clientId);
@@ -473,6 +553,7 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
             return;
         }
         log.debug("Ending session of MCP client {}: {}", t.clientId, reason);
+        t.initTimer.dispose();
         sessions.remove(t.clientId, t);
         for (String topic : List.of(t.rpcTopic, t.capabilityTopic, t.presenceTopic)) {
             routes.computeIfPresent(topic, (k, r) -> r.session() == t ? null : r);
@@ -517,6 +598,11 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         final String presenceTopic;
         final AtomicBoolean closed = new AtomicBoolean();
         final PendingRequests pending;
+        /** Ends the session unless the client sends notifications/initialized in time. */
+        volatile Disposable initTimer = Disposables.disposed();
+        /** The client sent notifications/initialized. */
+        volatile boolean initialized;
+
         private volatile McpServerSession session;
 
         SessionTransport(String clientId) {

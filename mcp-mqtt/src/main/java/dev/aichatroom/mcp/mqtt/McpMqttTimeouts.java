@@ -36,14 +36,16 @@ public record McpMqttTimeouts(Duration defaultTimeout, Map<String, Duration> per
         perMethod = Collections.unmodifiableMap(copy);
     }
 
-    /** The recommended timeouts of the MCP over MQTT specification. */
+    /**
+     * The recommended timeouts of the MCP over MQTT specification (PROTOCOL.md §5): {@code initialize} 30 s,
+     * {@code ping} 10 s, {@code tools/call} 60 s and every other method (also {@code sampling/createMessage} and
+     * {@code completion/complete}) 30 s. Give slow methods more with {@link #withMethod}.
+     */
     public static McpMqttTimeouts defaults() {
         Map<String, Duration> m = new LinkedHashMap<>();
         m.put("initialize", Duration.ofSeconds(30));
         m.put("ping", Duration.ofSeconds(10));
         m.put("tools/call", Duration.ofSeconds(60));
-        m.put("sampling/createMessage", Duration.ofSeconds(60));
-        m.put("completion/complete", Duration.ofSeconds(60));
         return new McpMqttTimeouts(Duration.ofSeconds(30), m);
     }
 

@@ -76,6 +76,7 @@ final class MqttConnection {
     private final AtomicInteger flowGeneration = new AtomicInteger();
     private final Consumer<Inbound> onMessage;
     private final List<Subscription> subscriptionLog = new CopyOnWriteArrayList<>();
+    private final List<String> unsubscriptionLog = new CopyOnWriteArrayList<>();
 
     MqttConnection(
             MqttConnectionConfig config,
@@ -222,6 +223,7 @@ final class MqttConnection {
             return CompletableFuture.completedFuture(null);
         }
         try {
+            unsubscriptionLog.addAll(filters);
             Mqtt5UnsubscribeBuilder.Complete builder = null;
             for (String f : filters) {
                 builder = builder == null ? Mqtt5Unsubscribe.builder().addTopicFilter(f) : builder.addTopicFilter(f);
@@ -259,6 +261,11 @@ final class MqttConnection {
     /** Every subscription made, for tests and diagnostics. */
     List<Subscription> subscriptionLog() {
         return List.copyOf(subscriptionLog);
+    }
+
+    /** Every filter unsubscribed, for tests and diagnostics. */
+    List<String> unsubscriptionLog() {
+        return List.copyOf(unsubscriptionLog);
     }
 
     private void dispatch(Mqtt5Publish publish, Consumer<Inbound> handler) {

@@ -80,6 +80,24 @@ final class PendingRequests {
         return true;
     }
 
+    /**
+     * Fails one pending request at once with the given code (e.g. its response arrived but could not be read);
+     * false if it was not pending.
+     */
+    boolean fail(Object id, int code, Function<String, String> messageForMethod) {
+        if (id == null) {
+            return false;
+        }
+        Entry e = entries.remove(key(id));
+        if (e == null) {
+            return false;
+        }
+        e.timer().dispose();
+        inject.accept(JSONRPCResponse.error(
+                e.id(), new McpSchema.JSONRPCResponse.JSONRPCError(code, messageForMethod.apply(e.method()))));
+        return true;
+    }
+
     /** Fails every pending request with the given code; the message may name the method. */
     void failAll(int code, Function<String, String> messageForMethod) {
         List<Entry> failed = new ArrayList<>();

@@ -137,4 +137,19 @@ final class Wire {
         }
         return true;
     }
+
+    /** MQTT filter matching of a server name ({@code a/#} also matches {@code a}, as in MQTT). */
+    static boolean matchesFilter(String filter, String serverName) {
+        String[] f = filter.split("/", -1);
+        String[] n = serverName.split("/", -1);
+        for (int i = 0; i < f.length; i++) {
+            if (f[i].equals("#")) {
+                return true;
+            }
+            if (i >= n.length || (!f[i].equals("+") && !f[i].equals(n[i]))) {
+                return false;
+            }
+        }
+        return f.length == n.length;
+    }
 }

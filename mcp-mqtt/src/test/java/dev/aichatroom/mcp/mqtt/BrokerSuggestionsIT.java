@@ -102,6 +102,51 @@ class BrokerSuggestionsIT {
     }
 
     @Test
+    void discovery_reads_the_suggested_filters_again_on_every_connack() {
+        String first = Fixtures.unique("first");
+        String second = Fixtures.unique("second");
+        String firstId = Fixtures.unique("srv");
+        String secondId = Fixtures.unique("srv");
+        try (MqttWireProxy proxy = MqttWireProxy.to(broker);
+                RunningServer a = Fixtures.startCameraServer(broker, first + "/camera", firstId);
+                RunningServer b = Fixtures.startCameraServer(broker, second + "/camera", secondId)) {
+            proxy.connackUserProperties(Map.of("MCP-SERVER-NAME-FILTERS", "[\"" + first + "/#\"]"));
+            McpMqttClientConfig config = McpMqttClientConfig.builder(proxy.connection())
+                    .serverNameFilters("#")
+                    .build();
+            try (McpMqttServerDiscovery discovery = McpMqttServerDiscovery.create(config)) {
+                discovery.start().join();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> discovery.server(firstId).isPresent());
+                assertThat(discovery.server(secondId)).isEmpty();
+
+                // the broker suggests other filters on the next connection: the discovery follows them
+                proxy.connackUserProperties(Map.of(
+                        "MCP-SERVER-NAME-FILTERS", "[\"" + second + "/#\"]",
+                        "MCP-RBAC", "[{\"server_name\":\"" + second + "/camera\",\"role_name\":\"admin\"}]"));
+                proxy.cutAll();
+
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> discovery.server(secondId).isPresent());
+                assertThat(discovery.serverNameFilters()).containsExactly(second + "/#");
+                assertThat(discovery.rbacRoles()).containsExactly(Map.entry(second + "/camera", "admin"));
+                await().during(Duration.ofMillis(500))
+                        .atMost(Duration.ofSeconds(5))
+                        .until(() -> discovery.server(firstId).isEmpty());
+
+                // no suggestion at all on the next connection: back to the configured filters
+                proxy.connackUserProperties(Map.of());
+                proxy.cutAll();
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> discovery.server(firstId).isPresent()
+                                && discovery.server(secondId).isPresent());
+                assertThat(discovery.serverNameFilters()).containsExactly("#");
+                assertThat(discovery.rbacRoles()).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void invalid_suggestions_are_ignored() {
         String name = Fixtures.unique("lab/camera");
         String serverId = Fixtures.unique("srv");

@@ -22,6 +22,11 @@ class ConfigTest {
         assertThat(t.forMethod("tools/call")).isEqualTo(Duration.ofSeconds(60));
         assertThat(t.forMethod("tools/list")).isEqualTo(Duration.ofSeconds(30));
         assertThat(t.forMethod("anything/else")).isEqualTo(Duration.ofSeconds(30));
+        // §5: "others 30 s" covers sampling and completion too
+        assertThat(t.forMethod("sampling/createMessage")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(t.forMethod("completion/complete")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(t.forMethod("resources/read")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(t.perMethod()).containsOnlyKeys("initialize", "ping", "tools/call");
         assertThat(t.maximum()).isEqualTo(Duration.ofSeconds(60));
         assertThat(t.sdkRequestTimeout()).isGreaterThan(Duration.ofSeconds(60));
         assertThat(t.sdkInitializationTimeout()).isGreaterThan(Duration.ofSeconds(30));
@@ -45,6 +50,11 @@ class ConfigTest {
         assertThat(c.serverId()).startsWith("mcp-server-").doesNotContain("/", "+", "#");
         assertThat(c.maxPayloadBytes()).isEqualTo(1024 * 1024);
         assertThat(c.reconnect()).isTrue();
+        assertThat(c.maxSessions()).isEqualTo(256);
+        assertThatThrownBy(() -> McpMqttServerConfig.builder(connection, "devices/camera")
+                        .maxSessions(0)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(c.timeouts()).isEqualTo(McpMqttTimeouts.defaults());
 
         assertThatThrownBy(() ->

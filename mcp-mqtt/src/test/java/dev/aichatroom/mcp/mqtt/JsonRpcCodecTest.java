@@ -156,4 +156,44 @@ class JsonRpcCodecTest {
         assertThat(new String(codec.notification("notifications/disconnected"), StandardCharsets.UTF_8))
                 .isEqualTo("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/disconnected\"}");
     }
+
+    @Test
+    void a_streaming_scan_finds_the_top_level_id_of_large_or_broken_messages() {
+        String big = "x".repeat(10_000);
+        Invalid response = invalid(
+                "{\"jsonrpc\":\"2.0\",\"result\":{\"id\":\"nested\",\"text\":\"" + big + "\"},\"id\":\"req-7\"}");
+        assertThat(response.responseId()).isEqualTo("req-7");
+        assertThat(response.answer()).as("never answer a response").isFalse();
+        assertThat(response.reason()).contains("exceeds the maximum payload of 4096 bytes");
+
+        Invalid request =
+                invalid("{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"tools/call\",\"params\":{\"n\":\"" + big + "\"}}");
+        assertThat(request.responseId()).isNull();
+        assertThat(request.answer()).isTrue();
+        assertThat(request.id())
+                .as("an oversized request is answered with its own id")
+                .isEqualTo(12);
+
+        Invalid broken = invalid("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"content\":[");
+        assertThat(broken.code()).isEqualTo(McpSchema.ErrorCodes.PARSE_ERROR);
+        assertThat(broken.responseId()).isEqualTo(3);
+        assertThat(broken.id())
+                .as("JSON-RPC answers a parse error with id null")
+                .isNull();
+
+        assertThat(JsonRpcCodec.scanHead("{\"id\":99999999999,\"error\":{}}".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new JsonRpcCodec.Head(99999999999L, false));
+        assertThat(JsonRpcCodec.scanHead("[1,2]".getBytes(StandardCharsets.UTF_8))
+                        .id())
+                .isNull();
+        assertThat(JsonRpcCodec.scanHead("not json".getBytes(StandardCharsets.UTF_8))
+                        .id())
+                .isNull();
+        assertThat(JsonRpcCodec.scanHead("{\"id\":1.5}".getBytes(StandardCharsets.UTF_8))
+                        .id())
+                .isNull();
+        assertThat(invalid("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"x\"").responseId())
+                .as("a broken request is no response")
+                .isNull();
+    }
 }

@@ -245,6 +245,70 @@ class MalformedMessagesIT {
         }
     }
 
+    @Test
+    void a_response_over_the_clients_limit_fails_the_call_at_once_not_after_its_timeout() {
+        String serverId = Fixtures.unique("srv");
+        String name = Fixtures.unique("lab/camera");
+        // the server sends up to 1 MiB; the client reads 16 KiB (but the broker still delivers up to 96 KiB)
+        try (RunningServer server = Fixtures.startServer(
+                Fixtures.serverConfig(broker, name, serverId).build(),
+                spec -> spec.tools(Fixtures.tool("dump", (exchange, request) -> Fixtures.text("y".repeat(40_000)))))) {
+            McpMqttClientConfig config = McpMqttClientConfig.builder(broker.connection())
+                    .maxPayloadBytes(16 * 1024)
+                    .build();
+            try (McpSyncClient client =
+                    Fixtures.client(McpMqttClientTransport.create(config, serverId, name), config)) {
+                client.initialize();
+                long started = System.nanoTime();
+                assertThatThrownBy(() -> client.callTool(new McpSchema.CallToolRequest("dump", Map.of())))
+                        .isInstanceOf(McpError.class)
+                        .hasMessageContaining("response of MCP server")
+                        .hasMessageContaining("to 'tools/call' could not be read")
+                        .hasMessageContaining("exceeds the maximum payload of 16384 bytes");
+                assertThat(Duration.ofNanos(System.nanoTime() - started))
+                        .as("well under the 60 s tools/call timeout")
+                        .isLessThan(Duration.ofSeconds(20));
+                client.ping(); // the session goes on
+            }
+        }
+    }
+
+    @Test
+    void a_response_that_is_not_json_fails_the_call_at_once() throws InterruptedException {
+        String serverId = Fixtures.unique("fake");
+        String name = Fixtures.unique("lab/fake");
+        try (RawPeer server = fakeServer(serverId, name)) {
+            McpMqttClientConfig config = Fixtures.clientConfig(broker);
+            var transport = McpMqttClientTransport.create(config, serverId, name);
+            try (McpSyncClient client = Fixtures.client(transport, config)) {
+                Thread initializer = Thread.ofVirtual().start(client::initialize);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> transport.mcpClientId().isPresent());
+                String clientId = transport.mcpClientId().get();
+                answerInitialize(server, serverId, name, clientId);
+                await().atMost(Duration.ofSeconds(10)).until(() -> !initializer.isAlive());
+
+                Thread answerer = Thread.ofVirtual().start(() -> {
+                    Received ping = server.await(method("ping"));
+                    server.publish(
+                            "$mcp-rpc/" + clientId + "/" + serverId + "/" + name,
+                            "{\"jsonrpc\":\"2.0\",\"id\":\"" + ping.json().get("id") + "\",\"result\":{");
+                });
+                long started = System.nanoTime();
+                assertThatThrownBy(client::ping)
+                        .isInstanceOf(McpError.class)
+                        .hasMessageContaining("to 'ping' could not be read: Parse error")
+                        .satisfies(
+                                e -> assertThat(((McpError) e).getJsonRpcError().code())
+                                        .isEqualTo(McpSchema.ErrorCodes.PARSE_ERROR));
+                assertThat(Duration.ofNanos(System.nanoTime() - started))
+                        .as("well under the 10 s ping timeout")
+                        .isLessThan(Duration.ofSeconds(8));
+                answerer.join(Duration.ofSeconds(10));
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ a hand-made server poking the client
 
     /** Announces itself, answers initialize, and otherwise only records. */

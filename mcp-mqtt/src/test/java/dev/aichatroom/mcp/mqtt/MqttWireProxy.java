@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy in front of the broker that sees the raw MQTT 5 bytes: it records every CONNECT, can add user
+ * A TCP proxy in front of the broker that sees the raw MQTT 5 bytes: it records every CONNECT and the options of
+ * every SUBSCRIBE, can add user
  * properties to the broker's CONNACK (to play a broker that suggests names), and can cut all connections abruptly
  * (so that the broker fires the wills).
  */
@@ -51,10 +52,15 @@ final class MqttWireProxy implements AutoCloseable {
         }
     }
 
+    /** One topic filter of a SUBSCRIBE packet with its subscription options. */
+    record SubscribeOption(
+            String clientId, String filter, int qos, boolean noLocal, boolean retainAsPublished, int retainHandling) {}
+
     private final int targetPort;
     private final ServerSocket server;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final List<ConnectPacket> connects = new CopyOnWriteArrayList<>();
+    private final List<SubscribeOption> subscriptions = new CopyOnWriteArrayList<>();
     private volatile Map<String, String> connackUserProperties = Map.of();
 
     private MqttWireProxy(int targetPort) throws IOException {
@@ -84,6 +90,11 @@ final class MqttWireProxy implements AutoCloseable {
 
     List<ConnectPacket> connects() {
         return List.copyOf(connects);
+    }
+
+    /** Every topic filter clients subscribed to through this proxy, with its options, in order. */
+    List<SubscribeOption> subscriptions() {
+        return List.copyOf(subscriptions);
     }
 
     ConnectPacket lastConnectOf(String clientId) {
@@ -144,22 +155,31 @@ final class MqttWireProxy implements AutoCloseable {
                 () -> {
                     try (InputStream in = from.getInputStream();
                             OutputStream out = to.getOutputStream()) {
-                        int type = in.read();
-                        if (type < 0) {
-                            return;
-                        }
-                        int length = readVarInt(in);
-                        byte[] body = new DataInputStream(in).readNBytes(length);
-                        if (clientToBroker && (type & 0xF0) == 0x10) {
-                            connects.add(parseConnect(body));
-                        }
-                        if (!clientToBroker && (type & 0xF0) == 0x20 && !connackExtra.isEmpty()) {
-                            body = addUserProperties(body, connackExtra);
-                        }
-                        out.write(type);
-                        writeVarInt(out, body.length);
-                        out.write(body);
-                        out.flush();
+                        // client to broker: every packet is read (CONNECT, SUBSCRIBE); broker to client: only CONNACK
+                        String clientId = null;
+                        do {
+                            int type = in.read();
+                            if (type < 0) {
+                                return;
+                            }
+                            int length = readVarInt(in);
+                            byte[] body = new DataInputStream(in).readNBytes(length);
+                            if (clientToBroker && (type & 0xF0) == 0x10) {
+                                ConnectPacket connect = parseConnect(body);
+                                clientId = connect.clientId();
+                                connects.add(connect);
+                            }
+                            if (clientToBroker && (type & 0xF0) == 0x80) {
+                                subscriptions.addAll(parseSubscribe(clientId, body));
+                            }
+                            if (!clientToBroker && (type & 0xF0) == 0x20 && !connackExtra.isEmpty()) {
+                                body = addUserProperties(body, connackExtra);
+                            }
+                            out.write(type);
+                            writeVarInt(out, body.length);
+                            out.write(body);
+                            out.flush();
+                        } while (clientToBroker);
                         in.transferTo(out);
                     } catch (IOException | RuntimeException ignored) {
                         // connection closed or cut
@@ -235,6 +255,25 @@ final class MqttWireProxy implements AutoCloseable {
                 willUserProps);
     }
 
+    private static List<SubscribeOption> parseSubscribe(String clientId, byte[] body) {
+        Reader r = new Reader(body);
+        r.u16(); // packet identifier
+        r.properties(new LinkedHashMap<>(), new ArrayList<>());
+        List<SubscribeOption> out = new ArrayList<>();
+        while (r.remaining() > 0) {
+            String filter = r.string();
+            int options = r.u8();
+            out.add(new SubscribeOption(
+                    clientId,
+                    filter,
+                    options & 0x03,
+                    (options & 0x04) != 0,
+                    (options & 0x08) != 0,
+                    (options >> 4) & 0x03));
+        }
+        return out;
+    }
+
     private static int readVarInt(InputStream in) throws IOException {
         int value = 0;
         int shift = 0;
@@ -280,6 +319,10 @@ final class MqttWireProxy implements AutoCloseable {
 
         int u8() {
             return data[pos++] & 0xFF;
+        }
+
+        int remaining() {
+            return data.length - pos;
         }
 
         int u16() {

@@ -87,6 +87,20 @@ final class RawPeer implements AutoCloseable {
         }
     }
 
+    /** Publishes claiming another sender in {@code MCP-MQTT-CLIENT-ID} (a forged client id). */
+    void publishAs(String claimedClientId, String topic, String payload) {
+        client.publishWith()
+                .topic(topic)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload(payload.getBytes(StandardCharsets.UTF_8))
+                .userProperties()
+                .add("MCP-COMPONENT-TYPE", componentType)
+                .add("MCP-MQTT-CLIENT-ID", claimedClientId)
+                .applyUserProperties()
+                .send()
+                .join();
+    }
+
     List<Received> received() {
         return List.copyOf(received);
     }

@@ -8,9 +8,11 @@ import dev.aichatroom.mcp.mqtt.Fixtures.RunningServer;
 import dev.aichatroom.mcp.mqtt.MqttObserver.Seen;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -183,6 +185,64 @@ class WireContractIT {
     }
 
     @Test
+    void subscribe_packets_on_the_wire_ask_for_qos_1_and_no_local_on_rpc_topics() {
+        String name = Fixtures.unique("lab/camera");
+        String serverId = Fixtures.unique("srv");
+        try (MqttWireProxy proxy = MqttWireProxy.to(broker)) {
+            var serverConfig = McpMqttServerConfig.builder(proxy.connection(), name)
+                    .serverId(serverId)
+                    .build();
+            McpMqttClientConfig config = McpMqttClientConfig.builder(proxy.connection())
+                    .clientIdPrefix("wire-client")
+                    .serverNameFilters(name)
+                    .build();
+            try (RunningServer server =
+                            Fixtures.startServer(serverConfig, spec -> spec.tools(Fixtures.cameraTool(serverId)));
+                    McpMqttServerDiscovery discovery = McpMqttServerDiscovery.create(config)) {
+                discovery.start().join();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> discovery.server(serverId).isPresent());
+                var transport =
+                        discovery.transportFor(discovery.server(serverId).get());
+                try (McpSyncClient client = Fixtures.client(transport, config)) {
+                    client.initialize();
+                    client.callTool(new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)));
+                    String clientId = transport.mcpClientId().orElseThrow();
+                    String rpc = "$mcp-rpc/" + clientId + "/" + serverId + "/" + name;
+
+                    List<MqttWireProxy.SubscribeOption> subs = proxy.subscriptions();
+                    // both parties subscribed to the RPC topic with No Local, as §5 requires
+                    assertThat(subs)
+                            .filteredOn(s -> s.filter().equals(rpc))
+                            .extracting(MqttWireProxy.SubscribeOption::clientId)
+                            .containsExactlyInAnyOrder(serverId, clientId);
+                    assertThat(subs)
+                            .filteredOn(s -> s.filter().startsWith("$mcp-rpc/"))
+                            .allSatisfy(s ->
+                                    assertThat(s.noLocal()).as(s.toString()).isTrue());
+                    assertThat(subs)
+                            .filteredOn(s -> !s.filter().startsWith("$mcp-rpc/"))
+                            .isNotEmpty()
+                            .allSatisfy(s ->
+                                    assertThat(s.noLocal()).as(s.toString()).isFalse());
+                    // QoS 1 on every SUBSCRIBE: server (control, client topics), client (server topics) and discovery
+                    assertThat(subs)
+                            .extracting(MqttWireProxy.SubscribeOption::filter)
+                            .contains(
+                                    "$mcp-server/" + serverId + "/" + name,
+                                    "$mcp-server/presence/+/" + name,
+                                    "$mcp-server/capability/" + serverId + "/" + name,
+                                    "$mcp-client/presence/" + clientId,
+                                    "$mcp-client/capability/" + clientId);
+                    assertThat(subs)
+                            .allSatisfy(
+                                    s -> assertThat(s.qos()).as(s.toString()).isEqualTo(1));
+                }
+            }
+        }
+    }
+
+    @Test
     void server_subscribes_to_the_client_topics_before_answering_initialize() {
         String name = Fixtures.unique("lab/camera");
         String serverId = Fixtures.unique("srv");
@@ -270,6 +330,53 @@ class WireContractIT {
                 assertThat(json(changed).get("method")).isEqualTo("notifications/tools/list_changed");
                 assertThat(changed.property("MCP-COMPONENT-TYPE")).isEqualTo("mcp-server");
                 assertThat(changed.retain()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void resources_updated_goes_once_on_the_server_capability_topic_and_reaches_subscribed_clients() {
+        String name = Fixtures.unique("lab/files");
+        String serverId = Fixtures.unique("srv");
+        String uri = "file:///lab/status.txt";
+        var resource = new McpServerFeatures.SyncResourceSpecification(
+                McpSchema.Resource.builder().uri(uri).name("status").build(),
+                (exchange, request) -> new McpSchema.ReadResourceResult(
+                        List.of(new McpSchema.TextResourceContents(uri, "text/plain", "ok"))));
+        try (MqttObserver observer = MqttObserver.start(broker.connection());
+                RunningServer server = Fixtures.startServer(
+                        Fixtures.serverConfig(broker, name, serverId).build(),
+                        spec -> spec.capabilities(McpSchema.ServerCapabilities.builder()
+                                        .resources(true, false)
+                                        .build())
+                                .resources(resource))) {
+            McpMqttClientConfig config = Fixtures.clientConfig(broker);
+            List<List<McpSchema.ResourceContents>> updatesA = new CopyOnWriteArrayList<>();
+            List<List<McpSchema.ResourceContents>> updatesB = new CopyOnWriteArrayList<>();
+            try (McpSyncClient a = Fixtures.client(
+                            McpMqttClientTransport.create(config, serverId, name),
+                            config,
+                            spec -> spec.resourcesUpdateConsumer(updatesA::add));
+                    McpSyncClient b = Fixtures.client(
+                            McpMqttClientTransport.create(config, serverId, name),
+                            config,
+                            spec -> spec.resourcesUpdateConsumer(updatesB::add))) {
+                a.initialize();
+                b.initialize();
+                a.subscribeResource(new McpSchema.SubscribeRequest(uri));
+                b.subscribeResource(new McpSchema.SubscribeRequest(uri));
+
+                server.server().notifyResourcesUpdated(new McpSchema.ResourcesUpdatedNotification(uri));
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> !updatesA.isEmpty() && !updatesB.isEmpty());
+                String capability = "$mcp-server/capability/" + serverId + "/" + name;
+                List<Seen> updates = observer.matching(s ->
+                        new String(s.payload(), StandardCharsets.UTF_8).contains("notifications/resources/updated"));
+                assertThat(updates).extracting(Seen::topic).containsExactly(capability);
+                assertThat(((Map<?, ?>) json(updates.get(0)).get("params")).get("uri"))
+                        .isEqualTo(uri);
+                assertThat(updates.get(0).qos()).isEqualTo(MqttQos.AT_LEAST_ONCE);
+                assertThat(updates.get(0).property("MCP-MQTT-CLIENT-ID")).isEqualTo(serverId);
             }
         }
     }

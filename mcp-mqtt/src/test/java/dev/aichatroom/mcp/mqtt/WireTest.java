@@ -62,4 +62,17 @@ class WireTest {
         assertThat(Wire.isValidServerNameFilter("a/b+")).isFalse();
         assertThat(Wire.isValidServerNameFilter("")).isFalse();
     }
+
+    @Test
+    void server_names_match_filters_as_mqtt_topics_do() {
+        assertThat(Wire.matchesFilter("#", "a/b")).isTrue();
+        assertThat(Wire.matchesFilter("a/#", "a/b/c")).isTrue();
+        assertThat(Wire.matchesFilter("a/#", "a")).isTrue();
+        assertThat(Wire.matchesFilter("a/#", "b/a")).isFalse();
+        assertThat(Wire.matchesFilter("+/camera", "lab/camera")).isTrue();
+        assertThat(Wire.matchesFilter("+/camera", "lab/camera/x")).isFalse();
+        assertThat(Wire.matchesFilter("a/b", "a/b")).isTrue();
+        assertThat(Wire.matchesFilter("a/b", "a")).isFalse();
+        assertThat(Wire.matchesFilter("a/+", "a")).isFalse();
+    }
 }
