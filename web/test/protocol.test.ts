@@ -96,6 +96,14 @@ describe('other payloads', () => {
       delta: 'lo',
     });
     expect(parseReplyDelta({ type: 'ai_response_delta', message_id: 'm', seq: 1.5, delta: 'x' })).toBeNull();
+    expect(parseReplyDelta({ type: 'ai_response_delta', message_id: 'm', seq: 3, delta: '', aborted: true })).toEqual({
+      type: 'ai_response_delta',
+      message_id: 'm',
+      seq: 3,
+      delta: '',
+      aborted: true,
+    });
+    expect(parseReplyDelta({ type: 'ai_response_delta', message_id: 'm', seq: 3, delta: '', aborted: 'yes' })?.aborted).toBeUndefined();
     expect(parseReplyDelta({ type: 'other', message_id: 'm', seq: 1, delta: 'x' })).toBeNull();
   });
 

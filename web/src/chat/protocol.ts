@@ -55,6 +55,8 @@ export interface ReplyDelta {
   message_id: string;
   seq: number;
   delta: string;
+  /** The reply broke off: no `ai_response` follows, so the piece written so far goes away. */
+  aborted?: boolean;
 }
 
 /** Published on `…/messages/in`. */
@@ -202,7 +204,9 @@ export function parseReplyDelta(value: unknown): ReplyDelta | null {
   const seq = int(value, 'seq');
   const delta = str(value, 'delta');
   if (!messageId || seq === undefined || delta === undefined) return null;
-  return { type: 'ai_response_delta', message_id: messageId, seq, delta };
+  const parsed: ReplyDelta = { type: 'ai_response_delta', message_id: messageId, seq, delta };
+  if (bool(value, 'aborted') === true) parsed.aborted = true;
+  return parsed;
 }
 
 export function parseHistory(value: unknown): ChatMessage[] | null {

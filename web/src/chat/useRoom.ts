@@ -18,7 +18,7 @@ import {
   type MessageInput,
   type OnlineUser,
 } from './protocol';
-import { addMessages, addNotice, applyDelta, emptyTimeline, oldestMessageId, timeOf, type Timeline } from './timeline';
+import { addMessages, addNotice, applyDelta, dropStaleStreams, emptyTimeline, oldestMessageId, timeOf, type Timeline } from './timeline';
 import { errorsTopic, roomTopics } from './topics';
 
 export const HISTORY_PAGE = 50;
@@ -100,6 +100,8 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
         }
       },
     );
+    // a stream whose end went missing (a lost marker, a reply cut off while this page was away) does not stay forever
+    const sweep = setInterval(() => setTimeline((tl) => dropStaleStreams(tl)), 10_000);
     const leave: LeaveInput = { client_id: conn.clientId };
     conn.setWill(topics.leave, JSON.stringify(leave));
     loadLatest();
@@ -112,6 +114,7 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
     return () => {
       live = false;
       clearTimeout(retry);
+      clearInterval(sweep);
       unsubscribe();
       offConnect();
       if (nicknameRef.current) conn.publish(topics.leave, leave).catch(() => undefined);
