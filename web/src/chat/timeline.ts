@@ -115,6 +115,19 @@ export function addNotice(timeline: Timeline, text: string, tone: 'info' | 'erro
   return { entries: cap([...timeline.entries, entry].sort(byTime)) };
 }
 
+/**
+ * Shows `messages` instead of the final messages shown so far (streams and notices stay): for a catch-up that could
+ * not reach what was shown, which would otherwise leave a hole that "load earlier" never fills.
+ */
+export function replaceMessages(timeline: Timeline, messages: readonly ChatMessage[], now = Date.now()): Timeline {
+  return addMessages({ entries: timeline.entries.filter((e) => e.kind !== 'message') }, messages, now);
+}
+
+/** The message_ids of the final messages shown. */
+export function messageIds(timeline: Timeline): Set<string> {
+  return new Set(timeline.entries.filter((e) => e.kind === 'message').map((e) => e.id));
+}
+
 /** The oldest final message, to page back in history from. */
 export function oldestMessageId(timeline: Timeline): string | undefined {
   return timeline.entries.find((e) => e.kind === 'message')?.id;
