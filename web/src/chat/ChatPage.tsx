@@ -11,12 +11,11 @@ import { NicknameForm } from './NicknameForm';
 import type { LeaveInput, PageConfig } from './protocol';
 import { RoomSwitcher } from './RoomSwitcher';
 import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
-import { isValidRoom, roomTopics } from './topics';
+import { roomFromHash as roomFromUrlHash, roomTopics } from './topics';
 import { useRoom } from './useRoom';
 
 function roomFromHash(fallback: string): string {
-  const hash = decodeURIComponent(window.location.hash.replace(/^#\/?/, ''));
-  return isValidRoom(hash) ? hash : fallback;
+  return roomFromUrlHash(window.location.hash, fallback);
 }
 
 export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string }) {
