@@ -4,6 +4,7 @@ import { ConnectionBadge } from '../mqtt/ConnectionBadge';
 import { useConnection } from '../mqtt/useConnection';
 import { fetchToken } from './api';
 import { Composer } from './Composer';
+import { failureText } from './errors';
 import { newClientId } from './ids';
 import { MemberList } from './MemberList';
 import { MessageList } from './MessageList';
@@ -115,7 +116,11 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         />
       </aside>
       <main className="chat">
-        {failure && state !== 'online' && <div className="banner banner-error">{failure}</div>}
+        {failure && state !== 'online' && (
+          <div className="banner banner-error" role="alert">
+            {t('errorToken', { message: failureText(t, failure.error) })}
+          </div>
+        )}
         <MessageList
           timeline={chat.timeline}
           identity={identity}

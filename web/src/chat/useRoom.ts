@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Connection } from '../mqtt/connection';
 import { useI18n } from '../i18n/context';
 import { fetchHistory } from './api';
+import { errorReplyText, failureText } from './errors';
 import { uuid } from './ids';
 import {
   decodeObject,
@@ -92,7 +93,7 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
           if (attempt < HISTORY_RETRIES) {
             retry = setTimeout(() => loadLatest(known, attempt + 1), 500 * 2 ** attempt);
           } else {
-            notice(t('errorHistory', { message: String((e as Error).message ?? e) }), 'error');
+            notice(t('errorHistory', { message: failureText(t, e) }), 'error');
           }
         });
     };
@@ -115,7 +116,7 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
           if (system) notice(system.message, 'info', timeOf(system.timestamp, Date.now()));
         } else {
           const error = parseErrorReply(body);
-          if (error) notice(t('errorPrefix', { message: error.message }), 'error');
+          if (error) notice(errorReplyText(t, error.code, error.message), 'error');
         }
       },
     );
@@ -160,7 +161,7 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
       })
       .catch((e: unknown) => {
         if (!current()) return;
-        setTimeline((tl) => addNotice(tl, t('errorHistory', { message: String((e as Error).message ?? e) }), 'error'));
+        setTimeline((tl) => addNotice(tl, t('errorHistory', { message: failureText(t, e) }), 'error'));
       })
       .finally(() => {
         if (current()) loadingEarlier.current = false;
