@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/chat/api';
-import { ERROR_CODES, errorReplyText, failureText, refusesInput } from '../src/chat/errors';
+import { ERROR_CODES, errorReplyText, failureText, publishFailureText, refusesInput } from '../src/chat/errors';
 import { en, translator, zh } from '../src/i18n';
 
 const serverText = 'too many messages; at most 20 per minute';
@@ -48,5 +48,15 @@ describe('failureText', () => {
 
   it('keeps the server message for an API error code it does not know', () => {
     expect(failureText(t, new ApiError('send {"client_id":"…"}', 400, 'INVALID_CLIENT_ID'))).toBe('send {"client_id":"…"}');
+  });
+});
+
+describe('publishFailureText', () => {
+  it('names the PUBACK reason code, or the missing connection', () => {
+    const t = translator('en');
+    expect(publishFailureText(t, Object.assign(new Error('Publish error: Not authorized'), { code: 135 }))).toBe(
+      'the broker refused it (reason 0x87)',
+    );
+    expect(publishFailureText(translator('zh'), new Error('not connected'))).toBe('尚未连接');
   });
 });

@@ -143,6 +143,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
               maxChars={config.max_message_chars}
               mentionNames={mentionNames}
               mentionRequest={mentionRequest}
+              restoreRequest={chat.refused}
               onSend={chat.send}
             />
           </div>

@@ -9,10 +9,12 @@ interface Props {
   mentionNames: readonly string[];
   /** A mention asked for from elsewhere (a click on a member); a new object each time. */
   mentionRequest: { name: string } | null;
+  /** A refused message's text, given back unless something new was typed meanwhile; a new object each time. */
+  restoreRequest: { text: string } | null;
   onSend: (text: string) => void;
 }
 
-export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest, onSend }: Props) {
+export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest, restoreRequest, onSend }: Props) {
   const { t } = useI18n();
   const [text, setText] = useState('');
   const [mention, setMention] = useState<MentionQuery | null>(null);
@@ -54,6 +56,15 @@ export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest
     const next = insertMention(current, el?.selectionStart ?? current.length, mentionRequest.name);
     place(next.text, next.caret);
   }, [mentionRequest]);
+
+  // a request from before this composer was shown (it was hidden for a nickname change) is not for it
+  const restoredBefore = useRef(restoreRequest);
+  useEffect(() => {
+    if (!restoreRequest || restoreRequest === restoredBefore.current) return;
+    restoredBefore.current = restoreRequest;
+    if ((input.current?.value ?? '').trim() !== '') return;
+    place(restoreRequest.text, restoreRequest.text.length);
+  }, [restoreRequest]);
 
   const submit = () => {
     const message = text.trim();

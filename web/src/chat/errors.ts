@@ -54,3 +54,11 @@ export function failureText(t: Translate, error: unknown): string {
   if (error instanceof TypeError) return t('errorNetwork');
   return String((error as Error | undefined)?.message ?? error);
 }
+
+/** Why a publish failed: the broker's PUBACK reason code (mqtt.js puts it in `code`), or no connection. */
+export function publishFailureText(t: Translate, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'number') return t('errorPublishRefused', { code: `0x${code.toString(16)}` });
+  if ((error as Error | null)?.message === 'not connected') return t('errorNotConnected');
+  return String((error as Error | undefined)?.message ?? error);
+}

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Connection } from '../mqtt/connection';
 import { useI18n } from '../i18n/context';
 import { fetchHistory } from './api';
-import { errorReplyText, failureText } from './errors';
+import { errorReplyText, failureText, publishFailureText } from './errors';
 import { uuid } from './ids';
 import {
   decodeObject,
@@ -20,6 +20,7 @@ import {
   type OnlineUser,
 } from './protocol';
 import { catchUp } from './history';
+import { Refusals } from './refusals';
 import {
   addMessages,
   addNotice,
@@ -44,6 +45,8 @@ export interface Room {
   atBeginning: boolean;
   loadEarlier: () => void;
   send: (text: string) => void;
+  /** The text of a message the service refused, to give back to the composer; a new object each time. */
+  refused: { text: string } | null;
 }
 
 export function useRoom(conn: Connection, defaultRoom: string, room: string, nickname: string | null): Room {
@@ -51,6 +54,12 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
   const [timeline, setTimeline] = useState<Timeline>(emptyTimeline);
   const [members, setMembers] = useState<OnlineUser[]>([]);
   const [atBeginning, setAtBeginning] = useState(false);
+  const [refused, setRefused] = useState<{ text: string } | null>(null);
+  const refusals = useRef<Refusals | null>(null);
+  refusals.current ??= new Refusals(
+    (text) => setRefused({ text }),
+    (text) => setTimeline((tl) => addNotice(tl, text, 'error')),
+  );
   const nicknameRef = useRef(nickname);
   const timelineRef = useRef(timeline);
   timelineRef.current = timeline;
@@ -116,7 +125,7 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
           if (system) notice(system.message, 'info', timeOf(system.timestamp, Date.now()));
         } else {
           const error = parseErrorReply(body);
-          if (error) notice(errorReplyText(t, error.code, error.message), 'error');
+          if (error) refusals.current?.errorReply(error.code, errorReplyText(t, error.code, error.message));
         }
       },
     );
@@ -133,6 +142,7 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
     });
     return () => {
       live = false;
+      refusals.current?.clear();
       clearTimeout(retry);
       clearInterval(sweep);
       unsubscribe();
@@ -173,12 +183,13 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
       const name = nicknameRef.current;
       if (!name) return;
       const body: MessageInput = { client_id: conn.clientId, username: name, message: text, source: 'web', message_id: uuid() };
-      conn.publish(topics.in, body).catch((e: unknown) =>
-        setTimeline((tl) => addNotice(tl, t('errorPrefix', { message: String((e as Error).message ?? e) }), 'error')),
-      );
+      const refusedByBroker = refusals.current?.add(text);
+      conn
+        .publish(topics.in, body)
+        .catch((e: unknown) => refusedByBroker?.(t('errorPrefix', { message: publishFailureText(t, e) })));
     },
     [conn, topics.in, t],
   );
 
-  return { timeline, members, atBeginning, loadEarlier, send };
+  return { timeline, members, atBeginning, loadEarlier, send, refused };
 }
