@@ -14,6 +14,7 @@ import { RoomSwitcher } from './RoomSwitcher';
 import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
 import { roomFromHash as roomFromUrlHash, roomTopics } from './topics';
 import { useRoom } from './useRoom';
+import './chat.css';
 
 function roomFromHash(fallback: string): string {
   return roomFromUrlHash(window.location.hash, fallback);

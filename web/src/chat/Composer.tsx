@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../i18n/context';
+import { counterShown, messageLength } from './compose';
 import { completeMention, insertMention, mentionCandidates, mentionQuery, type MentionQuery } from './mentions';
 
 interface Props {
@@ -66,9 +67,12 @@ export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest
     place(restoreRequest.text, restoreRequest.text.length);
   }, [restoreRequest]);
 
+  const length = messageLength(text);
+  const over = length > maxChars;
+
   const submit = () => {
     const message = text.trim();
-    if (!enabled || message === '' || message.length > maxChars) return;
+    if (!enabled || message === '' || over) return;
     onSend(message);
     setText('');
     setMention(null);
@@ -100,59 +104,67 @@ export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest
   };
 
   return (
-    <form
-      className="composer"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
-      {candidates.length > 0 && (
-        <ul className="mention-picker" role="listbox" data-testid="mention-picker">
-          {candidates.map((name, i) => (
-            <li key={name} role="option" aria-selected={i === picked}>
-              <button
-                type="button"
-                className={i === picked ? 'picked' : ''}
-                onMouseDown={(e) => e.preventDefault()}
-                onClick={() => choose(name)}
-              >
-                @{name}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <button
-        type="button"
-        className="icon-button"
-        title={t('mentionButton')}
-        aria-label={t('mentionButton')}
-        aria-expanded={pickerOpen}
-        onClick={() => {
-          setPickerOpen((open) => !open);
-          setMention(null);
-          setPicked(0);
-          input.current?.focus();
+    <>
+      <form
+        className="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
         }}
       >
-        @
-      </button>
-      <textarea
-        ref={input}
-        value={text}
-        rows={1}
-        maxLength={maxChars}
-        placeholder={enabled ? t('composerPlaceholder', { room }) : t('composerOffline')}
-        aria-label={t('composerPlaceholder', { room })}
-        onChange={(e) => update(e.target.value, e.target.selectionStart)}
-        onKeyDown={onKeyDown}
-        onClick={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
-        onBlur={() => setMention(null)}
-      />
-      <button type="submit" className="send-button" disabled={!enabled || text.trim() === ''}>
-        {t('send')}
-      </button>
-    </form>
+        {candidates.length > 0 && (
+          <ul className="mention-picker" role="listbox" data-testid="mention-picker">
+            {candidates.map((name, i) => (
+              <li key={name} role="option" aria-selected={i === picked}>
+                <button
+                  type="button"
+                  className={i === picked ? 'picked' : ''}
+                  onMouseDown={(e) => e.preventDefault()}
+                  onClick={() => choose(name)}
+                >
+                  @{name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <button
+          type="button"
+          className="icon-button"
+          title={t('mentionButton')}
+          aria-label={t('mentionButton')}
+          aria-expanded={pickerOpen}
+          onClick={() => {
+            setPickerOpen((open) => !open);
+            setMention(null);
+            setPicked(0);
+            input.current?.focus();
+          }}
+        >
+          @
+        </button>
+        <textarea
+          ref={input}
+          value={text}
+          rows={1}
+          aria-invalid={over}
+          aria-describedby={counterShown(length, maxChars) ? 'char-counter' : undefined}
+          placeholder={enabled ? t('composerPlaceholder', { room }) : t('composerOffline')}
+          aria-label={t('composerPlaceholder', { room })}
+          onChange={(e) => update(e.target.value, e.target.selectionStart)}
+          onKeyDown={onKeyDown}
+          onClick={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
+          onBlur={() => setMention(null)}
+        />
+        <button type="submit" className="send-button" disabled={!enabled || text.trim() === '' || over}>
+          {t('send')}
+        </button>
+      </form>
+      {counterShown(length, maxChars) && (
+        <span id="char-counter" className={over ? 'char-counter over' : 'char-counter'} data-testid="char-counter" aria-live="polite">
+          {over ? t('charOver', { count: length, max: maxChars, over: length - maxChars }) : t('charCount', { count: length, max: maxChars })}
+        </span>
+      )}
+    </>
   );
 }
