@@ -9,7 +9,7 @@ import { newClientId } from './ids';
 import { MemberList } from './MemberList';
 import { MessageList } from './MessageList';
 import { NicknameForm } from './NicknameForm';
-import type { LeaveInput, PageConfig } from './protocol';
+import { isAssistant, type LeaveInput, type PageConfig } from './protocol';
 import { RoomSwitcher } from './RoomSwitcher';
 import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
 import { roomFromHash as roomFromUrlHash, roomTopics } from './topics';
@@ -74,11 +74,22 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
     document.title = `#${room} · ${t('appTitle')}`;
   }, [room, t]);
 
-  const mentionNames = useMemo(
-    () => ['AI', config.assistant_name, ...chat.members.filter((m) => m.client_id !== conn.clientId).map((m) => m.username)],
-    [chat.members, config.assistant_name, conn.clientId],
+  // without an assistant, @AI is not offered (nobody would answer)
+  const assistantNames = useMemo(
+    () => (config.assistant_enabled ? ['AI', config.assistant_name] : []),
+    [config.assistant_enabled, config.assistant_name],
   );
-  const highlightNames = useMemo(() => [...mentionNames, 'ai', 'AI助手', '助手', ...(nickname ? [nickname] : [])], [mentionNames, nickname]);
+  const mentionNames = useMemo(
+    () => [
+      ...assistantNames,
+      ...chat.members.filter((m) => m.client_id !== conn.clientId && !isAssistant(m)).map((m) => m.username),
+    ],
+    [assistantNames, chat.members, conn.clientId],
+  );
+  const highlightNames = useMemo(
+    () => [...mentionNames, ...(config.assistant_enabled ? ['ai', 'AI助手', '助手'] : []), ...(nickname ? [nickname] : [])],
+    [mentionNames, config.assistant_enabled, nickname],
+  );
 
   const join = (name: string) => {
     saveNickname(name);
@@ -109,6 +120,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         <MemberList
           members={chat.members}
           assistantName={config.assistant_name}
+          assistantEnabled={config.assistant_enabled}
           ownClientId={conn.clientId}
           onMention={(name) => {
             setMentionRequest({ name });
@@ -142,6 +154,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
               room={room}
               enabled={state === 'online'}
               maxChars={config.max_message_chars}
+              assistantEnabled={config.assistant_enabled}
               mentionNames={mentionNames}
               mentionRequest={mentionRequest}
               restoreRequest={chat.refused}

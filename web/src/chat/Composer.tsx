@@ -7,6 +7,8 @@ interface Props {
   room: string;
   enabled: boolean;
   maxChars: number;
+  /** Without an assistant the placeholder does not invite @AI questions. */
+  assistantEnabled: boolean;
   mentionNames: readonly string[];
   /** A mention asked for from elsewhere (a click on a member); a new object each time. */
   mentionRequest: { name: string } | null;
@@ -15,7 +17,7 @@ interface Props {
   onSend: (text: string) => void;
 }
 
-export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest, restoreRequest, onSend }: Props) {
+export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNames, mentionRequest, restoreRequest, onSend }: Props) {
   const { t } = useI18n();
   const [text, setText] = useState('');
   const [mention, setMention] = useState<MentionQuery | null>(null);
@@ -67,6 +69,7 @@ export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest
     place(restoreRequest.text, restoreRequest.text.length);
   }, [restoreRequest]);
 
+  const placeholder = assistantEnabled ? 'composerPlaceholder' : 'composerPlaceholderNoAi';
   const length = messageLength(text);
   const over = length > maxChars;
 
@@ -149,8 +152,8 @@ export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest
           rows={1}
           aria-invalid={over}
           aria-describedby={counterShown(length, maxChars) ? 'char-counter' : undefined}
-          placeholder={enabled ? t('composerPlaceholder', { room }) : t('composerOffline')}
-          aria-label={t('composerPlaceholder', { room })}
+          placeholder={enabled ? t(placeholder, { room }) : t('composerOffline')}
+          aria-label={t(placeholder, { room })}
           onChange={(e) => update(e.target.value, e.target.selectionStart)}
           onKeyDown={onKeyDown}
           onClick={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
