@@ -5,10 +5,12 @@ import {
   addMessages,
   addNotice,
   applyDelta,
+  countMessagesAfter,
   dropStaleStreams,
   emptyTimeline,
   STREAM_IDLE_MS,
   findMessage,
+  newestMessageAt,
   oldestMessageId,
   timeOf,
   type Timeline,
@@ -120,6 +122,21 @@ describe('streamed replies', () => {
     const after = dropStaleStreams(tl, 1_000 + STREAM_IDLE_MS);
     expect(ids(after).sort()).toEqual(['busy', 'q']);
     expect(ids(dropStaleStreams(after, 1_000 + 2 * STREAM_IDLE_MS))).toEqual(['q']);
+  });
+});
+
+describe('unread counts', () => {
+  it('counts the final messages newer than a mark, not earlier history, streams or notices, nor the excluded', () => {
+    let tl = addMessages(emptyTimeline, [message('a', 1), message('b', 2)]);
+    const mark = newestMessageAt(tl);
+    expect(mark).toBe(Date.parse('2026-11-22T10:00:02Z'));
+    tl = addMessages(tl, [message('c', 3), message('own', 4, { client_id: 'me' }), message('older', 0)]);
+    tl = applyDelta(tl, delta(0, 'x'), Date.parse('2026-11-22T10:00:05Z'));
+    tl = addNotice(tl, 'joined', 'info', Date.parse('2026-11-22T10:00:06Z'));
+    expect(countMessagesAfter(tl, mark)).toBe(2);
+    expect(countMessagesAfter(tl, mark, (m) => m.client_id === 'me')).toBe(1);
+    expect(newestMessageAt(tl)).toBe(Date.parse('2026-11-22T10:00:04Z'));
+    expect(newestMessageAt(emptyTimeline)).toBe(0);
   });
 });
 

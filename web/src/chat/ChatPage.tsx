@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useI18n } from '../i18n/context';
 import { ConnectionBadge } from '../mqtt/ConnectionBadge';
 import { useConnection } from '../mqtt/useConnection';
@@ -11,6 +11,7 @@ import { MessageList } from './MessageList';
 import { NicknameForm } from './NicknameForm';
 import { isAssistant, type LeaveInput, type PageConfig } from './protocol';
 import { RoomSwitcher } from './RoomSwitcher';
+import { countMessagesAfter, newestMessageAt } from './timeline';
 import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
 import { roomFromHash as roomFromUrlHash, roomTopics } from './topics';
 import { useRoom } from './useRoom';
@@ -70,9 +71,31 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
     return () => window.removeEventListener('hashchange', onHash);
   }, [config.default_room, switchRoom]);
 
+  // while the tab is hidden, the title counts the messages that came meanwhile: `(3) #main · AI Chatroom`
+  const [hiddenSince, setHiddenSince] = useState<number | null>(null);
+  const timelineRef = useRef(chat.timeline);
+  timelineRef.current = chat.timeline;
   useEffect(() => {
-    document.title = `#${room} · ${t('appTitle')}`;
-  }, [room, t]);
+    const onVisibility = () =>
+      setHiddenSince(document.hidden ? newestMessageAt(timelineRef.current) || Date.now() : null);
+    onVisibility();
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => document.removeEventListener('visibilitychange', onVisibility);
+  }, []);
+  const unread = hiddenSince === null ? 0 : countMessagesAfter(chat.timeline, hiddenSince, (m) => m.client_id === conn.clientId);
+
+  useEffect(() => {
+    document.title = `${unread > 0 ? `(${unread}) ` : ''}#${room} · ${t('appTitle')}`;
+  }, [room, t, unread]);
+
+  const [sent, setSent] = useState(0);
+  const send = useCallback(
+    (text: string) => {
+      chat.send(text);
+      setSent((n) => n + 1);
+    },
+    [chat.send],
+  );
 
   // without an assistant, @AI is not offered (nobody would answer)
   const assistantNames = useMemo(
@@ -135,12 +158,14 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
           </div>
         )}
         <MessageList
+          key={room}
           timeline={chat.timeline}
           identity={identity}
           assistantName={config.assistant_name}
           mentionNames={highlightNames}
           atBeginning={chat.atBeginning}
           onLoadEarlier={chat.loadEarlier}
+          scrollRequest={sent}
         />
         {nickname && !editingNickname ? (
           <div className="composer-area">
@@ -158,7 +183,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
               mentionNames={mentionNames}
               mentionRequest={mentionRequest}
               restoreRequest={chat.refused}
-              onSend={chat.send}
+              onSend={send}
             />
           </div>
         ) : (

@@ -123,6 +123,24 @@ export function replaceMessages(timeline: Timeline, messages: readonly ChatMessa
   return addMessages({ entries: timeline.entries.filter((e) => e.kind !== 'message') }, messages, now);
 }
 
+/** The time of the newest final message; 0 when there is none. */
+export function newestMessageAt(timeline: Timeline): number {
+  for (let i = timeline.entries.length - 1; i >= 0; i--) {
+    const e = timeline.entries[i]!;
+    if (e.kind === 'message') return e.at;
+  }
+  return 0;
+}
+
+/** How many final messages are newer than `after` (earlier history paged in is not), leaving out `except`. */
+export function countMessagesAfter(timeline: Timeline, after: number, except?: (message: ChatMessage) => boolean): number {
+  let count = 0;
+  for (const e of timeline.entries) {
+    if (e.kind === 'message' && e.at > after && !except?.(e.message)) count += 1;
+  }
+  return count;
+}
+
 /** The message_ids of the final messages shown. */
 export function messageIds(timeline: Timeline): Set<string> {
   return new Set(timeline.entries.filter((e) => e.kind === 'message').map((e) => e.id));
