@@ -17,6 +17,9 @@ interface Props {
   onSend: (text: string) => void;
 }
 
+const LISTBOX_ID = 'mention-listbox';
+const optionId = (i: number) => `mention-option-${i}`;
+
 export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNames, mentionRequest, restoreRequest, onSend }: Props) {
   const { t } = useI18n();
   const [text, setText] = useState('');
@@ -116,11 +119,12 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
         }}
       >
         {candidates.length > 0 && (
-          <ul className="mention-picker" role="listbox" data-testid="mention-picker">
+          <ul className="mention-picker" role="listbox" id={LISTBOX_ID} aria-label={t('mentionButton')} data-testid="mention-picker">
             {candidates.map((name, i) => (
-              <li key={name} role="option" aria-selected={i === picked}>
+              <li key={name} id={optionId(i)} role="option" aria-selected={i === picked}>
                 <button
                   type="button"
+                  tabIndex={-1}
                   className={i === picked ? 'picked' : ''}
                   onMouseDown={(e) => e.preventDefault()}
                   onClick={() => choose(name)}
@@ -137,6 +141,7 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
           title={t('mentionButton')}
           aria-label={t('mentionButton')}
           aria-expanded={pickerOpen}
+          aria-controls={LISTBOX_ID}
           onClick={() => {
             setPickerOpen((open) => !open);
             setMention(null);
@@ -150,6 +155,13 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
           ref={input}
           value={text}
           rows={1}
+          // the mention picker is this field's popup; focus stays here, the option picked with the arrows is "active"
+          role="combobox"
+          aria-autocomplete="list"
+          aria-haspopup="listbox"
+          aria-expanded={candidates.length > 0}
+          aria-controls={LISTBOX_ID}
+          aria-activedescendant={candidates.length > 0 ? optionId(Math.min(picked, candidates.length - 1)) : undefined}
           aria-invalid={over}
           aria-describedby={counterShown(length, maxChars) ? 'char-counter' : undefined}
           placeholder={enabled ? t(placeholder, { room }) : t('composerOffline')}
