@@ -10,7 +10,7 @@ import {
   emptyTimeline,
   STREAM_IDLE_MS,
   findMessage,
-  newestMessageAt,
+  newestMessageMark,
   oldestMessageId,
   timeOf,
   type Timeline,
@@ -126,17 +126,24 @@ describe('streamed replies', () => {
 });
 
 describe('unread counts', () => {
-  it('counts the final messages newer than a mark, not earlier history, streams or notices, nor the excluded', () => {
+  it('counts the final messages after a mark, not earlier history, streams or notices, nor the excluded', () => {
     let tl = addMessages(emptyTimeline, [message('a', 1), message('b', 2)]);
-    const mark = newestMessageAt(tl);
-    expect(mark).toBe(Date.parse('2026-11-22T10:00:02Z'));
+    const mark = newestMessageMark(tl);
+    expect(mark).toEqual({ at: Date.parse('2026-11-22T10:00:02Z'), id: 'b' });
     tl = addMessages(tl, [message('c', 3), message('own', 4, { client_id: 'me' }), message('older', 0)]);
     tl = applyDelta(tl, delta(0, 'x'), Date.parse('2026-11-22T10:00:05Z'));
     tl = addNotice(tl, 'joined', 'info', Date.parse('2026-11-22T10:00:06Z'));
     expect(countMessagesAfter(tl, mark)).toBe(2);
     expect(countMessagesAfter(tl, mark, (m) => m.client_id === 'me')).toBe(1);
-    expect(newestMessageAt(tl)).toBe(Date.parse('2026-11-22T10:00:04Z'));
-    expect(newestMessageAt(emptyTimeline)).toBe(0);
+    expect(newestMessageMark(tl)).toEqual({ at: Date.parse('2026-11-22T10:00:04Z'), id: 'own' });
+    expect(countMessagesAfter(tl, newestMessageMark(emptyTimeline))).toBe(5);
+  });
+
+  it('counts a message of the same millisecond as the mark', () => {
+    let tl = addMessages(emptyTimeline, [message('0190-a', 2)]);
+    const mark = newestMessageMark(tl);
+    tl = addMessages(tl, [message('0190-b', 2)]);
+    expect(countMessagesAfter(tl, mark)).toBe(1);
   });
 });
 

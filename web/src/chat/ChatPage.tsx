@@ -11,7 +11,7 @@ import { MessageList } from './MessageList';
 import { NicknameForm } from './NicknameForm';
 import { isAssistant, type LeaveInput, type PageConfig } from './protocol';
 import { RoomSwitcher } from './RoomSwitcher';
-import { countMessagesAfter, newestMessageAt } from './timeline';
+import { countMessagesAfter, newestMessageMark, type Mark } from './timeline';
 import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
 import { roomFromHash as roomFromUrlHash, roomTopics } from './topics';
 import { useRoom } from './useRoom';
@@ -72,12 +72,15 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
   }, [config.default_room, switchRoom]);
 
   // while the tab is hidden, the title counts the messages that came meanwhile: `(3) #main · AI Chatroom`
-  const [hiddenSince, setHiddenSince] = useState<number | null>(null);
+  const [hiddenSince, setHiddenSince] = useState<Mark | null>(null);
   const timelineRef = useRef(chat.timeline);
   timelineRef.current = chat.timeline;
   useEffect(() => {
-    const onVisibility = () =>
-      setHiddenSince(document.hidden ? newestMessageAt(timelineRef.current) || Date.now() : null);
+    const onVisibility = () => {
+      if (!document.hidden) return setHiddenSince(null);
+      const newest = newestMessageMark(timelineRef.current);
+      setHiddenSince(newest.id ? newest : { at: Date.now(), id: '' });
+    };
     onVisibility();
     document.addEventListener('visibilitychange', onVisibility);
     return () => document.removeEventListener('visibilitychange', onVisibility);

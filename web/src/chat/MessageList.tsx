@@ -4,7 +4,7 @@ import { Avatar } from './Avatar';
 import { isOwnClientId } from './ids';
 import { splitMentions } from './mentions';
 import type { ChatMessage } from './protocol';
-import { countMessagesAfter, findMessage, newestMessageAt, type Entry, type Timeline } from './timeline';
+import { countMessagesAfter, findMessage, newestMessageMark, type Entry, type Mark, type Timeline } from './timeline';
 
 interface Props {
   timeline: Timeline;
@@ -23,11 +23,11 @@ export function MessageList({ timeline, identity, assistantName, mentionNames, a
   const stuckToBottom = useRef(true);
   const [atBottom, setAtBottom] = useState(true);
   // the newest message the reader has had in view: what came later, while they read further up, is new to them
-  const [seenUpTo, setSeenUpTo] = useState(0);
-  const newest = newestMessageAt(timeline);
+  const [seenUpTo, setSeenUpTo] = useState<Mark>({ at: 0, id: '' });
+  const newest = newestMessageMark(timeline);
   useEffect(() => {
-    if (atBottom) setSeenUpTo(newest);
-  }, [atBottom, newest]);
+    if (atBottom) setSeenUpTo({ at: newest.at, id: newest.id });
+  }, [atBottom, newest.at, newest.id]);
   const unseen = atBottom ? 0 : countMessagesAfter(timeline, seenUpTo);
 
   const toBottom = () => {

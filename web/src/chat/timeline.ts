@@ -123,20 +123,26 @@ export function replaceMessages(timeline: Timeline, messages: readonly ChatMessa
   return addMessages({ entries: timeline.entries.filter((e) => e.kind !== 'message') }, messages, now);
 }
 
-/** The time of the newest final message; 0 when there is none. */
-export function newestMessageAt(timeline: Timeline): number {
-  for (let i = timeline.entries.length - 1; i >= 0; i--) {
-    const e = timeline.entries[i]!;
-    if (e.kind === 'message') return e.at;
-  }
-  return 0;
+/** A place in the timeline's order (time, then id: messages of the same millisecond are told apart). */
+export interface Mark {
+  at: number;
+  id: string;
 }
 
-/** How many final messages are newer than `after` (earlier history paged in is not), leaving out `except`. */
-export function countMessagesAfter(timeline: Timeline, after: number, except?: (message: ChatMessage) => boolean): number {
+/** Where the newest final message is; the beginning of time when there is none. */
+export function newestMessageMark(timeline: Timeline): Mark {
+  for (let i = timeline.entries.length - 1; i >= 0; i--) {
+    const e = timeline.entries[i]!;
+    if (e.kind === 'message') return { at: e.at, id: e.id };
+  }
+  return { at: 0, id: '' };
+}
+
+/** How many final messages come after `mark` (earlier history paged in does not), leaving out `except`. */
+export function countMessagesAfter(timeline: Timeline, mark: Mark, except?: (message: ChatMessage) => boolean): number {
   let count = 0;
   for (const e of timeline.entries) {
-    if (e.kind === 'message' && e.at > after && !except?.(e.message)) count += 1;
+    if (e.kind === 'message' && byTime(e, mark as Entry) > 0 && !except?.(e.message)) count += 1;
   }
   return count;
 }
