@@ -213,6 +213,70 @@ describe.runIf(runnable)('chat page', () => {
     expect(await message(bob.page, 'lab door closed').count()).toBe(0);
   });
 
+  it('counts characters near the limit, and offers the new messages below while the reader is further up', async () => {
+    const page = alice.page;
+    const box = page.locator('.composer textarea');
+    const max: number = (await (await fetch(`${product.url}api/config`)).json()).max_message_chars;
+    // a paste over the limit is kept whole, counted and not sent
+    await box.fill('x'.repeat(max + 5));
+    expect((await box.inputValue()).length).toBe(max + 5);
+    const counter = page.locator('[data-testid=char-counter]');
+    await expect.poll(() => counter.getAttribute('class')).toContain('over');
+    expect(await counter.textContent()).toContain(`${max + 5} / ${max}`);
+    expect(await page.locator('.send-button').isDisabled()).toBe(true);
+    await box.press('Enter');
+    expect((await box.inputValue()).length).toBe(max + 5);
+    await screenshot(page, '10-counter-over-limit');
+    await box.fill('short');
+    await expect.poll(() => counter.count()).toBe(0);
+    await box.fill('');
+
+    // enough messages to scroll, then read further up while two more come
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${product.mqttPort}`, { protocolVersion: 5, clientId: 'sensor-3' });
+    // each message from its own client id: the room's rate limit is per client
+    let sent = 0;
+    const say3 = (text: string) =>
+      device.publishAsync('chatroom/messages/in', JSON.stringify({ client_id: `sensor-3-${sent++}`, username: 'Counter', message: text }), {
+        qos: 1,
+      });
+    for (let i = 1; i <= 20; i++) await say3(`filler ${i}`);
+    await message(page, 'filler 20').waitFor();
+    const list = page.locator('[data-testid=messages]');
+    // scrolled up, and the scroll event handled (it fires before the next animation frame)
+    await list.evaluate((el) => {
+      el.scrollTo({ top: 0 });
+      return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    });
+    await say3('new while reading 1');
+    await say3('new while reading 2');
+    const button = page.locator('[data-testid=new-messages]');
+    await expect.poll(() => button.textContent()).toBe('2 new ↓');
+    await screenshot(page, '11-new-messages-button');
+    await button.click();
+    await expect.poll(() => button.count()).toBe(0);
+    const gap = () => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    await expect.poll(gap).toBeLessThan(80);
+
+    // one's own message brings the list down again
+    await list.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect.poll(gap).toBeGreaterThan(80);
+    await say(page, 'my own message goes to the bottom');
+    await message(page, 'my own message goes to the bottom').waitFor();
+    await expect.poll(gap).toBeLessThan(80);
+    expect(await list.getAttribute('role')).toBe('log');
+    await device.endAsync();
+
+    // a hash that cannot be decoded opens the default room instead of a blank page
+    const odd = await alice.context.newPage();
+    const errors: string[] = [];
+    odd.on('pageerror', (e) => errors.push(e.message));
+    await odd.goto(`${product.url}#50%`);
+    await expect.poll(() => odd.locator('.room-title').textContent()).toBe('# main');
+    expect(errors).toEqual([]);
+    await odd.close();
+    expect(alice.problems).toEqual([]);
+  });
+
   it('renders the assistant reply as it streams and settles it into the final message', async ({ skip }) => {
     if (!external || !mosquitto) skip('no Mosquitto to stand in for the assistant');
     // on an external broker anyone may publish the service's topics: a test client plays the assistant
@@ -257,9 +321,31 @@ describe.runIf(runnable)('chat page', () => {
     expect(await reply.locator('.reply-to').textContent()).toContain('@AI 什么是 MQTT？');
     expect(await dana.page.locator('[data-testid=message]').count()).toBe(2);
     await screenshot(dana.page, '9-assistant-final');
+    // a reply that breaks off ends with the aborted marker: its bubble goes
+    const cut = '0190f5a4-aaaa-7000-8000-00000000dcba';
+    await assistant.publishAsync('chatroom/messages/stream', JSON.stringify({ type: 'ai_response_delta', message_id: cut, seq: 0, delta: '写到一半' }));
+    await expect.poll(() => streaming.count()).toBe(1);
+    await assistant.publishAsync(
+      'chatroom/messages/stream',
+      JSON.stringify({ type: 'ai_response_delta', message_id: cut, seq: 1, delta: '', aborted: true }),
+    );
+    await expect.poll(() => streaming.count()).toBe(0);
+    expect(await dana.page.locator(`[data-message-id="${cut}"]`).count()).toBe(0);
     expect(dana.problems).toEqual([]);
-    await assistant.endAsync();
+
+    // after a room switch the will names the new room: a tab that goes away leaves no ghost there
+    await dana.page.locator('.room-form input').fill('lab');
+    await dana.page.locator('.room-form button').click();
+    await dana.page.locator('[data-testid=member]', { hasText: 'Dana' }).waitFor();
+    const labMembers: string[][] = [];
+    assistant.on('message', (topic, payload) => {
+      if (topic === 'chatroom/lab/users/online') labMembers.push(JSON.parse(payload.toString('utf8')).users.map((u: { username: string }) => u.username));
+    });
+    await assistant.subscribeAsync('chatroom/lab/users/online', { qos: 1 });
+    await expect.poll(() => labMembers.at(-1)).toEqual(['Dana']);
     await dana.context.close();
+    await expect.poll(() => labMembers.at(-1), { timeout: 10_000 }).toEqual([]);
+    await assistant.endAsync();
   });
 
   it('gets an MQTT token from the HTTP API where the broker requires accounts', async () => {

@@ -6,6 +6,7 @@ import {
   parseHistory,
   parseMqttToken,
   parseOnlineList,
+  isAssistant,
   parsePageConfig,
   parseReplyDelta,
   parseSystemMessage,
@@ -96,6 +97,14 @@ describe('other payloads', () => {
       delta: 'lo',
     });
     expect(parseReplyDelta({ type: 'ai_response_delta', message_id: 'm', seq: 1.5, delta: 'x' })).toBeNull();
+    expect(parseReplyDelta({ type: 'ai_response_delta', message_id: 'm', seq: 3, delta: '', aborted: true })).toEqual({
+      type: 'ai_response_delta',
+      message_id: 'm',
+      seq: 3,
+      delta: '',
+      aborted: true,
+    });
+    expect(parseReplyDelta({ type: 'ai_response_delta', message_id: 'm', seq: 3, delta: '', aborted: 'yes' })?.aborted).toBeUndefined();
     expect(parseReplyDelta({ type: 'other', message_id: 'm', seq: 1, delta: 'x' })).toBeNull();
   });
 
@@ -122,10 +131,12 @@ describe('other payloads', () => {
       default_room: 'main',
       auth_required: false,
       assistant_name: '智能助手',
+      assistant_enabled: true,
       max_message_chars: 4000,
       max_username_chars: 32,
       ice_servers: [],
     });
+    expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main', assistant_enabled: false })?.assistant_enabled).toBe(false);
     expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main' })?.mqtt_ws_url).toBeNull();
     expect(parsePageConfig({ mqtt_ws_url: 3, default_room: 'main' })).toBeNull();
   });
@@ -154,5 +165,14 @@ describe('other payloads', () => {
     const token = { username: 'web-token', password: '1.abc', client_id: 'web_x', expires_at: '2026-01-01T00:00:00Z' };
     expect(parseMqttToken(token)).toEqual(token);
     expect(parseMqttToken({ username: 'web-token' })).toBeNull();
+  });
+});
+
+describe('isAssistant', () => {
+  it('knows the assistant by client id or source, not by a name anyone may take', () => {
+    expect(isAssistant({ client_id: 'ai-assistant', source: 'ai' })).toBe(true);
+    expect(isAssistant({ client_id: 'x', source: 'ai' })).toBe(true);
+    expect(isAssistant({ client_id: 'web_abc_1', source: 'web' })).toBe(false);
+    expect(isAssistant({ client_id: 'web_abc_1' })).toBe(false);
   });
 });

@@ -5,8 +5,12 @@ import {
   addMessages,
   addNotice,
   applyDelta,
+  countMessagesAfter,
+  dropStaleStreams,
   emptyTimeline,
+  STREAM_IDLE_MS,
   findMessage,
+  newestMessageMark,
   oldestMessageId,
   timeOf,
   type Timeline,
@@ -92,6 +96,54 @@ describe('streamed replies', () => {
     tl = applyDelta(tl, delta(0, 'two', 'y'), 2);
     tl = applyDelta(tl, delta(1, '!', 'x'), 3);
     expect(tl.entries.map((e) => (e.kind === 'stream' ? e.text : ''))).toEqual(['one!', 'two']);
+  });
+
+  it('takes a reply away when its stream ends with the aborted marker, and leaves other entries alone', () => {
+    let tl = addMessages(emptyTimeline, [message('q', 1)]);
+    tl = applyDelta(tl, delta(0, 'Hal'), Date.parse('2026-11-22T10:00:02Z'));
+    tl = applyDelta(tl, delta(0, 'other', 'r2'), Date.parse('2026-11-22T10:00:03Z'));
+    expect(ids(tl)).toEqual(['q', 'r1', 'r2']);
+    tl = applyDelta(tl, { ...delta(1, ''), aborted: true });
+    expect(ids(tl)).toEqual(['q', 'r2']);
+  });
+
+  it('ignores an aborted marker for a reply it never showed, or one already final', () => {
+    const tl = addMessages(emptyTimeline, [message('r1', 5, { type: 'ai_response', content: 'done' })]);
+    expect(applyDelta(tl, { ...delta(3, ''), aborted: true })).toBe(tl);
+    expect(applyDelta(emptyTimeline, { ...delta(3, ''), aborted: true })).toBe(emptyTimeline);
+  });
+
+  it('drops a stream that got no piece for two minutes (its end went missing), counting from its last piece', () => {
+    let tl = addMessages(emptyTimeline, [message('q', 1)]);
+    tl = applyDelta(tl, delta(0, 'a', 'old'), 1_000);
+    tl = applyDelta(tl, delta(0, 'b', 'busy'), 1_000);
+    tl = applyDelta(tl, delta(1, 'c', 'busy'), 1_000 + STREAM_IDLE_MS - 1);
+    expect(dropStaleStreams(tl, 1_000 + STREAM_IDLE_MS - 1)).toBe(tl);
+    const after = dropStaleStreams(tl, 1_000 + STREAM_IDLE_MS);
+    expect(ids(after).sort()).toEqual(['busy', 'q']);
+    expect(ids(dropStaleStreams(after, 1_000 + 2 * STREAM_IDLE_MS))).toEqual(['q']);
+  });
+});
+
+describe('unread counts', () => {
+  it('counts the final messages after a mark, not earlier history, streams or notices, nor the excluded', () => {
+    let tl = addMessages(emptyTimeline, [message('a', 1), message('b', 2)]);
+    const mark = newestMessageMark(tl);
+    expect(mark).toEqual({ at: Date.parse('2026-11-22T10:00:02Z'), id: 'b' });
+    tl = addMessages(tl, [message('c', 3), message('own', 4, { client_id: 'me' }), message('older', 0)]);
+    tl = applyDelta(tl, delta(0, 'x'), Date.parse('2026-11-22T10:00:05Z'));
+    tl = addNotice(tl, 'joined', 'info', Date.parse('2026-11-22T10:00:06Z'));
+    expect(countMessagesAfter(tl, mark)).toBe(2);
+    expect(countMessagesAfter(tl, mark, (m) => m.client_id === 'me')).toBe(1);
+    expect(newestMessageMark(tl)).toEqual({ at: Date.parse('2026-11-22T10:00:04Z'), id: 'own' });
+    expect(countMessagesAfter(tl, newestMessageMark(emptyTimeline))).toBe(5);
+  });
+
+  it('counts a message of the same millisecond as the mark', () => {
+    let tl = addMessages(emptyTimeline, [message('0190-a', 2)]);
+    const mark = newestMessageMark(tl);
+    tl = addMessages(tl, [message('0190-b', 2)]);
+    expect(countMessagesAfter(tl, mark)).toBe(1);
   });
 });
 

@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { colourIndex, initials, AVATAR_COLOURS } from '../src/chat/avatar';
 import { isOwnClientId, newClientId, uuid } from '../src/chat/ids';
-import { errorsTopic, isValidRoom, roomTopics } from '../src/chat/topics';
+import { errorsTopic, isValidRoom, roomFromHash, roomTopics } from '../src/chat/topics';
+
+describe('roomFromHash', () => {
+  it('reads the room from #room and #/room', () => {
+    expect(roomFromHash('#lab', 'main')).toBe('lab');
+    expect(roomFromHash('#/lab_2', 'main')).toBe('lab_2');
+    expect(roomFromHash('', 'main')).toBe('main');
+  });
+
+  it('falls back to the default room for a hash that cannot be decoded or names no valid room', () => {
+    expect(roomFromHash('#50%', 'main')).toBe('main');
+    expect(roomFromHash('#%E0%A4%A', 'main')).toBe('main');
+    expect(roomFromHash('#a%2Fb', 'main')).toBe('main');
+    expect(roomFromHash('#messages', 'main')).toBe('main');
+    expect(roomFromHash(`#${'x'.repeat(65)}`, 'main')).toBe('main');
+  });
+});
 
 describe('topics', () => {
   it('uses the seed topics for the default room', () => {

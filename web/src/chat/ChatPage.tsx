@@ -1,22 +1,24 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useI18n } from '../i18n/context';
 import { ConnectionBadge } from '../mqtt/ConnectionBadge';
 import { useConnection } from '../mqtt/useConnection';
 import { fetchToken } from './api';
 import { Composer } from './Composer';
+import { failureText } from './errors';
 import { newClientId } from './ids';
 import { MemberList } from './MemberList';
 import { MessageList } from './MessageList';
 import { NicknameForm } from './NicknameForm';
-import type { LeaveInput, PageConfig } from './protocol';
+import { isAssistant, type LeaveInput, type PageConfig } from './protocol';
 import { RoomSwitcher } from './RoomSwitcher';
+import { countMessagesAfter, newestMessageMark, type Mark } from './timeline';
 import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
-import { isValidRoom, roomTopics } from './topics';
+import { roomFromHash as roomFromUrlHash, roomTopics } from './topics';
 import { useRoom } from './useRoom';
+import './chat.css';
 
 function roomFromHash(fallback: string): string {
-  const hash = decodeURIComponent(window.location.hash.replace(/^#\/?/, ''));
-  return isValidRoom(hash) ? hash : fallback;
+  return roomFromUrlHash(window.location.hash, fallback);
 }
 
 export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string }) {
@@ -69,15 +71,51 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
     return () => window.removeEventListener('hashchange', onHash);
   }, [config.default_room, switchRoom]);
 
+  // while the tab is hidden, the title counts the messages that came meanwhile: `(3) #main · AI Chatroom`
+  const [hiddenSince, setHiddenSince] = useState<Mark | null>(null);
+  const timelineRef = useRef(chat.timeline);
+  timelineRef.current = chat.timeline;
   useEffect(() => {
-    document.title = `#${room} · ${t('appTitle')}`;
-  }, [room, t]);
+    const onVisibility = () => {
+      if (!document.hidden) return setHiddenSince(null);
+      const newest = newestMessageMark(timelineRef.current);
+      setHiddenSince(newest.id ? newest : { at: Date.now(), id: '' });
+    };
+    onVisibility();
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => document.removeEventListener('visibilitychange', onVisibility);
+  }, []);
+  const unread = hiddenSince === null ? 0 : countMessagesAfter(chat.timeline, hiddenSince, (m) => m.client_id === conn.clientId);
 
-  const mentionNames = useMemo(
-    () => ['AI', config.assistant_name, ...chat.members.filter((m) => m.client_id !== conn.clientId).map((m) => m.username)],
-    [chat.members, config.assistant_name, conn.clientId],
+  useEffect(() => {
+    document.title = `${unread > 0 ? `(${unread}) ` : ''}#${room} · ${t('appTitle')}`;
+  }, [room, t, unread]);
+
+  const [sent, setSent] = useState(0);
+  const send = useCallback(
+    (text: string) => {
+      chat.send(text);
+      setSent((n) => n + 1);
+    },
+    [chat.send],
   );
-  const highlightNames = useMemo(() => [...mentionNames, 'ai', 'AI助手', '助手', ...(nickname ? [nickname] : [])], [mentionNames, nickname]);
+
+  // without an assistant, @AI is not offered (nobody would answer)
+  const assistantNames = useMemo(
+    () => (config.assistant_enabled ? ['AI', config.assistant_name] : []),
+    [config.assistant_enabled, config.assistant_name],
+  );
+  const mentionNames = useMemo(
+    () => [
+      ...assistantNames,
+      ...chat.members.filter((m) => m.client_id !== conn.clientId && !isAssistant(m)).map((m) => m.username),
+    ],
+    [assistantNames, chat.members, conn.clientId],
+  );
+  const highlightNames = useMemo(
+    () => [...mentionNames, ...(config.assistant_enabled ? ['ai', 'AI助手', '助手'] : []), ...(nickname ? [nickname] : [])],
+    [mentionNames, config.assistant_enabled, nickname],
+  );
 
   const join = (name: string) => {
     saveNickname(name);
@@ -108,6 +146,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         <MemberList
           members={chat.members}
           assistantName={config.assistant_name}
+          assistantEnabled={config.assistant_enabled}
           ownClientId={conn.clientId}
           onMention={(name) => {
             setMentionRequest({ name });
@@ -116,14 +155,20 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         />
       </aside>
       <main className="chat">
-        {failure && state !== 'online' && <div className="banner banner-error">{failure}</div>}
+        {failure && state !== 'online' && (
+          <div className="banner banner-error" role="alert">
+            {t('errorToken', { message: failureText(t, failure.error) })}
+          </div>
+        )}
         <MessageList
+          key={room}
           timeline={chat.timeline}
           identity={identity}
           assistantName={config.assistant_name}
           mentionNames={highlightNames}
           atBeginning={chat.atBeginning}
           onLoadEarlier={chat.loadEarlier}
+          scrollRequest={sent}
         />
         {nickname && !editingNickname ? (
           <div className="composer-area">
@@ -137,9 +182,11 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
               room={room}
               enabled={state === 'online'}
               maxChars={config.max_message_chars}
+              assistantEnabled={config.assistant_enabled}
               mentionNames={mentionNames}
               mentionRequest={mentionRequest}
-              onSend={chat.send}
+              restoreRequest={chat.refused}
+              onSend={send}
             />
           </div>
         ) : (

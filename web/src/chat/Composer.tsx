@@ -1,18 +1,26 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../i18n/context';
+import { counterShown, messageLength } from './compose';
 import { completeMention, insertMention, mentionCandidates, mentionQuery, type MentionQuery } from './mentions';
 
 interface Props {
   room: string;
   enabled: boolean;
   maxChars: number;
+  /** Without an assistant the placeholder does not invite @AI questions. */
+  assistantEnabled: boolean;
   mentionNames: readonly string[];
   /** A mention asked for from elsewhere (a click on a member); a new object each time. */
   mentionRequest: { name: string } | null;
+  /** A refused message's text, given back unless something new was typed meanwhile; a new object each time. */
+  restoreRequest: { text: string } | null;
   onSend: (text: string) => void;
 }
 
-export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest, onSend }: Props) {
+const LISTBOX_ID = 'mention-listbox';
+const optionId = (i: number) => `mention-option-${i}`;
+
+export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNames, mentionRequest, restoreRequest, onSend }: Props) {
   const { t } = useI18n();
   const [text, setText] = useState('');
   const [mention, setMention] = useState<MentionQuery | null>(null);
@@ -55,9 +63,22 @@ export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest
     place(next.text, next.caret);
   }, [mentionRequest]);
 
+  // a request from before this composer was shown (it was hidden for a nickname change) is not for it
+  const restoredBefore = useRef(restoreRequest);
+  useEffect(() => {
+    if (!restoreRequest || restoreRequest === restoredBefore.current) return;
+    restoredBefore.current = restoreRequest;
+    if ((input.current?.value ?? '').trim() !== '') return;
+    place(restoreRequest.text, restoreRequest.text.length);
+  }, [restoreRequest]);
+
+  const placeholder = assistantEnabled ? 'composerPlaceholder' : 'composerPlaceholderNoAi';
+  const length = messageLength(text);
+  const over = length > maxChars;
+
   const submit = () => {
     const message = text.trim();
-    if (!enabled || message === '' || message.length > maxChars) return;
+    if (!enabled || message === '' || over) return;
     onSend(message);
     setText('');
     setMention(null);
@@ -89,59 +110,76 @@ export function Composer({ room, enabled, maxChars, mentionNames, mentionRequest
   };
 
   return (
-    <form
-      className="composer"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
-      {candidates.length > 0 && (
-        <ul className="mention-picker" role="listbox" data-testid="mention-picker">
-          {candidates.map((name, i) => (
-            <li key={name} role="option" aria-selected={i === picked}>
-              <button
-                type="button"
-                className={i === picked ? 'picked' : ''}
-                onMouseDown={(e) => e.preventDefault()}
-                onClick={() => choose(name)}
-              >
-                @{name}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <button
-        type="button"
-        className="icon-button"
-        title={t('mentionButton')}
-        aria-label={t('mentionButton')}
-        aria-expanded={pickerOpen}
-        onClick={() => {
-          setPickerOpen((open) => !open);
-          setMention(null);
-          setPicked(0);
-          input.current?.focus();
+    <>
+      <form
+        className="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
         }}
       >
-        @
-      </button>
-      <textarea
-        ref={input}
-        value={text}
-        rows={1}
-        maxLength={maxChars}
-        placeholder={enabled ? t('composerPlaceholder', { room }) : t('composerOffline')}
-        aria-label={t('composerPlaceholder', { room })}
-        onChange={(e) => update(e.target.value, e.target.selectionStart)}
-        onKeyDown={onKeyDown}
-        onClick={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
-        onBlur={() => setMention(null)}
-      />
-      <button type="submit" className="send-button" disabled={!enabled || text.trim() === ''}>
-        {t('send')}
-      </button>
-    </form>
+        {candidates.length > 0 && (
+          <ul className="mention-picker" role="listbox" id={LISTBOX_ID} aria-label={t('mentionButton')} data-testid="mention-picker">
+            {candidates.map((name, i) => (
+              <li key={name} id={optionId(i)} role="option" aria-selected={i === picked}>
+                <button
+                  type="button"
+                  tabIndex={-1}
+                  className={i === picked ? 'picked' : ''}
+                  onMouseDown={(e) => e.preventDefault()}
+                  onClick={() => choose(name)}
+                >
+                  @{name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <button
+          type="button"
+          className="icon-button"
+          title={t('mentionButton')}
+          aria-label={t('mentionButton')}
+          aria-expanded={pickerOpen}
+          aria-controls={LISTBOX_ID}
+          onClick={() => {
+            setPickerOpen((open) => !open);
+            setMention(null);
+            setPicked(0);
+            input.current?.focus();
+          }}
+        >
+          @
+        </button>
+        <textarea
+          ref={input}
+          value={text}
+          rows={1}
+          // the mention picker is this field's popup; focus stays here, the option picked with the arrows is "active"
+          role="combobox"
+          aria-autocomplete="list"
+          aria-haspopup="listbox"
+          aria-expanded={candidates.length > 0}
+          aria-controls={LISTBOX_ID}
+          aria-activedescendant={candidates.length > 0 ? optionId(Math.min(picked, candidates.length - 1)) : undefined}
+          aria-invalid={over}
+          aria-describedby={counterShown(length, maxChars) ? 'char-counter' : undefined}
+          placeholder={enabled ? t(placeholder, { room }) : t('composerOffline')}
+          aria-label={t(placeholder, { room })}
+          onChange={(e) => update(e.target.value, e.target.selectionStart)}
+          onKeyDown={onKeyDown}
+          onClick={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
+          onBlur={() => setMention(null)}
+        />
+        <button type="submit" className="send-button" disabled={!enabled || text.trim() === '' || over}>
+          {t('send')}
+        </button>
+      </form>
+      {counterShown(length, maxChars) && (
+        <span id="char-counter" className={over ? 'char-counter over' : 'char-counter'} data-testid="char-counter" aria-live="polite">
+          {over ? t('charOver', { count: length, max: maxChars, over: length - maxChars }) : t('charCount', { count: length, max: maxChars })}
+        </span>
+      )}
+    </>
   );
 }

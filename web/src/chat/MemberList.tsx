@@ -1,30 +1,35 @@
 import { useI18n } from '../i18n/context';
 import { Avatar } from './Avatar';
-import type { OnlineUser } from './protocol';
+import { isAssistant, type OnlineUser } from './protocol';
 
 interface Props {
   members: readonly OnlineUser[];
   assistantName: string;
+  /** Whether an assistant is configured: shown first when there is one. */
+  assistantEnabled: boolean;
   ownClientId: string;
   onMention: (name: string) => void;
 }
 
-export function MemberList({ members, assistantName, ownClientId, onMention }: Props) {
+export function MemberList({ members, assistantName, assistantEnabled, ownClientId, onMention }: Props) {
   const { t } = useI18n();
-  const people = members.filter((m) => m.username !== assistantName);
+  // a person may be called like the assistant; the assistant itself is shown on its own line
+  const people = members.filter((m) => !isAssistant(m));
   return (
     <section className="panel members" aria-label={t('members')}>
       <h2>
-        {t('members')} <span className="muted">{t('membersCount', { count: people.length + 1 })}</span>
+        {t('members')} <span className="muted">{t('membersCount', { count: people.length + (assistantEnabled ? 1 : 0) })}</span>
       </h2>
       <ul data-testid="members">
-        <li className="member">
-          <button type="button" className="member-button" onClick={() => onMention('AI')}>
-            <Avatar name={assistantName} assistant small />
-            <span className="member-name">{assistantName}</span>
-            <span className="tag tag-ai">{t('assistantBadge')}</span>
-          </button>
-        </li>
+        {assistantEnabled && (
+          <li className="member" data-testid="assistant-member">
+            <button type="button" className="member-button" onClick={() => onMention('AI')}>
+              <Avatar name={assistantName} assistant small />
+              <span className="member-name">{assistantName}</span>
+              <span className="tag tag-ai">{t('assistantBadge')}</span>
+            </button>
+          </li>
+        )}
         {people.map((m) => (
           <li key={m.client_id} className="member" data-testid="member">
             <button type="button" className="member-button" onClick={() => onMention(m.username)}>

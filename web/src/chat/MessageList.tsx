@@ -1,10 +1,10 @@
-import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useI18n } from '../i18n/context';
 import { Avatar } from './Avatar';
 import { isOwnClientId } from './ids';
 import { splitMentions } from './mentions';
 import type { ChatMessage } from './protocol';
-import { findMessage, type Entry, type Timeline } from './timeline';
+import { countMessagesAfter, findMessage, newestMessageMark, type Entry, type Mark, type Timeline } from './timeline';
 
 interface Props {
   timeline: Timeline;
@@ -13,12 +13,33 @@ interface Props {
   mentionNames: readonly string[];
   atBeginning: boolean;
   onLoadEarlier: () => void;
+  /** Changes when the reader sent a message: the list goes to the bottom to show it. */
+  scrollRequest: number;
 }
 
-export function MessageList({ timeline, identity, assistantName, mentionNames, atBeginning, onLoadEarlier }: Props) {
+export function MessageList({ timeline, identity, assistantName, mentionNames, atBeginning, onLoadEarlier, scrollRequest }: Props) {
   const { t, language } = useI18n();
   const scroller = useRef<HTMLDivElement>(null);
   const stuckToBottom = useRef(true);
+  const [atBottom, setAtBottom] = useState(true);
+  // the newest message the reader has had in view: what came later, while they read further up, is new to them
+  const [seenUpTo, setSeenUpTo] = useState<Mark>({ at: 0, id: '' });
+  const newest = newestMessageMark(timeline);
+  useEffect(() => {
+    if (atBottom) setSeenUpTo({ at: newest.at, id: newest.id });
+  }, [atBottom, newest.at, newest.id]);
+  const unseen = atBottom ? 0 : countMessagesAfter(timeline, seenUpTo);
+
+  const toBottom = () => {
+    const el = scroller.current;
+    stuckToBottom.current = true;
+    setAtBottom(true);
+    if (el) el.scrollTop = el.scrollHeight;
+  };
+
+  useLayoutEffect(() => {
+    if (scrollRequest > 0) toBottom();
+  }, [scrollRequest]);
   const time = useMemo(
     () => new Intl.DateTimeFormat(language === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' }),
     [language],
@@ -35,6 +56,7 @@ export function MessageList({ timeline, identity, assistantName, mentionNames, a
     if (!el) return;
     const onScroll = () => {
       stuckToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+      setAtBottom(stuckToBottom.current);
     };
     el.addEventListener('scroll', onScroll, { passive: true });
     return () => el.removeEventListener('scroll', onScroll);
@@ -42,29 +64,36 @@ export function MessageList({ timeline, identity, assistantName, mentionNames, a
 
   const hasMessages = timeline.entries.some((e) => e.kind !== 'notice');
   return (
-    <div className="messages" ref={scroller} data-testid="messages">
-      <div className="history-edge">
-        {atBeginning ? (
-          <span className="muted">{hasMessages ? t('noEarlier') : t('empty')}</span>
-        ) : (
-          <button type="button" className="link-button" onClick={onLoadEarlier}>
-            {t('loadEarlier')}
-          </button>
-        )}
+    <div className="messages-frame">
+      <div className="messages" ref={scroller} data-testid="messages" role="log" aria-live="polite" aria-label={t('messagesLabel')}>
+        <div className="history-edge">
+          {atBeginning ? (
+            <span className="muted">{hasMessages ? t('noEarlier') : t('empty')}</span>
+          ) : (
+            <button type="button" className="link-button" onClick={onLoadEarlier}>
+              {t('loadEarlier')}
+            </button>
+          )}
+        </div>
+        <ol className="message-items">
+          {timeline.entries.map((entry) => (
+            <Item
+              key={entry.id}
+              entry={entry}
+              timeline={timeline}
+              identity={identity}
+              assistantName={assistantName}
+              mentionNames={mentionNames}
+              time={time}
+            />
+          ))}
+        </ol>
       </div>
-      <ol className="message-items">
-        {timeline.entries.map((entry) => (
-          <Item
-            key={entry.id}
-            entry={entry}
-            timeline={timeline}
-            identity={identity}
-            assistantName={assistantName}
-            mentionNames={mentionNames}
-            time={time}
-          />
-        ))}
-      </ol>
+      {unseen > 0 && (
+        <button type="button" className="new-messages" data-testid="new-messages" onClick={toBottom}>
+          {t('newMessages', { count: unseen })}
+        </button>
+      )}
     </div>
   );
 }
@@ -98,7 +127,8 @@ function Item({ entry, timeline, identity, assistantName, mentionNames, time }: 
     .filter(Boolean)
     .join(' ');
   return (
-    <li className={classes} data-testid="message" data-message-id={entry.id}>
+    // a reply being written is announced by the log once it is complete, not piece by piece
+    <li className={classes} data-testid="message" data-message-id={entry.id} aria-busy={streaming || undefined}>
       <Avatar name={name} assistant={assistant} />
       <div className="bubble-column">
         <div className="meta">

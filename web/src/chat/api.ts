@@ -9,18 +9,39 @@ import {
   type PageConfig,
 } from './protocol';
 
+/**
+ * A failed call of the HTTP API: `status` and the API's error `code` when it answered with an error, `unexpected`
+ * when its answer could not be read. The message stays the server's (English) text; the page translates by code.
+ */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+    readonly unexpected = false,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
 async function json(response: Response): Promise<unknown> {
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
-    const error = (body as { error?: { message?: unknown } } | null)?.error?.message;
-    throw new Error(typeof error === 'string' ? error : `HTTP ${response.status}`);
+    const error = (body as { error?: { message?: unknown; code?: unknown } } | null)?.error;
+    const message = typeof error?.message === 'string' ? error.message : `HTTP ${response.status}`;
+    throw new ApiError(message, response.status, typeof error?.code === 'string' ? error.code : undefined);
   }
   return body;
 }
 
+function unexpected(what: string): ApiError {
+  return new ApiError(`unexpected ${what} answer`, undefined, undefined, true);
+}
+
 export async function fetchConfig(): Promise<PageConfig> {
   const config = parsePageConfig(await json(await fetch('/api/config', { cache: 'no-store' })));
-  if (!config) throw new Error('unexpected /api/config answer');
+  if (!config) throw unexpected('/api/config');
   return config;
 }
 
@@ -30,7 +51,7 @@ export async function fetchHistory(room: string, limit: number, before?: string)
   if (before) query.set('before', before);
   const url = `/api/rooms/${encodeURIComponent(room)}/messages?${query.toString()}`;
   const messages = parseHistory(await json(await fetch(url, { cache: 'no-store' })));
-  if (!messages) throw new Error('unexpected history answer');
+  if (!messages) throw unexpected('history');
   return messages;
 }
 
@@ -41,6 +62,6 @@ export async function fetchToken(clientId: string): Promise<MqttToken> {
     body: JSON.stringify({ client_id: clientId }),
   });
   const token = parseMqttToken(await json(response));
-  if (!token) throw new Error('unexpected /api/mqtt/token answer');
+  if (!token) throw unexpected('/api/mqtt/token');
   return token;
 }

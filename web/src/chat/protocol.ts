@@ -34,6 +34,15 @@ export interface ErrorReply {
   timestamp: string;
 }
 
+/** The assistant's MQTT client id and source, whatever display name it has. */
+export const ASSISTANT_CLIENT_ID = 'ai-assistant';
+export const ASSISTANT_SOURCE = 'ai';
+
+/** Whether a member is the assistant: by its client id or source, never by its name, which anyone may take. */
+export function isAssistant(user: { client_id?: string; source?: string }): boolean {
+  return user.client_id === ASSISTANT_CLIENT_ID || user.source === ASSISTANT_SOURCE;
+}
+
 /** One member in `…/users/online`. */
 export interface OnlineUser {
   client_id: string;
@@ -55,6 +64,8 @@ export interface ReplyDelta {
   message_id: string;
   seq: number;
   delta: string;
+  /** The reply broke off: no `ai_response` follows, so the piece written so far goes away. */
+  aborted?: boolean;
 }
 
 /** Published on `…/messages/in`. */
@@ -92,6 +103,8 @@ export interface PageConfig {
   default_room: string;
   auth_required: boolean;
   assistant_name: string;
+  /** Whether an assistant answers in this product; true when an older server does not say. */
+  assistant_enabled: boolean;
   max_message_chars: number;
   max_username_chars: number;
   /** STUN/TURN servers for the voice page's calls; none unless the server names some. */
@@ -202,7 +215,9 @@ export function parseReplyDelta(value: unknown): ReplyDelta | null {
   const seq = int(value, 'seq');
   const delta = str(value, 'delta');
   if (!messageId || seq === undefined || delta === undefined) return null;
-  return { type: 'ai_response_delta', message_id: messageId, seq, delta };
+  const parsed: ReplyDelta = { type: 'ai_response_delta', message_id: messageId, seq, delta };
+  if (bool(value, 'aborted') === true) parsed.aborted = true;
+  return parsed;
 }
 
 export function parseHistory(value: unknown): ChatMessage[] | null {
@@ -220,6 +235,7 @@ export function parsePageConfig(value: unknown): PageConfig | null {
     default_room: defaultRoom,
     auth_required: bool(value, 'auth_required') ?? false,
     assistant_name: str(value, 'assistant_name') || '智能助手',
+    assistant_enabled: bool(value, 'assistant_enabled') ?? true,
     max_message_chars: int(value, 'max_message_chars') ?? 4000,
     max_username_chars: int(value, 'max_username_chars') ?? 32,
     ice_servers: parseIceServers(value.ice_servers),

@@ -4,6 +4,8 @@
 import type { ChatMessage, ReplyDelta } from './protocol';
 
 export const MAX_ENTRIES = 1000;
+/** A stream that got no piece for this long lost its end (the final reply or the abort marker went missing). */
+export const STREAM_IDLE_MS = 120_000;
 
 export interface MessageEntry {
   kind: 'message';
@@ -19,6 +21,8 @@ export interface StreamEntry {
   at: number;
   pieces: ReadonlyMap<number, string>;
   text: string;
+  /** When the last piece came (ms since the epoch). */
+  updated: number;
 }
 
 export interface NoticeEntry {
@@ -72,11 +76,17 @@ export function addMessages(timeline: Timeline, messages: readonly ChatMessage[]
   return { entries: cap([...byId.values()].sort(byTime)) };
 }
 
-/** Adds a piece of a streamed reply; ignored once the final message is there or when the piece came before. */
+/**
+ * Adds a piece of a streamed reply; ignored once the final message is there or when the piece came before. An
+ * aborted marker takes the unfinished reply away.
+ */
 export function applyDelta(timeline: Timeline, delta: ReplyDelta, now = Date.now()): Timeline {
   const index = timeline.entries.findIndex((e) => e.id === delta.message_id);
   const existing = index >= 0 ? timeline.entries[index] : undefined;
   if (existing && existing.kind !== 'stream') return timeline;
+  if (delta.aborted) {
+    return existing ? { entries: timeline.entries.filter((e) => e !== existing) } : timeline;
+  }
   if (existing?.pieces.has(delta.seq)) return timeline;
   const pieces = new Map(existing?.pieces ?? []);
   pieces.set(delta.seq, delta.delta);
@@ -84,7 +94,7 @@ export function applyDelta(timeline: Timeline, delta: ReplyDelta, now = Date.now
     .sort((a, b) => a[0] - b[0])
     .map(([, piece]) => piece)
     .join('');
-  const entry: StreamEntry = { kind: 'stream', id: delta.message_id, at: existing?.at ?? now, pieces, text };
+  const entry: StreamEntry = { kind: 'stream', id: delta.message_id, at: existing?.at ?? now, pieces, text, updated: now };
   if (existing) {
     const entries = [...timeline.entries];
     entries[index] = entry;
@@ -93,10 +103,53 @@ export function applyDelta(timeline: Timeline, delta: ReplyDelta, now = Date.now
   return { entries: cap([...timeline.entries, entry].sort(byTime)) };
 }
 
+/** Takes away the streams that got no piece for `idleMs`; the same timeline when there are none. */
+export function dropStaleStreams(timeline: Timeline, now = Date.now(), idleMs = STREAM_IDLE_MS): Timeline {
+  const entries = timeline.entries.filter((e) => e.kind !== 'stream' || now - e.updated < idleMs);
+  return entries.length === timeline.entries.length ? timeline : { entries };
+}
+
 export function addNotice(timeline: Timeline, text: string, tone: 'info' | 'error', at = Date.now()): Timeline {
   noticeCounter += 1;
   const entry: NoticeEntry = { kind: 'notice', id: `notice-${noticeCounter}`, at, text, tone };
   return { entries: cap([...timeline.entries, entry].sort(byTime)) };
+}
+
+/**
+ * Shows `messages` instead of the final messages shown so far (streams and notices stay): for a catch-up that could
+ * not reach what was shown, which would otherwise leave a hole that "load earlier" never fills.
+ */
+export function replaceMessages(timeline: Timeline, messages: readonly ChatMessage[], now = Date.now()): Timeline {
+  return addMessages({ entries: timeline.entries.filter((e) => e.kind !== 'message') }, messages, now);
+}
+
+/** A place in the timeline's order (time, then id: messages of the same millisecond are told apart). */
+export interface Mark {
+  at: number;
+  id: string;
+}
+
+/** Where the newest final message is; the beginning of time when there is none. */
+export function newestMessageMark(timeline: Timeline): Mark {
+  for (let i = timeline.entries.length - 1; i >= 0; i--) {
+    const e = timeline.entries[i]!;
+    if (e.kind === 'message') return { at: e.at, id: e.id };
+  }
+  return { at: 0, id: '' };
+}
+
+/** How many final messages come after `mark` (earlier history paged in does not), leaving out `except`. */
+export function countMessagesAfter(timeline: Timeline, mark: Mark, except?: (message: ChatMessage) => boolean): number {
+  let count = 0;
+  for (const e of timeline.entries) {
+    if (e.kind === 'message' && byTime(e, mark as Entry) > 0 && !except?.(e.message)) count += 1;
+  }
+  return count;
+}
+
+/** The message_ids of the final messages shown. */
+export function messageIds(timeline: Timeline): Set<string> {
+  return new Set(timeline.entries.filter((e) => e.kind === 'message').map((e) => e.id));
 }
 
 /** The oldest final message, to page back in history from. */

@@ -18,6 +18,17 @@ export function isValidRoom(room: string): boolean {
   return ROOM_NAME.test(room) && !RESERVED.has(room);
 }
 
+/** The room a URL hash (`#lab`, `#/lab`) names; `fallback` when it names none that is valid or cannot be decoded. */
+export function roomFromHash(hash: string, fallback: string): string {
+  let room: string;
+  try {
+    room = decodeURIComponent(hash.replace(/^#\/?/, ''));
+  } catch {
+    return fallback; // a stray `%`, e.g. `#50%`
+  }
+  return isValidRoom(room) ? room : fallback;
+}
+
 export function roomTopics(room: string, defaultRoom: string): RoomTopics {
   const base = room === defaultRoom ? ROOT : `${ROOT}/${room}`;
   return {

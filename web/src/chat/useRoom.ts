@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Connection } from '../mqtt/connection';
 import { useI18n } from '../i18n/context';
 import { fetchHistory } from './api';
+import { errorReplyText, failureText, publishFailureText } from './errors';
 import { uuid } from './ids';
 import {
   decodeObject,
@@ -18,7 +19,20 @@ import {
   type MessageInput,
   type OnlineUser,
 } from './protocol';
-import { addMessages, addNotice, applyDelta, emptyTimeline, oldestMessageId, timeOf, type Timeline } from './timeline';
+import { catchUp } from './history';
+import { Refusals } from './refusals';
+import {
+  addMessages,
+  addNotice,
+  applyDelta,
+  dropStaleStreams,
+  emptyTimeline,
+  messageIds,
+  oldestMessageId,
+  replaceMessages,
+  timeOf,
+  type Timeline,
+} from './timeline';
 import { errorsTopic, roomTopics } from './topics';
 
 export const HISTORY_PAGE = 50;
@@ -31,6 +45,8 @@ export interface Room {
   atBeginning: boolean;
   loadEarlier: () => void;
   send: (text: string) => void;
+  /** The text of a message the service refused, to give back to the composer; a new object each time. */
+  refused: { text: string } | null;
 }
 
 export function useRoom(conn: Connection, defaultRoom: string, room: string, nickname: string | null): Room {
@@ -38,9 +54,18 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
   const [timeline, setTimeline] = useState<Timeline>(emptyTimeline);
   const [members, setMembers] = useState<OnlineUser[]>([]);
   const [atBeginning, setAtBeginning] = useState(false);
+  const [refused, setRefused] = useState<{ text: string } | null>(null);
+  const refusals = useRef<Refusals | null>(null);
+  refusals.current ??= new Refusals(
+    (text) => setRefused({ text }),
+    (text) => setTimeline((tl) => addNotice(tl, text, 'error')),
+  );
   const nicknameRef = useRef(nickname);
   const timelineRef = useRef(timeline);
   timelineRef.current = timeline;
+  /** A new object for every room shown (a switch back to the same room is a new one too). */
+  const roomRef = useRef<object>({});
+  const loadingEarlier = useRef(false);
   const topics = roomTopics(room, defaultRoom);
 
   const join = useCallback(
@@ -53,27 +78,31 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
 
   useEffect(() => {
     let live = true;
+    roomRef.current = {};
+    loadingEarlier.current = false;
     setTimeline(emptyTimeline);
     setMembers([]);
     setAtBeginning(false);
     const notice = (text: string, tone: 'info' | 'error', at?: number) =>
       setTimeline((tl) => addNotice(tl, text, tone, at));
     let retry: ReturnType<typeof setTimeout> | undefined;
-    // after a restart of the product MQTT is back a few seconds before HTTP: try again before complaining
-    const loadLatest = (attempt = 0) => {
+    // after a restart of the product MQTT is back a few seconds before HTTP: try again before complaining; after a
+    // reconnect, page back until the messages shown before the drop are reached (`known`), so that no gap stays
+    const loadLatest = (known: ReadonlySet<string>, attempt = 0) => {
       clearTimeout(retry);
-      fetchHistory(room, HISTORY_PAGE)
-        .then((messages) => {
+      catchUp((before) => fetchHistory(room, HISTORY_PAGE, before), known, HISTORY_PAGE)
+        .then((caught) => {
           if (!live) return;
-          setTimeline((tl) => addMessages(tl, messages));
-          if (messages.length < HISTORY_PAGE) setAtBeginning(true);
+          setTimeline((tl) => (caught.joined ? addMessages(tl, caught.messages) : replaceMessages(tl, caught.messages)));
+          if (caught.atBeginning) setAtBeginning(true);
+          else if (!caught.joined) setAtBeginning(false);
         })
         .catch((e: unknown) => {
           if (!live) return;
           if (attempt < HISTORY_RETRIES) {
-            retry = setTimeout(() => loadLatest(attempt + 1), 500 * 2 ** attempt);
+            retry = setTimeout(() => loadLatest(known, attempt + 1), 500 * 2 ** attempt);
           } else {
-            notice(t('errorHistory', { message: String((e as Error).message ?? e) }), 'error');
+            notice(t('errorHistory', { message: failureText(t, e) }), 'error');
           }
         });
     };
@@ -96,22 +125,26 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
           if (system) notice(system.message, 'info', timeOf(system.timestamp, Date.now()));
         } else {
           const error = parseErrorReply(body);
-          if (error) notice(t('errorPrefix', { message: error.message }), 'error');
+          if (error) refusals.current?.errorReply(error.code, errorReplyText(t, error.code, error.message));
         }
       },
     );
+    // a stream whose end went missing (a lost marker, a reply cut off while this page was away) does not stay forever
+    const sweep = setInterval(() => setTimeline((tl) => dropStaleStreams(tl)), 10_000);
     const leave: LeaveInput = { client_id: conn.clientId };
     conn.setWill(topics.leave, JSON.stringify(leave));
-    loadLatest();
+    loadLatest(new Set());
     const offConnect = conn.onConnect((again) => {
       // after a reconnect: fill the gap from history (shown messages are not shown twice) and join again, since
-      // the room forgot this connection when it dropped
-      if (again) loadLatest();
+      // the room forgot this connection when it dropped; what is shown now is what came before the drop
+      if (again) loadLatest(messageIds(timelineRef.current));
       if (nicknameRef.current) join(nicknameRef.current);
     });
     return () => {
       live = false;
+      refusals.current?.clear();
       clearTimeout(retry);
+      clearInterval(sweep);
       unsubscribe();
       offConnect();
       if (nicknameRef.current) conn.publish(topics.leave, leave).catch(() => undefined);
@@ -124,15 +157,25 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
   }, [conn, nickname, join]);
 
   const loadEarlier = useCallback(() => {
+    if (loadingEarlier.current) return;
+    const shown = roomRef.current;
     const before = oldestMessageId(timelineRef.current);
+    loadingEarlier.current = true;
+    // an answer that comes after a switch to another room belongs to the old one: dropped
+    const current = () => roomRef.current === shown;
     fetchHistory(room, HISTORY_PAGE, before)
       .then((messages) => {
+        if (!current()) return;
         setTimeline((tl) => addMessages(tl, messages));
         if (messages.length < HISTORY_PAGE) setAtBeginning(true);
       })
-      .catch((e: unknown) =>
-        setTimeline((tl) => addNotice(tl, t('errorHistory', { message: String((e as Error).message ?? e) }), 'error')),
-      );
+      .catch((e: unknown) => {
+        if (!current()) return;
+        setTimeline((tl) => addNotice(tl, t('errorHistory', { message: failureText(t, e) }), 'error'));
+      })
+      .finally(() => {
+        if (current()) loadingEarlier.current = false;
+      });
   }, [room, t]);
 
   const send = useCallback(
@@ -140,12 +183,13 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
       const name = nicknameRef.current;
       if (!name) return;
       const body: MessageInput = { client_id: conn.clientId, username: name, message: text, source: 'web', message_id: uuid() };
-      conn.publish(topics.in, body).catch((e: unknown) =>
-        setTimeline((tl) => addNotice(tl, t('errorPrefix', { message: String((e as Error).message ?? e) }), 'error')),
-      );
+      const refusedByBroker = refusals.current?.add(text);
+      conn
+        .publish(topics.in, body)
+        .catch((e: unknown) => refusedByBroker?.(t('errorPrefix', { message: publishFailureText(t, e) })));
     },
     [conn, topics.in, t],
   );
 
-  return { timeline, members, atBeginning, loadEarlier, send };
+  return { timeline, members, atBeginning, loadEarlier, send, refused };
 }

@@ -35,6 +35,9 @@ type Handler = (topic: string, payload: Uint8Array, userProperties: UserProperti
 /** CONNACK reason codes that mean "log in again": bad user name or password, not authorized. */
 const AUTH_REFUSED = new Set([4, 5, 134, 135]);
 
+/** How long a client replaced for a new will may take to send what is in flight and disconnect. */
+const SWITCH_TIMEOUT_MS = 3000;
+
 export class Connection {
   private client: MqttClient | null = null;
   private readonly handlers = new Map<string, Set<Handler>>();
@@ -43,6 +46,9 @@ export class Connection {
   private readonly subscribeOptions = new Map<string, { noLocal: boolean }>();
   private readonly failureListeners = new Set<(error: unknown) => void>();
   private connectedBefore = false;
+  private creds: Credentials | undefined;
+  /** While the client is being replaced to change the will: settles once the new one exists. */
+  private switching: Promise<void> | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
   state: ConnectionState = 'connecting';
@@ -69,6 +75,12 @@ export class Connection {
       }
     }
     if (generation !== this.generation) return;
+    this.creds = creds;
+    this.open();
+  }
+
+  /** Creates the mqtt.js client with the current will and credentials, and subscribes what is registered. */
+  private open(): void {
     const options: IClientOptions = {
       protocolVersion: 5,
       clientId: this.options.clientId,
@@ -85,34 +97,38 @@ export class Connection {
     if (this.options.connectUserProperties) {
       options.properties = { userProperties: { ...this.options.connectUserProperties } };
     }
-    if (creds) {
-      options.username = creds.username;
-      options.password = creds.password;
+    if (this.creds) {
+      options.username = this.creds.username;
+      options.password = this.creds.password;
     }
     const client = mqtt.connect(this.options.url, options);
     this.client = client;
+    // events of a client this connection has replaced (see setWill) are not this connection's any more
+    const current = () => this.client === client;
     for (const topic of this.handlers.keys()) client.subscribe(topic, this.subscriptionOptions(topic));
     client.on('connect', (connack) => {
+      if (!current()) return;
       this.setState('online');
       const again = this.connectedBefore;
       this.connectedBefore = true;
       const props = (connack.properties?.userProperties ?? {}) as UserProperties;
       this.connectListeners.forEach((l) => l(again, props));
     });
-    client.on('reconnect', () => this.setState('reconnecting'));
+    client.on('reconnect', () => current() && this.setState('reconnecting'));
     client.on('close', () => {
-      if (this.state === 'online' || this.state === 'connecting') this.setState('reconnecting');
+      if (current() && (this.state === 'online' || this.state === 'connecting')) this.setState('reconnecting');
     });
-    client.on('offline', () => this.setState('reconnecting'));
+    client.on('offline', () => current() && this.setState('reconnecting'));
     client.on('error', (error) => {
       const code = (error as { code?: unknown }).code;
-      if (typeof code === 'number' && AUTH_REFUSED.has(code)) {
+      if (current() && typeof code === 'number' && AUTH_REFUSED.has(code)) {
         // a token from before a restart of the product, or one that expired while the tab slept
         this.setState('reconnecting');
         this.renewCredentials();
       }
     });
     client.on('message', (topic, payload, packet) => {
+      if (!current()) return;
       const props = (packet.properties?.userProperties ?? {}) as UserProperties;
       this.handlers.get(topic)?.forEach((h) => h(topic, payload, props));
     });
@@ -121,6 +137,7 @@ export class Connection {
   private async freshCredentials(): Promise<Credentials | undefined> {
     if (!this.options.credentials) return undefined;
     const creds = await this.options.credentials();
+    this.creds = creds;
     this.scheduleRefresh(creds.expiresAt);
     return creds;
   }
@@ -217,7 +234,9 @@ export class Connection {
     if (fresh.length > 0) {
       granted = client
         ? Promise.all(fresh.map((topic) => client.subscribeAsync(topic, this.subscriptionOptions(topic)))).then(() => undefined)
-        : Promise.reject(new Error('not connected'));
+        : this.switching
+          ? this.switching.then(() => undefined) // the new client subscribes every registered topic
+          : Promise.reject(new Error('not connected'));
       granted.catch(() => undefined);
     }
     const unsubscribe = () => {
@@ -247,6 +266,7 @@ export class Connection {
 
   /** Publishes a text payload as it is (an empty one clears a retained message); resolves on PUBACK. */
   publishText(topic: string, payload: string, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+    if (this.switching) return this.switching.then(() => this.publishText(topic, payload, options));
     const client = this.client;
     if (!client) return Promise.reject(new Error('not connected'));
     const publishOptions: IClientPublishOptions = { qos: options.qos ?? 1, retain: options.retain ?? false };
@@ -258,10 +278,44 @@ export class Connection {
     });
   }
 
-  /** The will for the next connect (the current one keeps the will it connected with). */
+  /**
+   * The will from now on. MQTT cannot change the will of a live connection, so a connected client with another
+   * will is ended gracefully (a DISCONNECT, so no will is published; what is in flight is sent first) and a new one
+   * connects with this will; publishes meanwhile wait for it, and listeners see a reconnect (`again`), not a state
+   * change. Not connected, the next connect attempt carries it.
+   */
   setWill(topic: string, payload: string): void {
+    const before = this.options.will;
     this.options.will = { ...this.options.will, topic, payload };
-    if (this.client) this.client.options.will = this.will();
+    const client = this.client;
+    if (!client) return;
+    client.options.will = this.will();
+    if (before?.topic === topic && before.payload === payload) return;
+    if (client.connected) this.replace(client);
+  }
+
+  private replace(old: MqttClient): void {
+    const generation = this.generation;
+    this.client = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // a DISCONNECT that cannot be sent (the connection broke meanwhile) does not hold the switch up
+    const ended = Promise.race([
+      old.endAsync(false).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          old.end(true);
+          resolve();
+        }, SWITCH_TIMEOUT_MS);
+      }),
+    ]);
+    const switching = ended.then(() => {
+      clearTimeout(timer);
+      if (generation === this.generation) this.open();
+    });
+    this.switching = switching;
+    void switching.finally(() => {
+      if (this.switching === switching) this.switching = null;
+    });
   }
 
   private will(): IClientOptions['will'] {
