@@ -62,6 +62,8 @@ describe.runIf(runnable)('chat page', () => {
         MQTT_BROKER: '127.0.0.1',
         MQTT_PORT: String(mosquitto.tcpPort),
         MQTT_WS_URL: `ws://127.0.0.1:${mosquitto.wsPort}/mqtt`,
+        // members on an external broker are not tied to connections: a silent reader would leave after this
+        CHAT_IDLE_TIMEOUT: '9',
       });
       await external.start();
     };
@@ -332,6 +334,11 @@ describe.runIf(runnable)('chat page', () => {
     await expect.poll(() => streaming.count()).toBe(0);
     expect(await dana.page.locator(`[data-message-id="${cut}"]`).count()).toBe(0);
     expect(dana.problems).toEqual([]);
+
+    // Dana has been silent since her question; the page joins again before CHAT_IDLE_TIMEOUT (9 s) runs out
+    await dana.page.waitForTimeout(12_000);
+    await dana.page.locator('[data-testid=member]', { hasText: 'Dana' }).waitFor({ timeout: 1000 });
+    expect(await dana.page.locator('.notice', { hasText: 'Dana 离开了聊天室' }).count()).toBe(0);
 
     // after a room switch the will names the new room: a tab that goes away leaves no ghost there
     await dana.page.locator('.room-form input').fill('lab');

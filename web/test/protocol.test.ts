@@ -134,8 +134,10 @@ describe('other payloads', () => {
       assistant_enabled: true,
       max_message_chars: 4000,
       max_username_chars: 32,
+      member_idle_seconds: 0,
       ice_servers: [],
     });
+    expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main', member_idle_seconds: 3600 })?.member_idle_seconds).toBe(3600);
     expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main', assistant_enabled: false })?.assistant_enabled).toBe(false);
     expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main' })?.mqtt_ws_url).toBeNull();
     expect(parsePageConfig({ mqtt_ws_url: 3, default_room: 'main' })).toBeNull();

@@ -48,7 +48,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         : {}),
     };
   });
-  const chat = useRoom(conn, config.default_room, room, nickname);
+  const chat = useRoom(conn, config.default_room, room, nickname, config.member_idle_seconds);
 
   const switchRoom = useCallback(
     (next: string) => {

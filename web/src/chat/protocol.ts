@@ -107,6 +107,8 @@ export interface PageConfig {
   assistant_enabled: boolean;
   max_message_chars: number;
   max_username_chars: number;
+  /** Silence after which the service drops a member it cannot tie to a connection; 0 = never. */
+  member_idle_seconds: number;
   /** STUN/TURN servers for the voice page's calls; none unless the server names some. */
   ice_servers: IceServer[];
 }
@@ -238,6 +240,7 @@ export function parsePageConfig(value: unknown): PageConfig | null {
     assistant_enabled: bool(value, 'assistant_enabled') ?? true,
     max_message_chars: int(value, 'max_message_chars') ?? 4000,
     max_username_chars: int(value, 'max_username_chars') ?? 32,
+    member_idle_seconds: int(value, 'member_idle_seconds') ?? 0,
     ice_servers: parseIceServers(value.ice_servers),
   };
 }

@@ -49,7 +49,19 @@ export interface Room {
   refused: { text: string } | null;
 }
 
-export function useRoom(conn: Connection, defaultRoom: string, room: string, nickname: string | null): Room {
+/** How often a member joins again so that idle expiry (after `idleSeconds` of silence) never drops a reader. */
+export function rejoinIntervalMs(idleSeconds: number): number | null {
+  if (idleSeconds <= 0) return null;
+  return Math.max(5, Math.floor(idleSeconds / 3)) * 1000;
+}
+
+export function useRoom(
+  conn: Connection,
+  defaultRoom: string,
+  room: string,
+  nickname: string | null,
+  memberIdleSeconds = 0,
+): Room {
   const { t } = useI18n();
   const [timeline, setTimeline] = useState<Timeline>(emptyTimeline);
   const [members, setMembers] = useState<OnlineUser[]>([]);
@@ -155,6 +167,16 @@ export function useRoom(conn: Connection, defaultRoom: string, room: string, nic
     nicknameRef.current = nickname;
     if (nickname && conn.state === 'online') join(nickname);
   }, [conn, nickname, join]);
+
+  // a reader who never writes is still a member: join again (a no-op for the room) before idle expiry
+  useEffect(() => {
+    const every = rejoinIntervalMs(memberIdleSeconds);
+    if (!nickname || every === null) return;
+    const timer = setInterval(() => {
+      if (conn.state === 'online') join(nickname);
+    }, every);
+    return () => clearInterval(timer);
+  }, [conn, nickname, join, memberIdleSeconds]);
 
   const loadEarlier = useCallback(() => {
     if (loadingEarlier.current) return;

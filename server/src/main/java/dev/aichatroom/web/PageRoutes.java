@@ -49,6 +49,9 @@ public record PageRoutes(
         body.put("assistant_enabled", assistantEnabled);
         body.put("max_message_chars", chat.maxMessageChars());
         body.put("max_username_chars", chat.maxUsernameChars());
+        // a member the service cannot tie to a connection (external broker) leaves after this much silence: the page
+        // joins again well before, so that a reader who never writes stays listed
+        body.put("member_idle_seconds", chat.idleTimeout().toSeconds());
         body.put("ice_servers", iceServers);
         ctx.header("Cache-Control", "no-store");
         HttpServer.json(ctx, body);

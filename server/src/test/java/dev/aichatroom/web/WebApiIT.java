@@ -100,6 +100,7 @@ class WebApiIT {
         assertThat(config.get("default_room").asText()).isEqualTo("main");
         assertThat(config.get("assistant_name").asText()).isEqualTo("智能助手");
         assertThat(config.get("assistant_enabled").asBoolean()).isTrue();
+        assertThat(config.get("member_idle_seconds").asLong()).isEqualTo(3600);
         assertThat(config.get("ice_servers").toString())
                 .as("the voice page's peer gets the STUN/TURN servers the server's peer uses")
                 .isEqualTo("[{\"urls\":[\"turn:127.0.0.1:3478\"],\"username\":\"u\",\"credential\":\"c\"}]");
