@@ -180,7 +180,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
                     q.message(),
                     q.text(),
                     mentions);
-            Reply reply = new Reply(model, tools, config.limits(), room, (seq, delta) -> {
+            Reply reply = new Reply(model, backend.get().sequential(), tools, config.limits(), room, (seq, delta) -> {
                 deltas.set(seq + 1);
                 chat.publishDelta(room, replyId, seq, delta);
             });
@@ -297,7 +297,13 @@ public final class Assistant implements RoomListener, AutoCloseable {
                     question,
                     text,
                     mentions);
-            Reply reply = new Reply(model, tools, config.limits(), room, (seq, delta) -> deltas.accept(delta));
+            Reply reply = new Reply(
+                    model,
+                    backend.get().sequential(),
+                    tools,
+                    config.limits(),
+                    room,
+                    (seq, delta) -> deltas.accept(delta));
             return new Answer(reply.generate(conversation), Optional.empty());
         } catch (AiException e) {
             if (e.kind() != AiException.Kind.STOPPED) {

@@ -33,6 +33,7 @@ final class Reply {
     }
 
     private final StreamingChatModel model;
+    private final boolean inProcess;
     private final ToolProvider tools;
     private final AiConfig.Limits limits;
     private final String room;
@@ -44,7 +45,22 @@ final class Reply {
     private boolean breakBeforeNextText;
 
     Reply(StreamingChatModel model, ToolProvider tools, AiConfig.Limits limits, String room, Deltas deltas) {
+        this(model, false, tools, limits, room, deltas);
+    }
+
+    /**
+     * @param inProcess the model runs in this process (jlama): a call that produced no first token in time is not
+     *     retried, since nothing can stop its generation and a retry would run a second one beside it
+     */
+    Reply(
+            StreamingChatModel model,
+            boolean inProcess,
+            ToolProvider tools,
+            AiConfig.Limits limits,
+            String room,
+            Deltas deltas) {
         this.model = model;
+        this.inProcess = inProcess;
         this.tools = tools;
         this.limits = limits;
         this.room = room;
@@ -101,7 +117,8 @@ final class Reply {
                 return call.run(request, this::append);
             } catch (AiException e) {
                 boolean clean = seq == publishedBefore;
-                if (!e.retriable() || !clean || attempt >= limits.maxRetries()) {
+                boolean stillRunning = inProcess && e.kind() == AiException.Kind.NO_FIRST_TOKEN;
+                if (!e.retriable() || stillRunning || !clean || attempt >= limits.maxRetries()) {
                     throw e;
                 }
                 int retry = attempt;

@@ -157,6 +157,47 @@ class RemoteModelIT {
     }
 
     @Test
+    void a_call_without_a_first_token_is_retried_unless_the_model_runs_in_process() {
+        fake.byDefault(new FakeOpenAi.Hang());
+        AiConfig.Limits limits =
+                new AiConfig.Limits(4, 16, Duration.ofSeconds(10), Duration.ofMillis(500), 1, 4000, 256, 3);
+        try (Backend backend = Backends.create(config(fake.baseUrl(), limits), Texts.of("en"))) {
+            assertThatThrownBy(() -> new Reply(backend.model(n -> {}), ToolProvider.NONE, limits, "main", (q, d) -> {})
+                            .generate(QUESTION))
+                    .isInstanceOf(AiException.class);
+            assertThat(fake.requests())
+                    .as("a remote call is abandoned and tried again")
+                    .hasSize(2);
+
+            fake.reset();
+            fake.byDefault(new FakeOpenAi.Hang());
+            assertThatThrownBy(() -> new Reply(
+                                    backend.model(n -> {}), true, ToolProvider.NONE, limits, "main", (q, d) -> {})
+                            .generate(QUESTION))
+                    .isInstanceOfSatisfying(
+                            AiException.class, e -> assertThat(e.kind()).isEqualTo(AiException.Kind.NO_FIRST_TOKEN));
+            assertThat(fake.requests())
+                    .as("an in-process generation cannot be stopped: no second one beside it")
+                    .hasSize(1);
+        }
+    }
+
+    @Test
+    void a_reply_whose_stream_stalls_after_it_began_fails_at_the_total_timeout() {
+        // pieces at 1.2 s, 2.4 s and 3.6 s: the first within the first-token limit, the last after the total one
+        fake.byDefault(new FakeOpenAi.Stream(List.of("slow", " and", " slower"), Duration.ofMillis(1200)));
+        AiConfig.Limits limits =
+                new AiConfig.Limits(4, 16, Duration.ofSeconds(3), Duration.ofSeconds(2), 2, 4000, 256, 3);
+
+        assertThatThrownBy(() -> reply(limits, ToolProvider.NONE)).isInstanceOfSatisfying(AiException.class, e -> {
+            assertThat(e.kind()).isEqualTo(AiException.Kind.TIMEOUT);
+            assertThat(e.getMessage()).contains("3 s");
+        });
+        assertThat(deltas).as("it had begun").isNotEmpty();
+        assertThat(fake.requests()).as("a reply that began is not retried").hasSize(1);
+    }
+
+    @Test
     void a_stream_that_stops_midway_is_an_interrupted_reply_not_a_complete_one() {
         fake.byDefault(new FakeOpenAi.StopMidway(List.of("Hal", "f an ans")));
 
