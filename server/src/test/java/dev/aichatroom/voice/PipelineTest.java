@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -216,6 +217,56 @@ class PipelineTest {
                         .isLessThan(-90);
             }
             assertThat(out.eventTypes()).contains("tts_terminate").doesNotContain("tts_complete");
+        }
+    }
+
+    @Test
+    void a_reply_cancelled_as_its_first_sentence_begins_sends_no_tts_text_after_tts_terminate() {
+        RecordingOutbox out = new RecordingOutbox();
+        AtomicReference<Pipeline> pipeline = new AtomicReference<>();
+        AtomicReference<Thread> canceller = new AtomicReference<>();
+        // the user barges in the moment tts_begin goes out; the subtitle is held back until that cancellation had
+        // every chance to run, so a subtitle sent outside the task lock would land after tts_terminate
+        Outbox racing = new Outbox() {
+            @Override
+            public void signal(Object payload) {
+                out.signal(payload);
+            }
+
+            @Override
+            public void event(Object payload) {
+                Thread c = canceller.get();
+                if (payload instanceof Wire.TtsText && c != null) {
+                    try {
+                        c.join(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                out.event(payload);
+                if (payload instanceof Wire.TtsEvent e && e.type().equals("tts_begin") && c == null) {
+                    canceller.set(Thread.ofPlatform()
+                            .start(() -> pipeline.get().interruptReply("the user spoke over the reply")));
+                }
+            }
+        };
+        try (Pipeline p = new Pipeline(
+                "dev5",
+                racing,
+                FIXED,
+                TONE,
+                streaming(0, "The first sentence here. ", "The second sentence here."),
+                VoiceConfig.defaultTurns(),
+                false,
+                VoiceMetrics.none())) {
+            pipeline.set(p);
+            p.start();
+            p.typed("hello");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> out.eventTypes().containsAll(List.of("tts_terminate", "loading:complete")));
+            List<String> tts =
+                    out.eventTypes().stream().filter(t -> t.startsWith("tts")).toList();
+            assertThat(tts).startsWith("tts_begin").endsWith("tts_terminate").doesNotContain("tts_complete");
         }
     }
 
