@@ -211,9 +211,12 @@ final class Pipeline implements AutoCloseable {
                 for (String s : cutter.flush()) {
                     say(new Sentence(gen, taskId, s, turn.endedNanos()));
                 }
-                say(new Sentence(gen, taskId, "", turn.endedNanos()));
             } catch (RuntimeException e) {
                 LOG.warn("Reply to {} failed: {}", deviceId, e.toString());
+            } finally {
+                // the end marker also after a failure: the sentences already spoken end with tts_complete, and the
+                // task does not stay open (a later speech start would otherwise terminate a reply long over)
+                say(new Sentence(gen, taskId, "", turn.endedNanos()));
             }
         });
         replying = reply;

@@ -270,6 +270,41 @@ class PipelineTest {
         }
     }
 
+    @Test
+    void a_reply_that_fails_after_its_first_sentence_still_completes_its_task() {
+        RecordingOutbox out = new RecordingOutbox();
+        Agent failing = (device, text, deltas) -> {
+            deltas.accept("The first sentence. ");
+            throw new IllegalStateException("the model went away");
+        };
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (Pipeline p = new Pipeline(
+                "dev6",
+                out,
+                FIXED,
+                TONE,
+                failing,
+                VoiceConfig.defaultTurns(),
+                false,
+                new VoiceMetrics(meters, java.util.Map.of()))) {
+            p.start();
+            p.typed("hello");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> out.eventTypes().containsAll(List.of("loading:complete", "tts_complete")));
+            assertThat(out.eventTypes().stream().filter(t -> t.startsWith("tts")))
+                    .containsExactly("tts_begin", "tts_text", "tts_complete");
+            // the user speaks later: nothing is playing, so there is no reply to cut short
+            p.interruptReply("the user spoke over the reply");
+            p.typed("again");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> out.eventTypes().stream()
+                                    .filter(t -> t.equals("tts_complete"))
+                                    .count()
+                            == 2);
+            assertThat(out.eventTypes()).doesNotContain("tts_terminate");
+        }
+    }
+
     /** Whether the speak stage of {@code device} is blocked in the queue operation {@code method}. */
     private static boolean speakerIsIn(String device, String method) {
         return Thread.getAllStackTraces().entrySet().stream()
