@@ -9,6 +9,7 @@ import dev.aichatroom.voice.speech.TextToSpeech;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -302,6 +303,55 @@ class PipelineTest {
                                     .count()
                             == 2);
             assertThat(out.eventTypes()).doesNotContain("tts_terminate");
+        }
+    }
+
+    @Test
+    void speech_starts_with_the_first_sentence_while_the_model_is_still_writing() {
+        RecordingOutbox out = new RecordingOutbox();
+        CountDownLatch rest = new CountDownLatch(1);
+        Agent slow = (device, text, deltas) -> {
+            deltas.accept("The first sentence. ");
+            try {
+                rest.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "";
+            }
+            deltas.accept("The second sentence.");
+            return "The first sentence. The second sentence.";
+        };
+        try (Pipeline p =
+                new Pipeline("dev7", out, FIXED, TONE, slow, VoiceConfig.defaultTurns(), true, VoiceMetrics.none())) {
+            p.start();
+            AtomicInteger loudFrames = new AtomicInteger();
+            AtomicBoolean clock = new AtomicBoolean(true);
+            Thread player = Thread.ofVirtual().start(() -> {
+                while (clock.get()) {
+                    if (Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs() > -30) {
+                        loudFrames.incrementAndGet();
+                    }
+                    LockSupport.parkNanos(2_000_000);
+                }
+            });
+            p.typed("hello");
+            // the model has written one sentence and waits: its subtitle and its audio are already out
+            await().atMost(Duration.ofSeconds(5)).until(() -> loudFrames.get() >= 20);
+            assertThat(rest.getCount()).isEqualTo(1);
+            assertThat(out.eventTypes()).contains("tts_begin", "tts_text").doesNotContain("loading:complete");
+            assertThat(out.events.stream()
+                            .filter(e -> e.path("type").asText().equals("tts_text"))
+                            .map(e -> e.path("text").asText()))
+                    .containsExactly("The first sentence.");
+            rest.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> out.eventTypes().contains("tts_complete"));
+            clock.set(false);
+            assertThat(out.events.stream()
+                            .filter(e -> e.path("type").asText().equals("tts_text"))
+                            .map(e -> e.path("text").asText()))
+                    .containsExactly("The first sentence.", "The second sentence.");
+            assertThat(loudFrames.get()).isBetween(180, 220); // both sentences, one second each
+            player.interrupt();
         }
     }
 
