@@ -77,6 +77,29 @@ sealed interface Signal {
         };
     }
 
+    /**
+     * A device → proxy message on {@code $message/{id}/multimedia_proxy} (PROTOCOL.md §4): {@code
+     * {"type":"message","payload":…}}. A payload that is text, or an object with a {@code text}, is typed text like
+     * {@code chat}; anything else is nothing for the proxy (empty), and never ends a call.
+     */
+    static Optional<Signal> parseMessage(byte[] payload) {
+        if (payload.length > MAX_BYTES) {
+            return Optional.empty();
+        }
+        Optional<JsonNode> tree = Json.tree(payload);
+        if (tree.isEmpty()
+                || !tree.get().isObject()
+                || !"message".equals(tree.get().path("type").asText())) {
+            return Optional.empty();
+        }
+        JsonNode body = tree.get().path("payload");
+        if (!body.isTextual() && !body.path("text").isTextual()) {
+            return Optional.empty();
+        }
+        Signal chat = chat(body);
+        return chat instanceof Chat ? Optional.of(chat) : Optional.empty();
+    }
+
     private static Signal offer(JsonNode data) {
         String sdp = data.isTextual() ? data.asText() : data.path("sdp").asText("");
         if (data.isObject()

@@ -100,6 +100,7 @@ public final class VoiceService implements AutoCloseable {
         this.answering = externalBroker.isEmpty();
         if (config.enabled()) {
             mqtt.subscribe(VoiceTopics.SIGNALLING_IN, this::onInbound);
+            mqtt.subscribe(VoiceTopics.EVENTS_IN, this::onInbound);
         }
     }
 
@@ -201,7 +202,15 @@ public final class VoiceService implements AutoCloseable {
         inbound.acknowledge(); // signalling is live: nothing to redeliver after a crash
         Optional<String> device = VoiceTopics.deviceOf(inbound.topic());
         if (device.isPresent() && (answering || sessions.containsKey(device.get()))) {
-            route(device.get(), Signal.parse(inbound.payload()));
+            if (VoiceTopics.isEventsIn(inbound.topic())) {
+                // PROTOCOL.md §4: text is typed text; anything else is not for the proxy, and no reason to end a call
+                Signal.parseMessage(inbound.payload())
+                        .ifPresentOrElse(
+                                s -> route(device.get(), s),
+                                () -> LOG.debug("Voice: message from {} on {} ignored", device.get(), inbound.topic()));
+            } else {
+                route(device.get(), Signal.parse(inbound.payload()));
+            }
         }
     }
 

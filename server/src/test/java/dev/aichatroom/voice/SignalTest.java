@@ -50,6 +50,20 @@ class SignalTest {
     }
 
     @Test
+    void reads_text_from_a_device_message_and_nothing_else() {
+        java.util.function.Function<String, Optional<Signal>> message =
+                json -> Signal.parseMessage(json.getBytes(StandardCharsets.UTF_8));
+        assertThat(message.apply("{\"type\":\"message\",\"payload\":\" hi \"}")).contains(new Signal.Chat("hi"));
+        assertThat(message.apply("{\"type\":\"message\",\"payload\":{\"type\":\"chat\",\"text\":\"hi\"}}"))
+                .contains(new Signal.Chat("hi"));
+        assertThat(message.apply("{\"type\":\"message\",\"payload\":{\"type\":\"loading\"}}"))
+                .isEmpty();
+        assertThat(message.apply("{\"type\":\"message\",\"payload\":\"  \"}")).isEmpty();
+        assertThat(message.apply("{\"type\":\"chat\",\"data\":\"hi\"}")).isEmpty();
+        assertThat(message.apply("[1]")).isEmpty();
+    }
+
+    @Test
     void reads_candidates_with_absent_null_and_present_fields() {
         assertThat(parse("{\"type\":\"ice_candidate\",\"data\":{\"candidate\":\"candidate:1 1 udp 1 10.0.0.1 9 typ"
                         + " host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0,\"usernameFragment\":\"abc\"}}"))

@@ -108,6 +108,33 @@ class VoiceServiceTest {
         }
     }
 
+    @Test
+    void text_a_device_sends_on_its_message_topic_is_answered_and_other_messages_there_end_nothing() {
+        try (VoiceService voice = service(() -> {
+            throw new RtcException("no WebRTC in this test");
+        })) {
+            voice.start();
+            java.util.function.Consumer<String> send = json -> voice.onInbound(new dev.aichatroom.mqtt.Inbound(
+                    "$message/d7/multimedia_proxy",
+                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    List.of(),
+                    () -> {}));
+            send.accept("{\"type\":\"message\",\"payload\":{\"type\":\"loading\",\"status\":\"complete\"}}");
+            send.accept("not json");
+            send.accept("{\"type\":\"sdp_offer\",\"data\":{}}");
+            send.accept("{\"type\":\"message\",\"payload\":\"hello\"}");
+            assertThat(awaitOn("$message/d7", "tts_text").path("text").asText()).isEqualTo("Hello there.");
+            awaitOn("$message/d7", "tts_complete");
+            send.accept("{\"type\":\"message\",\"payload\":{\"text\":\"again\"}}");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> published.stream()
+                                    .filter(p -> p.json().path("type").asText().equals("tts_complete"))
+                                    .count()
+                            == 2);
+            assertThat(published).noneMatch(p -> p.topic().equals("$webrtc/d7"));
+        }
+    }
+
     /** A WebRTC engine that records what sessions ask of it; its peers connect as they answer. */
     static final class FakeRtc implements Rtc {
         final List<String> calls = new CopyOnWriteArrayList<>();
