@@ -35,8 +35,10 @@ class FakeChannel implements SignallingChannel {
       this.interruption = null;
     };
   }
-  close() {
+  readonly farewells: ({ topic: string; body: OutboundSignal } | undefined)[] = [];
+  close(farewell?: { topic: string; body: OutboundSignal }) {
     this.closes++;
+    this.farewells.push(farewell);
   }
   signal(body: unknown) {
     this.handler?.(`$webrtc/${ID}`, encode(body));
@@ -327,6 +329,38 @@ describe('call signalling', () => {
     handler(`$webrtc/${ID}`, encode({ type: 'webrtc_terminated', reason: 'late' }));
     expect(session.state).toBe('idle');
     expect(events).toEqual([{ type: 'asr_response', text: 'turn on the camera', final: true }]);
+  });
+
+  it('tells the proxy on hang-up (webrtc_terminated with a reason) as the call connection closes', async () => {
+    const { channel, session } = setup();
+    await session.connect();
+    session.disconnect();
+    expect(channel.farewells).toEqual([
+      { topic: `$webrtc/${ID}/multimedia_proxy`, body: { type: 'webrtc_terminated', reason: 'the user hung up' } },
+    ]);
+  });
+
+  it('tells the proxy when the page gives up on a call, but not when the proxy ended it', async () => {
+    vi.useFakeTimers();
+    const { channel, session } = setup({ answerTimeoutMs: 1000 });
+    await session.connect();
+    vi.advanceTimersByTime(1000);
+    expect(channel.farewells.at(-1)).toEqual({
+      topic: `$webrtc/${ID}/multimedia_proxy`,
+      body: { type: 'webrtc_terminated', reason: 'no sdp_answer within 1 s' },
+    });
+    await session.connect();
+    channel.signal({ type: 'webrtc_terminated', reason: 'ICE did not connect within 30 s' });
+    expect(channel.closes).toBe(2);
+    expect(channel.farewells.at(-1)).toBeUndefined();
+  });
+
+  it('has nothing to tell the proxy when it hangs up before the offer went out', async () => {
+    const { channel, session } = setup();
+    const connecting = session.connect();
+    session.disconnect();
+    await connecting;
+    expect(channel.farewells).toEqual([undefined]);
   });
 
   it('stops setting up when disconnected halfway', async () => {

@@ -316,3 +316,18 @@ describe('the page MCP server credentials', () => {
     expect(asked).toEqual(['voice_abc-k3j9x', 'voice_abc-k3j9x', 'voicemcp_abc-k3j9x']);
   });
 });
+
+describe('call step log', () => {
+  it('reads in English as the seed writes it (webrtc-over-mqtt-integration.md, "连接过程追踪")', () => {
+    expect(en.logStep1).toBe('Step 1/2 - Establishing MQTT connection');
+    expect(en.logMqttConnected.replace('{clientId}', 'webrtc_client_abc123')).toBe('MQTT connected (ClientID: webrtc_client_abc123)');
+    expect(en.logStep2).toBe('Step 2/2 - Starting WebRTC signaling');
+    expect(en.logSubscribing.replace('{topics}', '$webrtc/x, $message/x')).toBe('Subscribing to topics: $webrtc/x, $message/x');
+    expect(en.logSubscribed).toBe('Subscribed to WebRTC topics');
+    expect(en.logCreatingOffer).toBe('Creating and sending offer to backend');
+    expect(en.logOfferCreated).toBe('Offer created, setting as local description');
+    expect(en.logOfferSent).toBe('Offer sent to backend, waiting for answer...');
+    expect(en.logAnswerReceived.replace('{topic}', '$webrtc/x')).toBe('Received sdp_answer from $webrtc/x');
+    expect(en.logConnected).toBe('WebRTC connection established');
+  });
+});

@@ -5,7 +5,19 @@
 export type OutboundSignal =
   | { type: 'sdp_offer'; data: { type: 'offer'; sdp: string } }
   | { type: 'ice_candidate'; data: CandidateData }
-  | { type: 'chat'; data: string };
+  | { type: 'chat'; data: string }
+  | { type: 'webrtc_terminated'; reason: string };
+
+/**
+ * The device ends its call (PROTOCOL.md §3: `webrtc_terminated`, no data, a top-level reason): published on hang-up,
+ * and set as the call connection's MQTT will so that the proxy ends the session at once when the page vanishes.
+ */
+export function hangUp(reason: string): OutboundSignal {
+  return { type: 'webrtc_terminated', reason };
+}
+
+/** The will's reason: the page went away without hanging up (tab closed, network gone). */
+export const DEVICE_GONE = 'the device went away';
 
 export interface CandidateData {
   candidate: string;

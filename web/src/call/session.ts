@@ -5,6 +5,7 @@
 import type { MessageKey } from '../i18n/messages';
 import {
   eventsTopic,
+  hangUp,
   parseSignal,
   parseVoiceEvent,
   proxyTopic,
@@ -33,7 +34,8 @@ export interface SignallingChannel {
   publish(topic: string, body: OutboundSignal): Promise<void>;
   /** Told 'lost' when the connection drops and 'back' when it is up again. */
   onInterruption(listener: (what: 'lost' | 'back') => void): () => void;
-  close(): void;
+  /** Closes the connection; with a farewell, once that is published (or could not be). */
+  close(farewell?: { topic: string; body: OutboundSignal }): void;
 }
 
 export interface SenderLike {
@@ -146,7 +148,7 @@ export class CallSession {
     } catch (e) {
       if (!current()) return;
       this.write('error', 'logError', { error: errorText(e) });
-      this.teardown();
+      this.teardown(errorText(e));
       this.setState('failed');
     }
   }
@@ -219,7 +221,7 @@ export class CallSession {
     this.answerTimer = setTimeout(() => {
       if (!current() || this.state !== 'offering') return;
       this.write('error', 'logNoAnswer', { seconds: Math.round(timeout / 1000) });
-      this.teardown();
+      this.teardown(`no sdp_answer within ${Math.round(timeout / 1000)} s`);
       this.setState('failed');
     }, timeout);
   }
@@ -275,7 +277,7 @@ export class CallSession {
     } catch (e) {
       if (generation !== this.generation) return;
       this.write('error', 'logBadAnswer', { error: errorText(e) });
-      this.teardown();
+      this.teardown(`the answer could not be applied: ${errorText(e)}`);
       this.setState('failed');
       return;
     }
@@ -305,7 +307,7 @@ export class CallSession {
       this.write('warn', 'logPeerDisconnected');
     } else if (state === 'failed') {
       this.write('error', 'logPeerFailed');
-      this.teardown();
+      this.teardown('the peer connection failed');
       this.setState('failed');
     }
   }
@@ -336,12 +338,17 @@ export class CallSession {
   disconnect(): void {
     if (this.state === 'idle') return;
     this.generation++;
-    this.teardown();
+    this.teardown('the user hung up');
     this.write('info', 'logDisconnected');
     this.setState('idle');
   }
 
-  private teardown(): void {
+  /**
+   * Releases what the call holds. `hangUpReason`: the page ends a call it offered, and tells the proxy so
+   * (`webrtc_terminated`) before its connection closes; without it (the proxy ended the call) nothing is sent.
+   */
+  private teardown(hangUpReason?: string): void {
+    const offered = this.offerSent;
     clearTimeout(this.answerTimer);
     this.peer?.close();
     this.peer = null;
@@ -358,7 +365,9 @@ export class CallSession {
     this.offInterruption = null;
     if (this.channelOpen) {
       this.channelOpen = false;
-      this.deps.channel.close();
+      this.deps.channel.close(
+        offered && hangUpReason !== undefined ? { topic: proxyTopic(this.clientId), body: hangUp(hangUpReason) } : undefined,
+      );
     }
     this.emit((l) => l.remoteTrack?.(null));
   }

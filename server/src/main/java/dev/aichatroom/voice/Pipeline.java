@@ -211,9 +211,12 @@ final class Pipeline implements AutoCloseable {
                 for (String s : cutter.flush()) {
                     say(new Sentence(gen, taskId, s, turn.endedNanos()));
                 }
-                say(new Sentence(gen, taskId, "", turn.endedNanos()));
             } catch (RuntimeException e) {
                 LOG.warn("Reply to {} failed: {}", deviceId, e.toString());
+            } finally {
+                // the end marker also after a failure: the sentences already spoken end with tts_complete, and the
+                // task does not stay open (a later speech start would otherwise terminate a reply long over)
+                say(new Sentence(gen, taskId, "", turn.endedNanos()));
             }
         });
         replying = reply;
@@ -251,8 +254,9 @@ final class Pipeline implements AutoCloseable {
             finishTask(s.taskId(), s.generation());
             return;
         }
-        beginTask(s.taskId(), s.generation());
-        outbox.event(new Wire.TtsText(s.taskId(), s.text()));
+        if (!beginSentence(s)) {
+            return; // cancelled since it was taken: no tts_text after tts_terminate
+        }
         if (!audio) {
             return;
         }
@@ -303,14 +307,29 @@ final class Pipeline implements AutoCloseable {
         }
     }
 
-    private void beginTask(String taskId, long gen) {
+    /**
+     * Sends {@code tts_begin} for the sentence's reply if it is the first sentence, then its {@code tts_text}; both
+     * under the lock {@link #interruptReply} takes, so that a reply cancelled in between gets no subtitle after its
+     * {@code tts_terminate}.
+     *
+     * @return false when the reply was cancelled: say nothing
+     */
+    private boolean beginSentence(Sentence s) {
         task.lock();
         try {
-            if (gen == generation.get() && !taskId.equals(activeTask)) {
-                activeTask = taskId;
-                firstAudioNanos = -1;
-                outbox.event(Wire.ttsBegin(taskId));
+            if (s.generation() != generation.get()) {
+                return false;
             }
+            if (!s.taskId().equals(activeTask)) {
+                activeTask = s.taskId();
+                firstAudioNanos = -1;
+                outbox.event(Wire.ttsBegin(s.taskId()));
+            }
+            if (s.generation() != generation.get()) {
+                return false; // cancelled while tts_begin was being published (the lock is reentrant)
+            }
+            outbox.event(new Wire.TtsText(s.taskId(), s.text()));
+            return true;
         } finally {
             task.unlock();
         }

@@ -3,6 +3,7 @@ package dev.aichatroom.voice;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,9 @@ final class Session implements AudioClock.Listener {
     private final Consumer<Session> closed;
     private final BlockingQueue<Event> inbox = new ArrayBlockingQueue<>(INBOX);
     private final List<Signal.Candidate> pendingCandidates = new ArrayList<>();
+    /** The ICE username fragments of the offer this session answers; empty while unknown. */
+    private volatile Set<String> remoteUfrags = Set.of();
+
     private volatile RtcPeer peer;
     private volatile boolean connected;
     private Thread thread;
@@ -94,6 +98,24 @@ final class Session implements AudioClock.Listener {
             deadline = System.nanoTime() + TEXT_IDLE.toNanos();
         }
         thread = Thread.ofVirtual().name("voice-session-" + deviceId).start(this::run);
+    }
+
+    /** Remembers the offer's ICE username fragments; called by the router as it opens the session for the offer. */
+    void answering(Signal.Offer offer) {
+        remoteUfrags = offer.iceUfrags();
+    }
+
+    /**
+     * Whether {@code c} may belong to this session's offer: false for a text-only session and for a candidate whose
+     * username fragment is not the offer's (one of the device's next offer that overtook it). A candidate without a
+     * fragment, or one for a session whose offer named none, is given the benefit of the doubt.
+     */
+    boolean mayOwn(Signal.Candidate c) {
+        if (peers == null) {
+            return false;
+        }
+        Set<String> mine = remoteUfrags;
+        return mine.isEmpty() || c.ufrag().map(mine::contains).orElse(true);
     }
 
     /** Hands an event to the session's thread; never blocks (a full inbox ends the session). */

@@ -2,7 +2,11 @@ package dev.aichatroom.voice;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.mqtt.Json;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One signalling message from a device on {@code $webrtc/{id}/multimedia_proxy} (PROTOCOL.md §3): {@code {"type": T,
@@ -14,12 +18,34 @@ sealed interface Signal {
     /** Longest typed text taken from a {@code chat} message. */
     int MAX_CHAT_CHARS = 4000;
 
+    Pattern SDP_UFRAG = Pattern.compile("a=ice-ufrag:(\\S+)");
+    Pattern CANDIDATE_UFRAG = Pattern.compile(" ufrag (\\S+)");
+
     /** {@code sdp_offer}: the device's offer. */
-    record Offer(String sdp) implements Signal {}
+    record Offer(String sdp) implements Signal {
+        /** The ICE username fragments of the offer ({@code a=ice-ufrag:}, one per m-section or one for all). */
+        Set<String> iceUfrags() {
+            Set<String> ufrags = new HashSet<>();
+            Matcher m = SDP_UFRAG.matcher(sdp);
+            while (m.find()) {
+                ufrags.add(m.group(1));
+            }
+            return Set.copyOf(ufrags);
+        }
+    }
 
     /** {@code ice_candidate}: a remote candidate; an empty candidate string means the end of candidates. */
     record Candidate(String candidate, Optional<String> sdpMid, int sdpMLineIndex, Optional<String> usernameFragment)
-            implements Signal {}
+            implements Signal {
+        /** The offer this candidate belongs to: {@code usernameFragment}, else the {@code ufrag} in the candidate. */
+        Optional<String> ufrag() {
+            if (usernameFragment.isPresent()) {
+                return usernameFragment;
+            }
+            Matcher m = CANDIDATE_UFRAG.matcher(candidate);
+            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        }
+    }
 
     /** {@code chat}: typed text, handled like recognised speech. */
     record Chat(String text) implements Signal {}
@@ -49,6 +75,29 @@ sealed interface Signal {
             case "" -> new Invalid("missing type");
             default -> new Invalid("unsupported type '" + abbreviate(type) + "'");
         };
+    }
+
+    /**
+     * A device → proxy message on {@code $message/{id}/multimedia_proxy} (PROTOCOL.md §4): {@code
+     * {"type":"message","payload":…}}. A payload that is text, or an object with a {@code text}, is typed text like
+     * {@code chat}; anything else is nothing for the proxy (empty), and never ends a call.
+     */
+    static Optional<Signal> parseMessage(byte[] payload) {
+        if (payload.length > MAX_BYTES) {
+            return Optional.empty();
+        }
+        Optional<JsonNode> tree = Json.tree(payload);
+        if (tree.isEmpty()
+                || !tree.get().isObject()
+                || !"message".equals(tree.get().path("type").asText())) {
+            return Optional.empty();
+        }
+        JsonNode body = tree.get().path("payload");
+        if (!body.isTextual() && !body.path("text").isTextual()) {
+            return Optional.empty();
+        }
+        Signal chat = chat(body);
+        return chat instanceof Chat ? Optional.of(chat) : Optional.empty();
     }
 
     private static Signal offer(JsonNode data) {

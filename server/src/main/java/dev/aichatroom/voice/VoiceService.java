@@ -100,6 +100,7 @@ public final class VoiceService implements AutoCloseable {
         this.answering = externalBroker.isEmpty();
         if (config.enabled()) {
             mqtt.subscribe(VoiceTopics.SIGNALLING_IN, this::onInbound);
+            mqtt.subscribe(VoiceTopics.EVENTS_IN, this::onInbound);
         }
     }
 
@@ -201,7 +202,15 @@ public final class VoiceService implements AutoCloseable {
         inbound.acknowledge(); // signalling is live: nothing to redeliver after a crash
         Optional<String> device = VoiceTopics.deviceOf(inbound.topic());
         if (device.isPresent() && (answering || sessions.containsKey(device.get()))) {
-            route(device.get(), Signal.parse(inbound.payload()));
+            if (VoiceTopics.isEventsIn(inbound.topic())) {
+                // PROTOCOL.md §4: text is typed text; anything else is not for the proxy, and no reason to end a call
+                Signal.parseMessage(inbound.payload())
+                        .ifPresentOrElse(
+                                s -> route(device.get(), s),
+                                () -> LOG.debug("Voice: message from {} on {} ignored", device.get(), inbound.topic()));
+            } else {
+                route(device.get(), Signal.parse(inbound.payload()));
+            }
         }
     }
 
@@ -221,11 +230,11 @@ public final class VoiceService implements AutoCloseable {
                 if (current != null) {
                     current.post(new Session.Event.End("replaced by a new offer", false));
                 }
-                Session s = open(deviceId, true);
+                Session s = open(deviceId, o);
                 s.post(new Session.Event.FromDevice(o));
                 List<Signal.Candidate> waiting = early.remove(deviceId);
                 if (waiting != null) {
-                    waiting.forEach(c -> s.post(new Session.Event.FromDevice(c)));
+                    waiting.stream().filter(s::mayOwn).forEach(c -> s.post(new Session.Event.FromDevice(c)));
                 }
             }
             case Signal.Chat c -> {
@@ -239,7 +248,7 @@ public final class VoiceService implements AutoCloseable {
                         terminate(deviceId, "too many voice sessions (" + config.maxSessions() + ")");
                         return;
                     }
-                    s = open(deviceId, false);
+                    s = open(deviceId, null);
                 }
                 s.post(new Session.Event.FromDevice(c));
             }
@@ -249,7 +258,8 @@ public final class VoiceService implements AutoCloseable {
                 }
             }
             case Signal.Candidate c -> {
-                if (current == null) {
+                if (current == null || !current.mayOwn(c)) {
+                    // no call yet, or one of the device's next offer that overtook it: wait for that offer
                     holdUntilOffer(deviceId, c);
                 } else {
                     current.post(new Session.Event.FromDevice(c));
@@ -267,11 +277,12 @@ public final class VoiceService implements AutoCloseable {
 
     /**
      * Keeps a candidate that came before its offer for {@value #EARLY_CANDIDATE_SECONDS} s; without an offer by then
-     * the device is told the order was wrong.
+     * the device is told the order was wrong — unless it has a call, which goes on: the candidate was a late one of an
+     * earlier offer.
      */
     private void holdUntilOffer(String deviceId, Signal.Candidate c) {
         if (!early.containsKey(deviceId) && early.size() >= config.maxSessions() * 4) {
-            terminate(deviceId, "ice_candidate before sdp_offer");
+            refuseEarly(deviceId);
             return;
         }
         List<Signal.Candidate> held = early.computeIfAbsent(deviceId, id -> {
@@ -279,7 +290,7 @@ public final class VoiceService implements AutoCloseable {
                 timer.schedule(
                         () -> {
                             if (early.remove(id) != null) {
-                                terminate(id, "ice_candidate before sdp_offer");
+                                refuseEarly(id);
                             }
                         },
                         EARLY_CANDIDATE_SECONDS,
@@ -294,6 +305,15 @@ public final class VoiceService implements AutoCloseable {
         }
     }
 
+    private void refuseEarly(String deviceId) {
+        Session s = sessions.get(deviceId);
+        if (s != null && s.hasMedia()) {
+            LOG.debug("Voice: candidates of {} for no offer it made dropped; its call goes on", deviceId);
+        } else {
+            terminate(deviceId, "ice_candidate before sdp_offer");
+        }
+    }
+
     /** The device's MQTT connection closed (embedded broker): its session ends. Never blocks. */
     public void deviceGone(String clientId) {
         early.remove(clientId);
@@ -303,7 +323,9 @@ public final class VoiceService implements AutoCloseable {
         }
     }
 
-    private Session open(String deviceId, boolean media) {
+    /** Opens a session: for {@code offer}, or text-only when it is null. */
+    private Session open(String deviceId, Signal.Offer offer) {
+        boolean media = offer != null;
         Outbox outbox = outbox(deviceId);
         Pipeline pipeline = new Pipeline(deviceId, outbox, stt, tts, agent, config.turns(), media, metrics);
         Session s = new Session(
@@ -314,6 +336,9 @@ public final class VoiceService implements AutoCloseable {
                 pipeline,
                 this::closed,
                 metrics);
+        if (offer != null) {
+            s.answering(offer);
+        }
         sessions.put(deviceId, s);
         metrics.started();
         if (media) {

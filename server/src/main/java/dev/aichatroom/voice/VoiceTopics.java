@@ -6,6 +6,9 @@ import java.util.Optional;
 /** Every topic of WebRTC signalling and voice events (PROTOCOL.md §3, §4). */
 final class VoiceTopics {
     static final String SIGNALLING_IN = "$webrtc/+/multimedia_proxy";
+    /** Device → proxy messages (PROTOCOL.md §4): {@code {"type":"message","payload":…}}. */
+    static final String EVENTS_IN = "$message/+/multimedia_proxy";
+
     private static final String PROXY = "/multimedia_proxy";
 
     private VoiceTopics() {}
@@ -18,6 +21,11 @@ final class VoiceTopics {
     /** Proxy → device voice events. */
     static String events(String deviceId) {
         return "$message/" + deviceId;
+    }
+
+    /** Whether {@code topic} is a device → proxy message topic ({@link #EVENTS_IN}) rather than signalling. */
+    static boolean isEventsIn(String topic) {
+        return topic.startsWith("$message/");
     }
 
     /** The device id of {@code $webrtc/{id}/multimedia_proxy} or {@code $message/{id}/multimedia_proxy}. */

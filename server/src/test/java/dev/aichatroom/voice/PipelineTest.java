@@ -9,9 +9,11 @@ import dev.aichatroom.voice.speech.TextToSpeech;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -216,6 +218,140 @@ class PipelineTest {
                         .isLessThan(-90);
             }
             assertThat(out.eventTypes()).contains("tts_terminate").doesNotContain("tts_complete");
+        }
+    }
+
+    @Test
+    void a_reply_cancelled_as_its_first_sentence_begins_sends_no_tts_text_after_tts_terminate() {
+        RecordingOutbox out = new RecordingOutbox();
+        AtomicReference<Pipeline> pipeline = new AtomicReference<>();
+        AtomicReference<Thread> canceller = new AtomicReference<>();
+        // the user barges in the moment tts_begin goes out; the subtitle is held back until that cancellation had
+        // every chance to run, so a subtitle sent outside the task lock would land after tts_terminate
+        Outbox racing = new Outbox() {
+            @Override
+            public void signal(Object payload) {
+                out.signal(payload);
+            }
+
+            @Override
+            public void event(Object payload) {
+                Thread c = canceller.get();
+                if (payload instanceof Wire.TtsText && c != null) {
+                    try {
+                        c.join(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                out.event(payload);
+                if (payload instanceof Wire.TtsEvent e && e.type().equals("tts_begin") && c == null) {
+                    canceller.set(Thread.ofPlatform()
+                            .start(() -> pipeline.get().interruptReply("the user spoke over the reply")));
+                }
+            }
+        };
+        try (Pipeline p = new Pipeline(
+                "dev5",
+                racing,
+                FIXED,
+                TONE,
+                streaming(0, "The first sentence here. ", "The second sentence here."),
+                VoiceConfig.defaultTurns(),
+                false,
+                VoiceMetrics.none())) {
+            pipeline.set(p);
+            p.start();
+            p.typed("hello");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> out.eventTypes().containsAll(List.of("tts_terminate", "loading:complete")));
+            List<String> tts =
+                    out.eventTypes().stream().filter(t -> t.startsWith("tts")).toList();
+            assertThat(tts).startsWith("tts_begin").endsWith("tts_terminate").doesNotContain("tts_complete");
+        }
+    }
+
+    @Test
+    void a_reply_that_fails_after_its_first_sentence_still_completes_its_task() {
+        RecordingOutbox out = new RecordingOutbox();
+        Agent failing = (device, text, deltas) -> {
+            deltas.accept("The first sentence. ");
+            throw new IllegalStateException("the model went away");
+        };
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (Pipeline p = new Pipeline(
+                "dev6",
+                out,
+                FIXED,
+                TONE,
+                failing,
+                VoiceConfig.defaultTurns(),
+                false,
+                new VoiceMetrics(meters, java.util.Map.of()))) {
+            p.start();
+            p.typed("hello");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> out.eventTypes().containsAll(List.of("loading:complete", "tts_complete")));
+            assertThat(out.eventTypes().stream().filter(t -> t.startsWith("tts")))
+                    .containsExactly("tts_begin", "tts_text", "tts_complete");
+            // the user speaks later: nothing is playing, so there is no reply to cut short
+            p.interruptReply("the user spoke over the reply");
+            p.typed("again");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> out.eventTypes().stream()
+                                    .filter(t -> t.equals("tts_complete"))
+                                    .count()
+                            == 2);
+            assertThat(out.eventTypes()).doesNotContain("tts_terminate");
+        }
+    }
+
+    @Test
+    void speech_starts_with_the_first_sentence_while_the_model_is_still_writing() {
+        RecordingOutbox out = new RecordingOutbox();
+        CountDownLatch rest = new CountDownLatch(1);
+        Agent slow = (device, text, deltas) -> {
+            deltas.accept("The first sentence. ");
+            try {
+                rest.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "";
+            }
+            deltas.accept("The second sentence.");
+            return "The first sentence. The second sentence.";
+        };
+        try (Pipeline p =
+                new Pipeline("dev7", out, FIXED, TONE, slow, VoiceConfig.defaultTurns(), true, VoiceMetrics.none())) {
+            p.start();
+            AtomicInteger loudFrames = new AtomicInteger();
+            AtomicBoolean clock = new AtomicBoolean(true);
+            Thread player = Thread.ofVirtual().start(() -> {
+                while (clock.get()) {
+                    if (Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs() > -30) {
+                        loudFrames.incrementAndGet();
+                    }
+                    LockSupport.parkNanos(2_000_000);
+                }
+            });
+            p.typed("hello");
+            // the model has written one sentence and waits: its subtitle and its audio are already out
+            await().atMost(Duration.ofSeconds(5)).until(() -> loudFrames.get() >= 20);
+            assertThat(rest.getCount()).isEqualTo(1);
+            assertThat(out.eventTypes()).contains("tts_begin", "tts_text").doesNotContain("loading:complete");
+            assertThat(out.events.stream()
+                            .filter(e -> e.path("type").asText().equals("tts_text"))
+                            .map(e -> e.path("text").asText()))
+                    .containsExactly("The first sentence.");
+            rest.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> out.eventTypes().contains("tts_complete"));
+            clock.set(false);
+            assertThat(out.events.stream()
+                            .filter(e -> e.path("type").asText().equals("tts_text"))
+                            .map(e -> e.path("text").asText()))
+                    .containsExactly("The first sentence.", "The second sentence.");
+            assertThat(loudFrames.get()).isBetween(180, 220); // both sentences, one second each
+            player.interrupt();
         }
     }
 

@@ -28,6 +28,42 @@ class SignalTest {
     }
 
     @Test
+    void knows_which_offer_a_candidate_belongs_to_by_its_ice_username_fragment() {
+        assertThat(new Signal.Offer("v=0\r\nm=audio 9 x 111\r\na=ice-ufrag:Ab+1\r\nm=video 9 x 96\r\n"
+                                + "a=ice-ufrag:Ab+1\r\n")
+                        .iceUfrags())
+                .containsExactly("Ab+1");
+        assertThat(new Signal.Offer("v=0\r\nm=audio 9 x 111\r\n").iceUfrags()).isEmpty();
+        assertThat(new Signal.Candidate(
+                                "candidate:1 1 udp 1 10.0.0.1 9 typ host", Optional.of("0"), 0, Optional.of("u"))
+                        .ufrag())
+                .contains("u");
+        assertThat(new Signal.Candidate(
+                                "candidate:1 1 udp 1 10.0.0.1 9 typ host generation 0 ufrag Xy12 network-id 1",
+                                Optional.of("0"),
+                                0,
+                                Optional.empty())
+                        .ufrag())
+                .contains("Xy12");
+        assertThat(new Signal.Candidate("", Optional.of("0"), 0, Optional.empty()).ufrag())
+                .isEmpty();
+    }
+
+    @Test
+    void reads_text_from_a_device_message_and_nothing_else() {
+        java.util.function.Function<String, Optional<Signal>> message =
+                json -> Signal.parseMessage(json.getBytes(StandardCharsets.UTF_8));
+        assertThat(message.apply("{\"type\":\"message\",\"payload\":\" hi \"}")).contains(new Signal.Chat("hi"));
+        assertThat(message.apply("{\"type\":\"message\",\"payload\":{\"type\":\"chat\",\"text\":\"hi\"}}"))
+                .contains(new Signal.Chat("hi"));
+        assertThat(message.apply("{\"type\":\"message\",\"payload\":{\"type\":\"loading\"}}"))
+                .isEmpty();
+        assertThat(message.apply("{\"type\":\"message\",\"payload\":\"  \"}")).isEmpty();
+        assertThat(message.apply("{\"type\":\"chat\",\"data\":\"hi\"}")).isEmpty();
+        assertThat(message.apply("[1]")).isEmpty();
+    }
+
+    @Test
     void reads_candidates_with_absent_null_and_present_fields() {
         assertThat(parse("{\"type\":\"ice_candidate\",\"data\":{\"candidate\":\"candidate:1 1 udp 1 10.0.0.1 9 typ"
                         + " host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0,\"usernameFragment\":\"abc\"}}"))

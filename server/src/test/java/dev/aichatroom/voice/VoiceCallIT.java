@@ -90,7 +90,14 @@ class VoiceCallIT {
                     room.add(json);
                 }
             });
-            mqtt.connect();
+            // like the voice page: a device that vanishes tells the proxy through its will (PROTOCOL.md §3)
+            mqtt.connectWith()
+                    .willPublish()
+                    .topic("$webrtc/" + id + "/multimedia_proxy")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(Json.bytes(Map.of("type", "webrtc_terminated", "reason", "the device went away")))
+                    .applyWillPublish()
+                    .send();
             for (String f : List.of("$webrtc/" + id, "$message/" + id, "chatroom/messages/out")) {
                 mqtt.subscribeWith().topicFilter(f).qos(MqttQos.AT_LEAST_ONCE).send();
             }
@@ -163,7 +170,7 @@ class VoiceCallIT {
             return list.stream().filter(test).findFirst().orElseThrow();
         }
 
-        /** Drops the MQTT connection without a DISCONNECT, as a device whose network vanished. */
+        /** Drops the MQTT connection so that the broker publishes the will, as for a device whose network vanished. */
         void vanish() {
             mqtt.toAsync()
                     .disconnectWith()
@@ -456,6 +463,7 @@ class VoiceCallIT {
     @Test
     @Order(8)
     void speaking_over_the_reply_stops_its_audio_at_the_device_and_terminates_the_task() throws Exception {
+        Resources before = baseline();
         model.reply(
                 30,
                 "Let me tell you a long story about the camera.",
@@ -492,6 +500,8 @@ class VoiceCallIT {
         } finally {
             model.reply(30, "Sure, turning", " it on now.", " The camera is", " on and working.");
         }
+        await().atMost(Duration.ofSeconds(10)).until(() -> health().contains("0 session(s)"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
     }
 
     private static double bargeIns() throws Exception {

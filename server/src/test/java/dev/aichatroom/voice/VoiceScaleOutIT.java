@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * Voice on every instance of a scale-out (docs/deployment.md): two instances of the product share Debian's Mosquitto,
@@ -168,6 +169,84 @@ class VoiceScaleOutIT {
                     .doesNotContain("stands by", "answers calls");
             assertThat(answersTo(phone, id, offer(phone, id))).isEqualTo(1);
         }
+    }
+
+    @Test
+    @Order(6)
+    void a_device_that_vanishes_ends_its_session_at_once_through_its_will() throws Exception {
+        // an external broker tells the proxy of no disconnects: without a will, a typed-text session stays open
+        com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient silent = phone(DEVICE + "-silent", false);
+        chat(silent, DEVICE + "-silent");
+        await().atMost(Duration.ofSeconds(10)).until(() -> sessions() == 1);
+        vanish(silent);
+        Thread.sleep(3000);
+        assertThat(sessions()).isEqualTo(1);
+
+        // with the voice page's will, the broker hands the proxy webrtc_terminated as the device goes
+        com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient phone = phone(DEVICE + "-will", true);
+        chat(phone, DEVICE + "-will");
+        await().atMost(Duration.ofSeconds(10)).until(() -> sessions() == 2);
+        long gone = System.nanoTime();
+        vanish(phone);
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> sessions() == 1);
+        LoggerFactory.getLogger(VoiceScaleOutIT.class)
+                .info(
+                        "MEASURED device vanished with a will → session ended {} ms (external broker)",
+                        (System.nanoTime() - gone) / 1_000_000);
+    }
+
+    private static com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient phone(String id, boolean will) {
+        var client = com.hivemq.client.mqtt.MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(id)
+                .serverHost("127.0.0.1")
+                .serverPort(mosquitto.port())
+                .buildBlocking();
+        var connect = client.connectWith();
+        if (will) {
+            connect = connect.willPublish()
+                    .topic("$webrtc/" + id + "/multimedia_proxy")
+                    .qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                    .payload("{\"type\":\"webrtc_terminated\",\"reason\":\"the device went away\"}"
+                            .getBytes(StandardCharsets.UTF_8))
+                    .applyWillPublish();
+        }
+        connect.send();
+        return client;
+    }
+
+    private static void chat(com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient client, String id) {
+        client.publishWith()
+                .topic("$webrtc/" + id + "/multimedia_proxy")
+                .qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                .payload("{\"type\":\"chat\",\"data\":\"hello\"}".getBytes(StandardCharsets.UTF_8))
+                .send();
+    }
+
+    /** Drops the connection with reason 0x04, so that the broker publishes the will, as for a vanished network. */
+    private static void vanish(com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient client) {
+        client.toAsync()
+                .disconnectWith()
+                .reasonCode(
+                        com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
+                                .DISCONNECT_WITH_WILL_MESSAGE)
+                .send()
+                .join();
+    }
+
+    /** The voice sessions open on both instances. */
+    private static int sessions() {
+        int n = 0;
+        for (TestProduct instance : new TestProduct[] {a, b}) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) session\\(s\\)")
+                    .matcher(instance.get("/health").body());
+            if (m.find()) {
+                n += Integer.parseInt(m.group(1));
+            }
+        }
+        return n;
     }
 
     private static long offer() {

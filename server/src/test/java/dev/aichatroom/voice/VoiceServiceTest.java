@@ -108,7 +108,34 @@ class VoiceServiceTest {
         }
     }
 
-    /** A WebRTC engine that records what sessions ask of it. */
+    @Test
+    void text_a_device_sends_on_its_message_topic_is_answered_and_other_messages_there_end_nothing() {
+        try (VoiceService voice = service(() -> {
+            throw new RtcException("no WebRTC in this test");
+        })) {
+            voice.start();
+            java.util.function.Consumer<String> send = json -> voice.onInbound(new dev.aichatroom.mqtt.Inbound(
+                    "$message/d7/multimedia_proxy",
+                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    List.of(),
+                    () -> {}));
+            send.accept("{\"type\":\"message\",\"payload\":{\"type\":\"loading\",\"status\":\"complete\"}}");
+            send.accept("not json");
+            send.accept("{\"type\":\"sdp_offer\",\"data\":{}}");
+            send.accept("{\"type\":\"message\",\"payload\":\"hello\"}");
+            assertThat(awaitOn("$message/d7", "tts_text").path("text").asText()).isEqualTo("Hello there.");
+            awaitOn("$message/d7", "tts_complete");
+            send.accept("{\"type\":\"message\",\"payload\":{\"text\":\"again\"}}");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> published.stream()
+                                    .filter(p -> p.json().path("type").asText().equals("tts_complete"))
+                                    .count()
+                            == 2);
+            assertThat(published).noneMatch(p -> p.topic().equals("$webrtc/d7"));
+        }
+    }
+
+    /** A WebRTC engine that records what sessions ask of it; its peers connect as they answer. */
     static final class FakeRtc implements Rtc {
         final List<String> calls = new CopyOnWriteArrayList<>();
         int peers;
@@ -120,6 +147,7 @@ class VoiceServiceTest {
                 @Override
                 public String answer(String offerSdp) {
                     calls.add(n + " answer");
+                    listener.state(RtcPeer.State.CONNECTED);
                     return "v=0 answer " + n;
                 }
 
@@ -169,6 +197,45 @@ class VoiceServiceTest {
         assertThat(published)
                 .noneMatch(p -> p.json().path("type").asText().equals("webrtc_terminated")
                         && !p.json().path("reason").asText().equals("the service is stopping"));
+    }
+
+    private static Signal.Candidate candidate(String name, String ufrag) {
+        return new Signal.Candidate(
+                "candidate:" + name + " 1 udp 2122260223 10.0.0.1 5000" + " typ host",
+                java.util.Optional.of("0"),
+                0,
+                java.util.Optional.of(ufrag));
+    }
+
+    @Test
+    void candidates_that_overtake_a_new_offer_wait_for_it_instead_of_going_to_the_old_session() {
+        FakeRtc rtc = new FakeRtc();
+        String first = "v=0\r\na=ice-ufrag:one\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:one\r\n";
+        String second = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:two\r\n";
+        try (VoiceService voice = service(() -> rtc)) {
+            voice.start();
+            voice.route("d6", new Signal.Offer(first));
+            voice.route("d6", candidate("a", "one"));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> rtc.calls.stream().anyMatch(c -> c.startsWith("1 candidate candidate:a ")));
+            // the device calls again; its first candidates overtake the new offer on the way
+            voice.route("d6", candidate("b", "two"));
+            voice.route("d6", new Signal.Offer(second));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> rtc.calls.stream().anyMatch(c -> c.startsWith("2 candidate candidate:b ")));
+            assertThat(rtc.calls).noneMatch(c -> c.startsWith("1 candidate candidate:b "));
+            assertThat(rtc.calls.stream().filter(c -> c.startsWith("2 ")).toList())
+                    .first()
+                    .isEqualTo("2 answer");
+            // a late candidate of the first call waits for an offer that never comes: dropped, the call goes on
+            voice.route("d6", candidate("c", "one"));
+            await().pollDelay(Duration.ofSeconds(VoiceService.EARLY_CANDIDATE_SECONDS + 1))
+                    .atMost(Duration.ofSeconds(VoiceService.EARLY_CANDIDATE_SECONDS + 3))
+                    .until(() -> true);
+            assertThat(rtc.calls).noneMatch(c -> c.contains("candidate:c "));
+            assertThat(voice.devices()).containsExactly("d6");
+            assertThat(published).noneMatch(p -> p.json().path("type").asText().equals("webrtc_terminated"));
+        }
     }
 
     @Test
