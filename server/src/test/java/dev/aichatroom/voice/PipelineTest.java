@@ -263,11 +263,26 @@ class PipelineTest {
             pipeline.set(p);
             p.start();
             p.typed("hello");
-            await().atMost(Duration.ofSeconds(5))
-                    .until(() -> out.eventTypes().containsAll(List.of("tts_terminate", "loading:complete")));
+            // the cancellation and the reply's own end race for the task lock; either may win, but nothing of the
+            // reply may follow its tts_terminate
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> canceller.get() != null
+                            && !canceller.get().isAlive()
+                            && out.eventTypes().contains("loading:complete")
+                            && (out.eventTypes().contains("tts_terminate")
+                                    || out.eventTypes().contains("tts_complete")));
             List<String> tts =
                     out.eventTypes().stream().filter(t -> t.startsWith("tts")).toList();
-            assertThat(tts).startsWith("tts_begin").endsWith("tts_terminate").doesNotContain("tts_complete");
+            assertThat(tts).startsWith("tts_begin");
+            int terminate = tts.indexOf("tts_terminate");
+            if (terminate >= 0) {
+                assertThat(tts.subList(terminate + 1, tts.size()))
+                        .as("nothing of a reply after its tts_terminate: %s", tts)
+                        .isEmpty();
+                assertThat(tts).doesNotContain("tts_complete");
+            } else {
+                assertThat(tts).as("cancelled after it ended: %s", tts).endsWith("tts_complete");
+            }
         }
     }
 
