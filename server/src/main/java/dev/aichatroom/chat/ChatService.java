@@ -173,12 +173,6 @@ public final class ChatService implements AutoCloseable {
 
     private void onInbound(Inbound inbound) {
         received.incrementAndGet();
-        if (activeRooms.size() < MAX_ACTIVE_ROOMS) {
-            topics.parse(inbound.topic())
-                    .map(Topics.Parsed::room)
-                    .filter(Topics::isValidRoom)
-                    .ifPresent(activeRooms::add);
-        }
         long arrived = System.nanoTime();
         if (!submit(() -> handle(inbound, arrived))) {
             LOG.warn("Chat worker queue full; input on {} left unacknowledged", inbound.topic());
@@ -207,6 +201,9 @@ public final class ChatService implements AutoCloseable {
             return;
         }
         String room = parsed.get().room();
+        if (activeRooms.size() < MAX_ACTIVE_ROOMS && Topics.isValidRoom(room)) {
+            activeRooms.add(room);
+        }
         Optional<String> sender = inbound.lastUserProperty("x-sender-client-id");
         Inputs.Result result = Inputs.parse(parsed.get().input(), inbound.payload(), config);
         if (!Topics.isValidRoom(room) && !(result instanceof Inputs.Refused)) {
