@@ -205,15 +205,17 @@ class AssistantIT {
                     .orElseThrow()
                     .path("message_id")
                     .asText();
-            assertThat(stream)
-                    .filteredOn(d -> d.path("message_id").asText().equals(replyId))
-                    .last()
-                    .satisfies(end -> {
-                        assertThat(end.path("aborted").asBoolean())
-                                .as("the broken-off stream ends with an aborted marker")
-                                .isTrue();
-                        assertThat(end.path("delta").asText()).isEmpty();
-                    });
+            // the stream and the system topic are separate addresses in the broker: no order between the two
+            await().atMost(5, TimeUnit.SECONDS)
+                    .untilAsserted(() -> assertThat(product.on("chatroom/messages/stream"))
+                            .filteredOn(d -> d.path("message_id").asText().equals(replyId))
+                            .last()
+                            .satisfies(end -> {
+                                assertThat(end.path("aborted").asBoolean())
+                                        .as("the broken-off stream ends with an aborted marker")
+                                        .isTrue();
+                                assertThat(end.path("delta").asText()).isEmpty();
+                            }));
         }
     }
 
