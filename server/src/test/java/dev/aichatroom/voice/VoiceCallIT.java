@@ -352,6 +352,16 @@ class VoiceCallIT {
             assertThat(reply.path("source").asText()).isEqualTo("voice");
             // the model saw the words
             assertThat(model.requests()).anyMatch(r -> r.startsWith("chat ") && r.contains("turn on the camera"));
+
+            // text from the device on $message/{id}/multimedia_proxy (PROTOCOL.md §4) is a turn like speech
+            d.mqtt.publishWith()
+                    .topic("$message/" + d.id + "/multimedia_proxy")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(Json.bytes(Map.of("type", "message", "payload", "typed on the message topic")))
+                    .send();
+            JsonNode typed =
+                    Device.awaitIn(d.room, j -> j.path("content").asText().equals("typed on the message topic"));
+            assertThat(typed.path("source").asText()).isEqualTo("voice");
         }
     }
 
