@@ -338,6 +338,9 @@ public final class McpTools implements AutoCloseable {
             int code = mcpError(e).map(McpTools::code).orElse(0);
             LOG.info("MCP tool {} on {} ({}) failed: {}", tool, server, target.serverId(), e.getMessage());
             if (code == McpMqttException.CONNECTION_CLOSED || session.state() == ServerSession.State.CLOSED) {
+                // its tools go now, not when the offline event arrives on the discovery's connection: the model's
+                // next round, which starts as soon as this returns, must not be offered them
+                session.lost();
                 reopenIfStillOnline(session);
                 return outcome(
                         "offline",

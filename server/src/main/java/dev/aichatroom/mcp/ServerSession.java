@@ -128,6 +128,14 @@ final class ServerSession {
         }
     }
 
+    /**
+     * Marks the session as no longer usable (its server or the connection to it went away during a call): it offers no
+     * tools from now on. Does not block; whoever replaces or removes the session closes it.
+     */
+    void lost() {
+        state = State.CLOSED;
+    }
+
     /** Ends the session (sends {@code notifications/disconnected} if still connected). Blocking; idempotent. */
     void close() {
         state = State.CLOSED;
