@@ -26,6 +26,7 @@ describe('errorReplyText', () => {
     expect(errorReplyText(t, 'BUSY', 'assistant busy')).toBe(zh.errorCode_BUSY);
     expect(refusesInput('RATE_LIMITED')).toBe(true);
     expect(refusesInput('BUSY')).toBe(false);
+    expect(refusesInput('UNAVAILABLE')).toBe(true); // the store failed: the text goes back to the composer
   });
 
   it('shows the server message for a code it does not know', () => {

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'INVALID_ROOM',
   'BUSY',
+  'UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
