@@ -117,6 +117,8 @@ describe('other payloads', () => {
       'RATE_LIMITED',
     );
     expect(parseErrorReply({ type: 'system_message', message: 'x' })).toBeNull();
+    expect(parseErrorReply({ type: 'error', code: 'TOO_LARGE', message: 'long', timestamp: 't', message_id: 'm-1' })?.message_id).toBe('m-1');
+    expect(parseErrorReply({ type: 'error', code: 'TOO_LARGE', message: 'long', timestamp: 't' })).not.toHaveProperty('message_id');
   });
 
   it('reads history and leaves out broken items', () => {

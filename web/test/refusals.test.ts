@@ -28,6 +28,17 @@ describe('Refusals', () => {
     expect(restored).toEqual(['second', 'first']);
   });
 
+  it('gives back exactly the message an error reply names by its message_id', () => {
+    refusals.add('first', 'm-1');
+    refusals.add('second', 'm-2');
+    refusals.errorReply('RATE_LIMITED', 'too fast', 'm-1');
+    expect(restored).toEqual(['first']);
+    refusals.errorReply('RATE_LIMITED', 'too fast', 'm-unknown');
+    expect(restored).toEqual(['first']); // names none of ours: nothing guessed
+    refusals.errorReply('RATE_LIMITED', 'too fast', 'm-2');
+    expect(restored).toEqual(['first', 'second']);
+  });
+
   it('gives nothing back for BUSY (the message was posted) or for a reply long after the send', () => {
     refusals.add('question');
     refusals.errorReply('BUSY', 'busy');

@@ -32,6 +32,8 @@ export interface ErrorReply {
   code: string;
   message: string;
   timestamp: string;
+  /** The refused input's own `message_id`, when it carried one. */
+  message_id?: string;
 }
 
 /** The assistant's MQTT client id and source, whatever display name it has. */
@@ -195,7 +197,10 @@ export function parseErrorReply(value: unknown): ErrorReply | null {
   if (!isObject(value) || str(value, 'type') !== 'error') return null;
   const message = str(value, 'message');
   if (message === undefined) return null;
-  return { type: 'error', code: str(value, 'code') ?? 'ERROR', message, timestamp: str(value, 'timestamp') ?? '' };
+  const reply: ErrorReply = { type: 'error', code: str(value, 'code') ?? 'ERROR', message, timestamp: str(value, 'timestamp') ?? '' };
+  const messageId = str(value, 'message_id');
+  if (messageId) reply.message_id = messageId;
+  return reply;
 }
 
 export function parseOnlineList(value: unknown): OnlineList | null {

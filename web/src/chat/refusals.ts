@@ -1,7 +1,7 @@
 // Giving a refused message back to its writer. The composer empties when a message goes out; the service may still
 // refuse it: on the embedded broker with a PUBACK reason code and an error reply, later (RATE_LIMITED, …) with an
-// error reply alone. Error replies name no message, so one that comes shortly after a send is taken to be about the
-// latest message sent and not answered yet.
+// error reply alone. An error reply names the refused message by its `message_id`; one from an older server that names
+// none, coming shortly after a send, is taken to be about the latest message sent and not answered yet.
 
 import { refusesInput } from './errors';
 
@@ -12,6 +12,8 @@ export const PUBACK_NOTICE_DELAY_MS = 1500;
 
 interface Sent {
   text: string;
+  /** The message_id it was sent with, if known. */
+  id?: string;
   at: number;
   /** An error reply was matched to it. */
   answered: boolean;
@@ -31,10 +33,10 @@ export class Refusals {
   ) {}
 
   /** A message went out; the returned function reports a PUBACK refusal of it, with the notice to show. */
-  add(text: string): (noticeText: string) => void {
+  add(text: string, id?: string): (noticeText: string) => void {
     const at = this.now();
     this.sent = this.sent.filter((s) => at - s.at < REFUSAL_WINDOW_MS);
-    const entry: Sent = { text, at, answered: false, restored: false };
+    const entry: Sent = { text, id, at, answered: false, restored: false };
     this.sent.push(entry);
     return (noticeText) => {
       if (entry.answered) return; // the error reply came first and said it
@@ -47,11 +49,13 @@ export class Refusals {
   }
 
   /** An error reply arrived on the client's errors topic; its notice is shown in any case. */
-  errorReply(code: string, noticeText: string): void {
+  errorReply(code: string, noticeText: string, messageId?: string): void {
     this.notice(noticeText);
     if (!refusesInput(code)) return;
     const now = this.now();
-    const entry = [...this.sent].reverse().find((s) => !s.answered && now - s.at < REFUSAL_WINDOW_MS);
+    const entry = messageId
+      ? this.sent.find((s) => s.id === messageId && !s.answered)
+      : [...this.sent].reverse().find((s) => !s.answered && now - s.at < REFUSAL_WINDOW_MS);
     if (!entry) return;
     entry.answered = true;
     clearTimeout(entry.timer);

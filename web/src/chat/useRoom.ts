@@ -137,7 +137,7 @@ export function useRoom(
           if (system) notice(system.message, 'info', timeOf(system.timestamp, Date.now()));
         } else {
           const error = parseErrorReply(body);
-          if (error) refusals.current?.errorReply(error.code, errorReplyText(t, error.code, error.message));
+          if (error) refusals.current?.errorReply(error.code, errorReplyText(t, error.code, error.message), error.message_id);
         }
       },
     );
@@ -205,7 +205,7 @@ export function useRoom(
       const name = nicknameRef.current;
       if (!name) return;
       const body: MessageInput = { client_id: conn.clientId, username: name, message: text, source: 'web', message_id: uuid() };
-      const refusedByBroker = refusals.current?.add(text);
+      const refusedByBroker = refusals.current?.add(text, body.message_id);
       conn
         .publish(topics.in, body)
         .catch((e: unknown) => refusedByBroker?.(t('errorPrefix', { message: publishFailureText(t, e) })));

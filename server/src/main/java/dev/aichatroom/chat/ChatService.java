@@ -207,7 +207,8 @@ public final class ChatService implements AutoCloseable {
         Optional<String> sender = inbound.lastUserProperty("x-sender-client-id");
         Inputs.Result result = Inputs.parse(parsed.get().input(), inbound.payload(), config);
         if (!Topics.isValidRoom(room) && !(result instanceof Inputs.Refused)) {
-            result = new Inputs.Refused(Rejection.of(Code.INVALID_ROOM, Topics.ROOM_RULE), sender);
+            result = new Inputs.Refused(
+                    Rejection.of(Code.INVALID_ROOM, Topics.ROOM_RULE).about(inputId(result)), sender);
         }
         switch (result) {
             case Inputs.Refused r -> refuse(r.rejection(), r.replyTo().or(() -> sender), inbound.topic());
@@ -228,7 +229,7 @@ public final class ChatService implements AutoCloseable {
                     // slots until the service reconnects, and the sender, told now, can send it again
                     LOG.warn("Input from {} in room {} not taken: {}", m.clientId(), room, e.getMessage());
                     published = Optional.empty();
-                    refuse(notStored(), Optional.of(m.clientId()), inbound.topic());
+                    refuse(notStored().about(m.idempotencyKey()), Optional.of(m.clientId()), inbound.topic());
                 }
                 if (published.isPresent()) {
                     published.get().whenComplete((ok, error) -> inbound.acknowledge());
@@ -243,7 +244,7 @@ public final class ChatService implements AutoCloseable {
             String room, Inputs.Message m, Optional<String> dedupeKey, long arrived) {
         long now = System.nanoTime();
         if (!rateLimiter.tryAcquire(m.clientId(), now)) {
-            refuse(tooMany(), Optional.of(m.clientId()), topics.in(room));
+            refuse(tooMany().about(m.idempotencyKey()), Optional.of(m.clientId()), topics.in(room));
             return Optional.empty();
         }
         // the member is looked up only when the input names no user: in the store that is a query per message
@@ -251,7 +252,8 @@ public final class ChatService implements AutoCloseable {
                 m.username().or(() -> members.find(room, m.clientId()).map(Member::username));
         if (username.isEmpty()) {
             refuse(
-                    Rejection.of(Code.MISSING_FIELD, "username is required unless you joined the room first"),
+                    Rejection.of(Code.MISSING_FIELD, "username is required unless you joined the room first")
+                            .about(m.idempotencyKey()),
                     Optional.of(m.clientId()),
                     topics.in(room));
             return Optional.empty();
@@ -379,19 +381,32 @@ public final class ChatService implements AutoCloseable {
         Optional<Rejection> rejection = Optional.empty();
         Optional<String> replyTo = Optional.of(senderClientId);
         if (!Topics.isValidRoom(parsed.get().room())) {
-            rejection = Optional.of(Rejection.of(Code.INVALID_ROOM, Topics.ROOM_RULE));
+            rejection = Optional.of(
+                    Rejection.of(Code.INVALID_ROOM, Topics.ROOM_RULE).about(inputId(result)));
         } else if (result instanceof Inputs.Refused r) {
             rejection = Optional.of(r.rejection());
             // anonymous clients may name another client id in the payload (the seed's examples do); answer there
             replyTo = authenticated ? replyTo : r.replyTo().or(() -> Optional.of(senderClientId));
         } else if (authenticated && !clientIdOf(result).equals(senderClientId)) {
             rejection = Optional.of(Rejection.of(
-                    Code.FORBIDDEN,
-                    "client_id '" + clientIdOf(result) + "' is not your MQTT client id '" + senderClientId + "'"));
+                            Code.FORBIDDEN,
+                            "client_id '" + clientIdOf(result) + "' is not your MQTT client id '" + senderClientId
+                                    + "'")
+                    .about(inputId(result)));
         }
         Optional<String> to = replyTo;
         rejection.ifPresent(r -> submit(() -> refuse(r, to, topic)));
         return rejection.map(Rejection::message);
+    }
+
+    /** The {@code message_id} a parsed input carried, to name it in an error reply. */
+    private static Optional<String> inputId(Inputs.Result result) {
+        return switch (result) {
+            case Inputs.Message m -> m.idempotencyKey();
+            case Inputs.Refused r -> r.rejection().messageId();
+            case Inputs.Join j -> Optional.empty();
+            case Inputs.Leave l -> Optional.empty();
+        };
     }
 
     private static String clientIdOf(Inputs.Result result) {

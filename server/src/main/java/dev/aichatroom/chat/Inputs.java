@@ -46,6 +46,16 @@ final class Inputs {
                     Optional.empty());
         }
         JsonNode json = tree.get();
+        Result result = object(input, json, limits);
+        return result instanceof Refused r ? new Refused(r.rejection().about(messageId(json)), r.replyTo()) : result;
+    }
+
+    /** The input's own {@code message_id}: its key for being taken once, and how error replies name it. */
+    private static Optional<String> messageId(JsonNode json) {
+        return text(json, "message_id").filter(k -> !k.isBlank() && k.length() <= 128);
+    }
+
+    private static Result object(Topics.Input input, JsonNode json, ChatConfig limits) {
         Optional<String> clientId = text(json, "client_id");
         if (clientId.isEmpty() || clientId.get().isBlank()) {
             return refused(Code.MISSING_FIELD, "client_id is required", Optional.empty());
@@ -89,8 +99,7 @@ final class Inputs {
             return refused(
                     Code.TOO_LARGE, "message is longer than " + limits.maxMessageChars() + " characters", replyTo);
         }
-        Optional<String> key = text(json, "message_id").filter(k -> !k.isBlank() && k.length() <= 128);
-        return new Message(clientId, username, text.get(), source, key);
+        return new Message(clientId, username, text.get(), source, messageId(json));
     }
 
     private static Optional<String> text(JsonNode json, String field) {

@@ -15,10 +15,17 @@ public final class Notifications {
         }
     }
 
-    @JsonPropertyOrder({"type", "code", "message", "timestamp"})
-    public record ErrorReply(String type, String code, String message, String timestamp) {
+    /** A private error; {@code message_id} (else absent) names the refused input when it carried one. */
+    @JsonPropertyOrder({"type", "code", "message", "timestamp", "message_id"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ErrorReply(String type, String code, String message, String timestamp, String messageId) {
         public ErrorReply(Rejection rejection, String timestamp) {
-            this("error", rejection.code().name(), rejection.message(), timestamp);
+            this(
+                    "error",
+                    rejection.code().name(),
+                    rejection.message(),
+                    timestamp,
+                    rejection.messageId().orElse(null));
         }
     }
 

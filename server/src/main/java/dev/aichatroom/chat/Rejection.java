@@ -1,7 +1,14 @@
 package dev.aichatroom.chat;
 
-/** Why an input was refused, in the error reply's terms (PROTOCOL.md §1.4). */
-public record Rejection(Code code, String message) {
+import java.util.Optional;
+
+/**
+ * Why an input was refused, in the error reply's terms (PROTOCOL.md §1.4).
+ *
+ * @param messageId the refused input's own {@code message_id}, when it had one: the error reply names it, so that a
+ *     client knows which of its messages was not taken
+ */
+public record Rejection(Code code, String message, Optional<String> messageId) {
     public enum Code {
         INVALID_JSON,
         EMPTY_MESSAGE,
@@ -16,6 +23,11 @@ public record Rejection(Code code, String message) {
     }
 
     public static Rejection of(Code code, String message) {
-        return new Rejection(code, message);
+        return new Rejection(code, message, Optional.empty());
+    }
+
+    /** This rejection, about the input with this {@code message_id} (if any). */
+    public Rejection about(Optional<String> inputMessageId) {
+        return inputMessageId.isEmpty() ? this : new Rejection(code, message, inputMessageId);
     }
 }

@@ -222,10 +222,17 @@ class ChatIT {
 
             c.tryPublish(
                     "chatroom/messages/in",
-                    "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"" + "长".repeat(4001) + "\"}");
-            c.await(
+                    "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"" + "长".repeat(4001)
+                            + "\",\"message_id\":\"m-too-long\"}");
+            TestMqtt.Received tooLong = c.await(
                     "chatroom/clients/" + client + "/errors",
                     r -> r.json().path("code").asText().equals("TOO_LARGE"));
+            assertThat(tooLong.json().path("message_id").asText())
+                    .as("the error names the refused input by its own message_id")
+                    .isEqualTo("m-too-long");
+            assertThat(empty.json().has("message_id"))
+                    .as("an input without one: no message_id")
+                    .isFalse();
 
             c.publish("chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"message\":\"who am i\"}");
             c.await(

@@ -66,6 +66,17 @@ class InputsTest {
     }
 
     @Test
+    void a_refusal_names_the_input_by_its_message_id() {
+        var r = parse(
+                Topics.Input.MESSAGE,
+                "{\"client_id\":\"c\",\"username\":\"u\",\"message\":\" \",\"message_id\":\"m-1\"}");
+        assertThat(r).isInstanceOfSatisfying(Inputs.Refused.class, f -> {
+            assertThat(f.rejection().code()).isEqualTo(Code.EMPTY_MESSAGE);
+            assertThat(f.rejection().messageId()).contains("m-1");
+        });
+    }
+
+    @Test
     void limits_count_characters_not_utf16_units() {
         String emoji = "😀".repeat(32);
         assertThat(parse(
