@@ -2,6 +2,15 @@ package dev.aichatroom.broker;
 
 /** Sees MQTT clients come and go. Called on broker threads: hand work off, never block. */
 public interface ClientListener {
+    /** A listener for a broker whose connections nobody watches. */
+    ClientListener NONE = new ClientListener() {
+        @Override
+        public void connected(String clientId) {}
+
+        @Override
+        public void disconnected(String clientId) {}
+    };
+
     void connected(String clientId);
 
     /** The last connection with this client id closed, cleanly or not. */

@@ -50,8 +50,8 @@ class EmbeddedBrokerStopIT {
 
     private EmbeddedBroker broker(int port) {
         BrokerConfig config = new BrokerConfig("127.0.0.1", port, 0, dataDir, Map.of(), Optional.empty());
-        EmbeddedBroker broker = new EmbeddedBroker(
-                config, AccessPolicy.openToAll(), List.of(), EmbeddedBrokerTest.NO_LISTENER, List.of());
+        EmbeddedBroker broker =
+                new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
         broker.start();
         return broker;
     }

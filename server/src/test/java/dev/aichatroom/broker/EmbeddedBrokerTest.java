@@ -8,23 +8,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedBrokerTest {
-    /** A listener for tests that do not watch connections. */
-    static final ClientListener NO_LISTENER = new ClientListener() {
-        @Override
-        public void connected(String clientId) {}
-
-        @Override
-        public void disconnected(String clientId) {}
-    };
-
     @Test
     void refuses_to_listen_beyond_loopback_without_accounts_even_with_tokens() {
         BrokerConfig open =
                 new BrokerConfig("0.0.0.0", 1883, 8083, Path.of("unused"), Map.of(), java.util.Optional.empty());
         Authenticator tokens = (clientId, username, password, firstTime) -> true;
 
-        assertThatThrownBy(() ->
-                        new EmbeddedBroker(open, AccessPolicy.openToAll(), List.of(tokens), NO_LISTENER, List.of()))
+        assertThatThrownBy(() -> new EmbeddedBroker(
+                        open, AccessPolicy.openToAll(), List.of(tokens), ClientListener.NONE, List.of()))
                 .isInstanceOf(BrokerException.class)
                 .hasMessageContaining("MQTT_USERNAME");
     }

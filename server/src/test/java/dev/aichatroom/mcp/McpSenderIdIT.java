@@ -41,18 +41,7 @@ class McpSenderIdIT {
         // accounts, and anonymous clients as well, to show that only logged-in clients are held to their id
         BrokerConfig config = new BrokerConfig(
                 "127.0.0.1", FreePorts.next(), -1, dataDir, Map.of("alice", "s3cret-pw"), Optional.of(true));
-        broker = new EmbeddedBroker(
-                config,
-                AccessPolicy.openToAll(),
-                List.of(),
-                new ClientListener() {
-                    @Override
-                    public void connected(String clientId) {}
-
-                    @Override
-                    public void disconnected(String clientId) {}
-                },
-                List.of());
+        broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
         broker.start();
     }
 

@@ -54,18 +54,7 @@ class McpStaleSessionIT {
     @BeforeEach
     void start() {
         BrokerConfig config = new BrokerConfig("127.0.0.1", FreePorts.next(), -1, dataDir, Map.of(), Optional.of(true));
-        broker = new EmbeddedBroker(
-                config,
-                AccessPolicy.openToAll(),
-                List.of(),
-                new ClientListener() {
-                    @Override
-                    public void connected(String clientId) {}
-
-                    @Override
-                    public void disconnected(String clientId) {}
-                },
-                List.of());
+        broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
         broker.start();
         page = new FakePage(broker.port());
         page.announce("v1");
