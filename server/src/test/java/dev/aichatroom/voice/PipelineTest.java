@@ -118,23 +118,13 @@ class PipelineTest {
                 true,
                 VoiceMetrics.none())) {
             p.start();
-            AtomicInteger loudFrames = new AtomicInteger();
-            AtomicBoolean clock = new AtomicBoolean(true);
-            Thread player = Thread.ofVirtual().start(() -> {
-                while (clock.get()) {
-                    if (Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs() > -30) {
-                        loudFrames.incrementAndGet();
-                    }
-                    LockSupport.parkNanos(2_000_000);
-                }
-            });
+            Player player = Player.start(p, 2);
             speak(p, 50);
             silence(p, 100);
             await().atMost(Duration.ofSeconds(10)).until(() -> out.eventTypes().contains("tts_complete"));
-            clock.set(false);
+            player.stop();
             assertThat(out.events.getFirst().path("results").asText()).isEqualTo("turn on the camera");
-            assertThat(loudFrames.get()).isBetween(90, 110); // one second of reply audio in 10 ms frames
-            player.interrupt();
+            assertThat(player.loudFrames.get()).isBetween(90, 110); // one second of reply audio in 10 ms frames
         }
     }
 
@@ -152,29 +142,19 @@ class PipelineTest {
                 true,
                 new VoiceMetrics(meters, java.util.Map.of()))) {
             p.start();
-            AtomicLong lastLoud = new AtomicLong();
-            AtomicBoolean clock = new AtomicBoolean(true);
-            Thread player = Thread.ofVirtual().start(() -> {
-                while (clock.get()) {
-                    if (Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs() > -30) {
-                        lastLoud.set(System.nanoTime());
-                    }
-                    LockSupport.parkNanos(10_000_000);
-                }
-            });
+            Player player = Player.start(p, 10);
             p.typed("tell me something long");
-            await().atMost(Duration.ofSeconds(5)).until(() -> lastLoud.get() > 0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> player.lastLoudNanos.get() > 0);
             long spokeAt = System.nanoTime();
             speak(p, 30); // the user talks over the reply, in real time
             await().atMost(Duration.ofSeconds(2)).until(() -> out.eventTypes().contains("tts_terminate"));
-            long stoppedAfter = (lastLoud.get() - spokeAt) / 1_000_000;
-            clock.set(false);
+            long stoppedAfter = (player.lastLoudNanos.get() - spokeAt) / 1_000_000;
+            player.stop();
             assertThat(stoppedAfter).isLessThan(300);
             assertThat(out.eventTypes()).doesNotContain("tts_complete");
             assertThat(meters.counter("voice.barge.ins").count()).isEqualTo(1);
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> meters.timer("voice.reply.first.audio").count() == 1);
-            player.interrupt();
         }
     }
 
@@ -339,19 +319,10 @@ class PipelineTest {
         try (Pipeline p =
                 new Pipeline("dev7", out, FIXED, TONE, slow, VoiceConfig.defaultTurns(), true, VoiceMetrics.none())) {
             p.start();
-            AtomicInteger loudFrames = new AtomicInteger();
-            AtomicBoolean clock = new AtomicBoolean(true);
-            Thread player = Thread.ofVirtual().start(() -> {
-                while (clock.get()) {
-                    if (Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs() > -30) {
-                        loudFrames.incrementAndGet();
-                    }
-                    LockSupport.parkNanos(2_000_000);
-                }
-            });
+            Player player = Player.start(p, 2);
             p.typed("hello");
             // the model has written one sentence and waits: its subtitle and its audio are already out
-            await().atMost(Duration.ofSeconds(5)).until(() -> loudFrames.get() >= 20);
+            await().atMost(Duration.ofSeconds(5)).until(() -> player.loudFrames.get() >= 20);
             assertThat(rest.getCount()).isEqualTo(1);
             assertThat(out.eventTypes()).contains("tts_begin", "tts_text").doesNotContain("loading:complete");
             assertThat(out.events.stream()
@@ -360,13 +331,40 @@ class PipelineTest {
                     .containsExactly("The first sentence.");
             rest.countDown();
             await().atMost(Duration.ofSeconds(10)).until(() -> out.eventTypes().contains("tts_complete"));
-            clock.set(false);
+            player.stop();
             assertThat(out.events.stream()
                             .filter(e -> e.path("type").asText().equals("tts_text"))
                             .map(e -> e.path("text").asText()))
                     .containsExactly("The first sentence.", "The second sentence.");
-            assertThat(loudFrames.get()).isBetween(180, 220); // both sentences, one second each
-            player.interrupt();
+            assertThat(player.loudFrames.get()).isBetween(180, 220); // both sentences, one second each
+        }
+    }
+
+    /** The audio clock of a test: pulls the pipeline's frames every few ms and notes the loud ones. */
+    private static final class Player {
+        final AtomicInteger loudFrames = new AtomicInteger();
+        final AtomicLong lastLoudNanos = new AtomicLong();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private Thread thread;
+
+        static Player start(Pipeline p, int everyMillis) {
+            Player player = new Player();
+            player.thread = Thread.ofVirtual().start(() -> {
+                while (player.running.get()) {
+                    if (Pcm.fromLittleEndian(p.nextFrame(), 0, 960, 48_000).levelDbfs() > -30) {
+                        player.loudFrames.incrementAndGet();
+                        player.lastLoudNanos.set(System.nanoTime());
+                    }
+                    LockSupport.parkNanos(everyMillis * 1_000_000L);
+                }
+            });
+            return player;
+        }
+
+        /** Stops pulling frames: the counts stay as they are. */
+        void stop() {
+            running.set(false);
+            thread.interrupt();
         }
     }
 
