@@ -61,23 +61,24 @@ final class PendingRequests {
 
     /** Forgets a request without answering it (its sending failed). */
     void remove(Object id) {
-        Entry e = entries.remove(key(id));
-        if (e != null) {
-            e.timer().dispose();
-        }
+        take(id);
     }
 
     /** Marks a request answered; false if it was not pending (unknown, late or already failed). */
     boolean complete(Object id) {
+        return take(id) != null;
+    }
+
+    /** Takes a pending request out, its timer stopped; null if it was not pending. */
+    private Entry take(Object id) {
         if (id == null) {
-            return false;
+            return null;
         }
         Entry e = entries.remove(key(id));
-        if (e == null) {
-            return false;
+        if (e != null) {
+            e.timer().dispose();
         }
-        e.timer().dispose();
-        return true;
+        return e;
     }
 
     /**
@@ -85,14 +86,10 @@ final class PendingRequests {
      * false if it was not pending.
      */
     boolean fail(Object id, int code, Function<String, String> messageForMethod) {
-        if (id == null) {
-            return false;
-        }
-        Entry e = entries.remove(key(id));
+        Entry e = take(id);
         if (e == null) {
             return false;
         }
-        e.timer().dispose();
         inject.accept(JSONRPCResponse.error(
                 e.id(), new McpSchema.JSONRPCResponse.JSONRPCError(code, messageForMethod.apply(e.method()))));
         return true;

@@ -281,12 +281,7 @@ class MalformedMessagesIT {
             McpMqttClientConfig config = Fixtures.clientConfig(broker);
             var transport = McpMqttClientTransport.create(config, serverId, name);
             try (McpSyncClient client = Fixtures.client(transport, config)) {
-                Thread initializer = Thread.ofVirtual().start(client::initialize);
-                await().atMost(Duration.ofSeconds(10))
-                        .until(() -> transport.mcpClientId().isPresent());
-                String clientId = transport.mcpClientId().get();
-                answerInitialize(server, serverId, name, clientId);
-                await().atMost(Duration.ofSeconds(10)).until(() -> !initializer.isAlive());
+                String clientId = initialize(client, transport, server, serverId, name);
 
                 Thread answerer = Thread.ofVirtual().start(() -> {
                     Received ping = server.await(method("ping"));
@@ -327,6 +322,18 @@ class MalformedMessagesIT {
         return server;
     }
 
+    /** Initializes the SDK client against the hand-made server; returns the client's MCP client id. */
+    private static String initialize(
+            McpSyncClient client, McpMqttClientTransport transport, RawPeer server, String serverId, String name) {
+        Thread initializer = Thread.ofVirtual().start(client::initialize);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> transport.mcpClientId().isPresent());
+        String clientId = transport.mcpClientId().get();
+        answerInitialize(server, serverId, name, clientId);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !initializer.isAlive());
+        return clientId;
+    }
+
     private static void answerInitialize(RawPeer server, String serverId, String name, String clientId) {
         Received init = server.await(method("initialize"));
         Object id = init.json().get("id");
@@ -345,12 +352,7 @@ class MalformedMessagesIT {
             McpMqttClientConfig config = Fixtures.clientConfig(broker);
             var transport = McpMqttClientTransport.create(config, serverId, name);
             try (McpSyncClient client = Fixtures.client(transport, config)) {
-                Thread initializer = Thread.ofVirtual().start(client::initialize);
-                await().atMost(Duration.ofSeconds(10))
-                        .until(() -> transport.mcpClientId().isPresent());
-                String clientId = transport.mcpClientId().get();
-                answerInitialize(server, serverId, name, clientId);
-                await().atMost(Duration.ofSeconds(10)).until(() -> !initializer.isAlive());
+                String clientId = initialize(client, transport, server, serverId, name);
                 assertThat(client.isInitialized()).isTrue();
                 String rpc = "$mcp-rpc/" + clientId + "/" + serverId + "/" + name;
 
@@ -378,12 +380,7 @@ class MalformedMessagesIT {
                     .build();
             var transport = McpMqttClientTransport.create(config, serverId, name);
             try (McpSyncClient client = Fixtures.client(transport, config)) {
-                Thread initializer = Thread.ofVirtual().start(client::initialize);
-                await().atMost(Duration.ofSeconds(10))
-                        .until(() -> transport.mcpClientId().isPresent());
-                String clientId = transport.mcpClientId().get();
-                answerInitialize(server, serverId, name, clientId);
-                await().atMost(Duration.ofSeconds(10)).until(() -> !initializer.isAlive());
+                String clientId = initialize(client, transport, server, serverId, name);
 
                 assertThatThrownBy(client::ping)
                         .isInstanceOf(McpError.class)
