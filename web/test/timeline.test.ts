@@ -21,7 +21,7 @@ function message(id: string, second: number, extra: Partial<ChatMessage> = {}): 
     type: 'user_message',
     username: 'Ann',
     content: `text ${id}`,
-    timestamp: `2026-11-22T10:00:${String(second).padStart(2, '0')}.000000+00:00`,
+    timestamp: `2026-11-22T10:00:${String(second).padStart(2, '0')}.000000`,
     message_id: id,
     ...extra,
   };
@@ -59,6 +59,8 @@ describe('messages', () => {
 
   it('reads wire timestamps with microseconds and offset, and falls back for unreadable ones', () => {
     expect(timeOf('2025-07-26T11:05:13.675321+08:00', 0)).toBe(Date.parse('2025-07-26T03:05:13.675Z'));
+    // the seed's format, as the service sends it: UTC without an offset, whatever the browser's zone
+    expect(timeOf('2025-07-26T03:05:13.675321', 0)).toBe(Date.parse('2025-07-26T03:05:13.675Z'));
     expect(timeOf('garbage', 42)).toBe(42);
   });
 });

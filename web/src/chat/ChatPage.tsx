@@ -11,7 +11,7 @@ import { MessageList } from './MessageList';
 import { NicknameForm } from './NicknameForm';
 import { isAssistant, type LeaveInput, type PageConfig } from './protocol';
 import { RoomSwitcher } from './RoomSwitcher';
-import { countMessagesAfter, newestMessageMark, type Mark } from './timeline';
+import { countMessagesAfter, newestMessageMark, timeOf, type Mark } from './timeline';
 import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
 import { roomFromHash as roomFromUrlHash, roomTopics } from './topics';
 import { useRoom } from './useRoom';
@@ -42,7 +42,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         ? {
             credentials: async () => {
               const token = await fetchToken(clientId);
-              return { username: token.username, password: token.password, expiresAt: Date.parse(token.expires_at) };
+              return { username: token.username, password: token.password, expiresAt: timeOf(token.expires_at, 0) };
             },
           }
         : {}),

@@ -9,7 +9,7 @@ export interface ChatMessage {
   type: 'user_message' | 'ai_response';
   username: string;
   content: string;
-  /** ISO-8601 with offset, e.g. `2025-07-26T11:05:13.675321+08:00`. */
+  /** The seed's ISO-8601 in UTC without offset, e.g. `2025-07-26T11:05:13.675321` (see `timeOf`). */
   timestamp: string;
   message_id: string;
   room?: string;

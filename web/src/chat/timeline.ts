@@ -43,9 +43,14 @@ export const emptyTimeline: Timeline = { entries: [] };
 
 let noticeCounter = 0;
 
-/** Milliseconds since the epoch of a wire timestamp; `fallback` when it cannot be read. */
+/**
+ * Milliseconds since the epoch of a wire timestamp; `fallback` when it cannot be read. The wire has the seed's
+ * `2025-07-26T11:05:13.675321` in UTC (no offset; `Date` would read that as local time); older stored messages
+ * carry an offset, which is honoured.
+ */
 export function timeOf(timestamp: string, fallback: number): number {
-  const ms = Date.parse(timestamp);
+  const utc = /T[\d:.]+$/.test(timestamp) ? `${timestamp}Z` : timestamp;
+  const ms = Date.parse(utc);
   return Number.isNaN(ms) ? fallback : ms;
 }
 

@@ -1,6 +1,7 @@
 // MQTT credentials of the voice page's two connections where the broker requires accounts (tokens from the HTTP API).
 
 import type { MqttToken } from '../chat/protocol';
+import { timeOf } from '../chat/timeline';
 
 export type TokenFetcher = (clientId: string) => Promise<MqttToken>;
 
@@ -11,7 +12,7 @@ export interface Credentials {
 }
 
 export function toCredentials(token: MqttToken): Credentials {
-  return { username: token.username, password: token.password, expiresAt: Date.parse(token.expires_at) };
+  return { username: token.username, password: token.password, expiresAt: timeOf(token.expires_at, 0) };
 }
 
 /**

@@ -283,6 +283,13 @@ public final class Application implements AutoCloseable {
                     voice.deviceGone(clientId);
                 }
             }
+
+            @Override
+            public void publishRefused(String clientId, String topic) {
+                if (chat != null) {
+                    chat.publishRefused(clientId, topic);
+                }
+            }
         };
         PublishInspector inspector = new PublishInspector() {
             @Override

@@ -28,6 +28,7 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
     private final boolean anonymousAllowed;
     private final List<Authenticator> authenticators;
     private final AccessPolicy policy;
+    private final ClientListener clients;
     private final Set<Object> admittedConnections = ConcurrentHashMap.newKeySet();
 
     BrokerSecurity(
@@ -35,13 +36,15 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
             String servicePassword,
             BrokerConfig config,
             List<Authenticator> authenticators,
-            AccessPolicy policy) {
+            AccessPolicy policy,
+            ClientListener clients) {
         this.serviceUsername = serviceUsername;
         this.servicePassword = servicePassword;
         this.accounts = config.accounts();
         this.anonymousAllowed = config.anonymousAllowed();
         this.authenticators = List.copyOf(authenticators);
         this.policy = policy;
+        this.clients = clients;
     }
 
     @Override
@@ -115,6 +118,9 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
         };
         if (!allowed) {
             LOG.info("MQTT client '{}' denied {} on '{}'", who.clientId(), checkType, topic);
+            if (checkType == CheckType.SEND) {
+                clients.publishRefused(who.clientId(), topic);
+            }
         }
         return allowed;
     }

@@ -15,4 +15,10 @@ public interface ClientListener {
 
     /** The last connection with this client id closed, cleanly or not. */
     void disconnected(String clientId);
+
+    /**
+     * The access policy dropped a publish of this client (a topic only the service publishes on, say). MQTT 3.1.1
+     * has no way to tell the client in its acknowledgement, so this lets the product tell it another way.
+     */
+    default void publishRefused(String clientId, String topic) {}
 }

@@ -63,7 +63,8 @@ public final class EmbeddedBroker implements Broker {
         }
         this.config = config;
         this.service = new Credentials(SERVICE_USER, randomSecret());
-        this.security = new BrokerSecurity(service.username(), service.password(), config, authenticators, policy);
+        this.security =
+                new BrokerSecurity(service.username(), service.password(), config, authenticators, policy, clients);
         this.hooks = new BrokerHooks(clients, inspectors, security);
     }
 

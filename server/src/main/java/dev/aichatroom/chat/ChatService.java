@@ -399,6 +399,18 @@ public final class ChatService implements AutoCloseable {
         return rejection.map(Rejection::message);
     }
 
+    /**
+     * The broker dropped a client's publish on one of the rooms' topics that only the service publishes on (embedded
+     * broker only): the client hears why on its error topic, as an MQTT 3.1.1 client's acknowledgement cannot say.
+     */
+    public void publishRefused(String clientId, String topic) {
+        if (topics.parse(topic).isEmpty() && topic.startsWith(Topics.ROOT + "/") && !clientId.isEmpty()) {
+            Rejection rejection = Rejection.of(
+                    Code.FORBIDDEN, "only the chat service publishes on " + topic + "; your publish was dropped");
+            submit(() -> refuse(rejection, Optional.of(clientId), topic));
+        }
+    }
+
     /** The {@code message_id} a parsed input carried, to name it in an error reply. */
     private static Optional<String> inputId(Inputs.Result result) {
         return switch (result) {

@@ -2,25 +2,31 @@ package dev.aichatroom.chat;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.UUID;
 
 /** Wire timestamps and message ids. */
 public final class Clocks {
-    /** ISO-8601 local date-time with microseconds and offset: {@code 2025-07-26T11:05:13.675321+08:00}. */
-    public static final DateTimeFormatter WIRE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx");
+    /**
+     * The seed's wire format: ISO-8601 date-time with microseconds and no offset, {@code 2025-07-26T11:05:13.675321},
+     * always in UTC (PROTOCOL.md, conventions).
+     */
+    public static final DateTimeFormatter WIRE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Clocks() {}
 
     public static String timestamp(Clock clock) {
-        return OffsetDateTime.now(clock).format(WIRE);
+        return LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC).format(WIRE);
     }
 
+    /** The wire form of that instant (in UTC, whatever its offset). */
     public static String format(OffsetDateTime time) {
-        return time.format(WIRE);
+        return time.withOffsetSameInstant(ZoneOffset.UTC).toLocalDateTime().format(WIRE);
     }
 
     /** A time-ordered UUID (version 7, RFC 9562). */

@@ -1,5 +1,6 @@
 package dev.aichatroom.web;
 
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.aichatroom.chat.ChatService;
 import dev.aichatroom.chat.ChatStatus;
 import dev.aichatroom.chat.Clocks;
@@ -40,8 +41,9 @@ public final class ChatRoutes implements Consumer<RoutesConfig> {
         mqtt.put("mqtt_users_count", s.users().size());
         mqtt.put("messages_received", s.messagesReceived());
         mqtt.put("messages_sent", s.messagesSent());
-        mqtt.put("connect_time", s.connectTime().orElse(null));
-        mqtt.put("last_message_time", s.lastMessageTime().orElse(null));
+        // the seed's shape always has both fields: null until there is a time (the JSON codec omits absent values)
+        mqtt.put("connect_time", s.connectTime().<Object>map(t -> t).orElse(NullNode.getInstance()));
+        mqtt.put("last_message_time", s.lastMessageTime().<Object>map(t -> t).orElse(NullNode.getInstance()));
         mqtt.put("active_topics", s.activeTopics());
         mqtt.put("mqtt_users", s.users().stream().map(ChatRoutes::user).toList());
         Map<String, Object> body = new LinkedHashMap<>();

@@ -37,14 +37,18 @@ class TopicsTest {
     }
 
     @Test
-    void ids_are_time_ordered_uuids_and_timestamps_carry_microseconds_and_offset() {
+    void ids_are_time_ordered_uuids_and_timestamps_are_the_seeds_utc_format_with_microseconds() {
         String a = Clocks.uuid7();
         String b = Clocks.uuid7();
         assertThat(UUID.fromString(a).version()).isEqualTo(7);
         assertThat(UUID.fromString(a).variant()).isEqualTo(2);
         assertThat(a).isNotEqualTo(b);
-        assertThat(Clocks.timestamp(java.time.Clock.systemUTC()))
-                .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}\\+00:00");
+        // the seed's 2025-07-26T11:05:13.675321: no offset, and UTC whatever the clock's zone
+        java.time.Instant at = java.time.Instant.parse("2025-07-26T03:05:13.675321Z");
+        assertThat(Clocks.timestamp(java.time.Clock.fixed(at, java.time.ZoneId.of("Asia/Shanghai"))))
+                .isEqualTo("2025-07-26T03:05:13.675321");
+        assertThat(Clocks.format(java.time.OffsetDateTime.parse("2025-07-26T11:05:13.675321+08:00")))
+                .isEqualTo("2025-07-26T03:05:13.675321");
     }
 
     @Test
