@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * web-ui-hardware-controller/{suffix}}, the page's four tools with their input schemas. It records every call; a gated
  * page holds each call until {@link #release()}.
  */
-final class TestPage implements AutoCloseable {
+public final class TestPage implements AutoCloseable {
     static final List<String> EMOTIONS = List.of(
             "happy",
             "sad",
@@ -37,7 +37,7 @@ final class TestPage implements AutoCloseable {
     static final List<String> TOOLS = List.of("control_camera", "change_emotion", "take_photo", "control_volume");
 
     /** A call the page received. */
-    record Call(String tool, Map<String, Object> arguments) {}
+    public record Call(String tool, Map<String, Object> arguments) {}
 
     private final McpMqttServerTransportProvider provider;
     private final McpSyncServer server;
@@ -92,7 +92,7 @@ final class TestPage implements AutoCloseable {
     }
 
     /** Starts a page and waits until it announced itself. */
-    static TestPage start(int mqttPort, String suffix) {
+    public static TestPage start(int mqttPort, String suffix) {
         return start(mqttPort, suffix, false);
     }
 
@@ -138,11 +138,11 @@ final class TestPage implements AutoCloseable {
         }
     }
 
-    String serverName() {
+    public String serverName() {
         return provider.serverName();
     }
 
-    String serverId() {
+    public String serverId() {
         return provider.serverId();
     }
 
@@ -150,7 +150,7 @@ final class TestPage implements AutoCloseable {
         return server;
     }
 
-    List<Call> calls() {
+    public List<Call> calls() {
         return List.copyOf(calls);
     }
 
