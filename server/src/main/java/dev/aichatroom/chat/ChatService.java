@@ -437,6 +437,11 @@ public final class ChatService implements AutoCloseable {
                     "Rejected input on {} from an unknown client: {} {}", topic, rejection.code(), rejection.message());
             return;
         }
+        if (!Inputs.canNameTopic(replyTo.get())) {
+            // an MQTT client id the broker took but that cannot stand in a topic (U+0000, a lone surrogate)
+            LOG.info("Rejected input on {} from a client id that cannot name a topic: {}", topic, rejection.code());
+            return;
+        }
         LOG.debug("Rejected input on {} from {}: {}", topic, replyTo.get(), rejection.code());
         publish(Topics.errors(replyTo.get()), Json.bytes(new ErrorReply(rejection, Clocks.timestamp(clock))), false);
     }

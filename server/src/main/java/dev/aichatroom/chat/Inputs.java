@@ -61,7 +61,7 @@ final class Inputs {
             return refused(Code.MISSING_FIELD, "client_id is required", Optional.empty());
         }
         String id = clientId.get();
-        if (id.length() > limits.maxClientIdChars() || !TopicFilter.isLevel(id)) {
+        if (id.length() > limits.maxClientIdChars() || !canNameTopic(id)) {
             return refused(
                     Code.MISSING_FIELD,
                     "client_id must be 1 to " + limits.maxClientIdChars() + " characters without / + #",
@@ -100,6 +100,27 @@ final class Inputs {
                     Code.TOO_LARGE, "message is longer than " + limits.maxMessageChars() + " characters", replyTo);
         }
         return new Message(clientId, username, text.get(), source, messageId(json));
+    }
+
+    /**
+     * Whether a client id can stand as one level of the topic of its error reply: no {@code / + #}, no control
+     * character, no lone surrogate (the MQTT client refuses to publish on such a topic).
+     */
+    static boolean canNameTopic(String clientId) {
+        if (!TopicFilter.isLevel(clientId)) {
+            return false;
+        }
+        for (int i = 0; i < clientId.length(); i++) {
+            char c = clientId.charAt(i);
+            if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c)
+                        || i + 1 >= clientId.length()
+                        || !Character.isLowSurrogate(clientId.charAt(++i))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static Optional<String> text(JsonNode json, String field) {

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe;
@@ -205,23 +206,40 @@ public final class MqttConnection implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        publisher.execute(() -> client.publishWith()
-                .topic(topic)
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .retain(retain)
-                .payload(payload)
-                .send()
-                .whenComplete((result, error) -> {
-                    publishPermits.release();
-                    Throwable failure =
-                            error != null ? error : result.getError().orElse(null);
-                    if (failure != null) {
-                        done.completeExceptionally(failure);
-                    } else {
-                        done.complete(null);
-                    }
-                }));
+        // the permit goes back on every path: a topic the client library refuses (U+0000, a lone surrogate) throws
+        // before anything is sent, and 10,000 such throws would otherwise stop this connection publishing for good
+        try {
+            publisher.execute(() -> send(topic, payload, retain, done));
+        } catch (RuntimeException e) {
+            publishPermits.release();
+            done.completeExceptionally(e);
+        }
         return done;
+    }
+
+    private void send(String topic, byte[] payload, boolean retain, CompletableFuture<Void> done) {
+        CompletableFuture<? extends Mqtt5PublishResult> sent;
+        try {
+            sent = client.publishWith()
+                    .topic(topic)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .retain(retain)
+                    .payload(payload)
+                    .send();
+        } catch (RuntimeException e) {
+            publishPermits.release();
+            done.completeExceptionally(e);
+            return;
+        }
+        sent.whenComplete((result, error) -> {
+            publishPermits.release();
+            Throwable failure = error != null ? error : result.getError().orElse(null);
+            if (failure != null) {
+                done.completeExceptionally(failure);
+            } else {
+                done.complete(null);
+            }
+        });
     }
 
     public boolean isConnected() {
