@@ -20,8 +20,15 @@ export default defineConfig({
         main: resolve(import.meta.dirname, 'index.html'),
         voice: resolve(import.meta.dirname, 'voice.html'),
       },
-      // React and mqtt.js, shared by both pages
-      output: { manualChunks: (id: string) => (id.includes('node_modules') ? 'vendor' : undefined) },
+      // React and mqtt.js, shared by both pages; the Markdown libraries only the chat page loads
+      output: {
+        manualChunks: (id: string) =>
+          /node_modules\/(markdown-it|dompurify|highlight\.js|linkify-it|mdurl|uc\.micro|punycode\.js|entities)\//.test(id)
+            ? 'markdown'
+            : id.includes('node_modules')
+              ? 'vendor'
+              : undefined,
+      },
     },
   },
   server: {

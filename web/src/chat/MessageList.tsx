@@ -1,9 +1,11 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useI18n } from '../i18n/context';
 import { Avatar } from './Avatar';
 import { isOwnClientId } from './ids';
-import { splitMentions } from './mentions';
+import { copyText } from './clipboard';
+import { renderMarkdown } from './markdown';
 import type { ChatMessage } from './protocol';
+import { sanitize } from './sanitize';
 import { countMessagesAfter, findMessage, newestMessageMark, type Entry, type Mark, type Timeline } from './timeline';
 
 interface Props {
@@ -144,20 +146,57 @@ function Item({ entry, timeline, identity, assistantName, mentionNames, time }: 
             {t('replyingTo', { name: replied.username })}: <span className="reply-snippet">{replied.content}</span>
           </div>
         )}
-        <div className="bubble" data-testid="content">
-          {splitMentions(content, mentionNames).map((segment, i) =>
-            segment.mention ? (
-              <span key={i} className="mention">
-                {segment.text}
-              </span>
-            ) : (
-              <span key={i}>{segment.text}</span>
-            ),
-          )}
+        <div className="bubble" data-testid="content" onClick={(e) => onCodeCopy(e, t('copied'))}>
+          <MarkdownBody text={content} names={mentionNames} />
           {streaming && <span className="cursor" aria-label={t('writing')} />}
         </div>
+        {assistant && !streaming && <CopyButton text={content} label={t('copyAnswer')} />}
       </div>
     </li>
+  );
+}
+
+/** A message's Markdown as safe HTML: rendered by markdown-it, then sanitized by DOMPurify. */
+function MarkdownBody({ text, names }: { text: string; names: readonly string[] }) {
+  const { t } = useI18n();
+  const html = useMemo(() => sanitize(renderMarkdown(text, names, { copyCode: t('copyCode') })), [text, names, t]);
+  return <div className="markdown" data-testid="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+/** Copies the code block whose copy button was clicked (the buttons are part of the rendered HTML). */
+function onCodeCopy(event: MouseEvent<HTMLDivElement>, copiedLabel: string) {
+  const button = (event.target as Element).closest('button[data-copy=code]');
+  const code = button?.closest('.code-block')?.querySelector('pre code');
+  if (!button || !code || button.classList.contains('copied')) return;
+  const label = button.textContent ?? '';
+  void copyText(code.textContent ?? '').then((ok) => {
+    if (!ok) return;
+    button.classList.add('copied');
+    button.textContent = copiedLabel;
+    window.setTimeout(() => {
+      button.classList.remove('copied');
+      button.textContent = label;
+    }, 1500);
+  });
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const timer = window.setTimeout(() => setCopied(false), 1500);
+    return () => window.clearTimeout(timer);
+  }, [copied]);
+  return (
+    <button
+      type="button"
+      className="copy-button copy-answer"
+      data-testid="copy-answer"
+      onClick={() => void copyText(text).then(setCopied)}
+    >
+      {copied ? t('copied') : label}
+    </button>
   );
 }
 

@@ -1,0 +1,121 @@
+// The room people would choose (issue 14), against the running product: Markdown rendered safely, copy buttons,
+// "assistant is thinking…", the typing indicator, the nickname remembered across a reload without a leave/join pair.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launch, openUser, screenshot, type User } from './browser';
+import { existsSync } from 'node:fs';
+import { publish } from './device';
+import { JAR, Product } from './product';
+
+const required = process.env.E2E_REQUIRED === 'true';
+const runnable = chromiumAvailable() && existsSync(JAR);
+if (!runnable && required) throw new Error('end-to-end tests cannot run: no Chromium or no jar');
+
+async function join(page: Page, nickname: string): Promise<void> {
+  await page.locator('.nickname-form input').fill(nickname);
+  await page.locator('.nickname-form button[type=submit]').click();
+  await page.locator('.composer textarea').waitFor();
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  const box = page.locator('.composer textarea');
+  await expect.poll(() => box.isEnabled()).toBe(true);
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+function message(page: Page, text: string) {
+  return page.locator('[data-testid=message]', { hasText: text });
+}
+
+describe.runIf(runnable)('a room people would choose', () => {
+  const product = new Product('room product');
+  let browser: Browser;
+  let alice: User;
+  let bob: User;
+
+  beforeAll(async () => {
+    [browser] = await Promise.all([launch(), product.start()]);
+    alice = await openUser(browser, product.url, 'en-US');
+    bob = await openUser(browser, product.url, 'zh-CN', { width: 420, height: 760 });
+    await join(alice.page, 'Alice');
+    await join(bob.page, '小明');
+    await alice.page.locator('[data-testid=member]', { hasText: '小明' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await product.stop();
+  });
+
+  it('renders Markdown safely: formatting, tables, highlighted code with copy buttons, links in a new tab', async () => {
+    await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: product.url });
+    const markdown = [
+      '**Bold** and _italic_ with a [site](https://example.com/docs) and `inline`',
+      '',
+      '- first',
+      '- second',
+      '',
+      '| name | value |',
+      '|---|---|',
+      '| temp | 21.5 |',
+      '',
+      '```python',
+      'def hello():',
+      '    print("hi")',
+      '```',
+    ].join('\n');
+    await say(bob.page, markdown);
+    const item = message(alice.page, 'Bold and italic');
+    await item.waitFor();
+    expect(await item.locator('strong').textContent()).toBe('Bold');
+    expect(await item.locator('em').textContent()).toBe('italic');
+    expect(await item.locator('li').allTextContents()).toEqual(['first', 'second']);
+    expect(await item.locator('table td').allTextContents()).toEqual(['temp', '21.5']);
+    const link = item.locator('a', { hasText: 'site' });
+    expect(await link.getAttribute('href')).toBe('https://example.com/docs');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toContain('noopener');
+    expect(await item.locator('pre code.hljs .hljs-keyword').first().textContent()).toBe('def');
+    await item.locator('button[data-copy=code]').click();
+    await expect.poll(() => alice.page.evaluate(() => navigator.clipboard.readText())).toBe('def hello():\n    print("hi")\n');
+    await expect.poll(() => item.locator('button[data-copy=code]').textContent()).toBe('Copied');
+    await screenshot(alice.page, '5-markdown');
+    expect(alice.problems).toEqual([]);
+  });
+
+  it('runs none of the Markdown tricks: script links, image onerror, data: URLs, HTML blocks', async () => {
+    const tricks = [
+      'TRICKS [click me](javascript:alert(1)) [upper](JaVaScRiPt:alert(2)) [entity](javascript&#58;alert(3))',
+      '',
+      '![x](x" onerror="alert(4)) ![y](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoNSk+)',
+      '',
+      '[data](data:text/html;base64,PHNjcmlwdD5hbGVydCg2KTwvc2NyaXB0Pg==) <a href="javascript:alert(7)">raw link</a>',
+      '',
+      '<details open ontoggle=alert(8)>x</details>',
+      '',
+      '<div>',
+      '<script>alert(9)</script><iframe src="javascript:alert(10)"></iframe>',
+      '</div>',
+      '',
+      '```"><img src=x onerror=alert(11)>',
+      'code',
+      '```',
+    ].join('\n');
+    await publish(product.mqttPort, 'evil-device', 'chatroom/messages/in', { client_id: 'evil-device', username: 'Evil', message: tricks });
+    const item = message(alice.page, 'TRICKS');
+    await item.waitFor();
+    const hrefs = await item.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    expect(hrefs.filter((h) => h !== null && !/^https?:/.test(h))).toEqual([]);
+    for (const selector of ['img', 'script', 'iframe', 'details', 'svg', '[onerror]', '[ontoggle]', '[style]']) {
+      expect(await item.locator(selector).count(), selector).toBe(0);
+    }
+    await item.locator('text=click me').click();
+    await item.locator('text=data').first().click();
+    await alice.page.waitForTimeout(300);
+    expect(alice.context.pages()).toHaveLength(1);
+    expect(alice.problems).toEqual([]);
+  });
+
+});
