@@ -121,6 +121,10 @@ public final class Application implements AutoCloseable {
                 meters,
                 externalBroker ? Optional.of(mqttSettings) : Optional.empty());
         voice = voiceService;
+        // anonymous devices and accounts together: some call slots are kept for those who logged in
+        voiceService.reserveSlotsForLoggedInDevices(broker.isPresent()
+                && config.broker().anonymousAllowed()
+                && !config.broker().accounts().isEmpty());
         if (broker.isPresent()) {
             broker.get().start();
             started.push(broker.get());
@@ -302,7 +306,22 @@ public final class Application implements AutoCloseable {
                 return chat == null ? Optional.empty() : chat.inspect(topic, payload, sender, authenticated);
             }
         };
-        return new EmbeddedBroker(config.broker(), policy, List.of(tokens), clients, List.of(inspector));
+        // who sent an offer: voice keeps some call slots for devices that logged in (decision 0012)
+        PublishInspector signalling = new PublishInspector() {
+            @Override
+            public List<String> topicFilters() {
+                return List.of("$webrtc/+/multimedia_proxy");
+            }
+
+            @Override
+            public Optional<String> inspect(String sender, boolean authenticated, String topic, byte[] payload) {
+                if (voice != null) {
+                    voice.sender(sender, authenticated);
+                }
+                return Optional.empty();
+            }
+        };
+        return new EmbeddedBroker(config.broker(), policy, List.of(tokens), clients, List.of(inspector, signalling));
     }
 
     /**

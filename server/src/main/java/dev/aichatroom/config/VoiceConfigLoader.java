@@ -24,12 +24,13 @@ final class VoiceConfigLoader {
             throw new ConfigException("VOICE_ROOM", "'" + room + "' is not a room name; use 1-64 of A-Z a-z 0-9 _ -");
         }
         VoiceConfig.Turns d = VoiceConfig.defaultTurns();
+        int maxSessions = env.integer("VOICE_MAX_SESSIONS", 16, 1, 10_000);
         return new VoiceConfig(
                 env.bool("VOICE_ENABLE", true),
                 iceServers(env.string("VOICE_ICE_SERVERS", "")),
                 Duration.ofSeconds(env.integer("VOICE_ICE_TIMEOUT", 15, 1, 600)),
                 Duration.ofSeconds(env.integer("VOICE_ICE_LOST_TIMEOUT", 10, 1, 600)),
-                env.integer("VOICE_MAX_SESSIONS", 16, 1, 10_000),
+                maxSessions,
                 room,
                 speech(env, language),
                 new VoiceConfig.Turns(
@@ -39,7 +40,36 @@ final class VoiceConfigLoader {
                         Duration.ofMillis(env.integer(
                                 "VOICE_END_OF_TURN_MS", (int) d.endSilence().toMillis(), 100, 10_000)),
                         Duration.ofSeconds(env.integer("VOICE_MAX_UTTERANCE_SECONDS", 15, 1, 120)),
-                        env.bool("VOICE_BARGE_IN", true)));
+                        env.bool("VOICE_BARGE_IN", true)),
+                limits(env, maxSessions));
+    }
+
+    private static VoiceConfig.Limits limits(Env env, int maxSessions) {
+        VoiceConfig.Limits d = VoiceConfig.defaultLimits(maxSessions);
+        Optional<VoiceConfig.PortRange> ports = env.optional("VOICE_UDP_PORTS").map(VoiceConfigLoader::portRange);
+        if (ports.isPresent() && ports.get().max() - ports.get().min() + 1 < maxSessions * 2) {
+            throw new ConfigException(
+                    "VOICE_UDP_PORTS",
+                    "the range has room for fewer than 2 sockets per session (VOICE_MAX_SESSIONS=" + maxSessions
+                            + "); make it larger");
+        }
+        return new VoiceConfig.Limits(
+                env.integer("VOICE_OFFERS_PER_MINUTE", d.offersPerMinute(), 1, 10_000),
+                env.integer("VOICE_RESERVED_SESSIONS", d.reservedSessions(), 0, maxSessions - 1),
+                ports);
+    }
+
+    private static VoiceConfig.PortRange portRange(String value) {
+        String[] parts = value.strip().split("-");
+        try {
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("not MIN-MAX");
+            }
+            return new VoiceConfig.PortRange(Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(
+                    "VOICE_UDP_PORTS", "'" + value + "' is not a port range; use MIN-MAX, e.g. 40000-40199");
+        }
     }
 
     /** A JSON array like a browser's {@code iceServers}, or a comma-separated list of stun:/turn: URLs. */

@@ -3,12 +3,15 @@ package dev.aichatroom.voice;
 import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.PortAllocatorConfig;
 import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCBundlePolicy;
 import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtcpMuxPolicy;
 import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
@@ -43,12 +46,18 @@ final class NativeRtc implements Rtc {
     private final HeadlessAudioDeviceModule audioModule;
     private final PeerConnectionFactory factory;
     private final List<IceServer> iceServers;
+    private final Optional<VoiceConfig.PortRange> udpPorts;
     private final AtomicInteger ids = new AtomicInteger();
 
-    private NativeRtc(HeadlessAudioDeviceModule audioModule, PeerConnectionFactory factory, List<IceServer> servers) {
+    private NativeRtc(
+            HeadlessAudioDeviceModule audioModule,
+            PeerConnectionFactory factory,
+            List<IceServer> servers,
+            Optional<VoiceConfig.PortRange> udpPorts) {
         this.audioModule = audioModule;
         this.factory = factory;
         this.iceServers = List.copyOf(servers);
+        this.udpPorts = udpPorts;
     }
 
     /**
@@ -56,7 +65,7 @@ final class NativeRtc implements Rtc {
      *
      * @throws RtcException when this machine cannot run it, saying what to install
      */
-    static NativeRtc start(List<IceServer> iceServers) {
+    static NativeRtc start(List<IceServer> iceServers, Optional<VoiceConfig.PortRange> udpPorts) {
         HeadlessAudioDeviceModule adm;
         try {
             adm = new HeadlessAudioDeviceModule();
@@ -66,7 +75,7 @@ final class NativeRtc implements Rtc {
         try {
             adm.initPlayout();
             adm.startPlayout();
-            return new NativeRtc(adm, new PeerConnectionFactory(adm), iceServers);
+            return new NativeRtc(adm, new PeerConnectionFactory(adm), iceServers, udpPorts);
         } catch (Error e) {
             rethrowFatal(e);
             adm.dispose();
@@ -96,6 +105,16 @@ final class NativeRtc implements Rtc {
             s.credential().ifPresent(c -> server.password = c);
             config.iceServers.add(server);
         }
+        // one transport per call (OfferCheck lets only bundled, RTCP-multiplexed offers through), UDP only: one socket
+        // per network interface (and TURN server), never one per media section or a TCP listener per interface
+        config.bundlePolicy = RTCBundlePolicy.MAX_BUNDLE;
+        config.rtcpMuxPolicy = RTCRtcpMuxPolicy.REQUIRE;
+        PortAllocatorConfig ports = new PortAllocatorConfig().setDisableTcp(true);
+        udpPorts.ifPresent(r -> {
+            ports.minPort = r.min();
+            ports.maxPort = r.max();
+        });
+        config.portAllocatorConfig = ports;
         Peer peer = new Peer(listener);
         try {
             peer.pc = factory.createPeerConnection(config, peer);

@@ -48,6 +48,10 @@ final class Session implements AudioClock.Listener {
     private final Consumer<Session> closed;
     private final BlockingQueue<Event> inbox = new ArrayBlockingQueue<>(INBOX);
     private final List<Signal.Candidate> pendingCandidates = new ArrayList<>();
+    /** Remote candidates a call takes (each costs connectivity checks); more are ignored. */
+    static final int MAX_REMOTE_CANDIDATES = 64;
+
+    private int remoteCandidates;
     /** The ICE username fragments of the offer this session answers; empty while unknown. */
     private volatile Set<String> remoteUfrags = Set.of();
 
@@ -242,6 +246,15 @@ final class Session implements AudioClock.Listener {
     }
 
     private void candidate(Signal.Candidate c) {
+        if (++remoteCandidates > MAX_REMOTE_CANDIDATES) {
+            if (remoteCandidates == MAX_REMOTE_CANDIDATES + 1) {
+                LOG.debug(
+                        "Voice session of {}: more than {} candidates, the rest ignored",
+                        deviceId,
+                        MAX_REMOTE_CANDIDATES);
+            }
+            return;
+        }
         if (peers == null) {
             post(new Event.End("ice_candidate before sdp_offer", true));
         } else if (!remoteSet) {

@@ -15,6 +15,7 @@ import java.util.List;
  * @param room the chat room where voice turns appear
  * @param speech the speech engines
  * @param turns when a spoken turn starts and ends
+ * @param limits what one device and all devices together may ask of the WebRTC engine
  */
 public record VoiceConfig(
         boolean enabled,
@@ -24,7 +25,8 @@ public record VoiceConfig(
         int maxSessions,
         String room,
         SpeechConfig speech,
-        Turns turns) {
+        Turns turns,
+        Limits limits) {
     public VoiceConfig {
         iceServers = List.copyOf(iceServers);
     }
@@ -40,6 +42,32 @@ public record VoiceConfig(
      */
     public record Turns(
             double thresholdDbfs, Duration startSpeech, Duration endSilence, Duration maxUtterance, boolean bargeIn) {}
+
+    /**
+     * Limits on offers (decision 0012).
+     *
+     * @param offersPerMinute offers one device may make a minute (after a burst of {@link #OFFER_BURST}); all devices
+     *     together may make {@code maxSessions} times as many
+     * @param reservedSessions session slots anonymous devices cannot take, kept for devices that logged in with an
+     *     account or a token; used only where the broker accepts both kinds
+     * @param udpPorts the UDP port range WebRTC binds its sockets in; empty = any free port
+     */
+    public record Limits(int offersPerMinute, int reservedSessions, java.util.Optional<PortRange> udpPorts) {
+        public static final int OFFER_BURST = 4;
+    }
+
+    /** An inclusive UDP port range. */
+    public record PortRange(int min, int max) {
+        public PortRange {
+            if (min < 1 || max > 65_535 || min > max) {
+                throw new IllegalArgumentException("not a port range: " + min + "-" + max);
+            }
+        }
+    }
+
+    public static Limits defaultLimits(int maxSessions) {
+        return new Limits(12, maxSessions / 4, java.util.Optional.empty());
+    }
 
     public static Turns defaultTurns() {
         return new Turns(-45, Duration.ofMillis(80), Duration.ofMillis(700), Duration.ofSeconds(15), true);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class VoiceMetrics {
     private final Counter started;
+    private final Counter refused;
     private final Timer answer;
     private final Timer connect;
     private final Timer recognition;
@@ -25,6 +26,10 @@ final class VoiceMetrics {
         meters.gauge("voice.sessions", sessions, Map::size);
         started = Counter.builder("voice.sessions.started")
                 .description("Voice calls opened (an sdp_offer or a typed chat from a new device)")
+                .register(meters);
+        refused = Counter.builder("voice.offers.refused")
+                .description(
+                        "Offers refused before anything native was made: their shape, the offer rate, no free slot")
                 .register(meters);
         answer = Timer.builder("voice.answer")
                 .description("From a device's sdp_offer to the sdp_answer")
@@ -58,6 +63,10 @@ final class VoiceMetrics {
 
     void started() {
         started.increment();
+    }
+
+    void refused() {
+        refused.increment();
     }
 
     void answered(long millis) {

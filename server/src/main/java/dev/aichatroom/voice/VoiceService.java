@@ -66,6 +66,14 @@ public final class VoiceService implements AutoCloseable {
     private volatile TextToSpeech tts;
     private volatile AudioClock clock;
     private final VoiceMetrics metrics;
+    /** Offers per device, and (key {@code *}) of all devices together. Guarded by itself. */
+    private final dev.aichatroom.chat.RateLimiter offers;
+
+    private final dev.aichatroom.chat.RateLimiter allOffers;
+    /** Whether each device that sent signalling logged in (account or token); known only on the embedded broker. */
+    private final Map<String, Boolean> loggedIn = new ConcurrentHashMap<>();
+    /** Whether some slots are kept for devices that logged in: only where anonymous devices and accounts mix. */
+    private volatile boolean reserveForLoggedIn;
     /** Set where the broker is external: other instances may share it, and only one of them answers calls. */
     private Optional<MqttSettings> externalBroker = Optional.empty();
 
@@ -91,7 +99,7 @@ public final class VoiceService implements AutoCloseable {
                         LOG.debug("Voice publish on {} failed: {}", topic, e.getMessage());
                     }
                 }),
-                () -> NativeRtc.start(config.iceServers()),
+                () -> NativeRtc.start(config.iceServers(), config.limits().udpPorts()),
                 new RoomAgent(chat, assistant, config.room(), deviceTools),
                 () -> SpeechEngines.speechToText(config.speech()),
                 () -> SpeechEngines.textToSpeech(config.speech()),
@@ -120,6 +128,26 @@ public final class VoiceService implements AutoCloseable {
         this.ttsFactory = tts;
         this.metrics = new VoiceMetrics(meters, sessions);
         metrics.answering(() -> answering && rtc.isPresent());
+        int perMinute = config.limits().offersPerMinute();
+        this.offers = new dev.aichatroom.chat.RateLimiter(perMinute, VoiceConfig.Limits.OFFER_BURST);
+        this.allOffers = new dev.aichatroom.chat.RateLimiter(
+                perMinute * config.maxSessions(), VoiceConfig.Limits.OFFER_BURST * config.maxSessions());
+    }
+
+    /**
+     * The embedded broker tells who sent signalling (before it is delivered): whether {@code deviceId} logged in with an
+     * account or a token. Never blocks.
+     */
+    public void sender(String deviceId, boolean authenticated) {
+        loggedIn.put(deviceId, authenticated);
+    }
+
+    /**
+     * Keeps {@code VOICE_RESERVED_SESSIONS} slots for devices that logged in; for a broker that admits both anonymous
+     * devices and accounts (elsewhere everyone is of one kind, and a reserve would only waste slots).
+     */
+    public void reserveSlotsForLoggedInDevices(boolean reserve) {
+        this.reserveForLoggedIn = reserve;
     }
 
     /** Loads WebRTC and the speech engines; never throws for what this machine lacks. */
@@ -223,8 +251,10 @@ public final class VoiceService implements AutoCloseable {
                     terminate(deviceId, "voice is unavailable: " + unavailable.orElse("not started"));
                     return;
                 }
-                if (current == null && sessions.size() >= config.maxSessions()) {
-                    terminate(deviceId, "too many voice sessions (" + config.maxSessions() + "); try again later");
+                Optional<String> refused = refusal(deviceId, current, o);
+                if (refused.isPresent()) {
+                    metrics.refused();
+                    refuse(deviceId, refused.get());
                     return;
                 }
                 if (current != null) {
@@ -276,6 +306,45 @@ public final class VoiceService implements AutoCloseable {
     }
 
     /**
+     * Why an offer gets no peer connection (decision 0012), checked before anything native is made: its shape, the
+     * device's and everybody's offer rate, free slots (some kept for devices that logged in) and free descriptors.
+     */
+    private Optional<String> refusal(String deviceId, Session current, Signal.Offer offer) {
+        Optional<String> shape = OfferCheck.problem(offer.sdp());
+        if (shape.isPresent()) {
+            return shape;
+        }
+        long now = System.nanoTime();
+        synchronized (offers) {
+            if (!offers.tryAcquire(deviceId, now)) {
+                return Optional.of("too many offers from this device (at most "
+                        + config.limits().offersPerMinute() + " a minute); try again later");
+            }
+            if (!allOffers.tryAcquire("*", now)) {
+                return Optional.of("too many offers right now; try again later");
+            }
+            offers.prune(now);
+        }
+        if (current == null) {
+            int free = config.maxSessions() - sessions.size();
+            boolean anonymous = Boolean.FALSE.equals(loggedIn.get(deviceId));
+            if (free <= 0) {
+                return Optional.of("too many voice sessions (" + config.maxSessions() + "); try again later");
+            }
+            if (anonymous && reserveForLoggedIn && free <= config.limits().reservedSessions()) {
+                return Optional.of("the voice sessions left are kept for signed-in users; try again later");
+            }
+        }
+        return Descriptors.shortage();
+    }
+
+    /** Tells the device why (counted in {@code voice_offers_refused_total}; a flood logs at DEBUG only). */
+    private void refuse(String deviceId, String reason) {
+        LOG.debug("Voice offer from {} refused: {}", deviceId, reason);
+        outbox(deviceId).signal(new Wire.Terminated(reason));
+    }
+
+    /**
      * Keeps a candidate that came before its offer for {@value #EARLY_CANDIDATE_SECONDS} s; without an offer by then
      * the device is told the order was wrong — unless it has a call, which goes on: the candidate was a late one of an
      * earlier offer.
@@ -317,6 +386,7 @@ public final class VoiceService implements AutoCloseable {
     /** The device's MQTT connection closed (embedded broker): its session ends. Never blocks. */
     public void deviceGone(String clientId) {
         early.remove(clientId);
+        loggedIn.remove(clientId);
         Session s = sessions.get(clientId);
         if (s != null) {
             s.post(new Session.Event.End("the device disconnected", false));

@@ -27,6 +27,7 @@ class VoiceConfigLoaderTest {
         assertThat(c.speech().stt()).isEqualTo(SpeechConfig.Stt.SPHINX);
         assertThat(c.speech().tts()).isEqualTo(SpeechConfig.Tts.AUTO);
         assertThat(c.turns()).isEqualTo(VoiceConfig.defaultTurns());
+        assertThat(c.limits()).isEqualTo(VoiceConfig.defaultLimits(16));
     }
 
     @Test
@@ -48,6 +49,23 @@ class VoiceConfigLoaderTest {
         assertThatThrownBy(() -> load(Map.of("VOICE_ICE_SERVERS", "http://stun.example.com")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("VOICE_ICE_SERVERS");
+    }
+
+    @Test
+    void reads_the_offer_limits_and_refuses_a_port_range_too_small_for_the_sessions() {
+        VoiceConfig c = load(Map.of(
+                "VOICE_OFFERS_PER_MINUTE", "5", "VOICE_RESERVED_SESSIONS", "3", "VOICE_UDP_PORTS", "40000-40199"));
+        assertThat(c.limits())
+                .isEqualTo(new VoiceConfig.Limits(5, 3, Optional.of(new VoiceConfig.PortRange(40000, 40199))));
+        assertThatThrownBy(() -> load(Map.of("VOICE_UDP_PORTS", "40000-40010")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("VOICE_UDP_PORTS");
+        assertThatThrownBy(() -> load(Map.of("VOICE_UDP_PORTS", "40000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("MIN-MAX");
+        assertThatThrownBy(() -> load(Map.of("VOICE_MAX_SESSIONS", "4", "VOICE_RESERVED_SESSIONS", "4")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("VOICE_RESERVED_SESSIONS");
     }
 
     @Test

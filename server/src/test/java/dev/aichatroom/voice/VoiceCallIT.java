@@ -374,7 +374,7 @@ class VoiceCallIT {
             assertThat(d.awaitSignal("webrtc_terminated").path("reason").asText())
                     .isEqualTo("the offer has no audio (m=audio)");
             d.signals.clear();
-            d.send("sdp_offer", Map.of("type", "offer", "sdp", "v=0\r\nm=audio 9 nonsense\r\n"));
+            d.send("sdp_offer", Map.of("type", "offer", "sdp", "v=0\r\nm=audio 9 nonsense\r\na=rtcp-mux\r\n"));
             assertThat(d.awaitSignal("webrtc_terminated").path("reason").asText())
                     .startsWith("invalid offer");
             d.signals.clear();

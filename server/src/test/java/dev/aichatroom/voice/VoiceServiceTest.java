@@ -20,22 +20,31 @@ class VoiceServiceTest {
     record Published(String topic, JsonNode json) {}
 
     static VoiceConfig config() {
+        return config(2, VoiceConfig.defaultLimits(2));
+    }
+
+    static VoiceConfig config(int maxSessions, VoiceConfig.Limits limits) {
         return new VoiceConfig(
                 true,
                 List.of(),
                 Duration.ofSeconds(2),
                 Duration.ofSeconds(2),
-                2,
+                maxSessions,
                 "main",
                 SpeechConfig.defaults(),
-                VoiceConfig.defaultTurns());
+                VoiceConfig.defaultTurns(),
+                limits);
     }
 
     private final List<Published> published = new CopyOnWriteArrayList<>();
 
     private VoiceService service(java.util.function.Supplier<Rtc> rtc) {
+        return service(config(), rtc);
+    }
+
+    private VoiceService service(VoiceConfig config, java.util.function.Supplier<Rtc> rtc) {
         return new VoiceService(
-                config(),
+                config,
                 (topic, payload) ->
                         published.add(new Published(topic, Json.tree(payload).orElseThrow())),
                 rtc,
@@ -67,7 +76,7 @@ class VoiceServiceTest {
             Health h = voice.health();
             assertThat(h.state()).isEqualTo(Health.State.DISABLED);
             assertThat(h.detail()).contains("apt-get install libpulse0");
-            voice.route("d1", new Signal.Offer("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+            voice.route("d1", new Signal.Offer("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtcp-mux\r\n"));
             assertThat(awaitOn("$webrtc/d1", "webrtc_terminated").path("reason").asText())
                     .contains("voice is unavailable")
                     .contains("libpulse0");
@@ -175,7 +184,7 @@ class VoiceServiceTest {
     @Test
     void candidates_that_race_ahead_of_the_offer_are_applied_after_it_and_a_new_offer_replaces_the_session() {
         FakeRtc rtc = new FakeRtc();
-        String offer = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+        String offer = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtcp-mux\r\n";
         try (VoiceService voice = service(() -> rtc)) {
             voice.start();
             voice.route(
@@ -210,8 +219,8 @@ class VoiceServiceTest {
     @Test
     void candidates_that_overtake_a_new_offer_wait_for_it_instead_of_going_to_the_old_session() {
         FakeRtc rtc = new FakeRtc();
-        String first = "v=0\r\na=ice-ufrag:one\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:one\r\n";
-        String second = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:two\r\n";
+        String first = "v=0\r\na=ice-ufrag:one\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:one\r\na=rtcp-mux\r\n";
+        String second = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:two\r\na=rtcp-mux\r\n";
         try (VoiceService voice = service(() -> rtc)) {
             voice.start();
             voice.route("d6", new Signal.Offer(first));
@@ -248,7 +257,8 @@ class VoiceServiceTest {
                 1,
                 "main",
                 SpeechConfig.defaults(),
-                VoiceConfig.defaultTurns());
+                VoiceConfig.defaultTurns(),
+                VoiceConfig.defaultLimits(2));
         try (VoiceService voice = new VoiceService(
                 off,
                 (t, p) -> {},
@@ -261,6 +271,69 @@ class VoiceServiceTest {
                 new SimpleMeterRegistry())) {
             voice.start();
             assertThat(voice.health()).isEqualTo(new Health(Health.State.DISABLED, "VOICE_ENABLE=false"));
+        }
+    }
+
+    private static final String OFFER = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtcp-mux\r\n";
+
+    private long count(String topic, String type) {
+        return published.stream()
+                .filter(p -> p.topic().equals(topic)
+                        && p.json().path("type").asText().equals(type))
+                .count();
+    }
+
+    @Test
+    void a_forged_offer_is_refused_before_any_peer_connection_is_made() {
+        FakeRtc rtc = new FakeRtc();
+        try (VoiceService voice = service(() -> rtc)) {
+            voice.start();
+            voice.route("f1", new Signal.Offer(OfferCheckTest.manyAudioSections(OfferCheckTest.BROWSER, 20, false)));
+            assertThat(awaitOn("$webrtc/f1", "webrtc_terminated").path("reason").asText())
+                    .contains("20 media sections");
+            assertThat(rtc.peers).isZero();
+            assertThat(voice.devices()).isEmpty();
+        }
+    }
+
+    @Test
+    void a_hundred_offers_from_one_device_at_once_get_a_burst_of_answers_and_then_refusals() {
+        FakeRtc rtc = new FakeRtc();
+        try (VoiceService voice = service(() -> rtc)) {
+            voice.start();
+            for (int i = 0; i < 100; i++) {
+                voice.route("f2", new Signal.Offer(OFFER));
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> count("$webrtc/f2", "webrtc_terminated") == 100 - VoiceConfig.Limits.OFFER_BURST);
+            assertThat(rtc.peers).isLessThanOrEqualTo(VoiceConfig.Limits.OFFER_BURST);
+            assertThat(awaitOn("$webrtc/f2", "webrtc_terminated").path("reason").asText())
+                    .startsWith("too many offers from this device");
+            // another device is not held back by the first one's flood
+            voice.route("f3", new Signal.Offer(OFFER));
+            awaitOn("$webrtc/f3", "sdp_answer");
+        }
+    }
+
+    @Test
+    void anonymous_devices_cannot_take_the_slots_kept_for_signed_in_ones() {
+        FakeRtc rtc = new FakeRtc();
+        try (VoiceService voice =
+                service(config(3, new VoiceConfig.Limits(12, 1, java.util.Optional.empty())), () -> rtc)) {
+            voice.reserveSlotsForLoggedInDevices(true);
+            voice.start();
+            for (String anon : List.of("a1", "a2", "a3")) {
+                voice.sender(anon, false);
+                voice.route(anon, new Signal.Offer(OFFER));
+            }
+            awaitOn("$webrtc/a1", "sdp_answer");
+            awaitOn("$webrtc/a2", "sdp_answer");
+            assertThat(awaitOn("$webrtc/a3", "webrtc_terminated").path("reason").asText())
+                    .contains("kept for signed-in users");
+            voice.sender("u1", true);
+            voice.route("u1", new Signal.Offer(OFFER));
+            awaitOn("$webrtc/u1", "sdp_answer");
+            assertThat(voice.devices()).containsExactlyInAnyOrder("a1", "a2", "u1");
         }
     }
 }
