@@ -100,11 +100,16 @@ public record AiConfig(
      * @param maxConcurrent model calls running at once (the local model always runs one at a time)
      * @param queueSize questions waiting for a model call; beyond it the asker is told the assistant is busy
      * @param timeout the longest one model call may take, first byte to last
-     * @param firstTokenTimeout the longest wait for the first output of a model call
+     * @param firstTokenTimeout the longest a question waits for the first output of its reply, counted from its
+     *     admission: the wait for a model permit and any retries are part of it
      * @param maxRetries retries of a call that failed before any output (429, 5xx, connection errors)
      * @param maxReplyChars the longest reply; longer output is cut there
      * @param maxTokens the most tokens the model may generate per call
      * @param maxToolRounds tool call → result → model rounds before the model must answer
+     * @param idleTimeout the longest a stream that has begun may send nothing
+     * @param breakerFailures replies in a row that failed at the provider before it is not called for {@code
+     *     breakerOpen}; 0 turns the circuit breaker off
+     * @param breakerOpen how long the provider is not called once the breaker opened; then one question probes it
      */
     public record Limits(
             int maxConcurrent,
@@ -114,7 +119,41 @@ public record AiConfig(
             int maxRetries,
             int maxReplyChars,
             int maxTokens,
-            int maxToolRounds) {}
+            int maxToolRounds,
+            Duration idleTimeout,
+            int breakerFailures,
+            Duration breakerOpen) {
+        public Limits {
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(firstTokenTimeout, "firstTokenTimeout");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(breakerOpen, "breakerOpen");
+        }
+
+        /** With the default idle timeout (30 s) and no circuit breaker. */
+        public Limits(
+                int maxConcurrent,
+                int queueSize,
+                Duration timeout,
+                Duration firstTokenTimeout,
+                int maxRetries,
+                int maxReplyChars,
+                int maxTokens,
+                int maxToolRounds) {
+            this(
+                    maxConcurrent,
+                    queueSize,
+                    timeout,
+                    firstTokenTimeout,
+                    maxRetries,
+                    maxReplyChars,
+                    maxTokens,
+                    maxToolRounds,
+                    Duration.ofSeconds(30),
+                    0,
+                    Duration.ofSeconds(60));
+        }
+    }
 
     public AiConfig {
         Objects.requireNonNull(provider, "provider");

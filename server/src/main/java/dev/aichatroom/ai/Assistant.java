@@ -6,9 +6,12 @@ import dev.aichatroom.chat.Clocks;
 import dev.aichatroom.chat.Rejection;
 import dev.aichatroom.chat.RoomListener;
 import dev.langchain4j.model.chat.StreamingChatModel;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * answered on its own virtual thread, which waits for one of {@link AiConfig.Limits#maxConcurrent()} model permits.
  * At most {@code maxConcurrent + queueSize} questions are admitted at once; beyond that the asker is told the
  * assistant is busy.
+ *
+ * <p>Time: a question's reply must begin within {@link AiConfig.Limits#firstTokenTimeout()} of its admission, whether
+ * it waited for a permit, was retried or the provider never answered; a stream that began must not fall silent for
+ * {@link AiConfig.Limits#idleTimeout()}. A provider whose replies fail {@link AiConfig.Limits#breakerFailures()} times
+ * in a row is not called for {@link AiConfig.Limits#breakerOpen()} (a circuit breaker); then one question probes it.
  */
 public final class Assistant implements RoomListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Assistant.class);
@@ -68,6 +76,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
     private final Timer replyTime;
     private final Counter failures;
     private final Counter busy;
+    private final Optional<CircuitBreaker> breaker;
     private volatile Optional<String> lastFailure = Optional.empty();
 
     public Assistant(AiConfig config, ChatService chat, ToolProvider tools, MeterRegistry meters) {
@@ -103,6 +112,11 @@ public final class Assistant implements RoomListener, AutoCloseable {
         this.failures = meters.counter("ai.reply.failures");
         this.busy = meters.counter("ai.reply.busy");
         meters.gauge("ai.reply.admitted", admitted);
+        this.breaker = backend.isPresent() && config.limits().breakerFailures() > 0
+                ? Optional.of(breaker(config.limits()))
+                : Optional.empty();
+        breaker.ifPresent(
+                b -> meters.gauge("ai.provider.paused", b, c -> c.getState() == CircuitBreaker.State.OPEN ? 1 : 0));
         if (backend.isPresent()) {
             LOG.info(
                     "Assistant '{}' answers with {}{}",
@@ -153,8 +167,12 @@ public final class Assistant implements RoomListener, AutoCloseable {
 
     private void answerWhenPermitted(Question q) {
         long admittedAt = System.nanoTime();
+        Duration firstToken = config.limits().firstTokenTimeout();
         try {
-            permits.acquire();
+            if (!permits.tryAcquire(firstToken.toNanos(), TimeUnit.NANOSECONDS)) {
+                failedToAnswer(q, Clocks.uuid7(), new AtomicInteger(), stillQueued());
+                return;
+            }
         } catch (InterruptedException e) {
             return;
         }
@@ -170,7 +188,11 @@ public final class Assistant implements RoomListener, AutoCloseable {
         String replyId = Clocks.uuid7();
         AtomicInteger deltas = new AtomicInteger();
         try {
+            long loading = System.nanoTime();
             StreamingChatModel model = backend.orElseThrow().model(notice -> chat.notice(room, notice));
+            // a local model's first download and load is not the provider's silence (the room was told about it)
+            long firstOutputBy =
+                    admittedAt + config.limits().firstTokenTimeout().toNanos() + (System.nanoTime() - loading);
             List<dev.langchain4j.data.message.ChatMessage> conversation = Conversation.of(
                     systemPrompt(room),
                     chat.history(
@@ -180,11 +202,12 @@ public final class Assistant implements RoomListener, AutoCloseable {
                     q.message(),
                     q.text(),
                     mentions);
-            Reply reply = new Reply(model, backend.get().sequential(), tools, config.limits(), room, (seq, delta) -> {
-                deltas.set(seq + 1);
-                chat.publishDelta(room, replyId, seq, delta);
-            });
-            String text = reply.generate(conversation);
+            Reply reply = new Reply(
+                    model, backend.get().sequential(), tools, config.limits(), room, firstOutputBy, (seq, delta) -> {
+                        deltas.set(seq + 1);
+                        chat.publishDelta(room, replyId, seq, delta);
+                    });
+            String text = guarded(() -> reply.generate(conversation));
             if (reply.firstTokenNanos() >= 0) {
                 firstToken.record(System.nanoTime() - admittedAt, TimeUnit.NANOSECONDS);
             }
@@ -232,7 +255,8 @@ public final class Assistant implements RoomListener, AutoCloseable {
                     replyId,
                     deltas,
                     new AiException(
-                            AiException.Kind.PROVIDER_ERROR, e.getClass().getSimpleName()));
+                            AiException.Kind.PROVIDER_ERROR,
+                            "unexpected " + e.getClass().getSimpleName()));
         }
     }
 
@@ -240,10 +264,97 @@ public final class Assistant implements RoomListener, AutoCloseable {
     private void failedToAnswer(Question q, String replyId, AtomicInteger deltas, AiException e) {
         String room = q.message().room();
         abortStream(room, replyId, deltas);
-        failed(q, e.kind() + " " + e.getMessage());
+        failed(q, e);
         chat.notice(
                 room,
                 hideKey(texts.failed(q.message().username(), config.persona().name(), e)));
+    }
+
+    /** The question waited for a model permit until its first-token time was spent. */
+    private AiException stillQueued() {
+        Duration firstToken = config.limits().firstTokenTimeout();
+        return AiException.limit(
+                AiException.Kind.NO_FIRST_TOKEN,
+                firstToken,
+                "still waiting for a model permit after " + firstToken.toSeconds() + " s (" + permitCount()
+                        + " replies running)");
+    }
+
+    private int permitCount() {
+        return backend.map(Backend::sequential).orElse(false)
+                ? 1
+                : config.limits().maxConcurrent();
+    }
+
+    /**
+     * Runs one reply through the circuit breaker: refused at once while it is open; the outcome counts as the
+     * provider's when it failed at the provider (errors, rate limits, silence, broken streams), not when the key or the
+     * request is wrong (that needs the operator, and the notice says so) or the assistant is stopping.
+     */
+    private String guarded(java.util.function.Supplier<String> reply) {
+        if (breaker.isEmpty()) {
+            return reply.get();
+        }
+        CircuitBreaker b = breaker.get();
+        if (!b.tryAcquirePermission()) {
+            throw AiException.limit(
+                    AiException.Kind.PAUSED,
+                    config.limits().breakerOpen(),
+                    "not called: the circuit breaker is " + b.getState());
+        }
+        long start = System.nanoTime();
+        try {
+            String text = reply.get();
+            b.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            return text;
+        } catch (RuntimeException e) {
+            b.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            throw e;
+        }
+    }
+
+    private static boolean providerFault(Throwable e) {
+        if (!(e instanceof AiException ai)) {
+            return true;
+        }
+        return switch (ai.kind()) {
+            case RATE_LIMITED, PROVIDER_ERROR, NO_FIRST_TOKEN, TIMEOUT, STALLED, INTERRUPTED -> true;
+            case UNAUTHORIZED, BAD_REQUEST, PAUSED, UNAVAILABLE, STOPPED -> false;
+        };
+    }
+
+    private static CircuitBreaker breaker(AiConfig.Limits limits) {
+        int failures = limits.breakerFailures();
+        CircuitBreaker b = CircuitBreaker.of(
+                "ai-provider",
+                CircuitBreakerConfig.custom()
+                        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                        .slidingWindowSize(failures)
+                        .minimumNumberOfCalls(failures)
+                        .failureRateThreshold(100f)
+                        .waitDurationInOpenState(limits.breakerOpen())
+                        .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                        .permittedNumberOfCallsInHalfOpenState(1)
+                        .ignoreException(e -> !providerFault(e))
+                        .writableStackTraceEnabled(false)
+                        .build());
+        b.getEventPublisher().onStateTransition(event -> {
+            switch (event.getStateTransition()) {
+                case CLOSED_TO_OPEN ->
+                    LOG.warn(
+                            "Model provider failed repeatedly ({} replies in a row): not calling it for {} s",
+                            failures,
+                            limits.breakerOpen().toSeconds());
+                case HALF_OPEN_TO_OPEN ->
+                    LOG.info(
+                            "Model provider still failing: not calling it for another {} s",
+                            limits.breakerOpen().toSeconds());
+                case OPEN_TO_HALF_OPEN -> LOG.info("Model provider pause over: the next question tries it");
+                case HALF_OPEN_TO_CLOSED -> LOG.info("Model provider answers again");
+                default -> LOG.debug("Model provider circuit breaker: {}", event.getStateTransition());
+            }
+        });
+        return b;
     }
 
     /**
@@ -279,15 +390,23 @@ public final class Assistant implements RoomListener, AutoCloseable {
         if (backend.isEmpty()) {
             return new Answer("", Optional.of("the assistant is off (AI_PROVIDER=none)"));
         }
+        long admittedAt = System.nanoTime();
         try {
-            permits.acquire();
+            if (!permits.tryAcquire(config.limits().firstTokenTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                AiException queued = stillQueued();
+                voiceFailed(question, queued);
+                return new Answer("", Optional.of(texts.reason(queued)));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Answer("", Optional.of("stopped"));
         }
         String room = question.room();
         try {
+            long loading = System.nanoTime();
             StreamingChatModel model = backend.get().model(notice -> chat.notice(room, notice));
+            long firstOutputBy =
+                    admittedAt + config.limits().firstTokenTimeout().toNanos() + (System.nanoTime() - loading);
             List<dev.langchain4j.data.message.ChatMessage> conversation = Conversation.of(
                     systemPrompt(room),
                     chat.history(
@@ -303,14 +422,14 @@ public final class Assistant implements RoomListener, AutoCloseable {
                     tools,
                     config.limits(),
                     room,
+                    firstOutputBy,
                     (seq, delta) -> deltas.accept(delta));
-            return new Answer(reply.generate(conversation), Optional.empty());
+            return new Answer(guarded(() -> reply.generate(conversation)), Optional.empty());
         } catch (AiException e) {
             if (e.kind() != AiException.Kind.STOPPED) {
-                failures.increment();
-                lastFailure = Optional.of(hideKey(e.kind() + " " + e.getMessage()));
+                voiceFailed(question, e);
             }
-            return new Answer("", Optional.of(hideKey(e.getMessage())));
+            return new Answer("", Optional.of(hideKey(texts.reason(e))));
         } finally {
             permits.release();
         }
@@ -325,6 +444,29 @@ public final class Assistant implements RoomListener, AutoCloseable {
                 q.message().messageId(),
                 q.message().room(),
                 safe);
+    }
+
+    /** The detail goes to the log (once) and {@code /health}; a pause is the breaker's, already logged when it began. */
+    private void failed(Question q, AiException e) {
+        if (e.kind() == AiException.Kind.PAUSED) {
+            failures.increment();
+            LOG.info(
+                    "No reply to {} in room {}: the model provider is paused",
+                    q.message().messageId(),
+                    q.message().room());
+            return;
+        }
+        failed(q, e.kind() + " " + e.getMessage());
+    }
+
+    private void voiceFailed(ChatMessage question, AiException e) {
+        failures.increment();
+        if (e.kind() == AiException.Kind.PAUSED) {
+            return;
+        }
+        String safe = hideKey(e.kind() + " " + e.getMessage());
+        lastFailure = Optional.of(safe);
+        LOG.warn("No spoken reply to {} in room {}: {}", question.messageId(), question.room(), safe);
     }
 
     private String systemPrompt(String room) {
@@ -351,9 +493,23 @@ public final class Assistant implements RoomListener, AutoCloseable {
         if (backend.isEmpty()) {
             return new Status(Status.State.DISABLED, "AI_PROVIDER=none");
         }
-        Optional<String> problem = backend.get().problem().or(() -> lastFailure.map(f -> "last reply failed: " + f));
+        Optional<String> problem = backend.get()
+                .problem()
+                .or(this::breakerProblem)
+                .or(() -> lastFailure.map(f -> "last reply failed: " + f));
         return problem.map(p -> new Status(Status.State.DEGRADED, backend.get().describe() + "; " + p))
                 .orElseGet(() -> new Status(Status.State.UP, backend.get().describe()));
+    }
+
+    private Optional<String> breakerProblem() {
+        return breaker.flatMap(b -> switch (b.getState()) {
+            case OPEN ->
+                Optional.of("paused for " + config.limits().breakerOpen().toSeconds() + " s after "
+                        + config.limits().breakerFailures() + " failed replies in a row"
+                        + lastFailure.map(f -> " (last: " + f + ")").orElse(""));
+            case HALF_OPEN -> Optional.of("trying the model provider again after a pause");
+            default -> Optional.empty();
+        });
     }
 
     /** Abandons replies in progress and releases the model. */

@@ -87,9 +87,10 @@ final class LocalBackend implements Backend {
         } catch (IOException | RuntimeException | LinkageError e) {
             String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
             problem = Optional.of("local model " + config.model() + " not available: " + why);
+            LOG.warn("Local model {} not available: {}", config.model(), why.replaceAll("\\s+", " "));
             throw new AiException(
                     AiException.Kind.UNAVAILABLE,
-                    texts.modelMissing(config.model(), folder().toString(), why),
+                    texts.modelMissing(config.model(), folder().toString(), texts.cannotLoad(e instanceof IOException)),
                     Optional.empty(),
                     e);
         } finally {

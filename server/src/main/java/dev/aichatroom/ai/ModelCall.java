@@ -50,23 +50,37 @@ final class ModelCall {
     private final StreamingChatModel model;
     private final Duration timeout;
     private final Duration firstTokenTimeout;
+    private final Duration idleTimeout;
 
-    ModelCall(StreamingChatModel model, Duration timeout, Duration firstTokenTimeout) {
+    /**
+     * @param timeout the longest the whole call may take
+     * @param firstTokenTimeout what the asker was promised: named when the first output does not come in time
+     * @param idleTimeout the longest silence of a stream that has begun
+     */
+    ModelCall(StreamingChatModel model, Duration timeout, Duration firstTokenTimeout, Duration idleTimeout) {
         this.model = model;
         this.timeout = timeout;
         this.firstTokenTimeout = firstTokenTimeout;
+        this.idleTimeout = idleTimeout;
     }
 
     /**
      * Runs the call.
      *
+     * @param firstOutputBy the {@link System#nanoTime()} by which the first output must have come (the question's
+     *     deadline, which the time it waited in the queue has already used up in part)
      * @return the complete response, or empty when {@code output} stopped it
      * @throws AiException when the model fails, is too slow, or the thread is interrupted
      */
-    Optional<ChatResponse> run(ChatRequest request, Output output) {
+    Optional<ChatResponse> run(ChatRequest request, long firstOutputBy, Output output) {
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         List<Runnable> aborts = new CopyOnWriteArrayList<>();
         Handler handler = new Handler(events);
+        long start = System.nanoTime();
+        long endBy = start + timeout.toNanos();
+        if (firstOutputBy - start <= 0) {
+            throw noFirstToken();
+        }
         Thread.ofVirtual().name("ai-model-call").start(() -> {
             try {
                 ProviderHttpClient.capturingAborts(aborts::add, () -> model.chat(request, handler));
@@ -74,19 +88,15 @@ final class ModelCall {
                 events.add(new Event.Failed(e));
             }
         });
-        long start = System.nanoTime();
         boolean started = false;
         try {
             while (true) {
-                long limit = started ? timeout.toNanos() : Math.min(timeout.toNanos(), firstTokenTimeout.toNanos());
-                Event event = events.poll(limit - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
+                long now = System.nanoTime();
+                long waitUntil =
+                        started ? Math.min(endBy, now + idleTimeout.toNanos()) : Math.min(endBy, firstOutputBy);
+                Event event = events.poll(waitUntil - now, TimeUnit.NANOSECONDS);
                 if (event == null) {
-                    throw started
-                            ? new AiException(Kind.TIMEOUT, "no complete reply within " + timeout.toSeconds() + " s")
-                            : new AiException(
-                                    Kind.NO_FIRST_TOKEN,
-                                    "no output within " + Math.min(timeout.toSeconds(), firstTokenTimeout.toSeconds())
-                                            + " s");
+                    throw timedOut(started, System.nanoTime() - endBy >= 0);
                 }
                 started |= !(event instanceof Event.Failed);
                 switch (event) {
@@ -109,6 +119,23 @@ final class ModelCall {
             handler.closed = true;
             aborts.forEach(Runnable::run);
         }
+    }
+
+    private AiException timedOut(boolean started, boolean totalSpent) {
+        if (totalSpent) {
+            return AiException.limit(Kind.TIMEOUT, timeout, "no complete reply within " + timeout.toSeconds() + " s");
+        }
+        return started
+                ? AiException.limit(
+                        Kind.STALLED, idleTimeout, "the stream sent nothing for " + idleTimeout.toSeconds() + " s")
+                : noFirstToken();
+    }
+
+    private AiException noFirstToken() {
+        return AiException.limit(
+                Kind.NO_FIRST_TOKEN,
+                firstTokenTimeout,
+                "no output within " + firstTokenTimeout.toSeconds() + " s of the question");
     }
 
     private static String joinQueuedText(String first, BlockingQueue<Event> events) {
@@ -222,7 +249,7 @@ final class ModelCall {
         } else {
             kind = Kind.BAD_REQUEST;
         }
-        return new AiException(kind, detail, retryAfter, http);
+        return new AiException(kind, detail, retryAfter, java.util.OptionalInt.of(status), Optional.empty(), http);
     }
 
     /** The provider's own words from an OpenAI-style error body ({@code {"error":{"message":…}}}), shortened. */
@@ -248,11 +275,14 @@ final class ModelCall {
         return Optional.of(message.length() > 160 ? message.substring(0, 160) + "…" : message);
     }
 
+    /** For the log and {@code /health} only: the room is never shown this (it names exception classes). */
     private static String describe(Throwable t) {
         if (t instanceof ProviderHttpClient.StreamEndedException) {
             return t.getMessage();
         }
         String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+        String text = t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+        text = text.replaceAll("\\s+", " ");
+        return text.length() > 300 ? text.substring(0, 300) + "…" : text;
     }
 }

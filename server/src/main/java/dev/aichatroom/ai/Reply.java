@@ -40,6 +40,7 @@ final class Reply {
     private final Deltas deltas;
     private final StringBuilder text = new StringBuilder();
     private final long created = System.nanoTime();
+    private final long firstOutputBy;
     private int seq;
     private long firstTokenNanos = -1;
     private boolean breakBeforeNextText;
@@ -48,10 +49,6 @@ final class Reply {
         this(model, false, tools, limits, room, deltas);
     }
 
-    /**
-     * @param inProcess the model runs in this process (jlama): a call that produced no first token in time is not
-     *     retried, since nothing can stop its generation and a retry would run a second one beside it
-     */
     Reply(
             StreamingChatModel model,
             boolean inProcess,
@@ -59,6 +56,32 @@ final class Reply {
             AiConfig.Limits limits,
             String room,
             Deltas deltas) {
+        this(
+                model,
+                inProcess,
+                tools,
+                limits,
+                room,
+                System.nanoTime() + limits.firstTokenTimeout().toNanos(),
+                deltas);
+    }
+
+    /**
+     * @param inProcess the model runs in this process (jlama): a call that produced no first token in time is not
+     *     retried, since nothing can stop its generation and a retry would run a second one beside it
+     * @param firstOutputBy the {@link System#nanoTime()} by which the model must have begun to answer: the question's
+     *     admission plus the first-token timeout, so that the time it waited for a model permit counts; retries of
+     *     calls that failed before any output happen only while this leaves time
+     */
+    Reply(
+            StreamingChatModel model,
+            boolean inProcess,
+            ToolProvider tools,
+            AiConfig.Limits limits,
+            String room,
+            long firstOutputBy,
+            Deltas deltas) {
+        this.firstOutputBy = firstOutputBy;
         this.model = model;
         this.inProcess = inProcess;
         this.tools = tools;
@@ -83,7 +106,11 @@ final class Reply {
             if (!offered.isEmpty()) {
                 request.toolSpecifications(offered);
             }
-            Optional<ChatResponse> response = callWithRetries(request.build());
+            // the first round answers to the question's deadline; a round after tool results gets its own
+            long by = round == 0
+                    ? firstOutputBy
+                    : System.nanoTime() + limits.firstTokenTimeout().toNanos();
+            Optional<ChatResponse> response = callWithRetries(request.build(), by);
             if (response.isEmpty()) {
                 return text.toString();
             }
@@ -109,12 +136,12 @@ final class Reply {
         return firstTokenNanos;
     }
 
-    private Optional<ChatResponse> callWithRetries(ChatRequest request) {
-        ModelCall call = new ModelCall(model, limits.timeout(), limits.firstTokenTimeout());
+    private Optional<ChatResponse> callWithRetries(ChatRequest request, long firstOutputBy) {
+        ModelCall call = new ModelCall(model, limits.timeout(), limits.firstTokenTimeout(), limits.idleTimeout());
         for (int attempt = 0; ; attempt++) {
             int publishedBefore = seq;
             try {
-                return call.run(request, this::append);
+                return call.run(request, firstOutputBy, this::append);
             } catch (AiException e) {
                 boolean clean = seq == publishedBefore;
                 boolean stillRunning = inProcess && e.kind() == AiException.Kind.NO_FIRST_TOKEN;
@@ -123,8 +150,8 @@ final class Reply {
                 }
                 int retry = attempt;
                 Duration wait = e.retryAfter().orElseGet(() -> backoff(retry));
-                if (wait.compareTo(limits.timeout()) > 0) {
-                    throw e;
+                if (System.nanoTime() + wait.toNanos() - firstOutputBy >= 0) {
+                    throw e; // no time left to try again before the asker's deadline
                 }
                 LOG.info(
                         "Model call for room {} failed ({}); retry {} of {} in {} ms",

@@ -20,34 +20,64 @@ record Texts(boolean english) {
     }
 
     String failed(String asker, String name, AiException e) {
-        String reason = english ? reasonEn(e) : reasonZh(e);
+        String reason = reason(e);
         return english ? name + " could not answer @" + asker + ": " + reason : name + "无法回答 @" + asker + "：" + reason;
     }
 
+    /**
+     * Why there is no reply, in plain words: made from the kind of failure, the provider's HTTP status and the limit
+     * that was hit, never from an exception's text (which names library classes, e.g. a JSON parser's).
+     */
+    String reason(AiException e) {
+        return english ? reasonEn(e) : reasonZh(e);
+    }
+
     private static String reasonZh(AiException e) {
+        String status = e.status().isPresent() ? "（HTTP " + e.status().getAsInt() + "）" : "";
+        String seconds = e.limit().map(l -> String.valueOf(l.toSeconds())).orElse("");
         return switch (e.kind()) {
-            case RATE_LIMITED -> "模型服务限流（" + e.getMessage() + "），请稍后再试。";
-            case UNAUTHORIZED -> "模型服务拒绝了 API 密钥（" + e.getMessage() + "），请管理员检查 AI_API_KEY。";
-            case PROVIDER_ERROR -> "模型服务出错（" + e.getMessage() + "），请稍后再试。";
-            case BAD_REQUEST -> "模型服务拒绝了请求（" + e.getMessage() + "），请管理员检查 AI_MODEL 和 AI_BASE_URL。";
-            case NO_FIRST_TOKEN, TIMEOUT -> "模型服务响应超时（" + e.getMessage() + "），请稍后再试。";
-            case INTERRUPTED -> "回复中途中断（" + e.getMessage() + "），请重新提问。";
+            case RATE_LIMITED -> "模型服务限流" + status + "，请稍后再试。";
+            case UNAUTHORIZED -> "模型服务拒绝了 API 密钥" + status + "，请管理员检查 AI_API_KEY。";
+            case PROVIDER_ERROR -> status.isEmpty() ? "模型服务出错（连接失败或返回了无法识别的内容），请稍后再试。" : "模型服务出错" + status + "，请稍后再试。";
+            case BAD_REQUEST -> "模型服务拒绝了请求" + status + "，请管理员检查 AI_MODEL 和 AI_BASE_URL。";
+            case NO_FIRST_TOKEN -> seconds.isEmpty() ? "模型服务响应超时，请稍后再试。" : "模型服务响应超时（" + seconds + " 秒内没有开始回答），请稍后再试。";
+            case TIMEOUT -> seconds.isEmpty() ? "模型服务响应超时，请稍后再试。" : "回复超时（超过 " + seconds + " 秒），请重新提问。";
+            case STALLED -> "回复中途中断（模型服务 " + seconds + " 秒没有继续输出），请重新提问。";
+            case INTERRUPTED -> "回复中途中断，请重新提问。";
+            case PAUSED -> "模型服务连续出错，助手暂停调用它约 " + seconds + " 秒，请稍后再试。";
             case UNAVAILABLE -> e.getMessage();
             case STOPPED -> "服务正在停止。";
         };
     }
 
     private static String reasonEn(AiException e) {
+        String status = e.status().isPresent() ? " (HTTP " + e.status().getAsInt() + ")" : "";
+        String seconds = e.limit().map(l -> String.valueOf(l.toSeconds())).orElse("");
         return switch (e.kind()) {
-            case RATE_LIMITED -> "the model service is rate limiting (" + e.getMessage() + "); try again later.";
+            case RATE_LIMITED -> "the model service is rate limiting" + status + "; try again later.";
             case UNAUTHORIZED ->
-                "the model service refused the API key (" + e.getMessage() + "); the operator should check AI_API_KEY.";
-            case PROVIDER_ERROR -> "the model service failed (" + e.getMessage() + "); try again later.";
+                "the model service refused the API key" + status + "; the operator should check AI_API_KEY.";
+            case PROVIDER_ERROR ->
+                status.isEmpty()
+                        ? "the model service could not be reached or sent an answer that could not be read; try again"
+                                + " later."
+                        : "the model service failed" + status + "; try again later.";
             case BAD_REQUEST ->
-                "the model service refused the request (" + e.getMessage()
-                        + "); the operator should check AI_MODEL and AI_BASE_URL.";
-            case NO_FIRST_TOKEN, TIMEOUT -> "the model service timed out (" + e.getMessage() + "); try again later.";
-            case INTERRUPTED -> "the reply broke off (" + e.getMessage() + "); please ask again.";
+                "the model service refused the request" + status
+                        + "; the operator should check AI_MODEL and AI_BASE_URL.";
+            case NO_FIRST_TOKEN ->
+                seconds.isEmpty()
+                        ? "the model service timed out; try again later."
+                        : "the model service did not start answering within " + seconds + " s; try again later.";
+            case TIMEOUT ->
+                seconds.isEmpty()
+                        ? "the model service timed out; try again later."
+                        : "the reply took longer than " + seconds + " s; please ask again.";
+            case STALLED -> "the model service stopped writing for " + seconds + " s; please ask again.";
+            case INTERRUPTED -> "the reply broke off; please ask again.";
+            case PAUSED ->
+                "the model service failed repeatedly, so the assistant does not call it for about " + seconds
+                        + " s; try again later.";
             case UNAVAILABLE -> e.getMessage();
             case STOPPED -> "the service is stopping.";
         };
@@ -64,6 +94,14 @@ record Texts(boolean english) {
                         + " model."
                 : "本地模型需要以 JVM 参数 --add-modules jdk.incubator.vector 启动（例如 JDK_JAVA_OPTIONS=\"--add-modules"
                         + " jdk.incubator.vector\"）；或设置 AI_PROVIDER 和 AI_API_KEY 改用远程模型。";
+    }
+
+    /** Why a local model is not available, in plain words (the exception goes to the log). */
+    String cannotLoad(boolean io) {
+        if (io) {
+            return english ? "its files could not be read or downloaded" : "模型文件无法读取或下载";
+        }
+        return english ? "its files could not be loaded as a model" : "模型文件无法加载";
     }
 
     String modelMissing(String model, String dir, String why) {

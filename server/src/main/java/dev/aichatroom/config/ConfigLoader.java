@@ -364,7 +364,10 @@ public final class ConfigLoader {
                         env.integer("AI_MAX_RETRIES", 2, 0, 10),
                         env.integer("AI_MAX_REPLY_CHARS", 4000, 16, 1_000_000),
                         env.integer("AI_MAX_TOKENS", 1024, 1, 1_000_000),
-                        env.integer("AI_MAX_TOOL_ROUNDS", 5, 0, 50)));
+                        env.integer("AI_MAX_TOOL_ROUNDS", 5, 0, 50),
+                        Duration.ofSeconds(env.integer("AI_IDLE_TOKEN_TIMEOUT", 30, 1, 3600)),
+                        env.integer("AI_BREAKER_FAILURES", 5, 0, 1000),
+                        Duration.ofSeconds(env.integer("AI_BREAKER_OPEN", 60, 1, 86_400))));
     }
 
     static Map<String, String> readAccounts(Path file) {

@@ -52,6 +52,12 @@ public final class FakeOpenAi implements AutoCloseable {
     /** Streams {@code chunks} and closes the stream without a finish reason or [DONE]. */
     public record StopMidway(List<String> chunks) implements Script {}
 
+    /** Streams {@code chunks}, then keeps the stream open and sends nothing more. */
+    public record TrickleThenHang(List<String> chunks) implements Script {}
+
+    /** Answers 200 with a stream whose events are {@code data} as it is (e.g. not JSON), then [DONE]. */
+    public record Garbage(String data) implements Script {}
+
     public static Stream text(String... chunks) {
         return new Stream(List.of(chunks), Duration.ZERO);
     }
@@ -111,6 +117,15 @@ public final class FakeOpenAi implements AutoCloseable {
             switch (script == null ? fallback : script) {
                 case Stream s -> stream(exchange, s.chunks(), s.gap(), true);
                 case StopMidway s -> stream(exchange, s.chunks(), Duration.ZERO, false);
+                case TrickleThenHang t -> {
+                    stream(exchange, t.chunks(), Duration.ZERO, false);
+                    hang();
+                }
+                case Garbage g -> {
+                    OutputStream out = startStream(exchange);
+                    event(out, g.data());
+                    event(out, "[DONE]");
+                }
                 case ToolCall t -> toolCall(exchange, t);
                 case Status s -> status(exchange, s);
                 case Hang h -> hang();

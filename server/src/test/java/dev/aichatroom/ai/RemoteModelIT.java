@@ -157,29 +157,56 @@ class RemoteModelIT {
     }
 
     @Test
-    void a_call_without_a_first_token_is_retried_unless_the_model_runs_in_process() {
+    void a_call_without_a_first_token_is_not_retried_since_the_askers_time_is_spent() {
         fake.byDefault(new FakeOpenAi.Hang());
         AiConfig.Limits limits =
-                new AiConfig.Limits(4, 16, Duration.ofSeconds(10), Duration.ofMillis(500), 1, 4000, 256, 3);
+                new AiConfig.Limits(4, 16, Duration.ofSeconds(10), Duration.ofMillis(500), 2, 4000, 256, 3);
         try (Backend backend = Backends.create(config(fake.baseUrl(), limits), Texts.of("en"))) {
             assertThatThrownBy(() -> new Reply(backend.model(n -> {}), ToolProvider.NONE, limits, "main", (q, d) -> {})
                             .generate(QUESTION))
-                    .isInstanceOf(AiException.class);
-            assertThat(fake.requests())
-                    .as("a remote call is abandoned and tried again")
-                    .hasSize(2);
-
-            fake.reset();
-            fake.byDefault(new FakeOpenAi.Hang());
-            assertThatThrownBy(() -> new Reply(
-                                    backend.model(n -> {}), true, ToolProvider.NONE, limits, "main", (q, d) -> {})
-                            .generate(QUESTION))
                     .isInstanceOfSatisfying(
                             AiException.class, e -> assertThat(e.kind()).isEqualTo(AiException.Kind.NO_FIRST_TOKEN));
-            assertThat(fake.requests())
-                    .as("an in-process generation cannot be stopped: no second one beside it")
-                    .hasSize(1);
+            assertThat(fake.requests()).hasSize(1);
         }
+    }
+
+    @Test
+    void a_retry_that_would_end_after_the_askers_deadline_is_not_made() {
+        fake.byDefault(new FakeOpenAi.Status(429, Map.of("Retry-After", "3"), "{\"error\":{\"message\":\"wait\"}}"));
+        long start = System.nanoTime();
+
+        assertThatThrownBy(this::reply)
+                .isInstanceOfSatisfying(
+                        AiException.class, e -> assertThat(e.kind()).isEqualTo(AiException.Kind.RATE_LIMITED));
+        assertThat(fake.requests())
+                .as("a 3 s wait does not fit in the 2 s first-token time")
+                .hasSize(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void a_stream_that_falls_silent_after_it_began_fails_at_the_idle_timeout() {
+        fake.byDefault(new FakeOpenAi.TrickleThenHang(List.of("I was", " saying")));
+        AiConfig.Limits limits = new AiConfig.Limits(
+                4,
+                16,
+                Duration.ofSeconds(20),
+                Duration.ofSeconds(5),
+                2,
+                4000,
+                256,
+                3,
+                Duration.ofSeconds(1),
+                0,
+                Duration.ofSeconds(60));
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> reply(limits, ToolProvider.NONE)).isInstanceOfSatisfying(AiException.class, e -> {
+            assertThat(e.kind()).isEqualTo(AiException.Kind.STALLED);
+            assertThat(e.limit()).contains(Duration.ofSeconds(1));
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        assertThat(fake.requests()).hasSize(1);
     }
 
     @Test
