@@ -129,25 +129,31 @@ public final class Application implements AutoCloseable {
             broker.get().start();
             started.push(broker.get());
         }
-        if (externalBroker && config.chat().sharedGroup().isEmpty()) {
-            restoreMembers(mqttSettings);
-        }
         if (config.mqttEnabled()) {
-            mqtt.connect(Duration.ofSeconds(15));
-            started.push(mqtt);
-            chat.start();
-        } else {
-            LOG.info("MQTT disabled (MQTT_ENABLE=false): chat runs without a broker");
+            started.push(mqtt); // stops after the parts that publish through it
         }
         started.push(chat);
         started.push(mcp);
-        if (config.mqttEnabled()) {
-            mcp.start(mcpConnection(mqttSettings));
-        }
-        scheduleIdleExpiry();
         started.push(assistant);
         voiceService.start();
         started.push(voiceService);
+        if (config.mqttEnabled()) {
+            // the parts that talk over MQTT start once the broker is there: now, or whenever it appears
+            mqtt.onReady(() -> {
+                chat.start();
+                mcp.start(mcpConnection(mqttSettings));
+                voiceService.brokerReady();
+            });
+            boolean restore = externalBroker && config.chat().sharedGroup().isEmpty();
+            mqtt.start(Duration.ofSeconds(15), () -> {
+                if (restore) {
+                    restoreMembers(mqttSettings);
+                }
+            });
+        } else {
+            LOG.info("MQTT disabled (MQTT_ENABLE=false): chat runs without a broker");
+        }
+        scheduleIdleExpiry();
 
         http = new HttpServer(
                 config.http(),
@@ -171,9 +177,9 @@ public final class Application implements AutoCloseable {
                                         "broker",
                                                 () -> !config.mqttEnabled()
                                                         ? new Health(Health.State.DISABLED, "MQTT_ENABLE=false")
-                                                        : mqtt.isConnected()
-                                                                ? Health.up(mqtt.endpoint())
-                                                                : Health.down("not connected to " + mqtt.endpoint()),
+                                                        : mqtt.problem()
+                                                                .map(why -> Health.down(mqtt.endpoint() + ": " + why))
+                                                                .orElseGet(() -> Health.up(mqtt.endpoint())),
                                         "store",
                                                 () -> store.isHealthy()
                                                         ? Health.up(store.toString())
@@ -342,6 +348,9 @@ public final class Application implements AutoCloseable {
                 LOG.info("Took back {} member(s) from the broker's retained member lists", restored);
             }
         } catch (MqttException e) {
+            if (e.unreachable()) {
+                throw e; // tried again with the connection
+            }
             LOG.warn("Rooms start without members: {}", e.getMessage());
         }
     }

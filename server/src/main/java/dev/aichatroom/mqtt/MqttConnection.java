@@ -1,6 +1,9 @@
 package dev.aichatroom.mqtt;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientState;
+import com.hivemq.client.mqtt.MqttClientTransportConfig;
+import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
@@ -19,35 +22,75 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The product's one MQTT 5 connection: persistent session, QoS 1, automatic reconnect. Inbound messages are handed
- * to their subscriber on the caller's executor and acknowledged by the subscriber once handled, so a crash before
- * that leaves them with the broker. Outbound publishes go through one bounded path: when the broker is slow, callers
- * wait for a permit instead of growing memory.
+ * The product's one MQTT 5 connection: persistent session, QoS 1, reconnects for as long as the product runs.
+ * Inbound messages are handed to their subscriber on one thread of their own, which may block to push back (the broker
+ * sends no more than {@link MqttSettings#receiveMaximum()} unacknowledged messages), and acknowledged by the
+ * subscriber once handled, so a crash before that leaves them with the broker. Outbound publishes go through one
+ * bounded path: when the broker is slow, callers wait for a permit instead of growing memory.
+ *
+ * <p>{@link #start} returns at once: the first connection, and every one after a loss, is retried with capped
+ * exponential backoff and jitter; a watchdog re-opens a connection the client stopped retrying; {@link #health()} says
+ * which it is. The account is part of the client, so every reconnect logs in again.
  */
 public final class MqttConnection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
     private static final int MAX_IN_FLIGHT_PUBLISHES = 10_000;
+    /** The most the MQTT 5 Receive Maximum allows, and what the service asks for. */
+    public static final int RECEIVE_MAXIMUM = 65_535;
+
+    static final Backoff BACKOFF = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(5));
+    /** How often the watchdog looks at the connection. */
+    static final Duration WATCHDOG_EVERY = Duration.ofSeconds(2);
+    /** How long a CONNECT may wait for its CONNACK (a listener that accepts and never answers). */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final MqttSettings settings;
     private final Mqtt5AsyncClient client;
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final List<Runnable> onReady = new CopyOnWriteArrayList<>();
+    private final List<Runnable> onResumed = new CopyOnWriteArrayList<>();
     private final Semaphore publishPermits = new Semaphore(MAX_IN_FLIGHT_PUBLISHES);
     private final ExecutorService publisher;
+    private final ExecutorService inbound;
+    private final ScheduledExecutorService watchdog;
     private final AtomicReference<OffsetDateTime> connectedSince = new AtomicReference<>();
+    private final AtomicInteger failures = new AtomicInteger();
+    private final AtomicBoolean connecting = new AtomicBoolean();
+    private final CompletableFuture<Void> firstOutcome = new CompletableFuture<>();
     private volatile boolean closing;
-    private volatile boolean everConnected;
+    private volatile boolean started;
+    private volatile boolean everReady;
+    /** The step before the first CONNECT is done: from now on the watchdog may connect. */
+    private volatile boolean prepared;
+    /** Connected and every filter subscribed. */
+    private volatile boolean ready;
+    /** Why the connection is not ready, for {@link #health()} and the log. */
+    private volatile String problem = "not started";
 
     private record Subscription(String filter, Consumer<Inbound> handler) {}
+
+    /** Capped exponential backoff with jitter: attempt n waits between half and all of min(cap, first × 2^n). */
+    record Backoff(Duration first, Duration cap) {
+        Duration delay(int attempt) {
+            long ceiling = Math.min(cap.toMillis(), first.toMillis() << Math.min(attempt, 20));
+            return Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
+        }
+    }
 
     public MqttConnection(MqttSettings settings) {
         this.settings = settings;
@@ -55,29 +98,43 @@ public final class MqttConnection implements AutoCloseable {
                 .name("mqtt-publish-" + settings.clientId())
                 .daemon(true)
                 .factory());
+        this.inbound = Executors.newSingleThreadExecutor(Thread.ofPlatform()
+                .name("mqtt-inbound-" + settings.clientId())
+                .daemon(true)
+                .factory());
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                .name("mqtt-watchdog-" + settings.clientId())
+                .daemon(true)
+                .factory());
         Mqtt5ClientBuilder builder = builder(settings, settings.clientId())
-                .automaticReconnect()
-                .initialDelay(200, TimeUnit.MILLISECONDS)
-                .maxDelay(5, TimeUnit.SECONDS)
-                .applyAutomaticReconnect()
-                .addConnectedListener(ctx -> {
-                    everConnected = true;
-                    connectedSince.set(OffsetDateTime.now());
-                    LOG.info("MQTT connected to {}:{} as '{}'", settings.host(), settings.port(), settings.clientId());
-                })
+                .addConnectedListener(ctx -> onConnected())
                 .addDisconnectedListener(ctx -> {
                     boolean wasConnected = connectedSince.getAndSet(null) != null;
-                    if (!everConnected && isTlsRefusal(ctx.getCause())) {
+                    ready = false;
+                    Throwable cause = ctx.getCause();
+                    problem = (wasConnected ? "connection lost: " : "cannot connect: ") + rootMessage(cause);
+                    if (closing) {
+                        return;
+                    }
+                    if (!everReady && isTlsRefusal(cause)) {
                         // a certificate nobody vouches for will not change by retrying: fail start-up now
-                        ctx.getReconnector().reconnect(false);
+                        firstOutcome.completeExceptionally(cause);
+                        return;
                     }
-                    if (!closing && wasConnected) {
+                    int attempt = wasConnected ? 0 : failures.getAndIncrement();
+                    Duration delay = BACKOFF.delay(attempt);
+                    if (wasConnected) {
+                        LOG.warn("MQTT connection to {} lost ({}); reconnecting", endpoint(), rootMessage(cause));
+                    } else if (attempt == 0 || Integer.bitCount(attempt) == 1) {
+                        // 1st, 2nd, 4th, 8th … failure: a broker that stays away does not flood the log
                         LOG.warn(
-                                "MQTT connection to {}:{} lost ({}); reconnecting",
-                                settings.host(),
-                                settings.port(),
-                                ctx.getCause().getMessage());
+                                "Cannot connect to the MQTT broker at {} ({}); retrying in {} ms (attempt {})",
+                                endpoint(),
+                                rootMessage(cause),
+                                delay.toMillis(),
+                                attempt + 1);
                     }
+                    ctx.getReconnector().reconnect(true).delay(delay.toMillis(), TimeUnit.MILLISECONDS);
                 });
         this.client = builder.buildAsync();
     }
@@ -87,53 +144,202 @@ public final class MqttConnection implements AutoCloseable {
      * connection the product opens to its broker starts here.
      */
     static Mqtt5ClientBuilder builder(MqttSettings settings, String clientId) {
-        Mqtt5ClientBuilder b = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(clientId)
+        MqttClientTransportConfigBuilder transport = MqttClientTransportConfig.builder()
                 .serverHost(settings.host())
-                .serverPort(settings.port());
+                .serverPort(settings.port())
+                .socketConnectTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .mqttConnectTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (settings.tls() && settings.trust().isPresent()) {
+            transport = transport
+                    .sslConfig()
+                    .trustManagerFactory(settings.trust().get())
+                    .applySslConfig();
+        } else if (settings.tls()) {
+            transport = transport.sslWithDefaultConfig();
+        }
+        Mqtt5ClientBuilder b =
+                MqttClient.builder().useMqttVersion5().identifier(clientId).transportConfig(transport.build());
         if (settings.username().isPresent()) {
             b = b.simpleAuth()
                     .username(settings.username().get())
                     .password(settings.password().orElse("").getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth();
         }
-        if (settings.tls() && settings.trust().isPresent()) {
-            b = b.sslConfig().trustManagerFactory(settings.trust().get()).applySslConfig();
-        } else if (settings.tls()) {
-            b = b.sslWithDefaultConfig();
-        }
         return b;
     }
 
-    /** Registers a handler before {@link #connect}; messages queued in the persistent session reach it too. */
+    /** Registers a handler before {@link #start}; messages queued in the persistent session reach it too. */
     public void subscribe(String filter, Consumer<Inbound> handler) {
-        if (client.getState().isConnectedOrReconnect()) {
-            throw new IllegalStateException("subscribe before connect: " + filter);
+        if (started) {
+            throw new IllegalStateException("subscribe before start: " + filter);
         }
         subscriptions.add(new Subscription(filter, handler));
     }
 
-    /** Connects, subscribes every registered filter with QoS 1, and returns once both are acknowledged. */
-    public void connect(Duration timeout) {
-        client.publishes(MqttGlobalPublishFilter.ALL, this::dispatch, true);
-        try {
-            client.connectWith()
-                    .cleanStart(false)
-                    .sessionExpiryInterval(settings.sessionExpirySeconds())
-                    .restrictions()
-                    .receiveMaximum(settings.receiveMaximum())
-                    .applyRestrictions()
-                    .send()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!subscriptions.isEmpty()) {
-                client.subscribe(subscribeAll()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    /** Runs once, on a thread of its own, when the connection is first up and every filter is subscribed. */
+    public void onReady(Runnable action) {
+        onReady.add(action);
+    }
+
+    /** Runs, on a thread of its own, each time the connection is up and subscribed again after a loss. */
+    public void onResumed(Runnable action) {
+        onResumed.add(action);
+    }
+
+    /**
+     * Starts connecting and returns once the first attempt has an outcome or {@code firstAttempt} has passed; from
+     * then on the connection is retried in the background until {@link #close()}.
+     *
+     * @param beforeFirstConnect runs before the first CONNECT and is retried like it while it throws an
+     *     {@link MqttException} that says the broker is unreachable
+     * @throws MqttException when the broker's TLS certificate is not trusted: retrying would not change that
+     */
+    public void start(Duration firstAttempt, Runnable beforeFirstConnect) {
+        started = true;
+        problem = "connecting to " + endpoint();
+        client.publishes(MqttGlobalPublishFilter.ALL, this::dispatch, inbound, true);
+        Thread.ofVirtual().name("mqtt-start-" + settings.clientId()).start(() -> {
+            if (prepare(beforeFirstConnect)) {
+                prepared = true;
+                connectNow();
             }
-        } catch (Exception e) {
-            throw new MqttException(
-                    "cannot connect to the MQTT broker at " + settings.host() + ":" + settings.port() + " ("
-                            + rootMessage(e) + "): check MQTT_BROKER, MQTT_PORT, MQTT_TLS and the credentials",
-                    e);
+        });
+        long every = WATCHDOG_EVERY.toMillis();
+        watchdog.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
+        try {
+            firstOutcome.get(firstAttempt.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("MQTT broker at {} not reached yet ({}); starting without it", endpoint(), problem);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            if (isTlsRefusal(e.getCause())) {
+                throw new MqttException(
+                        "cannot connect to the MQTT broker at " + endpoint() + " (" + rootMessage(e)
+                                + "): check MQTT_BROKER, MQTT_PORT, MQTT_TLS and the credentials",
+                        e.getCause());
+            }
+            LOG.warn("MQTT broker at {} not reached yet ({}); starting without it", endpoint(), problem);
+        }
+    }
+
+    /** Runs {@code beforeFirstConnect} until it gets through; false when closing or the broker refuses TLS. */
+    private boolean prepare(Runnable beforeFirstConnect) {
+        for (int attempt = 0; !closing; attempt++) {
+            try {
+                beforeFirstConnect.run();
+                return true;
+            } catch (MqttException e) {
+                if (!e.unreachable()) {
+                    return true;
+                }
+                problem = "cannot connect: " + rootMessage(e);
+                if (isTlsRefusal(e)) {
+                    firstOutcome.completeExceptionally(e);
+                    return false;
+                }
+                if (attempt == 0) {
+                    firstOutcome.completeExceptionally(e);
+                }
+                Duration delay = BACKOFF.delay(attempt);
+                if (attempt == 0 || Integer.bitCount(attempt) == 1) {
+                    LOG.warn(
+                            "Cannot reach the MQTT broker at {} ({}); retrying in {} ms (attempt {})",
+                            endpoint(),
+                            rootMessage(e),
+                            delay.toMillis(),
+                            attempt + 1);
+                }
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException ie) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Sends a CONNECT; its failures (and later losses) come back through the disconnected listener. */
+    private void connectNow() {
+        if (closing || !connecting.compareAndSet(false, true)) {
+            return;
+        }
+        client.connectWith()
+                .cleanStart(false)
+                .sessionExpiryInterval(settings.sessionExpirySeconds())
+                .restrictions()
+                .receiveMaximum(settings.receiveMaximum())
+                .applyRestrictions()
+                .send()
+                .whenComplete((ack, e) -> {
+                    connecting.set(false);
+                    if (e != null && !closing) {
+                        firstOutcome.completeExceptionally(e);
+                    }
+                });
+    }
+
+    /** On every CONNACK: subscribe every filter (again: the broker may have lost the session), then say so. */
+    private void onConnected() {
+        connectedSince.set(OffsetDateTime.now());
+        failures.set(0);
+        problem = "subscribing";
+        LOG.info("MQTT connected to {} as '{}'", endpoint(), settings.clientId());
+        CompletableFuture<?> subscribed =
+                subscriptions.isEmpty() ? CompletableFuture.completedFuture(null) : client.subscribe(subscribeAll());
+        subscribed.whenComplete((ack, e) -> {
+            if (e != null) {
+                problem = "subscription refused: " + rootMessage(e);
+                LOG.warn("MQTT subscription on {} refused ({}); retrying", endpoint(), rootMessage(e));
+                return; // the watchdog subscribes again
+            }
+            markReady();
+        });
+    }
+
+    private void markReady() {
+        if (ready || !client.getState().isConnected()) {
+            return;
+        }
+        ready = true;
+        problem = "";
+        firstOutcome.complete(null);
+        List<Runnable> actions = everReady ? List.copyOf(onResumed) : List.copyOf(onReady);
+        everReady = true;
+        Thread.ofVirtual()
+                .name("mqtt-ready-" + settings.clientId())
+                .start(() -> actions.forEach(a -> {
+                    try {
+                        a.run();
+                    } catch (RuntimeException e) {
+                        LOG.error("Start-up step after connecting to {} failed", endpoint(), e);
+                    }
+                }));
+    }
+
+    /**
+     * Above the client's own reconnect: a connection that is neither up nor being retried (the client gave up, a
+     * listener failed) is opened again, and a refused subscription is asked for again.
+     */
+    private void watch() {
+        if (closing || !prepared) {
+            return;
+        }
+        try {
+            MqttClientState state = client.getState();
+            if (state == MqttClientState.DISCONNECTED && !connecting.get()) {
+                LOG.warn("MQTT connection to {} is down and not being retried; connecting again", endpoint());
+                connectNow();
+            } else if (state.isConnected() && !ready && !subscriptions.isEmpty()) {
+                client.subscribe(subscribeAll()).whenComplete((ack, e) -> {
+                    if (e == null) {
+                        markReady();
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("MQTT watchdog on {}: {}", endpoint(), e.toString());
         }
     }
 
@@ -242,8 +448,14 @@ public final class MqttConnection implements AutoCloseable {
         });
     }
 
+    /** Connected and subscribed: inputs flow. */
     public boolean isConnected() {
-        return client.getState().isConnected();
+        return ready && client.getState().isConnected();
+    }
+
+    /** Empty while connected and subscribed, else why not (connecting, refused, lost, and the broker's answer). */
+    public Optional<String> problem() {
+        return isConnected() ? Optional.empty() : Optional.of(problem.isEmpty() ? "not connected" : problem);
     }
 
     public Optional<OffsetDateTime> connectedSince() {
@@ -257,6 +469,8 @@ public final class MqttConnection implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        watchdog.shutdownNow();
+        firstOutcome.complete(null);
         try {
             if (client.getState().isConnectedOrReconnect()) {
                 client.disconnect().get(5, TimeUnit.SECONDS);
@@ -265,6 +479,7 @@ public final class MqttConnection implements AutoCloseable {
             LOG.warn("MQTT disconnect did not complete: {}", rootMessage(e));
         }
         publisher.shutdown();
+        inbound.shutdownNow();
     }
 
     private static boolean isTlsRefusal(Throwable e) {

@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -40,11 +42,19 @@ public final class RetainedReader {
         });
         long deadline = System.nanoTime() + limit.toNanos();
         try {
-            client.connectWith()
-                    .cleanStart(true)
-                    .sessionExpiryInterval(0)
-                    .send()
-                    .get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                client.connectWith()
+                        .cleanStart(true)
+                        .sessionExpiryInterval(0)
+                        .send()
+                        .get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new MqttException(
+                        "cannot reach " + settings.host() + ":" + settings.port() + " (" + MqttConnection.rootMessage(e)
+                                + ")",
+                        e,
+                        true);
+            }
             client.subscribe(MqttConnection.subscription(filters, MqttQos.AT_MOST_ONCE))
                     .get(limit.toMillis(), TimeUnit.MILLISECONDS);
             lastArrival.set(System.nanoTime());
@@ -55,6 +65,8 @@ public final class RetainedReader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MqttException("interrupted while reading retained messages", e);
+        } catch (MqttException e) {
+            throw e;
         } catch (Exception e) {
             throw new MqttException(
                     "cannot read the retained " + filters + " from " + settings.host() + ":" + settings.port() + " ("

@@ -176,7 +176,13 @@ public final class VoiceService implements AutoCloseable {
             LOG.warn("Voice calls disabled: {}{}", why, leavingCalls());
             return;
         }
-        externalBroker.ifPresent(this::joinElection);
+    }
+
+    /** Once the service's MQTT connection is first up: on an external broker, learn which instance answers calls. */
+    public void brokerReady() {
+        if (rtc.isPresent()) {
+            externalBroker.ifPresent(this::joinElection);
+        }
     }
 
     /**

@@ -30,7 +30,7 @@ class MqttConnectionIT {
                         false,
                         Optional.empty()));
                 TestMqtt reader = TestMqtt.connect(mosquitto.port(), "reader").subscribe("ok/#")) {
-            connection.connect(Duration.ofSeconds(10));
+            connection.start(Duration.ofSeconds(10), () -> {});
             // more refused publishes than there are permits (10,000)
             for (int i = 0; i < 10_050; i++) {
                 var refused = connection.publish("bad/\u0000/" + i, new byte[0], false);

@@ -54,10 +54,21 @@ public final class Mosquitto implements AutoCloseable {
         }
     }
 
+    /**
+     * On a port chosen beforehand (a product already waiting for its broker there), with {@code moreConfig} lines
+     * (e.g. {@code max_queued_messages 200000}).
+     */
+    public static Mosquitto startOn(int port, boolean persistent, String moreConfig) {
+        return start(port, persistent, moreConfig);
+    }
+
     private static Mosquitto start(boolean persistent, String moreListeners) {
+        return start(FreePorts.next(), persistent, moreListeners);
+    }
+
+    private static Mosquitto start(int port, boolean persistent, String moreListeners) {
         try {
             Path dir = Files.createTempDirectory("mosquitto");
-            int port = FreePorts.next();
             Files.writeString(
                     dir.resolve("mosquitto.conf"),
                     String.join(
