@@ -274,8 +274,13 @@ public final class Application implements AutoCloseable {
         // proxy → device signalling and voice events ($webrtc/{id}, $message/{id}) are the service's too
         List<String> serviceOnly = new java.util.ArrayList<>(List.of(Topics.outputFilters()));
         serviceOnly.addAll(List.of("$webrtc/+", "$message/+"));
-        AccessPolicy policy =
-                new AccessPolicy(serviceOnly, List.of(Topics.ROOT + "/clients/", "$webrtc/", "$message/"));
+        // every connection of the service (chat, MCP, presence, member reader) has a client id starting with its own
+        AccessPolicy policy = new AccessPolicy(
+                serviceOnly,
+                List.of(Topics.inputFilters()),
+                List.of(Topics.ROOT + "/clients/", "$webrtc/", "$message/"),
+                List.of(Topics.errors(AccessPolicy.OWNER)),
+                Optional.of(config.serviceClientId()));
         ClientListener clients = new ClientListener() {
             @Override
             public void connected(String clientId) {

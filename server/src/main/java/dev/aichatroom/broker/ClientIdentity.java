@@ -5,8 +5,10 @@ public record ClientIdentity(String clientId, String username, Kind kind) {
     public enum Kind {
         /** The product's own connection. */
         SERVICE,
-        /** A configured account or a token the HTTP API issued. */
+        /** A configured account. */
         ACCOUNT,
+        /** A token the HTTP API issued for one client id. */
+        TOKEN,
         /** No credentials; allowed only while the broker listens on loopback. */
         ANONYMOUS
     }

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
 
 /**
  * The real product on free ports with a temporary {@code DATA_DIR}, plus one MQTT 5 client that records everything
- * published under {@code chatroom/#} and can publish inputs. For the assistant's integration tests.
+ * published on the rooms' public topics, and devices (one connection per client id) that publish inputs and record
+ * their private errors. For the assistant's integration tests.
  */
 final class AssistantTestProduct implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +44,7 @@ final class AssistantTestProduct implements AutoCloseable {
     private final Mqtt5AsyncClient client;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
+    private final Map<String, Mqtt5AsyncClient> senders = new java.util.concurrent.ConcurrentHashMap<>();
 
     private AssistantTestProduct(Map<String, String> settings) throws IOException {
         dataDir = Files.createTempDirectory("ai-product-");
@@ -63,13 +65,18 @@ final class AssistantTestProduct implements AutoCloseable {
                 .buildAsync();
         try {
             client.connect().get(10, TimeUnit.SECONDS);
-            client.subscribeWith()
-                    .topicFilter("chatroom/#")
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .callback(p -> received.add(
-                            new Received(p.getTopic().toString(), parse(p.getPayloadAsBytes()), System.nanoTime())))
-                    .send()
-                    .get(10, TimeUnit.SECONDS);
+            // what every visitor may read; a sender's private errors reach it through its own connection (say)
+            for (String filter : List.of(
+                    "chatroom/messages/out",
+                    "chatroom/+/messages/out",
+                    "chatroom/messages/stream",
+                    "chatroom/+/messages/stream",
+                    "chatroom/system",
+                    "chatroom/+/system",
+                    "chatroom/users/online",
+                    "chatroom/+/users/online")) {
+                subscribe(client, filter);
+            }
         } catch (Exception e) {
             close();
             throw new IllegalStateException("test MQTT client cannot connect", e);
@@ -97,7 +104,8 @@ final class AssistantTestProduct implements AutoCloseable {
     void say(String room, String clientId, String username, String text) {
         String topic = room.equals("main") ? "chatroom/messages/in" : "chatroom/" + room + "/messages/in";
         try {
-            client.publishWith()
+            senders.computeIfAbsent(clientId, this::sender)
+                    .publishWith()
                     .topic(topic)
                     .qos(MqttQos.AT_LEAST_ONCE)
                     .payload(JSON.writeValueAsBytes(
@@ -107,6 +115,33 @@ final class AssistantTestProduct implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("publish failed", e);
         }
+    }
+
+    /** A device's own connection, under its client id, that records the private errors sent to it. */
+    private Mqtt5AsyncClient sender(String clientId) {
+        Mqtt5AsyncClient sender = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(mqttPort)
+                .buildAsync();
+        try {
+            sender.connect().get(10, TimeUnit.SECONDS);
+            subscribe(sender, "chatroom/clients/" + clientId + "/errors");
+        } catch (Exception e) {
+            throw new IllegalStateException("test MQTT client " + clientId + " cannot connect", e);
+        }
+        return sender;
+    }
+
+    private void subscribe(Mqtt5AsyncClient c, String filter) throws Exception {
+        c.subscribeWith()
+                .topicFilter(filter)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> received.add(
+                        new Received(p.getTopic().toString(), parse(p.getPayloadAsBytes()), System.nanoTime())))
+                .send()
+                .get(10, TimeUnit.SECONDS);
     }
 
     /** Everything received so far on exactly this topic, oldest first. */
@@ -184,6 +219,16 @@ final class AssistantTestProduct implements AutoCloseable {
         }
     }
 
+    private static void disconnect(Mqtt5AsyncClient c) {
+        try {
+            if (c != null && c.getState().isConnected()) {
+                c.disconnect().get(5, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            // the product stops anyway
+        }
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
@@ -192,13 +237,10 @@ final class AssistantTestProduct implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (client != null && client.getState().isConnected()) {
-                client.disconnect().get(5, TimeUnit.SECONDS);
-            }
-        } catch (Exception e) {
-            // the product stops anyway
+        for (Mqtt5AsyncClient c : senders.values()) {
+            disconnect(c);
         }
+        disconnect(client);
         app.close();
         try (Stream<Path> files = Files.walk(dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -57,7 +57,8 @@ class McpIT {
                 "AI_TIMEOUT", "30",
                 "CHAT_LANGUAGE", "en",
                 "MCP_TOOL_TIMEOUT", "30"));
-        room = TestMqtt.connect(product.mqttPort(), "mcp-it-observer").subscribe("chatroom/#");
+        room = TestMqtt.connect(product.mqttPort(), "mcp-it-observer")
+                .subscribe("chatroom/messages/out", "chatroom/+/messages/out");
     }
 
     @AfterAll
