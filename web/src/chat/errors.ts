@@ -8,6 +8,11 @@ import { ApiError } from './api';
 /** The codes of the service's error replies (PROTOCOL.md §1.4). */
 export const ERROR_CODES = [
   'INVALID_JSON',
+  'INVALID_ENCODING',
+  'CONTROL_CHARACTER',
+  'BIDI_CONTROL',
+  'INVALID_CLIENT_ID',
+  'RESERVED_NAME',
   'EMPTY_MESSAGE',
   'MISSING_FIELD',
   'TOO_LARGE',

@@ -37,6 +37,9 @@ final class Inputs {
                     "payload is " + payload.length + " bytes; the limit is " + limits.maxPayloadBytes(),
                     Optional.empty());
         }
+        if (TextRules.utf8(payload).isEmpty()) {
+            return refused(Code.INVALID_ENCODING, "payload is not well-formed UTF-8", Optional.empty());
+        }
         Optional<JsonNode> tree = Json.tree(payload);
         if (tree.isEmpty() || !tree.get().isObject()) {
             return refused(
@@ -52,7 +55,11 @@ final class Inputs {
 
     /** The input's own {@code message_id}: its key for being taken once, and how error replies name it. */
     private static Optional<String> messageId(JsonNode json) {
-        return text(json, "message_id").filter(k -> !k.isBlank() && k.length() <= 128);
+        return text(json, "message_id")
+                .filter(k -> !k.isBlank()
+                        && k.length() <= 128
+                        && !TextRules.hasControl(k, false)
+                        && !TextRules.hasLoneSurrogate(k));
     }
 
     private static Result object(Topics.Input input, JsonNode json, ChatConfig limits) {
@@ -61,18 +68,21 @@ final class Inputs {
             return refused(Code.MISSING_FIELD, "client_id is required", Optional.empty());
         }
         String id = clientId.get();
-        if (id.length() > limits.maxClientIdChars() || !canNameTopic(id)) {
-            return refused(
-                    Code.MISSING_FIELD,
-                    "client_id must be 1 to " + limits.maxClientIdChars() + " characters without / + #",
-                    Optional.empty());
+        // none of these can name the error topic: the reply goes to the publisher's MQTT client id, if known
+        Optional<Refused> badId = name("client_id", id, limits.maxClientIdChars(), Optional.empty());
+        if (badId.isPresent()) {
+            return badId.get();
+        }
+        if (!TopicFilter.isLevel(id)) {
+            return refused(Code.INVALID_CLIENT_ID, "client_id must not contain / + or #", Optional.empty());
         }
         Optional<String> replyTo = Optional.of(id);
-        Optional<String> username = text(json, "username").map(String::strip).filter(s -> !s.isEmpty());
-        if (username.isPresent()
-                && username.get().codePointCount(0, username.get().length()) > limits.maxUsernameChars()) {
-            return refused(
-                    Code.TOO_LARGE, "username is longer than " + limits.maxUsernameChars() + " characters", replyTo);
+        Optional<String> username = text(json, "username").map(String::strip).filter(u -> !TextRules.isBlank(u));
+        if (username.isPresent()) {
+            Optional<Refused> badName = name("username", username.get(), limits.maxUsernameChars(), replyTo);
+            if (badName.isPresent()) {
+                return badName.get();
+            }
         }
         String source = text(json, "source").filter(SOURCES::contains).orElse("mqtt");
         return switch (input) {
@@ -84,6 +94,27 @@ final class Inputs {
         };
     }
 
+    /** The rules of a name (a client id, a username): no control character of any kind, no bidi control. */
+    private static Optional<Refused> name(String field, String value, int maxChars, Optional<String> replyTo) {
+        if (TextRules.hasLoneSurrogate(value)) {
+            return Optional.of(refused(Code.INVALID_ENCODING, field + " holds a lone UTF-16 surrogate", replyTo));
+        }
+        if (TextRules.hasControl(value, false)) {
+            return Optional.of(
+                    refused(Code.CONTROL_CHARACTER, field + " must not contain control characters", replyTo));
+        }
+        if (TextRules.hasBidiControl(value)) {
+            return Optional.of(refused(
+                    Code.BIDI_CONTROL,
+                    field + " must not contain bidi embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069)",
+                    replyTo));
+        }
+        if (value.codePointCount(0, value.length()) > maxChars) {
+            return Optional.of(refused(Code.TOO_LARGE, field + " is longer than " + maxChars + " characters", replyTo));
+        }
+        return Optional.empty();
+    }
+
     private static Result message(
             JsonNode json,
             String clientId,
@@ -92,7 +123,16 @@ final class Inputs {
             ChatConfig limits,
             Optional<String> replyTo) {
         Optional<String> text = text(json, "message");
-        if (text.isEmpty() || text.get().isBlank()) {
+        if (text.isPresent() && TextRules.hasLoneSurrogate(text.get())) {
+            return refused(Code.INVALID_ENCODING, "message holds a lone UTF-16 surrogate", replyTo);
+        }
+        if (text.isPresent() && TextRules.hasControl(text.get(), true)) {
+            return refused(
+                    Code.CONTROL_CHARACTER,
+                    "message must not contain control characters other than newline and tab",
+                    replyTo);
+        }
+        if (text.isEmpty() || TextRules.isBlank(text.get())) {
             return refused(Code.EMPTY_MESSAGE, "message is required and must not be empty", replyTo);
         }
         if (text.get().codePointCount(0, text.get().length()) > limits.maxMessageChars()) {
@@ -107,20 +147,9 @@ final class Inputs {
      * character, no lone surrogate (the MQTT client refuses to publish on such a topic).
      */
     static boolean canNameTopic(String clientId) {
-        if (!TopicFilter.isLevel(clientId)) {
-            return false;
-        }
-        for (int i = 0; i < clientId.length(); i++) {
-            char c = clientId.charAt(i);
-            if (Character.isISOControl(c) || Character.isSurrogate(c)) {
-                if (!Character.isHighSurrogate(c)
-                        || i + 1 >= clientId.length()
-                        || !Character.isLowSurrogate(clientId.charAt(++i))) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return TopicFilter.isLevel(clientId)
+                && !TextRules.hasControl(clientId, false)
+                && !TextRules.hasLoneSurrogate(clientId);
     }
 
     private static Optional<String> text(JsonNode json, String field) {

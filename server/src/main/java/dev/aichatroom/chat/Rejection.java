@@ -11,6 +11,15 @@ import java.util.Optional;
 public record Rejection(Code code, String message, Optional<String> messageId) {
     public enum Code {
         INVALID_JSON,
+        /** Not well-formed UTF-8 (an overlong form, an encoded surrogate), or a lone surrogate in a JSON string. */
+        INVALID_ENCODING,
+        /** A control character: any in a name, any but newline and tab in a message. */
+        CONTROL_CHARACTER,
+        /** A bidi embedding, override or isolate in a name (it can make a name read as another). */
+        BIDI_CONTROL,
+        /** A client id with {@code / + #}, which cannot stand as one level of its error topic. */
+        INVALID_CLIENT_ID,
+        /** A message of nothing, or of nothing visible (spaces, U+200B, U+2060, U+2800, U+3000, U+FEFF, …). */
         EMPTY_MESSAGE,
         MISSING_FIELD,
         TOO_LARGE,

@@ -1,5 +1,7 @@
 package dev.aichatroom.chat;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
@@ -74,5 +76,63 @@ class InputAttacksIT {
             CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
         }
         roomStillTalks();
+    }
+
+    @Test
+    void ill_formed_text_gets_its_own_code_and_never_reaches_the_room() throws Exception {
+        String client = id();
+        try (TestMqtt c = TestMqtt.connect(product.mqttPort(), client).subscribe("chatroom/clients/" + client + "/#")) {
+            // overlong UTF-8 for '/' (C0 AF), as bytes on the wire: its client_id cannot be trusted, so the publisher's
+            // own
+            // MQTT client id hears about it
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            bytes.writeBytes(("{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"over")
+                    .getBytes(StandardCharsets.UTF_8));
+            bytes.writeBytes(new byte[] {(byte) 0xC0, (byte) 0xAF});
+            bytes.writeBytes("long\"}".getBytes(StandardCharsets.UTF_8));
+            byte[] overlong = bytes.toByteArray();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.client()
+                            .publishWith()
+                            .topic("chatroom/messages/in")
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .payload(overlong)
+                            .send())
+                    .isInstanceOf(com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException.class);
+            c.await(
+                    "chatroom/clients/" + client + "/errors",
+                    r -> r.json().path("code").asText().equals("INVALID_ENCODING"));
+            c.clear();
+            Map<String, String> attacks = new java.util.LinkedHashMap<>();
+            attacks.put(
+                    "INVALID_ENCODING",
+                    "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"x\\ud83e\"}");
+            attacks.put(
+                    "CONTROL_CHARACTER",
+                    "{\"client_id\":\"" + client + "\",\"username\":\"u\",\"message\":\"\\u001b[2Jbye\\u0000\"}");
+            attacks.put(
+                    "BIDI_CONTROL",
+                    "{\"client_id\":\"" + client + "\",\"username\":\"admin\u202Egnp\",\"message\":\"hi\"}");
+            attacks.put(
+                    "EMPTY_MESSAGE",
+                    "{\"client_id\":\"" + client
+                            + "\",\"username\":\"u\",\"message\":\"\u200B\u2060\u2800\u3000\uFEFF\"}");
+            attacks.put("INVALID_CLIENT_ID", "{\"client_id\":\"a/+/#\",\"username\":\"u\",\"message\":\"hi\"}");
+            for (Map.Entry<String, String> attack : attacks.entrySet()) {
+                assertThat(c.tryPublish("chatroom/messages/in", attack.getValue()))
+                        .as(attack.getKey())
+                        .isPresent();
+                c.await(
+                        "chatroom/clients/" + client + "/errors",
+                        r -> r.json().path("code").asText().equals(attack.getKey()));
+            }
+            roomStillTalks();
+        }
+        assertThat(observer.on("chatroom/messages/out").stream()
+                        .filter(r -> r.text().contains(client)))
+                .as("nothing of it was broadcast")
+                .isEmpty();
+        assertThat(observer.on("chatroom/messages/out").stream()
+                        .filter(r -> r.text().contains("over/long")))
+                .isEmpty();
     }
 }
