@@ -2,6 +2,7 @@ package dev.aichatroom.mqtt;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +21,8 @@ public final class Json {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .addModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module())
             .serializationInclusion(JsonInclude.Include.NON_ABSENT)
+            // characters outside the BMP (emoji) as 4-byte UTF-8, not as a pair of \\u escapes (PROTOCOL.md)
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .build();
 
     private Json() {}

@@ -135,4 +135,24 @@ class InputAttacksIT {
                         .filter(r -> r.text().contains("over/long")))
                 .isEmpty();
     }
+
+    @Test
+    void characters_outside_the_bmp_go_out_as_raw_utf8() {
+        String client = id();
+        String text = "emoji 😀🦀 and 𠀀 (U+20000) 中文";
+        try (TestMqtt c = TestMqtt.connect(product.mqttPort(), client)) {
+            c.publish(
+                    "chatroom/messages/in",
+                    "{\"client_id\":\"" + client + "\",\"username\":\"🦀蟹\",\"message\":\"" + text + "\"}");
+        }
+        TestMqtt.Received out = observer.await(
+                "chatroom/messages/out",
+                r -> r.json().path("client_id").asText().equals(client));
+        byte[] raw = out.payload();
+        assertThat(new String(raw, StandardCharsets.ISO_8859_1))
+                .as("the bytes on the wire")
+                .doesNotContain("\\u")
+                .contains(new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1))
+                .contains(new String("🦀蟹".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+    }
 }
