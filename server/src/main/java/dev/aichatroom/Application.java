@@ -96,6 +96,11 @@ public final class Application implements AutoCloseable {
                 config.mqttEnabled() && config.externalBroker().isEmpty()
                         ? Optional.of(embeddedBroker(tokens))
                         : Optional.empty();
+        if (broker.isPresent()) {
+            // before the settings: the service's own listener gets its port when it starts
+            broker.get().start();
+            started.push(broker.get());
+        }
         MqttSettings mqttSettings = mqttSettings(broker);
         boolean externalBroker = config.mqttEnabled() && broker.isEmpty();
         // browsers log in with tokens from the HTTP API
@@ -125,10 +130,6 @@ public final class Application implements AutoCloseable {
         voiceService.reserveSlotsForLoggedInDevices(broker.isPresent()
                 && config.broker().anonymousAllowed()
                 && !config.broker().accounts().isEmpty());
-        if (broker.isPresent()) {
-            broker.get().start();
-            started.push(broker.get());
-        }
         if (config.mqttEnabled()) {
             started.push(mqtt); // stops after the parts that publish through it
         }

@@ -4,9 +4,10 @@ package dev.aichatroom.broker;
 public interface Broker extends AutoCloseable {
     void start();
 
-    /** Host clients on this machine use to reach the broker's TCP listener. */
+    /** Host the product's own connections use (the embedded broker's service listener is on loopback). */
     String host();
 
+    /** Port the product's own connections use: for the embedded broker a free one, not MQTT_PORT. */
     int port();
 
     /** Credentials the product's own connection uses. */

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param tlsPort MQTT over TLS ({@code mqtts://}), 0 = none; only with {@code tls}
  * @param tls the certificate and key: when present the WebSocket listener speaks {@code wss://} and {@code tlsPort}
  *     listens
+ * @param limits what one client may cost the broker (packet sizes, connections, logins)
  */
 public record BrokerConfig(
         String bind,
@@ -29,9 +30,23 @@ public record BrokerConfig(
         Map<String, String> accounts,
         Optional<Boolean> allowAnonymous,
         int tlsPort,
-        Optional<TlsIdentity> tls) {
+        Optional<TlsIdentity> tls,
+        BrokerLimits limits) {
     public BrokerConfig {
         accounts = Map.copyOf(accounts);
+    }
+
+    /** With the default limits. */
+    public BrokerConfig(
+            String bind,
+            int port,
+            int wsPort,
+            Path dataDir,
+            Map<String, String> accounts,
+            Optional<Boolean> allowAnonymous,
+            int tlsPort,
+            Optional<TlsIdentity> tls) {
+        this(bind, port, wsPort, dataDir, accounts, allowAnonymous, tlsPort, tls, BrokerLimits.DEFAULTS);
     }
 
     /** Without TLS. */

@@ -41,7 +41,11 @@ final class BrokerHooks
     private final BrokerSecurity security;
     private final Map<String, Integer> connectionsPerClient = new ConcurrentHashMap<>();
 
-    BrokerHooks(ClientListener clients, List<PublishInspector> inspectors, BrokerSecurity security) {
+    private final ListenerGuard guard;
+
+    BrokerHooks(
+            ClientListener clients, List<PublishInspector> inspectors, BrokerSecurity security, ListenerGuard guard) {
+        this.guard = guard;
         this.clients = clients;
         this.inspectors = List.copyOf(inspectors);
         this.security = security;
@@ -89,6 +93,12 @@ final class BrokerHooks
                 clients.disconnected(clientId);
             }
         }
+    }
+
+    /** Called while Artemis sets up the connection, before the first MQTT byte reaches its decoder. */
+    @Override
+    public void afterCreateConnection(RemotingConnection connection) {
+        guard.connectionCreated(connection);
     }
 
     @Override

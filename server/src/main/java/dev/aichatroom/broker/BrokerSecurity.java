@@ -31,6 +31,7 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
     private final AccessPolicy policy;
     private final ClientListener clients;
     private final Set<Object> admittedConnections = ConcurrentHashMap.newKeySet();
+    private final ListenerGuard guard;
 
     BrokerSecurity(
             String serviceUsername,
@@ -38,7 +39,9 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
             BrokerConfig config,
             List<Authenticator> authenticators,
             AccessPolicy policy,
-            ClientListener clients) {
+            ClientListener clients,
+            ListenerGuard guard) {
+        this.guard = guard;
         this.serviceUsername = serviceUsername;
         this.servicePassword = servicePassword;
         this.accounts = config.accounts();
@@ -56,6 +59,7 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
         if (kind == null) {
             if (firstTime) {
                 LOG.info("MQTT client '{}' refused: bad or missing credentials (user '{}')", clientId, user);
+                guard.loginFailed(connection);
             }
             return null;
         }
@@ -66,6 +70,11 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
                 LOG.info("MQTT client '{}' refused: {}", clientId, refusal.get());
                 // CONNACK 0x86 (3.1.1: 0x05), before the broker would take over a session. Artemis' path for 0x85
                 // (InvalidClientIdException) closes the connection before the CONNACK is sent.
+                return null;
+            }
+            Optional<String> limited = guard.admit(connection, kind == ClientIdentity.Kind.SERVICE);
+            if (limited.isPresent()) {
+                LOG.info("MQTT client '{}' refused: {}", clientId, limited.get());
                 return null;
             }
         }

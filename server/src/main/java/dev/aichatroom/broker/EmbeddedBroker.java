@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -34,13 +35,18 @@ public final class EmbeddedBroker implements Broker {
 
     private static final String WEBSOCKET = "mqtt-ws";
     private static final String TLS = "mqtt-tls";
+    /** The service's own plain listener on loopback, on a free port: exempt from the per-address limits. */
+    private static final String SERVICE = "mqtt-service";
+
     private static final String SERVICE_USER = "ai-chatroom-service";
 
     private final BrokerConfig config;
     private final Credentials service;
     private final BrokerSecurity security;
     private final BrokerHooks hooks;
+    private final ListenerGuard guard;
     private ActiveMQServer server;
+    private int servicePort;
     private Path keyStoreFile;
     private final char[] keyStorePassword = randomSecret().toCharArray();
 
@@ -63,9 +69,10 @@ public final class EmbeddedBroker implements Broker {
         }
         this.config = config;
         this.service = new Credentials(SERVICE_USER, randomSecret());
-        this.security =
-                new BrokerSecurity(service.username(), service.password(), config, authenticators, policy, clients);
-        this.hooks = new BrokerHooks(clients, inspectors, security);
+        this.guard = new ListenerGuard(config.limits(), Clock.systemUTC());
+        this.security = new BrokerSecurity(
+                service.username(), service.password(), config, authenticators, policy, clients, guard);
+        this.hooks = new BrokerHooks(clients, inspectors, security, guard);
     }
 
     private static String randomSecret() {
@@ -89,7 +96,9 @@ public final class EmbeddedBroker implements Broker {
                                     + acceptorPort(acceptor.getName())
                                     + "): is another broker running? Change MQTT_PORT / MQTT_WS_PORT / MQTT_TLS_PORT or stop it");
                 }
+                guard.install(acceptor, acceptor.getName().equals(SERVICE));
             }
+            servicePort = ListenerGuard.boundPort(server.getRemotingService().getAcceptor(SERVICE));
         } catch (BrokerException e) {
             close();
             throw e;
@@ -135,12 +144,13 @@ public final class EmbeddedBroker implements Broker {
                         .setDeadLetterAddress(SimpleString.of("$sys.dla"))
                         .setExpiryAddress(SimpleString.of("$sys.expired")));
         String tls = config.tls().map(this::tlsParameters).orElse("");
-        c.addAcceptorConfiguration(TCP, acceptorUrl(config.port(), ""));
+        c.addAcceptorConfiguration(SERVICE, acceptorUrl("127.0.0.1", 0, ""));
+        c.addAcceptorConfiguration(TCP, acceptorUrl(config.bind(), config.port(), ""));
         if (config.wsPort() > 0) {
-            c.addAcceptorConfiguration(WEBSOCKET, acceptorUrl(config.wsPort(), tls));
+            c.addAcceptorConfiguration(WEBSOCKET, acceptorUrl(config.bind(), config.wsPort(), tls));
         }
         if (!tls.isEmpty() && config.tlsPort() > 0) {
-            c.addAcceptorConfiguration(TLS, acceptorUrl(config.tlsPort(), tls));
+            c.addAcceptorConfiguration(TLS, acceptorUrl(config.bind(), config.tlsPort(), tls));
         }
         return c;
     }
@@ -149,16 +159,19 @@ public final class EmbeddedBroker implements Broker {
         return switch (acceptor) {
             case WEBSOCKET -> "port " + config.wsPort();
             case TLS -> "port " + config.tlsPort();
+            case SERVICE -> "a free port on 127.0.0.1";
             default -> "port " + config.port();
         };
     }
 
-    private String acceptorUrl(int port, String tls) {
-        String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
-        // serverKeepAlive=-1: honour each client's own keep-alive (a 3.1.1 client with 0 is never cut off)
+    private String acceptorUrl(String bind, int port, String tls) {
+        String host = bind.contains(":") ? "[" + bind + "]" : bind;
+        // serverKeepAlive=-1: honour each client's own keep-alive (a 3.1.1 client with 0 is never cut off);
+        // maximumPacketSize is told to MQTT 5 clients in CONNACK (ListenerGuard enforces it before buffering)
         return "tcp://" + host + ":" + port + "?protocols=MQTT"
                 + ";closeMqttConnectionOnPublishAuthorizationFailure=false"
                 + ";serverKeepAlive=-1"
+                + ";maximumPacketSize=" + config.limits().maxPacketSize()
                 + tls;
     }
 
@@ -187,18 +200,15 @@ public final class EmbeddedBroker implements Broker {
         }
     }
 
+    /** The service connects to its own listener on loopback. */
     @Override
     public String host() {
-        return BrokerConfig.isLoopback(config.bind())
-                        || config.bind().equals("0.0.0.0")
-                        || config.bind().equals("::")
-                ? "127.0.0.1"
-                : config.bind();
+        return "127.0.0.1";
     }
 
     @Override
     public int port() {
-        return config.port();
+        return servicePort;
     }
 
     @Override

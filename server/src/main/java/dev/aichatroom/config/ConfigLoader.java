@@ -2,6 +2,7 @@ package dev.aichatroom.config;
 
 import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.broker.BrokerConfig;
+import dev.aichatroom.broker.BrokerLimits;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.mcp.McpConfig;
@@ -26,6 +27,22 @@ import javax.net.ssl.TrustManagerFactory;
 /** Builds {@link AppConfig} from variables (see {@code .env.example} for every one and its default). */
 public final class ConfigLoader {
     private ConfigLoader() {}
+
+    private static BrokerLimits brokerLimits(Env env) {
+        BrokerLimits d = BrokerLimits.DEFAULTS;
+        return new BrokerLimits(
+                Duration.ofSeconds(env.integer(
+                        "MQTT_CONNECT_TIMEOUT", (int) d.connectTimeout().toSeconds(), 1, 3600)),
+                env.integer(
+                        "MQTT_MAX_PACKET_SIZE",
+                        d.maxPacketSize(),
+                        BrokerLimits.MAX_CONNECT_BYTES,
+                        BrokerLimits.MQTT_MAX_PACKET),
+                env.integer("MQTT_MAX_CONNECTIONS_PER_IP", d.maxConnectionsPerIp(), 0, 1_000_000),
+                env.integer("MQTT_LOGIN_FAILURES_PER_IP", d.loginFailuresPerIp(), 0, 1_000_000),
+                Duration.ofSeconds(env.integer(
+                        "MQTT_LOGIN_BAN", (int) d.loginBan().toSeconds(), 1, (int) BrokerLimits.MAX_BAN.toSeconds())));
+    }
 
     public static AppConfig load(Env env) {
         Path dataDir = Path.of(env.string("DATA_DIR", "data"));
@@ -69,8 +86,8 @@ public final class ConfigLoader {
             throw new ConfigException(
                     "MQTT_TLS_PORT", "must differ from MQTT_PORT and MQTT_WS_PORT; use e.g. 8883, or 0 for none");
         }
-        BrokerConfig broker =
-                new BrokerConfig(bind, port, wsPort, dataDir.resolve("broker"), accounts, anonymous, tlsPort, tls);
+        BrokerConfig broker = new BrokerConfig(
+                bind, port, wsPort, dataDir.resolve("broker"), accounts, anonymous, tlsPort, tls, brokerLimits(env));
         boolean serviceTls = env.bool("MQTT_TLS", false);
         if (serviceTls && external.isEmpty()) {
             throw new ConfigException(

@@ -35,6 +35,7 @@ class McpSenderIdIT {
     static Path dataDir;
 
     private static EmbeddedBroker broker;
+    private static int port;
 
     @BeforeAll
     static void start() {
@@ -43,6 +44,7 @@ class McpSenderIdIT {
                 "127.0.0.1", FreePorts.next(), -1, dataDir, Map.of("alice", "s3cret-pw"), Optional.of(true));
         broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
         broker.start();
+        port = config.port();
     }
 
     @AfterAll
@@ -55,7 +57,7 @@ class McpSenderIdIT {
                 .useMqttVersion5()
                 .identifier(clientId)
                 .serverHost("127.0.0.1")
-                .serverPort(broker.port())
+                .serverPort(port)
                 .buildBlocking();
         var connect = client.connectWith().cleanStart(true);
         if (login) {

@@ -48,6 +48,7 @@ class McpStaleSessionIT {
     Path dataDir;
 
     private EmbeddedBroker broker;
+    private int port;
     private FakePage page;
     private McpTools tools;
 
@@ -56,11 +57,11 @@ class McpStaleSessionIT {
         BrokerConfig config = new BrokerConfig("127.0.0.1", FreePorts.next(), -1, dataDir, Map.of(), Optional.of(true));
         broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
         broker.start();
-        page = new FakePage(broker.port());
+        port = config.port();
+        page = new FakePage(port);
         page.announce("v1");
         tools = new McpTools(McpConfig.defaults("main"), new SimpleMeterRegistry());
-        McpMqttClientConfig clientConfig = McpMqttClientConfig.builder(
-                        MqttConnectionConfig.of("127.0.0.1", broker.port()))
+        McpMqttClientConfig clientConfig = McpMqttClientConfig.builder(MqttConnectionConfig.of("127.0.0.1", port))
                 .serverNameFilters("web-ui-hardware-controller/#")
                 .timeouts(McpMqttTimeouts.defaults()
                         .withMethod("ping", Duration.ofSeconds(1))
