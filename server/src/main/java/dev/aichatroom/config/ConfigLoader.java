@@ -127,7 +127,7 @@ public final class ConfigLoader {
                 dataDir,
                 ai(env, dataDir),
                 mcp(env, chat(env).defaultRoom(), external.isEmpty() && broker.anonymousAllowed()),
-                VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language()),
+                VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language(), dataDir),
                 Duration.ofSeconds(env.integer("TLS_RELOAD_INTERVAL", 60, 0, 86_400)),
                 logLevel(env));
     }

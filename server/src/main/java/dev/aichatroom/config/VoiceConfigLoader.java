@@ -19,6 +19,10 @@ final class VoiceConfigLoader {
     private VoiceConfigLoader() {}
 
     static VoiceConfig load(Env env, String defaultRoom, String language) {
+        return load(env, defaultRoom, language, Path.of("data"));
+    }
+
+    static VoiceConfig load(Env env, String defaultRoom, String language, Path dataDir) {
         String room = env.string("VOICE_ROOM", defaultRoom);
         if (!Topics.isValidRoom(room)) {
             throw new ConfigException("VOICE_ROOM", "'" + room + "' is not a room name; use 1-64 of A-Z a-z 0-9 _ -");
@@ -32,7 +36,7 @@ final class VoiceConfigLoader {
                 Duration.ofSeconds(env.integer("VOICE_ICE_LOST_TIMEOUT", 10, 1, 600)),
                 maxSessions,
                 room,
-                speech(env, language),
+                speech(env, language, dataDir),
                 new VoiceConfig.Turns(
                         env.integer("VOICE_VAD_THRESHOLD_DBFS", (int) d.thresholdDbfs(), -90, 0),
                         Duration.ofMillis(env.integer(
@@ -113,11 +117,11 @@ final class VoiceConfigLoader {
         return node.path(field).isTextual() ? Optional.of(node.path(field).asText()) : Optional.empty();
     }
 
-    private static SpeechConfig speech(Env env, String language) {
-        String sttVar = env.string("VOICE_STT", "sphinx");
+    private static SpeechConfig speech(Env env, String language, Path dataDir) {
+        String sttVar = env.string("VOICE_STT", "auto");
         SpeechConfig.Stt stt = SpeechConfig.Stt.parse(sttVar)
                 .orElseThrow(() -> new ConfigException(
-                        "VOICE_STT", "'" + sttVar + "' is not an engine; use sphinx, vosk, whisper or openai"));
+                        "VOICE_STT", "'" + sttVar + "' is not an engine; use auto, sphinx, vosk, whisper or openai"));
         String ttsVar = env.string("VOICE_TTS", "auto");
         SpeechConfig.Tts tts = SpeechConfig.Tts.parse(ttsVar)
                 .orElseThrow(() -> new ConfigException(
@@ -167,6 +171,35 @@ final class VoiceConfigLoader {
                 url,
                 env.optional("VOICE_API_KEY").or(() -> env.optional("AI_API_KEY")),
                 language,
-                Duration.ofSeconds(env.integer("VOICE_API_TIMEOUT", 30, 1, 600)));
+                Duration.ofSeconds(env.integer("VOICE_API_TIMEOUT", 30, 1, 600)),
+                whisper(env, dataDir));
+    }
+
+    private static SpeechConfig.Whisper whisper(Env env, Path dataDir) {
+        String url = env.string("VOICE_STT_MODEL_URL", SpeechConfig.DEFAULT_MODEL_URL);
+        if (!url.matches("https?://[^\\s]+/[^/\\s]+")) {
+            throw new ConfigException("VOICE_STT_MODEL_URL", "'" + url + "' is not an http(s) URL of a file");
+        }
+        String sha = env.string("VOICE_STT_MODEL_SHA256", SpeechConfig.DEFAULT_MODEL_SHA256)
+                .strip();
+        if (!sha.matches("[0-9a-fA-F]{64}")) {
+            throw new ConfigException("VOICE_STT_MODEL_SHA256", "'" + sha + "' is not a SHA-256 (64 hex digits)");
+        }
+        if (env.optional("VOICE_STT_MODEL_URL").isPresent()
+                && env.optional("VOICE_STT_MODEL_SHA256").isEmpty()) {
+            throw new ConfigException(
+                    "VOICE_STT_MODEL_SHA256", "VOICE_STT_MODEL_URL needs the file's SHA-256 (sha256sum FILE)");
+        }
+        Optional<String> language = env.optional("VOICE_LANGUAGE").map(String::strip);
+        if (language.isPresent() && !language.get().matches("[a-z]{2,3}|auto")) {
+            throw new ConfigException(
+                    "VOICE_LANGUAGE", "'" + language.get() + "' is not a language code like zh or en (or auto)");
+        }
+        return new SpeechConfig.Whisper(
+                java.net.URI.create(url),
+                sha.toLowerCase(java.util.Locale.ROOT),
+                dataDir.resolve("models"),
+                env.bool("VOICE_STT_DOWNLOAD", true),
+                language.filter(l -> !l.equals("auto")));
     }
 }

@@ -76,16 +76,13 @@ public final class McpTools implements AutoCloseable {
     }
 
     /**
-     * The tools of the page that belongs to a voice device: device {@code …-{suffix}} uses the server named {@code
-     * web-ui-hardware-controller/{suffix}} ({@code MCP_DEVICE_SERVER_NAME}). Follows that server as it comes and
-     * goes; no tools while it is offline.
+     * The tools of the page that belongs to a voice device ({@link DevicePairing}: device {@code …-{suffix}} uses the
+     * server named {@code web-ui-hardware-controller/{suffix}}, a page with a separate MCP connection names the device
+     * in its presence or shares its random part). Follows those servers as they come and go; no tools while offline.
      */
     public ToolProvider forDevice(String deviceId) {
-        return config.deviceServerNameOf(deviceId)
-                .<ToolProvider>map(name -> new ScopedTools(
-                        this,
-                        server -> server.serverName().equals(name) && sameParty.test(deviceId, server.serverId())))
-                .orElse(ToolProvider.NONE);
+        java.util.function.Predicate<DiscoveredServer> pairs = DevicePairing.of(config, deviceId);
+        return new ScopedTools(this, server -> pairs.test(server) && sameParty.test(deviceId, server.serverId()));
     }
 
     /**

@@ -41,7 +41,8 @@ final class Pipeline implements AutoCloseable {
 
     private record Utterance(Pcm audio, long endedNanos) {}
 
-    private record Turn(String text, long endedNanos) {}
+    /** What the user said, or (with {@code canned}) speech that was not understood and gets this fixed reply. */
+    private record Turn(String text, long endedNanos, Optional<String> canned) {}
 
     /** A sentence to speak, or the end of a reply when {@code text} is empty. */
     private record Sentence(long generation, String taskId, String text, long endedNanos) {}
@@ -68,6 +69,7 @@ final class Pipeline implements AutoCloseable {
     private String activeTask;
     private volatile long firstAudioNanos = -1;
     private final VoiceMetrics metrics;
+    private final String language;
 
     Pipeline(
             String deviceId,
@@ -78,6 +80,21 @@ final class Pipeline implements AutoCloseable {
             VoiceConfig.Turns turns,
             boolean audio,
             VoiceMetrics metrics) {
+        this(deviceId, outbox, stt, tts, agent, turns, audio, metrics, "en");
+    }
+
+    /** @param language the call's language ({@code CHAT_LANGUAGE}): what "I didn't catch that" is said in */
+    Pipeline(
+            String deviceId,
+            Outbox outbox,
+            SpeechToText stt,
+            TextToSpeech tts,
+            Agent agent,
+            VoiceConfig.Turns turns,
+            boolean audio,
+            VoiceMetrics metrics,
+            String language) {
+        this.language = language;
         this.metrics = metrics;
         this.deviceId = deviceId;
         this.outbox = outbox;
@@ -184,21 +201,42 @@ final class Pipeline implements AutoCloseable {
                 deviceId,
                 u.audio().duration().toMillis(),
                 (System.nanoTime() - t0) / 1_000_000);
-        if (!text.isBlank()) {
+        if (text.isBlank()) {
+            // never a guess: the user hears and reads that they were not understood
+            LOG.debug(
+                    "Nothing recognised from {} ({} ms of audio)",
+                    deviceId,
+                    u.audio().duration().toMillis());
+            interruptReply("a new turn began");
+            offerDroppingOldest(turnQueue, new Turn("", u.endedNanos(), Optional.of(notUnderstood(language))));
+        } else {
             outbox.event(new Wire.AsrResponse(text));
             startTurn(text, u.endedNanos());
         }
     }
 
+    /** "Sorry, I didn't catch that." in the call's language (Chinese for {@code zh*}, else English). */
+    static String notUnderstood(String language) {
+        return language.toLowerCase(java.util.Locale.ROOT).startsWith("zh")
+                ? "抱歉，我没听清，请再说一遍。"
+                : "Sorry, I didn't catch that.";
+    }
+
     private void startTurn(String text, long endedNanos) {
         interruptReply("a new turn began");
-        offerDroppingOldest(turnQueue, new Turn(text, endedNanos));
+        offerDroppingOldest(turnQueue, new Turn(text, endedNanos, Optional.empty()));
     }
 
     private void respond() throws InterruptedException {
         Turn turn = turnQueue.take();
         long gen = generation.get();
         String taskId = UUID.randomUUID().toString();
+        if (turn.canned().isPresent()) {
+            // spoken and written (tts_text), without the assistant and without a message in the room
+            say(new Sentence(gen, taskId, turn.canned().get(), turn.endedNanos()));
+            say(new Sentence(gen, taskId, "", turn.endedNanos()));
+            return;
+        }
         outbox.event(new Wire.Loading(true));
         Thread reply = Thread.ofVirtual().name("voice-reply-" + deviceId).unstarted(() -> {
             Sentences cutter = new Sentences();
@@ -262,7 +300,7 @@ final class Pipeline implements AutoCloseable {
         }
         Pcm speech;
         try {
-            speech = tts.synthesize(s.text()).resample(RATE);
+            speech = tts.synthesize(s.text().strip()).resample(RATE);
         } catch (SpeechException e) {
             LOG.warn("Text-to-speech failed for {}: {}", deviceId, e.getMessage());
             return;

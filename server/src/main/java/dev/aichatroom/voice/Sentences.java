@@ -7,11 +7,15 @@ import java.util.List;
  * Cuts streamed reply text into sentences as it arrives, so speech can start before the reply is complete: a
  * sentence ends at {@code . ! ? ; :} followed by a space, at {@code 。！？；：} or a line break, once it has at least
  * {@value #MIN_CHARS} characters; a sentence longer than {@value #MAX_CHARS} characters is cut at a comma or space.
+ * Sentences keep the reply's spacing (the space after a full stop opens the next sentence), so that a page that
+ * concatenates the {@code tts_text}s shows "now. Anything else?"; only the reply's leading and final trailing
+ * whitespace is dropped. Speak them {@link String#strip() stripped}.
  */
 final class Sentences {
     static final int MIN_CHARS = 8;
     static final int MAX_CHARS = 200;
     private final StringBuilder pending = new StringBuilder();
+    private boolean first = true;
 
     /** Adds streamed text; returns the sentences it completed. */
     List<String> add(String delta) {
@@ -50,15 +54,15 @@ final class Sentences {
     /** The rest, at the end of the reply. */
     List<String> flush() {
         List<String> done = new ArrayList<>();
-        add(done, pending.toString());
+        add(done, pending.toString().stripTrailing());
         pending.setLength(0);
         return done;
     }
 
-    private static void add(List<String> done, String sentence) {
-        String s = sentence.strip();
-        if (!s.isEmpty() && s.codePoints().anyMatch(Character::isLetterOrDigit)) {
-            done.add(s);
+    private void add(List<String> done, String sentence) {
+        if (sentence.codePoints().anyMatch(Character::isLetterOrDigit)) {
+            done.add(first ? sentence.stripLeading() : sentence);
+            first = false;
         }
     }
 }

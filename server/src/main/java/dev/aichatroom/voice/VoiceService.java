@@ -403,7 +403,16 @@ public final class VoiceService implements AutoCloseable {
     private Session open(String deviceId, Signal.Offer offer) {
         boolean media = offer != null;
         Outbox outbox = outbox(deviceId);
-        Pipeline pipeline = new Pipeline(deviceId, outbox, stt, tts, agent, config.turns(), media, metrics);
+        Pipeline pipeline = new Pipeline(
+                deviceId,
+                outbox,
+                stt,
+                tts,
+                agent,
+                config.turns(),
+                media,
+                metrics,
+                config.speech().whisper().language().orElse(config.speech().language()));
         Session s = new Session(
                 deviceId,
                 outbox,
@@ -420,6 +429,8 @@ public final class VoiceService implements AutoCloseable {
         if (media) {
             clock.add(s);
             warmUp();
+            // the voice page says while only the stand-in engine (commands) understands the user
+            SpeechEngines.standIn(stt).ifPresent(text -> outbox.event(new Wire.Notice(text)));
         }
         s.start();
         return s;

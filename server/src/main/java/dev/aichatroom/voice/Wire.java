@@ -73,6 +73,15 @@ final class Wire {
 
     record LoadingPayload(String type, String status) {}
 
+    /** {@code {"type":"message","payload":{"type":"notice","text":…}}}: something the page shows the user. */
+    record Notice(String type, NoticePayload payload) {
+        Notice(String text) {
+            this("message", new NoticePayload("notice", text));
+        }
+    }
+
+    record NoticePayload(String type, String text) {}
+
     static TtsEvent ttsBegin(String taskId) {
         return new TtsEvent("tts_begin", taskId);
     }

@@ -18,13 +18,15 @@ class VoiceConfigLoaderTest {
     }
 
     @Test
-    void defaults_to_sphinx_auto_tts_and_host_candidates_only() {
+    void defaults_to_whisper_downloaded_on_first_use_auto_tts_and_host_candidates_only() {
         VoiceConfig c = load(Map.of());
         assertThat(c.enabled()).isTrue();
         assertThat(c.iceServers()).isEmpty();
         assertThat(c.iceTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.room()).isEqualTo("main");
-        assertThat(c.speech().stt()).isEqualTo(SpeechConfig.Stt.SPHINX);
+        assertThat(c.speech().stt()).isEqualTo(SpeechConfig.Stt.AUTO);
+        assertThat(c.speech().whisper()).isEqualTo(SpeechConfig.Whisper.defaults(java.nio.file.Path.of("data/models")));
+        assertThat(c.speech().whisper().fileName()).isEqualTo("ggml-base.bin");
         assertThat(c.speech().tts()).isEqualTo(SpeechConfig.Tts.AUTO);
         assertThat(c.turns()).isEqualTo(VoiceConfig.defaultTurns());
         assertThat(c.limits()).isEqualTo(VoiceConfig.defaultLimits(16));
@@ -66,6 +68,32 @@ class VoiceConfigLoaderTest {
         assertThatThrownBy(() -> load(Map.of("VOICE_MAX_SESSIONS", "4", "VOICE_RESERVED_SESSIONS", "4")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("VOICE_RESERVED_SESSIONS");
+    }
+
+    @Test
+    void reads_the_model_download_and_the_language_and_wants_a_checksum_with_another_url() {
+        SpeechConfig.Whisper w = load(Map.of(
+                        "VOICE_STT_MODEL_URL", "https://models.example.com/ggml-small.bin",
+                        "VOICE_STT_MODEL_SHA256", "AB".repeat(32),
+                        "VOICE_STT_DOWNLOAD", "false",
+                        "VOICE_LANGUAGE", "zh"))
+                .speech()
+                .whisper();
+        assertThat(w.fileName()).isEqualTo("ggml-small.bin");
+        assertThat(w.sha256()).isEqualTo("ab".repeat(32));
+        assertThat(w.download()).isFalse();
+        assertThat(w.language()).contains("zh");
+        assertThat(load(Map.of("VOICE_LANGUAGE", "auto")).speech().whisper().language())
+                .isEmpty();
+        assertThatThrownBy(() -> load(Map.of("VOICE_STT_MODEL_URL", "https://models.example.com/ggml-small.bin")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("VOICE_STT_MODEL_SHA256");
+        assertThatThrownBy(() -> load(Map.of("VOICE_STT_MODEL_SHA256", "nope")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("64 hex");
+        assertThatThrownBy(() -> load(Map.of("VOICE_LANGUAGE", "Chinese")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("VOICE_LANGUAGE");
     }
 
     @Test

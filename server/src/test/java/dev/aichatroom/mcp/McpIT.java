@@ -421,6 +421,33 @@ class McpIT {
         }
     }
 
+    @Test
+    void a_seed_two_call_from_its_own_connection_gets_the_tools_of_the_page_that_shares_its_random_part() {
+        String random = "s2" + unique();
+        McpTools tools = new McpTools(McpConfig.defaults("main"), new SimpleMeterRegistry());
+        try (tools;
+                TestPage page = TestPage.start(product.mqttPort(), random)) {
+            tools.start(
+                    McpMqttClientConfig.builder(MqttConnectionConfig.of("127.0.0.1", product.mqttPort()))
+                            .clientIdPrefix("mcp-it-seed2")
+                            .serverNameFilters("web-ui-hardware-controller/" + random)
+                            .build(),
+                    Duration.ofSeconds(10));
+            // seed 2: the page's MCP server and its WebRTC client are two connections, webrtc_client_<random>
+            ToolProvider call = tools.forDevice("webrtc_client_" + random);
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> call.tools("main").size() == 4);
+            assertThat(call.execute(ToolExecutionRequest.builder()
+                            .id("call_1")
+                            .name("control_camera")
+                            .arguments("{\"enabled\":true}")
+                            .build()))
+                    .isEqualTo("Camera on");
+            assertThat(tools.forDevice("webrtc_client_other" + random).tools("main"))
+                    .isEmpty();
+        }
+    }
+
     private static List<String> names(ToolProvider provider) {
         return provider.tools("main").stream().map(ToolSpecification::name).toList();
     }

@@ -30,6 +30,8 @@ public final class TestProduct implements AutoCloseable {
         env.put("MQTT_WS_PORT", Integer.toString(FreePorts.next()));
         env.put("PORT", Integer.toString(FreePorts.next()));
         env.put("AI_PROVIDER", "none");
+        // the default speech-to-text downloads its model on the first call: tests never do (ModelDownloadTest does)
+        env.put("VOICE_STT_DOWNLOAD", "false");
         try {
             env.put("DATA_DIR", Files.createTempDirectory("aichatroom-test").toString());
         } catch (IOException e) {

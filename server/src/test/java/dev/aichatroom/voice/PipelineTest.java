@@ -93,7 +93,7 @@ class PipelineTest {
             assertThat(out.events.stream()
                             .filter(e -> e.path("type").asText().equals("tts_text"))
                             .map(e -> e.path("text").asText()))
-                    .containsExactly("First sentence here.", "Second one is here.");
+                    .containsExactly("First sentence here.", " Second one is here.");
             String task = out.events.stream()
                     .filter(e -> e.has("task_id"))
                     .findFirst()
@@ -126,6 +126,57 @@ class PipelineTest {
             assertThat(out.events.getFirst().path("results").asText()).isEqualTo("turn on the camera");
             assertThat(player.loudFrames.get()).isBetween(90, 110); // one second of reply audio in 10 ms frames
         }
+    }
+
+    @Test
+    void speech_that_was_not_understood_gets_a_spoken_and_written_sorry_in_the_calls_language_and_no_guess() {
+        SpeechToText nothing = new SpeechToText() {
+            @Override
+            public int sampleRate() {
+                return 16_000;
+            }
+
+            @Override
+            public String transcribe(Pcm audio) {
+                return "";
+            }
+
+            @Override
+            public String describe() {
+                return "nothing";
+            }
+        };
+        AtomicInteger asked = new AtomicInteger();
+        Agent agent = (device, text, deltas) -> {
+            asked.incrementAndGet();
+            return "";
+        };
+        for (String language : List.of("en", "zh")) {
+            RecordingOutbox out = new RecordingOutbox();
+            try (Pipeline p = new Pipeline(
+                    "dev-" + language,
+                    out,
+                    nothing,
+                    TONE,
+                    agent,
+                    VoiceConfig.defaultTurns(),
+                    true,
+                    VoiceMetrics.none(),
+                    language)) {
+                p.start();
+                Player player = Player.start(p, 2);
+                speak(p, 50);
+                silence(p, 100);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> out.eventTypes().contains("tts_complete"));
+                player.stop();
+                assertThat(out.eventTypes()).containsExactly("tts_begin", "tts_text", "tts_complete");
+                assertThat(out.events.get(1).path("text").asText())
+                        .isEqualTo(language.equals("zh") ? "抱歉，我没听清，请再说一遍。" : "Sorry, I didn't catch that.");
+                assertThat(player.loudFrames.get()).isBetween(90, 110); // spoken too
+            }
+        }
+        assertThat(asked).hasValue(0);
     }
 
     @Test
@@ -335,7 +386,7 @@ class PipelineTest {
             assertThat(out.events.stream()
                             .filter(e -> e.path("type").asText().equals("tts_text"))
                             .map(e -> e.path("text").asText()))
-                    .containsExactly("The first sentence.", "The second sentence.");
+                    .containsExactly("The first sentence.", " The second sentence.");
             assertThat(player.loudFrames.get()).isBetween(180, 220); // both sentences, one second each
         }
     }

@@ -14,8 +14,20 @@ class SentencesTest {
         for (String delta : List.of("Sure, I turned", " on the camera. It", " shows the room! Any", "thing else")) {
             out.addAll(s.add(delta));
         }
-        assertThat(out).containsExactly("Sure, I turned on the camera.", "It shows the room!");
-        assertThat(s.flush()).containsExactly("Anything else");
+        assertThat(out).containsExactly("Sure, I turned on the camera.", " It shows the room!");
+        assertThat(s.flush()).containsExactly(" Anything else");
+    }
+
+    @Test
+    void sentences_concatenated_give_back_the_replys_text_with_its_spacing() {
+        Sentences s = new Sentences();
+        List<String> out = new ArrayList<>();
+        for (String delta : List.of("  Sure, turning it on", " now. Anything", " else?  ")) {
+            out.addAll(s.add(delta));
+        }
+        out.addAll(s.flush());
+        assertThat(String.join("", out)).isEqualTo("Sure, turning it on now. Anything else?");
+        assertThat(out).hasSize(2);
     }
 
     @Test

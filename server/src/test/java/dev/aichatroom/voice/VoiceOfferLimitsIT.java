@@ -70,7 +70,7 @@ class VoiceOfferLimitsIT {
         try {
             for (int i = 0; i < 12; i++) {
                 String id = "forger-" + i;
-                TestMqtt d = TestMqtt.connect(product.mqttPort(), id).subscribe("$webrtc/" + id);
+                TestMqtt d = TestMqtt.connect(product.mqttPort(), id).subscribe("$webrtc/" + id, "$message/" + id);
                 devices.add(d);
                 d.publish("$webrtc/" + id + "/multimedia_proxy", offer(i % 2 == 0 ? forged : compact));
             }
@@ -103,13 +103,27 @@ class VoiceOfferLimitsIT {
     @Test
     void a_hundred_valid_offers_in_a_second_from_one_device_are_limited_and_chat_keeps_answering() {
         String id = "flooder";
-        try (TestMqtt d = TestMqtt.connect(product.mqttPort(), id).subscribe("$webrtc/" + id);
+        try (TestMqtt d = TestMqtt.connect(product.mqttPort(), id).subscribe("$webrtc/" + id, "$message/" + id);
                 TestMqtt chatter =
                         TestMqtt.connect(product.mqttPort(), "chatter").subscribe("chatroom/messages/out")) {
             // one call first: what a session costs
             Resources idle = Resources.now();
             d.publish("$webrtc/" + id + "/multimedia_proxy", offer(OfferCheckTest.BROWSER));
             d.await("$webrtc/" + id, r -> r.json().path("type").asText().equals("sdp_answer"));
+            // no speech model (downloads are off in tests): the page is told that commands only are understood
+            assertThat(d.await(
+                                    "$message/" + id,
+                                    r -> r.json()
+                                            .path("payload")
+                                            .path("type")
+                                            .asText()
+                                            .equals("notice"))
+                            .json()
+                            .path("payload")
+                            .path("text")
+                            .asText())
+                    .contains("not ready yet");
+            assertThat(product.get("/health").body()).contains("ggml-base.bin").contains("stands in");
             await().atMost(Duration.ofSeconds(5)).until(() -> Resources.now().udpSockets() > idle.udpSockets());
             int perSession = Resources.now().udpSockets() - idle.udpSockets();
             d.publish("$webrtc/" + id + "/multimedia_proxy", "{\"type\":\"webrtc_terminated\"}");

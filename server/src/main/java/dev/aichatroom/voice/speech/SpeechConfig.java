@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param apiKey its key; never logged
  * @param language {@code zh} or {@code en}: the language the engines expect first
  * @param apiTimeout longest wait for one API call
+ * @param whisper the default engine's whisper model and how it is downloaded; the language whisper transcribes
  */
 public record SpeechConfig(
         Stt stt,
@@ -34,13 +35,74 @@ public record SpeechConfig(
         Optional<String> apiUrl,
         Optional<String> apiKey,
         String language,
-        Duration apiTimeout) {
+        Duration apiTimeout,
+        Whisper whisper) {
     public SpeechConfig {
         phrases = List.copyOf(phrases);
     }
 
+    /** Without a models directory: the default engine keeps its model under the working directory's {@code models}. */
+    public SpeechConfig(
+            Stt stt,
+            Optional<String> sttModel,
+            Optional<Path> grammar,
+            List<String> phrases,
+            Tts tts,
+            Optional<String> ttsVoice,
+            Optional<String> ttsModel,
+            Optional<String> apiUrl,
+            Optional<String> apiKey,
+            String language,
+            Duration apiTimeout) {
+        this(
+                stt,
+                sttModel,
+                grammar,
+                phrases,
+                tts,
+                ttsVoice,
+                ttsModel,
+                apiUrl,
+                apiKey,
+                language,
+                apiTimeout,
+                Whisper.defaults(Path.of("models")));
+    }
+
+    /** The multilingual whisper.cpp model {@code VOICE_STT=auto} downloads on first use. */
+    public static final String DEFAULT_MODEL_URL =
+            "https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.bin";
+    /** SHA-256 of {@link #DEFAULT_MODEL_URL}'s file (whisper.cpp's ggml-base.bin, 147,951,465 bytes). */
+    public static final String DEFAULT_MODEL_SHA256 =
+            "60ed5bc3dd14eea856493d334349b405782ddcaf0028d4b5df4088345fba2efe";
+
+    /**
+     * The default engine's model.
+     *
+     * @param url where it is downloaded from ({@code VOICE_STT_MODEL_URL})
+     * @param sha256 its pinned SHA-256 ({@code VOICE_STT_MODEL_SHA256})
+     * @param dir where it is kept ({@code DATA_DIR/models})
+     * @param download whether it may be downloaded ({@code VOICE_STT_DOWNLOAD})
+     * @param language the language whisper transcribes ({@code VOICE_LANGUAGE}); empty = whisper detects it
+     */
+    public record Whisper(java.net.URI url, String sha256, Path dir, boolean download, Optional<String> language) {
+        public static Whisper defaults(Path dir) {
+            return new Whisper(
+                    java.net.URI.create(DEFAULT_MODEL_URL), DEFAULT_MODEL_SHA256, dir, true, Optional.empty());
+        }
+
+        /** The file name the model is kept under: the URL's last path segment. */
+        public String fileName() {
+            String path = url.getPath();
+            String name = path.substring(path.lastIndexOf('/') + 1);
+            return name.isEmpty() ? "whisper-model.bin" : name;
+        }
+    }
+
     /** Speech-to-text engines. */
     public enum Stt {
+        /** whisper.cpp with a model downloaded on first use; Sphinx4 stands in until it is there. */
+        AUTO,
         SPHINX,
         VOSK,
         WHISPER,

@@ -7,10 +7,13 @@ public final class SpeechEngines {
     /** @throws SpeechException when the configuration cannot work, with what to change */
     public static SpeechToText speechToText(SpeechConfig config) {
         return switch (config.stt()) {
+            case AUTO -> auto(config);
             case SPHINX -> new SphinxSpeechToText(config.grammar(), config.phrases());
             case VOSK -> new VoskSpeechToText(required(config, "a Vosk model directory"), config.phrases());
             case WHISPER ->
-                new WhisperSpeechToText(required(config, "a whisper.cpp ggml model file"), config.language());
+                new WhisperSpeechToText(
+                        required(config, "a whisper.cpp ggml model file"),
+                        config.whisper().language().orElse(config.language()));
             case OPENAI ->
                 new OpenAiSpeechToText(
                         OpenAiAudio.of(config), config.sttModel().orElse("whisper-1"), config.language());
@@ -36,6 +39,26 @@ public final class SpeechEngines {
                         config.ttsModel().orElse("tts-1"),
                         config.ttsVoice().orElse("alloy"));
         };
+    }
+
+    /**
+     * whisper.cpp with the model downloaded on first use into {@code DATA_DIR/models}, Sphinx4 standing in meanwhile;
+     * whisper detects the language unless {@code VOICE_LANGUAGE} names one.
+     */
+    private static SpeechToText auto(SpeechConfig config) {
+        SpeechConfig.Whisper w = config.whisper();
+        ModelDownload download = new ModelDownload(w.url(), w.sha256(), w.dir().resolve(w.fileName()));
+        return new AutoSpeechToText(
+                download,
+                w.download(),
+                new SphinxSpeechToText(config.grammar(), config.phrases()),
+                file -> new WhisperSpeechToText(file, w.language().orElse("auto")),
+                AutoSpeechToText.RETRIES);
+    }
+
+    /** What the voice page should say about speech recognition now: set while a stand-in engine answers. */
+    public static java.util.Optional<String> standIn(SpeechToText engine) {
+        return engine instanceof AutoSpeechToText auto ? auto.standIn() : java.util.Optional.empty();
     }
 
     private static java.nio.file.Path required(SpeechConfig config, String what) {
