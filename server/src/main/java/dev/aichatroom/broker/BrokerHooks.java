@@ -133,6 +133,10 @@ final class BrokerHooks
     private static void inspect(
             PublishInspector inspector, ServerSession session, String clientId, String topic, Message message)
             throws ActiveMQSecurityException {
+        if (isRetained(message)) {
+            // an input is an event, not a state: kept, it would be handled again by every restart of the service
+            throw new ActiveMQSecurityException("MQTT client '" + clientId + "' may not retain an input on " + topic);
+        }
         byte[] payload = new byte[message.toCore().getReadOnlyBodyBuffer().readableBytes()];
         message.toCore().getReadOnlyBodyBuffer().readBytes(payload);
         boolean authenticated = isAuthenticated(session);
@@ -142,6 +146,11 @@ final class BrokerHooks
         }
         stamp(message, PublishInspector.SENDER_CLIENT_ID, clientId);
         stamp(message, PublishInspector.BROKER_MESSAGE_ID, UUID.randomUUID().toString());
+    }
+
+    private static boolean isRetained(Message message) {
+        Object retain = message.getObjectProperty(MQTTUtil.MQTT_MESSAGE_RETAIN_KEY);
+        return retain instanceof Boolean b && b;
     }
 
     private static boolean isAuthenticated(ServerSession session) {

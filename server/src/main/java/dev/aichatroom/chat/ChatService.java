@@ -97,7 +97,7 @@ public final class ChatService implements AutoCloseable {
                 .map(f -> config.sharedGroup().map(g -> "$share/" + g + "/" + f).orElse(f))
                 .toList();
         for (String filter : inputFilters) {
-            mqtt.subscribe(filter, this::onInbound);
+            mqtt.subscribeEvents(filter, this::onInbound);
         }
     }
 

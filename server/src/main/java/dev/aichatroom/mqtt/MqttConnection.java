@@ -82,7 +82,8 @@ public final class MqttConnection implements AutoCloseable {
     /** Why the connection is not ready, for {@link #health()} and the log. */
     private volatile String problem = "not started";
 
-    private record Subscription(String filter, Consumer<Inbound> handler) {}
+    /** @param eventsOnly retained messages are not events: they are cleared on the broker and never handled */
+    private record Subscription(String filter, Consumer<Inbound> handler, boolean eventsOnly) {}
 
     /** Capped exponential backoff with jitter: attempt n waits between half and all of min(cap, first × 2^n). */
     record Backoff(Duration first, Duration cap) {
@@ -173,7 +174,19 @@ public final class MqttConnection implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("subscribe before start: " + filter);
         }
-        subscriptions.add(new Subscription(filter, handler));
+        subscriptions.add(new Subscription(filter, handler, false));
+    }
+
+    /**
+     * Like {@link #subscribe}, for events such as chat inputs: a retained message on these topics (one a client
+     * left on an external broker, which would be handed over again on every subscribe) is never given to
+     * {@code handler}; it is cleared on the broker instead (an empty retained publish) and the log says so.
+     */
+    public void subscribeEvents(String filter, Consumer<Inbound> handler) {
+        if (started) {
+            throw new IllegalStateException("subscribe before start: " + filter);
+        }
+        subscriptions.add(new Subscription(filter, handler, true));
     }
 
     /** Runs once, on a thread of its own, when the connection is first up and every filter is subscribed. */
@@ -393,11 +406,27 @@ public final class MqttConnection implements AutoCloseable {
                 publish::acknowledge);
         for (Subscription s : subscriptions) {
             if (TopicFilter.matches(s.filter(), topic)) {
-                s.handler().accept(inbound);
+                if (s.eventsOnly() && publish.isRetain()) {
+                    clearRetained(topic, publish.getPayloadAsBytes().length);
+                    publish.acknowledge();
+                } else {
+                    s.handler().accept(inbound);
+                }
                 return;
             }
         }
         publish.acknowledge();
+    }
+
+    private void clearRetained(String topic, int length) {
+        if (length == 0) {
+            return; // already an empty (clearing) message
+        }
+        LOG.warn("Ignored and cleared a retained message on {}: inputs are never retained", topic);
+        publish(topic, new byte[0], true).exceptionally(e -> {
+            LOG.warn("Cannot clear the retained message on {}: {}", topic, rootMessage(e));
+            return null;
+        });
     }
 
     /**
