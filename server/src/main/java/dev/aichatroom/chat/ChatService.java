@@ -43,6 +43,9 @@ public final class ChatService implements AutoCloseable {
     static final int WORKER_QUEUE = 20_000;
 
     static final int MAX_ACTIVE_ROOMS = 100;
+    static final int JOINS_PER_MINUTE = 30;
+    static final int JOIN_BURST = 10;
+    private static final long LIMIT_REPLY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ChatConfig config;
     private final Topics topics;
@@ -51,6 +54,11 @@ public final class ChatService implements AutoCloseable {
     private final Clock clock;
     private final Notices notices;
     private final RateLimiter rateLimiter;
+    /** Joins per MQTT connection (a join can make a room, and every room costs the broker an address). */
+    private final RateLimiter joinLimiter = new RateLimiter(JOINS_PER_MINUTE, JOIN_BURST);
+    /** When each connection last heard RATE_LIMITED: one reply per second, however fast it floods. */
+    private final Map<String, Long> lastLimitReply = new ConcurrentHashMap<>();
+
     private final ThreadPoolExecutor worker;
     private final Members members;
     private final List<String> inputFilters;
@@ -223,7 +231,8 @@ public final class ChatService implements AutoCloseable {
                                 inbound.lastUserProperty("x-broker-message-id").map(id -> "b:" + id));
                 Optional<CompletableFuture<Void>> published;
                 try {
-                    published = accept(room, m, key, arrived);
+                    // on the embedded broker (the sender stamped), inspect() already counted it against its connection
+                    published = accept(room, m, key, arrived, sender.isEmpty());
                 } catch (StoreException e) {
                     // acknowledged all the same: an input left unacknowledged holds one of the broker's in-flight
                     // slots until the service reconnects, and the sender, told now, can send it again
@@ -241,10 +250,16 @@ public final class ChatService implements AutoCloseable {
     }
 
     private Optional<CompletableFuture<Void>> accept(
-            String room, Inputs.Message m, Optional<String> dedupeKey, long arrived) {
+            String room, Inputs.Message m, Optional<String> dedupeKey, long arrived, boolean limit) {
         long now = System.nanoTime();
-        if (!rateLimiter.tryAcquire(m.clientId(), now)) {
-            refuse(tooMany().about(m.idempotencyKey()), Optional.of(m.clientId()), topics.in(room));
+        long wait = limit ? rateLimiter.acquire(m.clientId(), now) : 0;
+        if (wait > 0) {
+            refuse(
+                    tooMany()
+                            .retryAfter(TimeUnit.NANOSECONDS.toMillis(wait) + 1)
+                            .about(m.idempotencyKey()),
+                    Optional.of(m.clientId()),
+                    topics.in(room));
             return Optional.empty();
         }
         // the member is looked up only when the input names no user: in the store that is a query per message
@@ -363,7 +378,10 @@ public final class ChatService implements AutoCloseable {
                             .map(Member::clientId)
                             .toList()
                             .forEach(id -> leave(room, id, true)));
-            rateLimiter.prune(System.nanoTime());
+            long nanos = System.nanoTime();
+            rateLimiter.prune(nanos);
+            joinLimiter.prune(nanos);
+            lastLimitReply.values().removeIf(t -> nanos - t > LIMIT_REPLY_INTERVAL_NANOS);
         });
     }
 
@@ -393,10 +411,53 @@ public final class ChatService implements AutoCloseable {
                             "client_id '" + clientIdOf(result) + "' is not your MQTT client id '" + senderClientId
                                     + "'")
                     .about(inputId(result)));
+        } else {
+            rejection = overRate(result, senderClientId);
+            if (rejection.isPresent()) {
+                // anonymous clients may speak for another client id (the seed's Node.js example): answer there
+                replyTo = authenticated ? replyTo : Optional.of(clientIdOf(result));
+                if (!replyNow(senderClientId)) {
+                    meters.counter("chat.inputs.rejected", "code", Code.RATE_LIMITED.name())
+                            .increment();
+                    return rejection.map(Rejection::message);
+                }
+            }
         }
         Optional<String> to = replyTo;
         rejection.ifPresent(r -> submit(() -> refuse(r, to, topic)));
         return rejection.map(Rejection::message);
+    }
+
+    /**
+     * The rate limits of the embedded broker, keyed on the publisher's MQTT connection (its client id), whatever
+     * client_id the payload names: messages at CHAT_RATE_PER_MINUTE, joins at {@value #JOINS_PER_MINUTE} a minute.
+     */
+    private Optional<Rejection> overRate(Inputs.Result result, String senderClientId) {
+        long now = System.nanoTime();
+        long wait = switch (result) {
+            case Inputs.Message m -> rateLimiter.acquire("mqtt:" + senderClientId, now);
+            case Inputs.Join j -> joinLimiter.acquire("mqtt:" + senderClientId, now);
+            default -> 0;
+        };
+        if (wait == 0) {
+            return Optional.empty();
+        }
+        Rejection limited = result instanceof Inputs.Join
+                ? Rejection.of(Code.RATE_LIMITED, "too many joins; at most " + JOINS_PER_MINUTE + " per minute")
+                : tooMany();
+        return Optional.of(
+                limited.retryAfter(TimeUnit.NANOSECONDS.toMillis(wait) + 1).about(inputId(result)));
+    }
+
+    /** Whether a flooding connection may hear RATE_LIMITED again (at most once a second). */
+    private boolean replyNow(String senderClientId) {
+        long now = System.nanoTime();
+        boolean[] due = {false};
+        lastLimitReply.compute(senderClientId, (k, last) -> {
+            due[0] = last == null || now - last >= LIMIT_REPLY_INTERVAL_NANOS;
+            return due[0] ? Long.valueOf(now) : last;
+        });
+        return due[0];
     }
 
     /**

@@ -15,17 +15,24 @@ public final class Notifications {
         }
     }
 
-    /** A private error; {@code message_id} (else absent) names the refused input when it carried one. */
-    @JsonPropertyOrder({"type", "code", "message", "timestamp", "message_id"})
+    /**
+     * A private error; {@code message_id} (else absent) names the refused input when it carried one, {@code
+     * retry_after_ms} (else absent) says when a rate-limited sender may send again.
+     */
+    @JsonPropertyOrder({"type", "code", "message", "timestamp", "message_id", "retry_after_ms"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ErrorReply(String type, String code, String message, String timestamp, String messageId) {
+    public record ErrorReply(
+            String type, String code, String message, String timestamp, String messageId, Long retryAfterMs) {
         public ErrorReply(Rejection rejection, String timestamp) {
             this(
                     "error",
                     rejection.code().name(),
                     rejection.message(),
                     timestamp,
-                    rejection.messageId().orElse(null));
+                    rejection.messageId().orElse(null),
+                    rejection.retryAfterMs().isPresent()
+                            ? rejection.retryAfterMs().getAsLong()
+                            : null);
         }
     }
 

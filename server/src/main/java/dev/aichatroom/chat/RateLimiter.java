@@ -3,7 +3,7 @@ package dev.aichatroom.chat;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A token bucket per key (a client id, an IP address). Not thread-safe: confine it to one thread or guard it. */
+/** A token bucket per key (a connection, a client id, an IP address). Thread-safe: broker threads share one. */
 public final class RateLimiter {
     private final double perNano;
     private final int burst;
@@ -14,22 +14,31 @@ public final class RateLimiter {
         this.burst = Math.max(1, burst);
     }
 
-    public boolean tryAcquire(String clientId, long nowNanos) {
+    public boolean tryAcquire(String key, long nowNanos) {
+        return acquire(key, nowNanos) == 0;
+    }
+
+    /**
+     * Takes a token if there is one.
+     *
+     * @return 0 when taken, else how many nanoseconds until the next token
+     */
+    public synchronized long acquire(String key, long nowNanos) {
         if (perNano <= 0) {
-            return true;
+            return 0;
         }
-        double[] b = buckets.computeIfAbsent(clientId, k -> new double[] {burst, nowNanos});
+        double[] b = buckets.computeIfAbsent(key, k -> new double[] {burst, nowNanos});
         b[0] = Math.min(burst, b[0] + (nowNanos - b[1]) * perNano);
         b[1] = nowNanos;
         if (b[0] >= 1) {
             b[0] -= 1;
-            return true;
+            return 0;
         }
-        return false;
+        return Math.max(1, (long) Math.ceil((1 - b[0]) / perNano));
     }
 
     /** Forgets buckets that have been full for a while, so memory follows active clients. */
-    public void prune(long nowNanos) {
+    public synchronized void prune(long nowNanos) {
         if (perNano > 0) {
             buckets.values().removeIf(b -> b[0] + (nowNanos - b[1]) * perNano >= burst);
         }

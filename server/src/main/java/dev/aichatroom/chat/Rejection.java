@@ -1,14 +1,16 @@
 package dev.aichatroom.chat;
 
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Why an input was refused, in the error reply's terms (PROTOCOL.md §1.4).
  *
  * @param messageId the refused input's own {@code message_id}, when it had one: the error reply names it, so that a
  *     client knows which of its messages was not taken
+ * @param retryAfterMs for {@code RATE_LIMITED}: how long until the sender may send again
  */
-public record Rejection(Code code, String message, Optional<String> messageId) {
+public record Rejection(Code code, String message, Optional<String> messageId, OptionalLong retryAfterMs) {
     public enum Code {
         INVALID_JSON,
         /** Not well-formed UTF-8 (an overlong form, an encoded surrogate), or a lone surrogate in a JSON string. */
@@ -32,11 +34,16 @@ public record Rejection(Code code, String message, Optional<String> messageId) {
     }
 
     public static Rejection of(Code code, String message) {
-        return new Rejection(code, message, Optional.empty());
+        return new Rejection(code, message, Optional.empty(), OptionalLong.empty());
+    }
+
+    /** This rejection, saying when the sender may try again. */
+    public Rejection retryAfter(long millis) {
+        return new Rejection(code, message, messageId, OptionalLong.of(millis));
     }
 
     /** This rejection, about the input with this {@code message_id} (if any). */
     public Rejection about(Optional<String> inputMessageId) {
-        return inputMessageId.isEmpty() ? this : new Rejection(code, message, inputMessageId);
+        return inputMessageId.isEmpty() ? this : new Rejection(code, message, inputMessageId, retryAfterMs);
     }
 }

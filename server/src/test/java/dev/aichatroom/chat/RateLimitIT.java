@@ -1,0 +1,163 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.aichatroom.testing.TestMqtt;
+import dev.aichatroom.testing.TestProduct;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Rate limits keyed on the MQTT connection, enforced by the embedded broker before it acknowledges (issue 15). */
+@Timeout(120)
+class RateLimitIT {
+    private static final int BURST = 10;
+    private static TestProduct product;
+    private static TestMqtt observer;
+
+    @BeforeAll
+    static void start() {
+        product = TestProduct.start(Map.of("CHAT_RATE_PER_MINUTE", "120", "CHAT_RATE_BURST", Integer.toString(BURST)));
+        observer = TestMqtt.connect(product.mqttPort(), "observer-" + UUID.randomUUID())
+                .subscribe("chatroom/messages/out", "chatroom/+/users/online");
+    }
+
+    @AfterAll
+    static void stop() {
+        observer.close();
+        product.close();
+    }
+
+    private static String id() {
+        return "r-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void rotating_the_payload_client_id_does_not_escape_the_limit() {
+        String tag = id();
+        List<Optional<Mqtt5PubAckReasonCode>> acks = new ArrayList<>();
+        try (TestMqtt attacker = TestMqtt.connect(product.mqttPort(), id())) {
+            for (int i = 0; i < 60; i++) {
+                acks.add(attacker.tryPublish(
+                        "chatroom/messages/in",
+                        "{\"client_id\":\"" + tag + "-" + i + "\",\"username\":\"u\",\"message\":\"m\"}"));
+            }
+        }
+        long refused = acks.stream()
+                .filter(a -> a.equals(Optional.of(Mqtt5PubAckReasonCode.NOT_AUTHORIZED)))
+                .count();
+        assertThat(refused).as("refused before the broker acknowledged").isGreaterThanOrEqualTo(60 - BURST - 2);
+        await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(observer.on("chatroom/messages/out").stream()
+                        .filter(r -> r.json().path("client_id").asText().startsWith(tag)))
+                .hasSizeBetween(BURST, BURST + 2);
+    }
+
+    @Test
+    void joins_from_one_connection_are_limited_and_make_no_rooms_beyond_it() {
+        String tag = id();
+        try (TestMqtt attacker =
+                TestMqtt.connect(product.mqttPort(), tag).subscribe("chatroom/clients/" + tag + "/errors")) {
+            long refused = 0;
+            for (int i = 0; i < 40; i++) {
+                refused += attacker.tryPublish(
+                                        "chatroom/" + tag + "-" + i + "/users/join",
+                                        "{\"client_id\":\"" + tag + "\",\"username\":\"u\"}")
+                                .isPresent()
+                        ? 1
+                        : 0;
+            }
+            assertThat(refused).isGreaterThanOrEqualTo(40 - ChatService.JOIN_BURST - 2);
+            TestMqtt.Received error = attacker.await(
+                    "chatroom/clients/" + tag + "/errors",
+                    r -> r.json().path("code").asText().equals("RATE_LIMITED"));
+            assertThat(error.json().path("retry_after_ms").asLong()).isPositive();
+        }
+        await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(observer.on("chatroom/+/users/online").stream()
+                        .map(TestMqtt.Received::topic)
+                        .filter(t -> t.startsWith("chatroom/" + tag))
+                        .distinct())
+                .hasSizeBetween(ChatService.JOIN_BURST, ChatService.JOIN_BURST + 2);
+    }
+
+    @Test
+    void a_flood_from_one_client_barely_delays_another() throws Exception {
+        List<Long> alone = latencies("alone");
+        List<CompletableFuture<?>> flood = new ArrayList<>();
+        try (TestMqtt attacker = TestMqtt.connect(product.mqttPort(), id())) {
+            String attackerId = id();
+            Thread flooding = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 5_000; i++) {
+                    flood.add(attacker.client()
+                            .toAsync()
+                            .publishWith()
+                            .topic("chatroom/messages/in")
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .payload(("{\"client_id\":\"" + attackerId + "\",\"username\":\"x\",\"message\":\"flood\"}")
+                                    .getBytes(StandardCharsets.UTF_8))
+                            .send()
+                            .handle((ack, e) -> ack));
+                }
+            });
+            List<Long> flooded = latencies("flooded");
+            flooding.join();
+            CompletableFuture.allOf(flood.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            long p99Alone = p99(alone);
+            long p99Flooded = p99(flooded);
+            System.out.printf(
+                    "RateLimitIT: another client's p99 latency %d ms alone, %d ms during a 5,000-message flood%n",
+                    p99Alone, p99Flooded);
+            assertThat(p99Flooded).isLessThan(5 * p99Alone + 500);
+        }
+    }
+
+    /** Publish-to-delivery latencies (ms) of 15 messages from one well-behaved client, 300 ms apart. */
+    private static List<Long> latencies(String label) throws Exception {
+        String client = id();
+        Map<String, Long> arrived = new ConcurrentHashMap<>();
+        try (TestMqtt c = TestMqtt.connect(product.mqttPort(), client)) {
+            c.client().toAsync().publishes(MqttGlobalPublishFilter.ALL, p -> {
+                String text = new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8);
+                int at = text.indexOf(label + "-");
+                if (at >= 0) {
+                    arrived.putIfAbsent(text.substring(at, text.indexOf('"', at)), System.nanoTime());
+                }
+            });
+            c.subscribe("chatroom/messages/out");
+            Map<String, Long> sentAt = new ConcurrentHashMap<>();
+            for (int i = 0; i < 15; i++) {
+                String key = label + "-" + i;
+                sentAt.put(key, System.nanoTime());
+                c.publish(
+                        "chatroom/messages/in",
+                        "{\"client_id\":\"" + client + "\",\"username\":\"b\",\"message\":\"" + key + "\"}");
+                Thread.sleep(300);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> arrived.size() == 15);
+            return sentAt.entrySet().stream()
+                    .map(e -> TimeUnit.NANOSECONDS.toMillis(arrived.get(e.getKey()) - e.getValue()))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    private static long p99(List<Long> sorted) {
+        return sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
+    }
+}
