@@ -80,6 +80,8 @@ export class Product {
       MQTT_PORT: String(this.mqttPort),
       MQTT_WS_PORT: String(this.wsPort),
       CHAT_LANGUAGE: 'en',
+      // the default speech-to-text downloads its model on the first call: tests never do (Sphinx4 stands in)
+      VOICE_STT_DOWNLOAD: 'false',
       ...this.extraEnv,
     };
     const child = spawn(JAVA, ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-jar', JAR], {
