@@ -73,6 +73,11 @@ final class ChatRoomServer implements AutoCloseable {
         return provider.isRunning();
     }
 
+    /** Whether its MQTT connection is up right now (false while it reconnects). */
+    boolean isConnected() {
+        return provider.isConnected();
+    }
+
     private static Map<String, Object> objectSchema(Map<String, Object> properties, List<String> required) {
         Map<String, Object> schema = new LinkedHashMap<>();
         schema.put("type", "object");

@@ -157,14 +157,23 @@ public final class McpService implements AutoCloseable {
         parts.add(count(tools.serverCount(), "server") + ", " + count(tools.toolCount(), "tool") + " online ("
                 + String.join(", ", tools.serverNameFilters()) + ")" + (servers.isEmpty() ? "" : ": " + listed));
         List<String> serving = rooms.stream()
-                .filter(ChatRoomServer::isRunning)
+                .filter(r -> r.isRunning() && r.isConnected())
                 .map(ChatRoomServer::serverName)
                 .toList();
         if (!serving.isEmpty()) {
             parts.add("serving " + String.join(", ", serving));
         }
+        List<String> cutOff = new ArrayList<>();
+        rooms.stream().filter(r -> r.isRunning() && !r.isConnected()).forEach(r -> cutOff.add(r.serverName()));
+        if (!tools.discoveryConnected()) {
+            cutOff.add("tool discovery");
+        }
+        if (!cutOff.isEmpty()) {
+            parts.add("disconnected from the broker, reconnecting: " + String.join(", ", cutOff));
+        }
         parts.addAll(problems);
-        return new Status(problems.isEmpty() ? Status.State.UP : Status.State.DEGRADED, String.join("; ", parts));
+        boolean healthy = problems.isEmpty() && cutOff.isEmpty();
+        return new Status(healthy ? Status.State.UP : Status.State.DEGRADED, String.join("; ", parts));
     }
 
     private static String count(int n, String what) {

@@ -396,6 +396,12 @@ public final class McpTools implements AutoCloseable {
                 .toList();
     }
 
+    /** False while the discovery (started) has lost its MQTT connection; true before it started or after it stopped. */
+    boolean discoveryConnected() {
+        McpMqttServerDiscovery d = discovery;
+        return d == null || closed || d.isConnected();
+    }
+
     List<String> serverNameFilters() {
         McpMqttServerDiscovery d = discovery;
         return d == null ? config.serverNameFilters() : d.serverNameFilters();

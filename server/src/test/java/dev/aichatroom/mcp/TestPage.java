@@ -47,10 +47,9 @@ public final class TestPage implements AutoCloseable {
     private final CountDownLatch gate = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TestPage(int mqttPort, String suffix, boolean gated) {
+    private TestPage(MqttConnectionConfig connection, String suffix, boolean gated) {
         this.gated = gated;
-        McpMqttServerConfig config = McpMqttServerConfig.builder(
-                        MqttConnectionConfig.of("127.0.0.1", mqttPort), "web-ui-hardware-controller/" + suffix)
+        McpMqttServerConfig config = McpMqttServerConfig.builder(connection, "web-ui-hardware-controller/" + suffix)
                 .serverId("web-ui-page-" + suffix)
                 .description("The test page " + suffix)
                 .build();
@@ -97,7 +96,12 @@ public final class TestPage implements AutoCloseable {
     }
 
     static TestPage start(int mqttPort, String suffix, boolean gated) {
-        TestPage page = new TestPage(mqttPort, suffix, gated);
+        return start(MqttConnectionConfig.of("127.0.0.1", mqttPort), suffix, gated);
+    }
+
+    /** A page that reaches the broker this way (e.g. with an account). */
+    static TestPage start(MqttConnectionConfig connection, String suffix, boolean gated) {
+        TestPage page = new TestPage(connection, suffix, gated);
         page.provider.start().join();
         return page;
     }

@@ -62,6 +62,20 @@ public final class Mosquitto implements AutoCloseable {
         return start(port, persistent, moreConfig);
     }
 
+    /** Only these accounts (user name → password, Mosquitto's {@code password_file}) may connect. */
+    public static Mosquitto startWithPasswords(java.util.Map<String, String> accounts) {
+        try {
+            Path file = Files.createTempFile("mosquitto", ".passwd");
+            for (var account : accounts.entrySet()) {
+                Processes.run(List.of(
+                        "/usr/bin/mosquitto_passwd", "-b", file.toString(), account.getKey(), account.getValue()));
+            }
+            return start(false, "allow_anonymous false\npassword_file " + file + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static Mosquitto start(boolean persistent, String moreListeners) {
         return start(FreePorts.next(), persistent, moreListeners);
     }
@@ -75,7 +89,7 @@ public final class Mosquitto implements AutoCloseable {
                             "\n",
                             "per_listener_settings false",
                             "user root", // started by root, it would become 'mosquitto' and lose the test's files
-                            "allow_anonymous true",
+                            moreListeners.contains("allow_anonymous") ? "" : "allow_anonymous true",
                             "persistence " + persistent,
                             "persistence_location " + dir + "/",
                             "log_dest stderr",

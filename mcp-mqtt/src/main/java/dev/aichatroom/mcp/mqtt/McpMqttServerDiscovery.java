@@ -95,6 +95,11 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
                 });
     }
 
+    /** True while the discovery's MQTT connection is up (it reconnects by itself after a loss). */
+    public boolean isConnected() {
+        return mqtt.isConnected();
+    }
+
     public static McpMqttServerDiscovery create(McpMqttClientConfig config) {
         return new McpMqttServerDiscovery(config);
     }

@@ -147,6 +147,14 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         return state.get() == State.RUNNING;
     }
 
+    /**
+     * True while the MQTT connection is up; false from the moment it was lost until an automatic reconnect succeeded
+     * (the server cannot be reached meanwhile, although it is still {@link #isRunning() running}).
+     */
+    public boolean isConnected() {
+        return mqtt.isConnected();
+    }
+
     /** The mcp-client-ids of the clients that currently have a session. */
     public Set<String> clientIds() {
         return Set.copyOf(sessions.keySet());

@@ -104,6 +104,11 @@ final class MqttConnection {
                 .serverPort(config.port())
                 .addConnectedListener(ctx -> onConnected((Mqtt5ClientConnectedContext) ctx))
                 .addDisconnectedListener(this::onDisconnected);
+        if (config.username() != null || config.password() != null) {
+            // on the client, not only on the first CONNECT: an automatic reconnect sends the client's credentials,
+            // and a broker with accounts would refuse a reconnect without them, forever
+            builder = builder.simpleAuth(simpleAuth(config));
+        }
         if (config.tls()) {
             builder = config.trust() == null
                     ? builder.sslWithDefaultConfig()
@@ -141,9 +146,6 @@ final class MqttConnection {
                 .add(Wire.PROP_MQTT_CLIENT_ID, clientId)
                 .applyUserProperties()
                 .applyWillPublish();
-        if (config.username() != null || config.password() != null) {
-            connect = connect.simpleAuth(simpleAuth(config));
-        }
         return connect.send().whenComplete((ack, error) -> {
             if (error == null) {
                 everConnected.set(true);
