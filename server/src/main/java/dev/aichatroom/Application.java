@@ -11,12 +11,16 @@ import dev.aichatroom.chat.ChatService;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.config.AppConfig;
 import dev.aichatroom.mcp.McpService;
+import dev.aichatroom.mcp.ServerDirectory;
+import dev.aichatroom.mcp.mqtt.DiscoveredServer;
 import dev.aichatroom.mcp.mqtt.MqttConnectionConfig;
+import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.mqtt.MqttConnection;
 import dev.aichatroom.mqtt.MqttException;
 import dev.aichatroom.mqtt.MqttSettings;
 import dev.aichatroom.mqtt.RetainedReader;
 import dev.aichatroom.store.JdbcMessageStore;
+import dev.aichatroom.store.McpServerStore;
 import dev.aichatroom.store.MessageStore;
 import dev.aichatroom.tls.CertificateReloader;
 import dev.aichatroom.tls.TlsIdentity;
@@ -110,6 +114,10 @@ public final class Application implements AutoCloseable {
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
+        if (config.chat().sharedGroup().isPresent()) {
+            // scale-out: on a broker cluster the servers' retained presence stays on their node (decision 0010)
+            mcp.tools().shareServersThrough(serverDirectory(store.mcpServers()));
+        }
         if (tokensInUse) {
             // a voice call uses only page tools of the browser that owns the call
             mcp.tools().bindDevicesTo(owners::sameOwner);
@@ -155,6 +163,7 @@ public final class Application implements AutoCloseable {
             LOG.info("MQTT disabled (MQTT_ENABLE=false): chat runs without a broker");
         }
         scheduleIdleExpiry();
+        scheduleMemberRefresh();
 
         http = new HttpServer(
                 config.http(),
@@ -247,6 +256,42 @@ public final class Application implements AutoCloseable {
                     case DISABLED -> Health.State.DISABLED;
                 },
                 status.detail());
+    }
+
+    /** The MCP servers the instances saw, in the shared database. */
+    private ServerDirectory serverDirectory(McpServerStore servers) {
+        return new ServerDirectory() {
+            @Override
+            public void announced(DiscoveredServer server) {
+                servers.announced(new McpServerStore.Seen(
+                        server.serverId(),
+                        server.serverName(),
+                        server.description(),
+                        Json.string(server.meta()),
+                        clock.millis()));
+            }
+
+            @Override
+            public void withdrawn(String serverId, String serverName) {
+                servers.withdrawn(serverId, serverName);
+            }
+
+            @Override
+            public List<DiscoveredServer> all() {
+                return servers.all().stream()
+                        .map(s ->
+                                new DiscoveredServer(s.serverId(), s.serverName(), s.description(), meta(s.metaJson())))
+                        .toList();
+            }
+        };
+    }
+
+    private static Map<String, Object> meta(String json) {
+        try {
+            return Json.mapper().readValue(json, new com.fasterxml.jackson.core.type.TypeReference<>() {});
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+            return Map.of();
+        }
     }
 
     /** MCP's own connections (the library opens them) go to the same broker with the service's account. */
@@ -393,6 +438,18 @@ public final class Application implements AutoCloseable {
         long every = Math.max(1, Math.min(30, config.chat().idleTimeout().toSeconds() / 4));
         sweeper.scheduleAtFixedRate(chat::expireIdle, every, every, TimeUnit.SECONDS);
         started.push(sweeper::shutdownNow);
+    }
+
+    /** Members in the store: the lists changed on other instances reach this instance's broker node too (0010). */
+    private void scheduleMemberRefresh() {
+        if (config.chat().sharedGroup().isEmpty() || !config.mqttEnabled()) {
+            return;
+        }
+        ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofVirtual().name("chat-member-refresh").factory());
+        long every = ChatService.MEMBER_LIST_REFRESH.toMillis();
+        refresher.scheduleWithFixedDelay(chat::republishMemberLists, every, every, TimeUnit.MILLISECONDS);
+        started.push(refresher::shutdownNow);
     }
 
     public int httpPort() {

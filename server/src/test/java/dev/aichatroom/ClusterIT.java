@@ -134,6 +134,24 @@ class ClusterIT {
     }
 
     @Test
+    @Order(1)
+    void the_instance_there_first_answers_every_call_and_the_one_on_the_other_node_stands_by_from_its_start() {
+        // b started a moment ago on the other node; node 1 never held a's retained announcement
+        for (int i = 0; i < 3; i++) {
+            assertThat(answersTo(offer())).as("answers to offer %d", i).isEqualTo(1);
+        }
+        assertThat(voice(a)).contains("answers calls");
+        assertThat(voice(b)).contains("stands by, cluster-a answers calls");
+    }
+
+    @Test
+    @Order(2)
+    void a_tool_server_announced_on_one_node_is_found_by_the_instance_on_the_other() {
+        // its retained presence is on node 0 only: b learns of it from a's record in the database
+        await().atMost(Duration.ofSeconds(20)).until(() -> mcp(b).contains("c1u5t: 4 tools"));
+    }
+
+    @Test
     @Order(3)
     void chat_from_a_device_on_one_node_reaches_a_subscriber_on_the_other_once_each() {
         List<String> texts = IntStream.range(0, 60).mapToObj(i -> "across-" + i).toList();
@@ -156,6 +174,54 @@ class ClusterIT {
         await().during(Duration.ofSeconds(1))
                 .atMost(Duration.ofSeconds(5))
                 .until(() -> contents("Hello across nodes.").size() == 1);
+    }
+
+    @Test
+    @Order(5)
+    void members_joined_through_either_instance_are_the_retained_list_on_every_node() throws SQLException {
+        List<String> users = IntStream.range(0, 12).mapToObj(i -> "member-" + i).toList();
+        try (TestMqtt second = TestMqtt.connect(cluster.mqttPort(1), "cluster-device-2")) {
+            for (int i = 0; i < users.size(); i++) {
+                (i % 2 == 0 ? device : second)
+                        .publish(
+                                "chatroom/users/join",
+                                "{\"client_id\":\"" + users.get(i) + "\",\"username\":\"" + users.get(i) + "\"}");
+            }
+            second.publish("chatroom/users/leave", "{\"client_id\":\"member-3\"}");
+            device.publish("chatroom/users/leave", "{\"client_id\":\"member-8\"}");
+        }
+        List<String> expected = users.stream()
+                .filter(u -> !u.equals("member-3") && !u.equals("member-8"))
+                .toList();
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(stored()).containsExactlyInAnyOrderElementsOf(expected));
+        // a client that subscribes now gets the stored list on either node, within the refresh bound
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(retainedMembers(0)).containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(retainedMembers(1)).containsExactlyInAnyOrderElementsOf(expected);
+        });
+        // and a subscriber that stayed on node 1 last heard the stored list too
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(ids(
+                                observer.on("chatroom/users/online").getLast().json()))
+                        .containsExactlyInAnyOrderElementsOf(expected));
+    }
+
+    @Test
+    @Order(6)
+    void when_instance_a_stops_b_answers_calls_and_calls_the_tools_of_the_page_on_the_other_node() {
+        a.stop();
+        await().atMost(Duration.ofSeconds(15)).until(() -> voice(b).contains("answers calls"));
+        assertThat(answersTo(offer())).isEqualTo(1);
+
+        // b on node 1 takes every input now, and its session with the page on node 0 works across the nodes
+        model.then(
+                new FakeOpenAi.ToolCall("call_emotion_1", "change_emotion", List.of("{\"emotion\":\"happy\"}")),
+                FakeOpenAi.text("I am happy now."));
+        device.publish("chatroom/messages/in", input("@AI be happy"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> !contents("I am happy now.").isEmpty());
+        assertThat(page.calls()).extracting(TestPage.Call::tool).containsExactly("change_emotion");
     }
 
     private static String input(String text) {

@@ -46,6 +46,13 @@ public final class ChatService implements AutoCloseable {
     static final int JOINS_PER_MINUTE = 30;
     static final int JOIN_BURST = 10;
     private static final long LIMIT_REPLY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * With members in the store, how often each instance republishes the lists that changed: a broker cluster keeps
+     * retained messages per node, so a list published on one node reaches the others' retained copies this way.
+     */
+    public static final java.time.Duration MEMBER_LIST_REFRESH = java.time.Duration.ofSeconds(5);
+    /** Every this many refreshes, every room with members is republished (a node that lost its retained messages). */
+    static final int FULL_REFRESH_EVERY = 60;
 
     private final ChatConfig config;
     private final Topics topics;
@@ -75,6 +82,12 @@ public final class ChatService implements AutoCloseable {
     private final Timer processing;
     private volatile String lastMessageTime;
     private volatile boolean running;
+    /** Refreshes of the member lists so far; chat worker thread only. */
+    private long refreshes;
+    /** Whether the connection was down at a refresh (the node may be another now): then republish every list. */
+    private volatile boolean refreshMissed = true;
+
+    private volatile boolean refreshFailing;
 
     public ChatService(ChatConfig config, MqttConnection mqtt, MessageStore store, MeterRegistry meters, Clock clock) {
         this.config = config;
@@ -702,6 +715,45 @@ public final class ChatService implements AutoCloseable {
                 Optional.ofNullable(lastMessageTime),
                 activeTopics(),
                 List.copyOf(unique.values()));
+    }
+
+    /**
+     * Members in the store only (scale-out): republishes, on this instance's broker node, the member list of every room
+     * changed by any instance since the last refresh, now and then of every room with members, and after a start or a
+     * reconnect of every room. Each instance publishes a change
+     * on its own node; where the broker is a cluster that keeps retained messages per node, the other nodes' copies
+     * converge within {@link #MEMBER_LIST_REFRESH} (decision 0010). Runs every {@link #MEMBER_LIST_REFRESH}.
+     */
+    public void republishMemberLists() {
+        if (!running || !mqtt.isConnected()) {
+            refreshMissed = true;
+            return;
+        }
+        submit(() -> {
+            // after a start or a reconnect (maybe to another node): every room; now and then every room with members
+            Members.Scope scope = refreshMissed
+                    ? Members.Scope.EVERY
+                    : ++refreshes % FULL_REFRESH_EVERY == 0 ? Members.Scope.OCCUPIED : Members.Scope.CHANGED;
+            refreshMissed = false;
+            try {
+                int count = members.republish(
+                        scope,
+                        (room, list) -> Topics.isValidRoom(room)
+                                ? publishOnline(room, list)
+                                : CompletableFuture.completedFuture(null));
+                if (refreshFailing) {
+                    refreshFailing = false;
+                    LOG.info("Member lists republished again");
+                }
+                LOG.debug("Republished {} member list(s)", count);
+            } catch (StoreException e) {
+                refreshMissed = true;
+                if (!refreshFailing) {
+                    refreshFailing = true;
+                    LOG.warn("Cannot republish the member lists: {}", e.getMessage());
+                }
+            }
+        });
     }
 
     /** Says goodbye on the system topic and drains the worker. */

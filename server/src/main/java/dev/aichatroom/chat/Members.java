@@ -39,4 +39,30 @@ interface Members {
 
     /** Announces the room's members as they are. */
     void announce(String room, Announcer announcer);
+
+    /** Publishes a room's member list again, unchanged. */
+    @FunctionalInterface
+    interface Republisher {
+        CompletableFuture<?> republish(String room, List<Member> members);
+    }
+
+    /** Which member lists {@link #republish} republishes. */
+    enum Scope {
+        /** The rooms changed (by any instance) since the last republish. */
+        CHANGED,
+        /** Those, and every room with members: a room that emptied long ago needs no list, and anyone may name rooms. */
+        OCCUPIED,
+        /** Every room ever changed. */
+        EVERY
+    }
+
+    /**
+     * Republishes member lists unchanged: members in the store only. Members in this JVM are published where they
+     * change.
+     *
+     * @return how many lists were republished
+     */
+    default int republish(Scope scope, Republisher republisher) {
+        return 0;
+    }
 }

@@ -2,10 +2,13 @@ package dev.aichatroom.chat;
 
 import dev.aichatroom.store.MemberStore;
 import dev.aichatroom.store.StoredMember;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Members in the store, for instances that share rooms through {@code CHAT_SHARED_GROUP}: a join handled by one
@@ -13,6 +16,8 @@ import java.util.Optional;
  */
 final class SharedMembers implements Members {
     private final MemberStore store;
+    /** The change count of each room's list as this instance last republished it; chat worker thread only. */
+    private final Map<String, Long> republished = new HashMap<>();
 
     SharedMembers(MemberStore store) {
         this.store = store;
@@ -64,6 +69,25 @@ final class SharedMembers implements Members {
     @Override
     public void announce(String room, Announcer announcer) {
         store.announce(room, announcement(announcer));
+    }
+
+    @Override
+    public int republish(Scope scope, Republisher republisher) {
+        Set<String> occupied = scope == Scope.OCCUPIED
+                ? store.all().stream().map(StoredMember::room).collect(Collectors.toSet())
+                : Set.of();
+        int count = 0;
+        for (Map.Entry<String, Long> room : store.versions().entrySet()) {
+            boolean changed = !room.getValue().equals(republished.get(room.getKey()));
+            if (scope != Scope.EVERY && !changed && !occupied.contains(room.getKey())) {
+                continue;
+            }
+            long version = store.reannounce(
+                    room.getKey(), (before, members) -> republisher.republish(room.getKey(), members(members)));
+            republished.put(room.getKey(), version);
+            count++;
+        }
+        return count;
     }
 
     private static MemberStore.Announcement announcement(Announcer announcer) {

@@ -43,6 +43,8 @@ public final class McpTools implements AutoCloseable {
     private static final List<Duration> RETRIES = List.of(Duration.ofSeconds(2), Duration.ofSeconds(10));
     /** How long a session that lost its connection waits before it checks whether its server is still online. */
     private static final Duration REOPEN_DELAY = Duration.ofSeconds(1);
+    /** How often the servers other instances saw are read from the {@link ServerDirectory}. */
+    static final Duration SHARED_SERVERS_EVERY = Duration.ofSeconds(10);
 
     private final McpConfig config;
     private final MeterRegistry meters;
@@ -59,6 +61,11 @@ public final class McpTools implements AutoCloseable {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private volatile boolean closed;
     private volatile BiPredicate<String, String> sameParty = (device, server) -> true;
+    private volatile ServerDirectory directory = ServerDirectory.NONE;
+    /** Sessions with servers known only from the directory (their presence is on another broker node). */
+    private final Set<String> adopted = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean directoryFailing;
 
     McpTools(McpConfig config, MeterRegistry meters) {
         this.config = config;
@@ -94,6 +101,15 @@ public final class McpTools implements AutoCloseable {
         this.sameParty = sameParty;
     }
 
+    /**
+     * Instances of a scale-out share the servers they discover through {@code directory}: each records what it sees
+     * announced and withdrawn, and opens sessions with the servers recorded by the others (on a broker cluster their
+     * presence may be on another node). Call before the discovery starts.
+     */
+    public void shareServersThrough(ServerDirectory directory) {
+        this.directory = directory;
+    }
+
     /** The tools of the servers with exactly this name (all their instances). */
     public ToolProvider forServer(String serverName) {
         return new ScopedTools(this, server -> server.serverName().equals(serverName));
@@ -122,6 +138,11 @@ public final class McpTools implements AutoCloseable {
             public void serverOffline(DiscoveredServer server) {
                 offline(server);
             }
+
+            @Override
+            public void serverWithdrawn(String serverId, String serverName) {
+                withdrawn(serverId, serverName);
+            }
         });
         discovery = d;
         try {
@@ -141,6 +162,9 @@ public final class McpTools implements AutoCloseable {
             d.stop();
             throw new McpMqttException(McpMqttException.CONNECTION_CLOSED, "interrupted while connecting");
         }
+        if (directory != ServerDirectory.NONE) {
+            run(this::adoptSharedServers);
+        }
         LOG.info(
                 "MCP: looking for tool servers named {}; {}",
                 d.serverNameFilters(),
@@ -158,6 +182,15 @@ public final class McpTools implements AutoCloseable {
         if (closed || ignored.contains(server.serverId())) {
             return;
         }
+        adopted.remove(key(server)); // its presence is on our node now
+        if (directory != ServerDirectory.NONE) {
+            run(() -> shared(() -> directory.announced(server)));
+        }
+        open(server);
+    }
+
+    /** Opens a session with a server instance, unless one is open or opening. */
+    private void open(DiscoveredServer server) {
         ServerSession current = sessions.get(key(server));
         if (current != null
                 && (current.state() == ServerSession.State.READY
@@ -195,9 +228,10 @@ public final class McpTools implements AutoCloseable {
             }
             DiscoveredServer server = dead.server();
             McpMqttServerDiscovery d = discovery;
-            boolean present = d != null
-                    && d.servers(server.serverName()).stream()
-                            .anyMatch(s -> s.serverId().equals(server.serverId()));
+            boolean present = adopted.contains(key(server))
+                    || d != null
+                            && d.servers(server.serverName()).stream()
+                                    .anyMatch(s -> s.serverId().equals(server.serverId()));
             ServerSession fresh = new ServerSession(server, clientConfig, () -> toolsChanged(server));
             if (present && sessions.replace(key(server), dead, fresh)) {
                 LOG.info("MCP server {} ({}) is still online: reconnecting", server.serverName(), server.serverId());
@@ -224,6 +258,66 @@ public final class McpTools implements AutoCloseable {
                     why);
             suspect.close();
             open(fresh);
+        }
+    }
+
+    /**
+     * On the discovery's thread: an empty presence. A server known only from the directory goes now (the discovery
+     * never knew it, so no offline event follows), and the directory forgets it.
+     */
+    private void withdrawn(String serverId, String serverName) {
+        DiscoveredServer server = new DiscoveredServer(serverId, serverName, "", Map.of());
+        if (adopted.remove(key(server))) {
+            offline(server);
+        }
+        if (directory != ServerDirectory.NONE) {
+            run(() -> shared(() -> directory.withdrawn(serverId, serverName)));
+        }
+    }
+
+    /**
+     * Every {@link #SHARED_SERVERS_EVERY} until closed: opens sessions with the servers the other instances recorded
+     * that this instance's discovery has not seen (their presence is retained on another broker node).
+     */
+    private void adoptSharedServers() {
+        do {
+            shared(() -> {
+                McpMqttServerDiscovery d = discovery;
+                for (DiscoveredServer server : directory.all()) {
+                    boolean known = sessions.containsKey(key(server))
+                            || (d != null && d.server(server.serverId()).isPresent());
+                    if (!known && !closed && !ignored.contains(server.serverId()) && adopted.add(key(server))) {
+                        LOG.info(
+                                "MCP server {} ({}) announced itself where another instance saw it; opening a session",
+                                server.serverName(),
+                                server.serverId());
+                        open(server);
+                    }
+                }
+            });
+            try {
+                if (stopping.await(SHARED_SERVERS_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        } while (true);
+    }
+
+    /** Runs a directory operation; a failing database is logged once, not on every attempt. */
+    private void shared(Runnable operation) {
+        try {
+            operation.run();
+            if (directoryFailing) {
+                directoryFailing = false;
+                LOG.info("MCP: sharing discovered servers with the other instances again");
+            }
+        } catch (RuntimeException e) {
+            if (!directoryFailing) {
+                directoryFailing = true;
+                LOG.warn("MCP: cannot share discovered servers with the other instances: {}", e.getMessage());
+            }
         }
     }
 
@@ -259,6 +353,18 @@ public final class McpTools implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 if (sessions.get(key(server)) != session || session.state() == ServerSession.State.CLOSED) {
+                    return;
+                }
+                if (attempt >= RETRIES.size() && adopted.remove(key(server))) {
+                    // known only from the directory: most likely gone without anyone seeing its will
+                    sessions.remove(key(server), session);
+                    session.close();
+                    shared(() -> directory.withdrawn(server.serverId(), server.serverName()));
+                    LOG.info(
+                            "MCP server {} ({}), recorded by another instance, did not initialize: {}; forgotten",
+                            server.serverName(),
+                            server.serverId(),
+                            e.getMessage());
                     return;
                 }
                 if (attempt >= RETRIES.size()) {

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The instances of the product that share a role on one broker, each announced by a retained message on {@code
  * {prefix}{client id}} ({@code {"client_id":…,"since":epoch ms}}) that its will clears when it drops and that it
- * clears itself when it stops. Every instance sees the same announcements, so they agree without talking to each
- * other on which one has been there longest: {@link #oldest()}. An instance that reconnects announces itself anew, so
+ * clears itself when it stops. Every instance hears the same announcements, so they agree without talking to each
+ * other on which one has been there longest: {@link #oldest()}. On a broker cluster a node keeps only the retained
+ * announcements published on it, so an instance answers every new announcement it hears with its own, live (decision
+ * 0010), and a newcomer waits {@link #ECHO} for those answers before it counts as {@link #settled()}. An instance that reconnects announces itself anew, so
  * leadership only moves when the instance holding it goes away.
  *
  * <p>A will can be lost (a broker that crashes keeps retained messages but sends no wills), and an announcement nobody
@@ -41,6 +43,13 @@ public final class InstancePresence implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstancePresence.class);
     /** How long the retained announcements may take to arrive after the subscription is acknowledged. */
     static final Duration SETTLE = Duration.ofMillis(300);
+    /**
+     * How long the other instances' answers to this one's announcement may take to arrive: on a broker cluster that
+     * keeps retained messages per node, an instance connected to another node is heard only through its answer.
+     */
+    static final Duration ECHO = Duration.ofMillis(1500);
+    /** How long an answer waits for more announcements to answer at once. */
+    private static final Duration ECHO_GATHER = Duration.ofMillis(50);
     /** Oldest announcement first; the client id breaks a tie, so every instance orders alike. */
     private static final Comparator<Map.Entry<String, Long>> ORDER =
             Map.Entry.<String, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey());
@@ -72,6 +81,8 @@ public final class InstancePresence implements AutoCloseable {
     private volatile String refused;
 
     private volatile boolean started;
+    private final java.util.concurrent.atomic.AtomicBoolean echoPending =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private InstancePresence(
             MqttSettings settings, String topicPrefix, String self, Clock clock, Timing timing, Runnable onChange) {
@@ -136,10 +147,10 @@ public final class InstancePresence implements AutoCloseable {
                     .send()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (!p.settled() && p.refused == null && System.nanoTime() < deadline) {
+            while (!p.retainedIn() && p.refused == null && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            if (!p.settled()) {
+            if (!p.retainedIn()) {
                 throw new MqttException(
                         p.refused != null ? p.refused : "no answer within " + timeout.toSeconds() + " s", null);
             }
@@ -178,8 +189,11 @@ public final class InstancePresence implements AutoCloseable {
                     } else {
                         refused = null;
                         subscribedAt.set(System.nanoTime());
-                        // the retained announcements follow the SUBACK: decide again once they are in
+                        // the retained announcements follow the SUBACK, the other nodes' answers follow ours:
+                        // decide again once they are in
                         CompletableFuture.delayedExecutor(SETTLE.toMillis() + 50, TimeUnit.MILLISECONDS)
+                                .execute(onChange);
+                        CompletableFuture.delayedExecutor(ECHO.toMillis() + 50, TimeUnit.MILLISECONDS)
                                 .execute(onChange);
                     }
                 });
@@ -248,14 +262,51 @@ public final class InstancePresence implements AutoCloseable {
                 : instances.remove(id);
         if (!java.util.Objects.equals(before == null ? null : before.since(), announced.orElse(null))) {
             LOG.info("Instance {} {} on {}", id, announced.isPresent() ? "announced" : "gone", topics);
+            if (announced.isPresent()) {
+                answer();
+            }
             onChange.run();
         }
     }
 
-    /** Whether the announcements that were there when this instance (re)subscribed have had time to arrive. */
-    public boolean settled() {
+    /**
+     * Answers a new (or renewed) announcement with this instance's own, at once: an instance connected to another
+     * node of a broker cluster did not get this one's retained announcement (the nodes keep their own) and would
+     * otherwise hear of it only at the next refresh. Answers are not answered again (nothing changed for the other
+     * side), and answers to several announcements within {@link #ECHO_GATHER} go out as one.
+     */
+    private void answer() {
+        if (closing || !echoPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            timer.schedule(
+                    () -> {
+                        echoPending.set(false);
+                        if (!closing && client.getState().isConnected()) {
+                            publishAnnouncement();
+                        }
+                    },
+                    ECHO_GATHER.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            echoPending.set(false);
+        }
+    }
+
+    /** Whether the retained announcements that were there when this instance (re)subscribed have had time to arrive. */
+    boolean retainedIn() {
         long at = subscribedAt.get();
         return at != 0 && System.nanoTime() - at >= SETTLE.toNanos();
+    }
+
+    /**
+     * Whether every instance has had time to be heard since this one (re)subscribed: the retained announcements, and
+     * the answers of instances on other nodes of a broker cluster ({@link #ECHO}).
+     */
+    public boolean settled() {
+        long at = subscribedAt.get();
+        return at != 0 && System.nanoTime() - at >= Math.max(SETTLE.toNanos(), ECHO.toNanos());
     }
 
     /** The instance announced longest (ties by client id), this one included. */

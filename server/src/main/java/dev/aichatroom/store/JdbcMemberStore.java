@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -111,6 +113,37 @@ final class JdbcMemberStore implements MemberStore {
         });
     }
 
+    @Override
+    public Map<String, Long> versions() {
+        return connected("read the rooms' member list versions", c -> {
+            Map<String, Long> versions = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT room, version FROM room_locks ORDER BY room");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    versions.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return versions;
+        });
+    }
+
+    @Override
+    public long reannounce(String room, Announcement announcement) {
+        // the same row lock as a change, taken by a write that changes nothing
+        return locked(
+                room, "UPDATE room_locks SET version = version WHERE room = ?", "republish members of " + room, c -> {
+                    long version;
+                    try (PreparedStatement ps = c.prepareStatement("SELECT version FROM room_locks WHERE room = ?")) {
+                        ps.setString(1, room);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            version = rs.next() ? rs.getLong(1) : 0;
+                        }
+                    }
+                    await(room, announcement.announce(Optional.empty(), list(c, room)));
+                    return version;
+                });
+    }
+
     private static void await(String room, java.util.concurrent.CompletableFuture<?> announced) {
         try {
             announced.get(ANNOUNCE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -126,12 +159,21 @@ final class JdbcMemberStore implements MemberStore {
         return Jdbc.connected(dataSource, what, work);
     }
 
+    /** Runs {@code work} in a transaction that first counts a change of the room, holding the room's row. */
     private <T> T locked(String room, String what, Jdbc.Work<T> work) {
+        return locked(
+                room,
+                "INSERT INTO room_locks (room, version) VALUES (?, 1)"
+                        + " ON CONFLICT (room) DO UPDATE SET version = room_locks.version + 1",
+                what,
+                work);
+    }
+
+    private <T> T locked(String room, String lock, String what, Jdbc.Work<T> work) {
         return connected(what, c -> {
             c.setAutoCommit(false);
             try {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO room_locks (room, version) VALUES (?, 1)"
-                        + " ON CONFLICT (room) DO UPDATE SET version = room_locks.version + 1")) {
+                try (PreparedStatement ps = c.prepareStatement(lock)) {
                     ps.setString(1, room);
                     ps.executeUpdate();
                 }

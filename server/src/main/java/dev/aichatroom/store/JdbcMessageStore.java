@@ -25,6 +25,7 @@ public final class JdbcMessageStore implements MessageStore {
     private final boolean sqlite;
     private final MemberStore members;
     private final ClaimStore claims;
+    private final McpServerStore mcpServers;
     private final ReentrantLock writeLock = new ReentrantLock();
     private Connection writer;
     private PreparedStatement insert;
@@ -34,6 +35,7 @@ public final class JdbcMessageStore implements MessageStore {
         this.sqlite = sqlite;
         this.members = new JdbcMemberStore(dataSource);
         this.claims = new JdbcClaimStore(dataSource);
+        this.mcpServers = new JdbcMcpServerStore(dataSource);
     }
 
     /** Opens the database and migrates its schema to the newest version. */
@@ -192,6 +194,11 @@ public final class JdbcMessageStore implements MessageStore {
     @Override
     public ClaimStore claims() {
         return claims;
+    }
+
+    @Override
+    public McpServerStore mcpServers() {
+        return mcpServers;
     }
 
     @Override

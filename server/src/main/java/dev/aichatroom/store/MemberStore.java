@@ -1,6 +1,7 @@
 package dev.aichatroom.store;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -43,4 +44,18 @@ public interface MemberStore {
 
     /** Runs the announcement with the room's members as they are, in turn with the room's changes. */
     void announce(String room, Announcement announcement);
+
+    /**
+     * Each room's change count: it grows with every change (and {@link #announce}) of the room, on any instance. An
+     * instance that sees a room's count move republishes the room's list on its own broker node.
+     */
+    Map<String, Long> versions();
+
+    /**
+     * Runs the announcement with the room's members as they are, in turn with the room's changes, without counting as
+     * a change: republishing the same list on another broker node.
+     *
+     * @return the room's change count that the announced list belongs to
+     */
+    long reannounce(String room, Announcement announcement);
 }

@@ -24,6 +24,9 @@ public interface MessageStore extends AutoCloseable {
     /** Which browser owns which MQTT client id, kept in the same database. */
     ClaimStore claims();
 
+    /** The MCP servers the instances saw announce themselves, kept in the same database. */
+    McpServerStore mcpServers();
+
     /** Whether the store answers right now. */
     boolean isHealthy();
 

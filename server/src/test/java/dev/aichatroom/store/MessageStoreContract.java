@@ -156,4 +156,39 @@ abstract class MessageStoreContract {
         assertThat(members.list(room)).extracting(StoredMember::clientId).containsExactly("a");
         assertThat(members.all()).extracting(StoredMember::room).contains(room);
     }
+
+    @Test
+    void every_change_of_a_room_counts_and_a_republish_does_not() {
+        MemberStore members = store.members();
+        List<List<String>> announced = new ArrayList<>();
+        MemberStore.Announcement record = (before, list) -> {
+            announced.add(list.stream().map(StoredMember::clientId).toList());
+            return CompletableFuture.completedFuture(null);
+        };
+        members.put(member("a", "甲", 1), record);
+        long afterJoin = members.versions().get(room);
+        members.put(member("b", "乙", 2), record);
+        assertThat(members.versions().get(room)).isEqualTo(afterJoin + 1);
+
+        assertThat(members.reannounce(room, record)).isEqualTo(afterJoin + 1);
+        assertThat(members.versions().get(room)).as("a republish is no change").isEqualTo(afterJoin + 1);
+        assertThat(announced.getLast()).containsExactly("a", "b");
+
+        members.remove(room, "a", record);
+        assertThat(members.versions().get(room)).isEqualTo(afterJoin + 2);
+    }
+
+    @Test
+    void announced_mcp_servers_are_kept_until_withdrawn() {
+        McpServerStore servers = store.mcpServers();
+        String id = "page-" + room;
+        servers.announced(new McpServerStore.Seen(id, "web-ui-hardware-controller/x", "first", "{}", 1));
+        servers.announced(new McpServerStore.Seen(id, "web-ui-hardware-controller/x", "again", "{\"a\":1}", 2));
+        assertThat(servers.all())
+                .filteredOn(s -> s.serverId().equals(id))
+                .containsExactly(new McpServerStore.Seen(id, "web-ui-hardware-controller/x", "again", "{\"a\":1}", 2));
+        servers.withdrawn(id, "web-ui-hardware-controller/x");
+        servers.withdrawn(id, "web-ui-hardware-controller/x");
+        assertThat(servers.all()).noneMatch(s -> s.serverId().equals(id));
+    }
 }

@@ -53,6 +53,14 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
         default void serverOnline(DiscoveredServer server) {}
 
         default void serverOffline(DiscoveredServer server) {}
+
+        /**
+         * An empty presence arrived for a server instance: it withdrew (graceful stop or will), whether or not this
+         * discovery knew it. Called before {@link #serverOffline} (which follows only for a known server, and also
+         * when the connection drops). Lets a client that learnt of servers some other way, such as a peer connected
+         * to another node of a broker cluster that keeps retained messages per node, forget them.
+         */
+        default void serverWithdrawn(String serverId, String serverName) {}
     }
 
     private final McpMqttClientConfig config;
@@ -261,6 +269,7 @@ public final class McpMqttServerDiscovery implements AutoCloseable {
             return;
         }
         if (in.payload().length == 0) {
+            listeners.forEach(l -> notify(() -> l.serverWithdrawn(serverId, serverName)));
             DiscoveredServer gone = servers.remove(in.topic());
             if (gone != null) {
                 log.debug("MCP server '{}' ({}) offline", gone.serverName(), serverId);
