@@ -50,6 +50,11 @@ public final class InstancePresence implements AutoCloseable {
     static final Duration ECHO = Duration.ofMillis(1500);
     /** How long an answer waits for more announcements to answer at once. */
     private static final Duration ECHO_GATHER = Duration.ofMillis(50);
+    /**
+     * When an answer is repeated: a cluster tells its nodes of a new subscription apart from the messages it forwards,
+     * so the first answer may reach the newcomer's node before that node's subscription is known here.
+     */
+    private static final Duration ECHO_REPEAT = Duration.ofMillis(500);
     /** Oldest announcement first; the client id breaks a tie, so every instance orders alike. */
     private static final Comparator<Map.Entry<String, Long>> ORDER =
             Map.Entry.<String, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey());
@@ -177,9 +182,10 @@ public final class InstancePresence implements AutoCloseable {
         since = clock.millis();
         instances.put(self, new Heard(since, System.nanoTime()));
         subscribedAt.set(0);
-        publishAnnouncement()
-                .thenCompose(ack -> client.subscribe(
-                        MqttConnection.subscription(List.of(topicPrefix + "+"), MqttQos.AT_LEAST_ONCE)))
+        // subscribed before announcing: the others answer the announcement at once, live (on a cluster, from other
+        // nodes)
+        client.subscribe(MqttConnection.subscription(List.of(topicPrefix + "+"), MqttQos.AT_LEAST_ONCE))
+                .thenCompose(ack -> publishAnnouncement())
                 .whenComplete((ack, e) -> {
                     if (e != null) {
                         refused = refusal(e);
@@ -273,7 +279,8 @@ public final class InstancePresence implements AutoCloseable {
      * Answers a new (or renewed) announcement with this instance's own, at once: an instance connected to another
      * node of a broker cluster did not get this one's retained announcement (the nodes keep their own) and would
      * otherwise hear of it only at the next refresh. Answers are not answered again (nothing changed for the other
-     * side), and answers to several announcements within {@link #ECHO_GATHER} go out as one.
+     * side), answers to several announcements within {@link #ECHO_GATHER} go out as one, and each is repeated once
+     * after {@link #ECHO_REPEAT}.
      */
     private void answer() {
         if (closing || !echoPending.compareAndSet(false, true)) {
@@ -283,14 +290,19 @@ public final class InstancePresence implements AutoCloseable {
             timer.schedule(
                     () -> {
                         echoPending.set(false);
-                        if (!closing && client.getState().isConnected()) {
-                            publishAnnouncement();
-                        }
+                        republish();
                     },
                     ECHO_GATHER.toMillis(),
                     TimeUnit.MILLISECONDS);
+            timer.schedule(this::republish, ECHO_REPEAT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             echoPending.set(false);
+        }
+    }
+
+    private void republish() {
+        if (!closing && client.getState().isConnected()) {
+            publishAnnouncement();
         }
     }
 
