@@ -121,7 +121,8 @@ class AssistantResilienceIT {
 
         long asked = published("@AI tell me");
         Duration waited = Duration.ofNanos(noticed("trickle") - asked);
-        assertThat(waited).isLessThan(Duration.ofSeconds(4));
+        // the idle timeout (1 s) ended it, not the total (60 s): the wide margin keeps a loaded machine from failing it
+        assertThat(waited).isLessThan(Duration.ofSeconds(20));
         assertThat(product.notices("@trickle").getFirst())
                 .contains("stopped writing")
                 .doesNotContain("Exception");
