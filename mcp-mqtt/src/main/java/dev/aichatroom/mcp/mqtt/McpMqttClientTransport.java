@@ -14,7 +14,10 @@ import io.modelcontextprotocol.spec.McpSchema.JSONRPCNotification;
 import io.modelcontextprotocol.spec.McpSchema.JSONRPCRequest;
 import io.modelcontextprotocol.spec.McpSchema.JSONRPCResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -164,6 +167,16 @@ public final class McpMqttClientTransport implements McpClientTransport {
         return "MCP server '" + serverName + "' (server-id " + serverId + ")";
     }
 
+    /** How often a {@code …/list_changed} notification of one kind is passed on to the SDK at most. */
+    static final Duration LIST_CHANGED_INTERVAL = Duration.ofSeconds(1);
+
+    /** The debounce state of one list_changed method. */
+    private static final class ListChanged {
+        long lastDelivered;
+        boolean trailing;
+        int dropped;
+    }
+
     /** One MQTT connection = one mcp-client-id = one initialization. */
     private final class Connection {
 
@@ -179,6 +192,8 @@ public final class McpMqttClientTransport implements McpClientTransport {
         final String rpcTopic;
         final String clientPresenceTopic;
         final String clientCapabilityTopic;
+        /** Per list_changed method; touched only on the connection's executor. */
+        final Map<String, ListChanged> listChanged = new HashMap<>();
 
         Connection(Function<Mono<JSONRPCMessage>, Mono<JSONRPCMessage>> handler) {
             this.clientId = config.clientIdPrefix() + "-"
@@ -307,7 +322,50 @@ public final class McpMqttClientTransport implements McpClientTransport {
                 log.debug("Dropping response {} from {}: no such pending request", response.id(), describeServer());
                 return;
             }
+            if (message instanceof JSONRPCNotification n && n.method().endsWith("/list_changed")) {
+                listChanged(n);
+                return;
+            }
             deliver(message);
+        }
+
+        /**
+         * At most one {@code notifications/…/list_changed} of each kind per {@link #LIST_CHANGED_INTERVAL} reaches the
+         * SDK, which answers each with a {@code …/list} request: the first at once, the others of the interval as one,
+         * at its end (so the client still ends on the latest list). A server that floods notifications costs one
+         * request a second, no threads and no queue. On the connection's executor.
+         */
+        private void listChanged(JSONRPCNotification n) {
+            long now = System.nanoTime();
+            ListChanged state = listChanged.computeIfAbsent(n.method(), m -> new ListChanged());
+            if (state.trailing) {
+                state.dropped++;
+                return;
+            }
+            long wait = state.lastDelivered + LIST_CHANGED_INTERVAL.toNanos() - now;
+            if (state.lastDelivered == 0 || wait <= 0) {
+                state.lastDelivered = now;
+                deliver(n);
+                return;
+            }
+            state.trailing = true;
+            CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS, mqtt::execute)
+                    .execute(() -> {
+                        state.trailing = false;
+                        state.lastDelivered = System.nanoTime();
+                        if (state.dropped > 0) {
+                            log.debug(
+                                    "{} sent {} more {} within {}; passed on as one",
+                                    describeServer(),
+                                    state.dropped,
+                                    n.method(),
+                                    LIST_CHANGED_INTERVAL);
+                            state.dropped = 0;
+                        }
+                        if (closedReason.get() == null) {
+                            deliver(n);
+                        }
+                    });
         }
 
         void deliver(JSONRPCMessage message) {

@@ -147,6 +147,42 @@ class ClientServerIT {
     }
 
     @Test
+    void a_flood_of_tools_list_changed_costs_at_most_one_tools_list_per_second_and_ends_on_the_latest_list() {
+        String name = Fixtures.unique("lab/camera");
+        String serverId = Fixtures.unique("srv");
+        try (RunningServer server = Fixtures.startCameraServer(broker, name, serverId)) {
+            McpMqttClientConfig config = Fixtures.clientConfig(broker);
+            List<List<String>> seen = new CopyOnWriteArrayList<>();
+            var transport = McpMqttClientTransport.create(config, serverId, name);
+            try (McpSyncClient client = Fixtures.client(
+                    transport,
+                    config,
+                    spec -> spec.toolsChangeConsumer(tools ->
+                            seen.add(tools.stream().map(McpSchema.Tool::name).toList())))) {
+                client.initialize();
+                long start = System.nanoTime();
+
+                for (int i = 0; i < 5000; i++) {
+                    server.server().notifyToolsListChanged();
+                }
+                server.server().addTool(Fixtures.tool("zoom", (exchange, request) -> Fixtures.text("zoomed")));
+                long floodSeconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+
+                await().atMost(Duration.ofSeconds(20))
+                        .untilAsserted(() ->
+                                assertThat(seen).isNotEmpty().last().isEqualTo(List.of("control_camera", "zoom")));
+                int calls = seen.size();
+                await().during(Duration.ofMillis(1500))
+                        .atMost(Duration.ofSeconds(5))
+                        .until(() -> seen.size() == calls);
+                assertThat(calls)
+                        .as("tools/list calls for 5,001 notifications sent in %d s", floodSeconds)
+                        .isLessThanOrEqualTo((int) floodSeconds + 3);
+            }
+        }
+    }
+
+    @Test
     void discovery_tells_two_instances_of_one_server_name_apart() {
         String name = Fixtures.unique("lab/camera");
         String idA = Fixtures.unique("srv-a");
