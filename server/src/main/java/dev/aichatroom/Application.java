@@ -180,7 +180,20 @@ public final class Application implements AutoCloseable {
                                 config.voice().iceServers().stream()
                                         .map(IceServer::browserEntry)
                                         .toList()),
-                        new TokenRoutes(tokens, owners, config.web().tokenRatePerMinute(), clock),
+                        new TokenRoutes(
+                                tokens,
+                                owners,
+                                id -> id.startsWith(config.serviceClientId())
+                                        || config.broker()
+                                                .clientIds()
+                                                .ownerAmong(
+                                                        config.broker()
+                                                                .accounts()
+                                                                .keySet(),
+                                                        id)
+                                                .isPresent(),
+                                config.web().tokenRatePerMinute(),
+                                clock),
                         PhotoRoutes.in(config.dataDir()),
                         new OpsRoutes(
                                 Map.of(

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param allowAnonymous empty = like Mosquitto 2: anonymous clients only while the listeners are reachable from this
  *     machine alone (bound to loopback)
  * @param tlsPort MQTT over TLS ({@code mqtts://}), 0 = none; only with {@code tls}
+ * @param clientIds which client ids each account owns (and nobody else may use)
  * @param tls the certificate and key: when present the WebSocket listener speaks {@code wss://} and {@code tlsPort}
  *     listens
  * @param limits what one client may cost the broker (packet sizes, connections, logins)
@@ -31,9 +32,24 @@ public record BrokerConfig(
         Optional<Boolean> allowAnonymous,
         int tlsPort,
         Optional<TlsIdentity> tls,
-        BrokerLimits limits) {
+        BrokerLimits limits,
+        ClientIdRules clientIds) {
     public BrokerConfig {
         accounts = Map.copyOf(accounts);
+    }
+
+    /** Accounts own the client ids of {@link ClientIdRules#DEFAULTS}. */
+    public BrokerConfig(
+            String bind,
+            int port,
+            int wsPort,
+            Path dataDir,
+            Map<String, String> accounts,
+            Optional<Boolean> allowAnonymous,
+            int tlsPort,
+            Optional<TlsIdentity> tls,
+            BrokerLimits limits) {
+        this(bind, port, wsPort, dataDir, accounts, allowAnonymous, tlsPort, tls, limits, ClientIdRules.DEFAULTS);
     }
 
     /** With the default limits. */

@@ -26,6 +26,7 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
     private final String serviceUsername;
     private final String servicePassword;
     private final Map<String, String> accounts;
+    private final ClientIdRules clientIds;
     private final boolean anonymousAllowed;
     private final List<Authenticator> authenticators;
     private final AccessPolicy policy;
@@ -45,6 +46,7 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
         this.serviceUsername = serviceUsername;
         this.servicePassword = servicePassword;
         this.accounts = config.accounts();
+        this.clientIds = config.clientIds();
         this.anonymousAllowed = config.anonymousAllowed();
         this.authenticators = List.copyOf(authenticators);
         this.policy = policy;
@@ -65,7 +67,7 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
         }
         ClientIdentity who = new ClientIdentity(clientId, user == null ? "" : user, kind);
         if (firstTime) {
-            Optional<String> refusal = policy.clientIdRefusal(who);
+            Optional<String> refusal = policy.clientIdRefusal(who).or(() -> ownership(who));
             if (refusal.isPresent()) {
                 LOG.info("MQTT client '{}' refused: {}", clientId, refusal.get());
                 // CONNACK 0x86 (3.1.1: 0x05), before the broker would take over a session. Artemis' path for 0x85
@@ -106,6 +108,22 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
         }
         // no accounts on loopback: like Mosquitto's allow_anonymous, any other credentials are no credentials
         return anonymousAllowed && accounts.isEmpty() ? ClientIdentity.Kind.ANONYMOUS : null;
+    }
+
+    /** An account uses only the client ids it owns; anyone else none of those. */
+    private Optional<String> ownership(ClientIdentity who) {
+        return switch (who.kind()) {
+            case SERVICE -> Optional.empty();
+            case ACCOUNT ->
+                clientIds.owns(who.username(), who.clientId())
+                        ? Optional.empty()
+                        : Optional.of("account '" + who.username() + "' owns the client ids "
+                                + clientIds.patternsOf(who.username()) + " (%u = username), not this one");
+            case TOKEN, ANONYMOUS ->
+                clientIds
+                        .ownerAmong(accounts.keySet(), who.clientId())
+                        .map(owner -> "the client id belongs to account '" + owner + "'");
+        };
     }
 
     void connectionClosed(Object connectionId) {

@@ -3,6 +3,7 @@ package dev.aichatroom.config;
 import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.broker.BrokerLimits;
+import dev.aichatroom.broker.ClientIdRules;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.mcp.McpConfig;
@@ -70,8 +71,10 @@ public final class ConfigLoader {
                     username.isPresent() ? "MQTT_PASSWORD" : "MQTT_USERNAME",
                     "MQTT_USERNAME and MQTT_PASSWORD go together; set both or neither");
         }
-        Map<String, String> accounts = new HashMap<>();
-        env.optional("MQTT_ACCOUNTS_FILE").ifPresent(f -> accounts.putAll(readAccounts(Path.of(f))));
+        AccountsFile accountsFile = env.optional("MQTT_ACCOUNTS_FILE")
+                .map(f -> readAccounts(Path.of(f)))
+                .orElse(new AccountsFile(Map.of(), ClientIdRules.DEFAULTS));
+        Map<String, String> accounts = new HashMap<>(accountsFile.passwords());
         username.ifPresent(u -> accounts.put(u, password.get()));
         String clientId = env.string("MQTT_CLIENT_ID", "ai-chatroom-service");
         if (!TopicFilter.isLevel(clientId)) {
@@ -87,7 +90,16 @@ public final class ConfigLoader {
                     "MQTT_TLS_PORT", "must differ from MQTT_PORT and MQTT_WS_PORT; use e.g. 8883, or 0 for none");
         }
         BrokerConfig broker = new BrokerConfig(
-                bind, port, wsPort, dataDir.resolve("broker"), accounts, anonymous, tlsPort, tls, brokerLimits(env));
+                bind,
+                port,
+                wsPort,
+                dataDir.resolve("broker"),
+                accounts,
+                anonymous,
+                tlsPort,
+                tls,
+                brokerLimits(env),
+                accountsFile.clientIds());
         boolean serviceTls = env.bool("MQTT_TLS", false);
         if (serviceTls && external.isEmpty()) {
             throw new ConfigException(
@@ -387,8 +399,20 @@ public final class ConfigLoader {
                         Duration.ofSeconds(env.integer("AI_BREAKER_OPEN", 60, 1, 86_400))));
     }
 
-    static Map<String, String> readAccounts(Path file) {
+    /** An accounts file: passwords, and which client ids each account owns. */
+    record AccountsFile(Map<String, String> passwords, ClientIdRules clientIds) {}
+
+    private static final String CLIENT_IDS = "clientids";
+
+    /**
+     * Lines {@code username:password}; optional lines {@code clientids <username> <pattern>…} give that account its
+     * own client ids, {@code clientids * <pattern>…} every other account's ({@link ClientIdRules}); {@code #} starts
+     * a comment line. Usernames have no spaces, so the two kinds of line cannot be confused.
+     */
+    static AccountsFile readAccounts(Path file) {
         Map<String, String> accounts = new HashMap<>();
+        Map<String, List<String>> clientIds = new HashMap<>();
+        List<String> defaults = ClientIdRules.DEFAULT;
         try {
             int n = 0;
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -397,9 +421,29 @@ public final class ConfigLoader {
                 if (l.isEmpty() || l.startsWith("#")) {
                     continue;
                 }
+                String[] words = l.split("\\s+");
+                if (words[0].equals(CLIENT_IDS) && words.length >= 3) {
+                    List<String> patterns = List.of(words).subList(2, words.length);
+                    try {
+                        patterns.forEach(ClientIdRules::check);
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException("MQTT_ACCOUNTS_FILE", file + " line " + n + ": " + e.getMessage());
+                    }
+                    if (words[1].equals("*")) {
+                        defaults = patterns;
+                    } else {
+                        clientIds.put(words[1], patterns);
+                    }
+                    continue;
+                }
                 int colon = l.indexOf(':');
-                if (colon <= 0 || colon == l.length() - 1) {
-                    throw new ConfigException("MQTT_ACCOUNTS_FILE", file + " line " + n + " is not username:password");
+                if (colon <= 0
+                        || colon == l.length() - 1
+                        || l.substring(0, colon).matches(".*\\s.*")) {
+                    throw new ConfigException(
+                            "MQTT_ACCOUNTS_FILE",
+                            file + " line " + n + " is not username:password (no spaces in the username) or"
+                                    + " clientids <username|*> <pattern>…");
                 }
                 accounts.put(l.substring(0, colon), l.substring(colon + 1));
             }
@@ -408,6 +452,13 @@ public final class ConfigLoader {
                     "MQTT_ACCOUNTS_FILE",
                     "cannot read " + file + " (" + e.getMessage() + "); point it at a file of username:password lines");
         }
-        return accounts;
+        for (String user : clientIds.keySet()) {
+            if (!accounts.containsKey(user)) {
+                throw new ConfigException(
+                        "MQTT_ACCOUNTS_FILE",
+                        file + ": clientids for '" + user + "', who has no username:password line");
+            }
+        }
+        return new AccountsFile(accounts, new ClientIdRules(defaults, clientIds));
     }
 }

@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -26,8 +27,16 @@ import java.util.regex.Pattern;
  * sets): another browser asking for it gets 409, so no visitor can take over another's connection or device.
  */
 public final class TokenRoutes implements Consumer<RoutesConfig> {
-    /** What a browser's MQTT client id may look like: no topic characters, no spaces. */
+    /** What an MQTT client id may look like here at all: no topic characters, no spaces. */
     static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
+    /**
+     * The client ids the product's pages make (web/src/chat/ids.ts, web/src/voice/ids.ts), the only ones tokens are
+     * for: the chat page's {@code web_<identity>_<random>}, the voice page's call {@code voice_<identity>-<random>}
+     * and its MCP server {@code voicemcp_<identity>-<random>}.
+     */
+    static final Pattern BROWSER_CLIENT_ID =
+            Pattern.compile("(web_[a-z0-9]{8,16}_|voice_[a-z0-9]{8,16}-|voicemcp_[a-z0-9]{8,16}-)[a-z0-9]{4,16}");
 
     static final String OWNER_COOKIE = "aichatroom_owner";
     private static final Pattern OWNER_VALUE = Pattern.compile("[A-Za-z0-9_-]{43}");
@@ -36,11 +45,18 @@ public final class TokenRoutes implements Consumer<RoutesConfig> {
 
     private final MqttTokens tokens;
     private final ClientIdOwners owners;
+    private final Predicate<String> reserved;
     private final Clock clock;
     private final PerIpLimiter perIp;
 
-    public TokenRoutes(MqttTokens tokens, ClientIdOwners owners, int perMinute, Clock clock) {
+    /**
+     * @param reserved the client ids no token may be issued for although they look like a page's: an account's
+     *     (by its client id rules) or the service's
+     */
+    public TokenRoutes(
+            MqttTokens tokens, ClientIdOwners owners, Predicate<String> reserved, int perMinute, Clock clock) {
         this.tokens = tokens;
+        this.reserved = reserved;
         this.owners = owners;
         this.clock = clock;
         this.perIp = new PerIpLimiter(perMinute);
@@ -60,6 +76,17 @@ public final class TokenRoutes implements Consumer<RoutesConfig> {
         JsonNode id = body == null ? null : body.get("client_id");
         if (id == null || !id.isTextual() || !CLIENT_ID.matcher(id.asText()).matches()) {
             throw new ApiError(400, "INVALID_CLIENT_ID", "send {\"client_id\":\"…\"}: 1-128 of A-Z a-z 0-9 _ . : -");
+        }
+        if (!BROWSER_CLIENT_ID.matcher(id.asText()).matches()) {
+            throw new ApiError(
+                    403,
+                    "NOT_A_BROWSER_CLIENT_ID",
+                    "tokens are for the client ids the product's pages make (web_<identity>_<random>,"
+                            + " voice_<identity>-<random>, voicemcp_<identity>-<random>); devices log in with an"
+                            + " account");
+        }
+        if (reserved.test(id.asText())) {
+            throw new ApiError(403, "CLIENT_ID_RESERVED", "this client id belongs to an account or to the service");
         }
         if (!owners.claim(id.asText(), owner(ctx))) {
             throw new ApiError(

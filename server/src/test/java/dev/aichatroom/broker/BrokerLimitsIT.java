@@ -92,7 +92,7 @@ class BrokerLimitsIT {
     @Test
     void a_post_login_packet_above_the_maximum_packet_size_ends_the_connection() throws Exception {
         try (Socket s = new Socket("127.0.0.1", product.mqttPort())) {
-            s.getOutputStream().write(connect311("big-sender", "limits-user", "right-password"));
+            s.getOutputStream().write(connect311("limits-user-big-sender", "limits-user", "right-password"));
             assertThat(s.getInputStream().readNBytes(4)).containsExactly(0x20, 2, 0, 0);
             // a publish within the limit (but far above the limit before login) is fine
             s.getOutputStream().write(publish311("chatroom/limits/ok", new byte[128 * 1024]));
@@ -176,7 +176,7 @@ class BrokerLimitsIT {
     private static int connectWith(String user, String password) {
         try (TestMqtt ignored = TestMqtt.connect(
                 product.mqttPort(),
-                "limits-" + System.nanoTime(),
+                user + "-" + System.nanoTime(),
                 b -> b,
                 c -> c.simpleAuth()
                         .username(user)

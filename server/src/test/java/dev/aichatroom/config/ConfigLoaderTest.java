@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,6 +132,39 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(
                         Env.of(Map.of("MQTT_ACCOUNTS_FILE", dir.resolve("none").toString()))))
                 .hasMessageStartingWith("MQTT_ACCOUNTS_FILE:");
+    }
+
+    @Test
+    void the_accounts_file_says_which_client_ids_each_account_owns(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("accounts");
+        Files.writeString(
+                file,
+                "alice:pw\nkitchen:pw2\n# the speaker's firmware picks its own ids\nclientids kitchen speaker-* %u\n");
+        var rules = ConfigLoader.load(Env.of(Map.of("MQTT_ACCOUNTS_FILE", file.toString())))
+                .broker()
+                .clientIds();
+        assertThat(rules.owns("alice", "alice")).isTrue();
+        assertThat(rules.owns("alice", "alice-phone")).isTrue();
+        assertThat(rules.owns("alice", "alice_tab")).isTrue();
+        assertThat(rules.owns("alice", "kitchen")).isFalse();
+        assertThat(rules.owns("kitchen", "speaker-7")).isTrue();
+        assertThat(rules.owns("kitchen", "kitchen-1"))
+                .as("its own patterns replace the defaults")
+                .isFalse();
+
+        Files.writeString(file, "alice:pw\nclientids * %u-*\n");
+        assertThat(ConfigLoader.load(Env.of(Map.of("MQTT_ACCOUNTS_FILE", file.toString())))
+                        .broker()
+                        .clientIds()
+                        .owns("alice", "alice"))
+                .isFalse();
+
+        for (String bad : List.of("clientids bob x\n", "alice:pw\nclientids alice chat/#\n", "my name:pw\n")) {
+            Files.writeString(file, bad);
+            assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_ACCOUNTS_FILE", file.toString()))))
+                    .as(bad)
+                    .hasMessageStartingWith("MQTT_ACCOUNTS_FILE:");
+        }
     }
 
     @Test

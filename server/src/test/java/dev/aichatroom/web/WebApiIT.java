@@ -109,7 +109,7 @@ class WebApiIT {
     @Test
     @Order(2)
     void aTokenLetsItsClientInOnlyAndMessagesAreStoredOncePerMessageId() throws Exception {
-        String clientId = "web_" + UUID.randomUUID().toString().substring(0, 8);
+        String clientId = "web_" + UUID.randomUUID().toString().substring(0, 8) + "_k3j9x0";
         JsonNode token = json(postToken("{\"client_id\":\"" + clientId + "\"}"));
         assertThat(token.get("username").asText()).isEqualTo(MqttTokens.USERNAME);
         assertThat(token.get("client_id").asText()).isEqualTo(clientId);
@@ -191,7 +191,7 @@ class WebApiIT {
     @Test
     @Order(5)
     void aClientIdStaysItsBrowsersAcrossARestart() throws Exception {
-        String body = "{\"client_id\":\"web_" + UUID.randomUUID().toString().substring(0, 8) + "\"}";
+        String body = "{\"client_id\":\"web_" + UUID.randomUUID().toString().substring(0, 8) + "_k3j9x0\"}";
         try (HttpClient alice = browser();
                 HttpClient mallory = browser()) {
             assertThat(postToken(alice, body).statusCode()).isEqualTo(200);
@@ -217,7 +217,7 @@ class WebApiIT {
     void limitsTokensPerAddress() throws Exception {
         int refused = 0;
         for (int i = 0; i < 20 && refused == 0; i++) {
-            HttpResponse<String> response = postToken("{\"client_id\":\"web_limit\"}");
+            HttpResponse<String> response = postToken("{\"client_id\":\"web_limitlimit_k3j9x0\"}");
             if (response.statusCode() == 429) {
                 refused++;
                 assertThat(json(response).at("/error/code").asText()).isEqualTo("RATE_LIMITED");
