@@ -20,7 +20,8 @@ export interface ChatRequest {
   tools?: { type: string; function: { name: string } }[];
 }
 
-export type Reply = { text: string[] } | { toolCall: { name: string; arguments: object } };
+/** `delayMs`: how long the model "thinks" before its first token. */
+export type Reply = { text: string[]; delayMs?: number } | { toolCall: { name: string; arguments: object } };
 
 export interface Rule {
   test: (request: ChatRequest) => boolean;
@@ -86,6 +87,8 @@ export class FakeModel {
       }
       send({}, 'tool_calls');
     } else {
+      const delay = rule.reply.delayMs ?? 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       send({ role: 'assistant', content: '' });
       for (const text of rule.reply.text) {
         await pause();

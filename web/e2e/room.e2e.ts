@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launch, openUser, screenshot, type User } from './browser';
 import { existsSync } from 'node:fs';
 import { publish } from './device';
+import { FakeModel } from './fakeModel';
 import { JAR, Product } from './product';
 
 const required = process.env.E2E_REQUIRED === 'true';
@@ -30,12 +31,17 @@ function message(page: Page, text: string) {
 }
 
 describe.runIf(runnable)('a room people would choose', () => {
-  const product = new Product('room product');
+  let model: FakeModel;
+  let product: Product;
   let browser: Browser;
   let alice: User;
   let bob: User;
 
   beforeAll(async () => {
+    model = await FakeModel.start();
+    // a slow model: 2.5 s before its first token, as a small local model or a busy vendor
+    model.answer({ test: () => true, reply: { text: ['**Hello** from', ' the assistant.'], delayMs: 2500 } });
+    product = new Product('room product', { AI_PROVIDER: 'openai-compatible', AI_BASE_URL: model.baseUrl, AI_MODEL: 'fake-model' });
     [browser] = await Promise.all([launch(), product.start()]);
     alice = await openUser(browser, product.url, 'en-US');
     bob = await openUser(browser, product.url, 'zh-CN', { width: 420, height: 760 });
@@ -46,7 +52,8 @@ describe.runIf(runnable)('a room people would choose', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await product.stop();
+    await product?.stop();
+    await model?.close();
   });
 
   it('renders Markdown safely: formatting, tables, highlighted code with copy buttons, links in a new tab', async () => {
@@ -118,4 +125,32 @@ describe.runIf(runnable)('a room people would choose', () => {
     expect(alice.problems).toEqual([]);
   });
 
+
+  it('shows "assistant is thinking…" as soon as a question is taken, then the answer with a copy button', async () => {
+    await bob.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: product.url });
+    await say(alice.page, '@AI say hello');
+    const thinking = bob.page.locator('[data-testid=thinking]');
+    await thinking.waitFor({ timeout: 2000 });
+    expect(await thinking.textContent()).toBe('智能助手 正在思考…');
+    await screenshot(bob.page, '6-assistant-thinking-zh');
+    const answer = message(bob.page, 'from the assistant');
+    await answer.waitFor({ timeout: 20_000 });
+    expect(await thinking.count()).toBe(0);
+    expect(await answer.locator('strong').textContent()).toBe('Hello');
+    await answer.locator('[data-testid=copy-answer]').click();
+    await expect.poll(() => bob.page.evaluate(() => navigator.clipboard.readText())).toBe('**Hello** from the assistant.');
+    expect(await answer.locator('[data-testid=copy-answer]').textContent()).toBe('已复制');
+    expect(bob.problems).toEqual([]);
+  });
+
+  it('shows who is typing, and stops showing it when their message comes', async () => {
+    const box = bob.page.locator('.composer textarea');
+    await box.pressSequentially('我在写');
+    await expect.poll(() => alice.page.locator('[data-testid=typing]').textContent()).toBe('小明 is typing…');
+    await screenshot(alice.page, '7-typing-en');
+    expect(await bob.page.locator('[data-testid=typing]').textContent()).toBe('');
+    await box.press('Enter');
+    await message(alice.page, '我在写').waitFor();
+    await expect.poll(() => alice.page.locator('[data-testid=typing]').textContent()).toBe('');
+  });
 });

@@ -180,3 +180,20 @@ describe('isAssistant', () => {
     expect(isAssistant({ client_id: 'web_abc_1' })).toBe(false);
   });
 });
+
+describe('thinking and typing events', () => {
+  it('reads ai_thinking and typing events and refuses malformed ones', async () => {
+    const { parseThinking, parseTyping } = await import('../src/chat/protocol');
+    expect(parseThinking({ type: 'ai_thinking', message_id: 'r', reply_to: 'q', username: 'AI' })).toEqual({
+      type: 'ai_thinking',
+      message_id: 'r',
+      reply_to: 'q',
+      username: 'AI',
+    });
+    expect(parseThinking({ type: 'ai_response_delta', message_id: 'r' })).toBeNull();
+    expect(parseTyping({ client_id: 'c', username: 'Bo', typing: true })).toEqual({ client_id: 'c', username: 'Bo', typing: true });
+    expect(parseTyping({ client_id: 'c', username: 'Bo', typing: false })?.typing).toBe(false);
+    expect(parseTyping({ client_id: 'c' })).toBeNull();
+    expect(parseTyping({ client_id: 'c', username: 'x'.repeat(500) })?.username).toHaveLength(64);
+  });
+});

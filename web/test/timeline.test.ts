@@ -158,3 +158,17 @@ describe('notices', () => {
     expect(findMessage(tl, tl.entries[1]!.id)).toBeUndefined();
   });
 });
+
+describe('ai_thinking', () => {
+  it('shows an empty stream until the first piece, and an abort takes it away', async () => {
+    const { applyThinking, applyDelta, emptyTimeline } = await import('../src/chat/timeline');
+    const thinking = { type: 'ai_thinking' as const, message_id: 'r1', reply_to: 'q1' };
+    let tl = applyThinking(emptyTimeline, thinking, 1000);
+    expect(tl.entries).toMatchObject([{ kind: 'stream', id: 'r1', text: '' }]);
+    expect(applyThinking(tl, thinking, 2000)).toBe(tl);
+    tl = applyDelta(tl, { type: 'ai_response_delta', message_id: 'r1', seq: 0, delta: 'Hi' }, 1500);
+    expect(tl.entries).toMatchObject([{ kind: 'stream', id: 'r1', text: 'Hi' }]);
+    const aborted = applyDelta(applyThinking(emptyTimeline, thinking), { type: 'ai_response_delta', message_id: 'r1', seq: 0, delta: '', aborted: true });
+    expect(aborted.entries).toEqual([]);
+  });
+});

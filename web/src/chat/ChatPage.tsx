@@ -9,6 +9,7 @@ import { newClientId } from './ids';
 import { MemberList } from './MemberList';
 import { MessageList } from './MessageList';
 import { NicknameForm } from './NicknameForm';
+import { TypingIndicator } from './TypingIndicator';
 import { isAssistant, type LeaveInput, type PageConfig } from './protocol';
 import { RoomSwitcher } from './RoomSwitcher';
 import { countMessagesAfter, newestMessageMark, timeOf, type Mark } from './timeline';
@@ -170,6 +171,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
           onLoadEarlier={chat.loadEarlier}
           scrollRequest={sent}
         />
+        <TypingIndicator names={chat.typing} />
         {nickname && !editingNickname ? (
           <div className="composer-area">
             <div className="composer-meta">
@@ -187,6 +189,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
               mentionRequest={mentionRequest}
               restoreRequest={chat.refused}
               onSend={send}
+              onTyping={chat.notifyTyping}
             />
           </div>
         ) : (

@@ -15,12 +15,14 @@ interface Props {
   /** A refused message's text, given back unless something new was typed meanwhile; a new object each time. */
   restoreRequest: { text: string } | null;
   onSend: (text: string) => void;
+  /** The user typed something (not yet sent): tells the room, at a bounded rate. */
+  onTyping?: () => void;
 }
 
 const LISTBOX_ID = 'mention-listbox';
 const optionId = (i: number) => `mention-option-${i}`;
 
-export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNames, mentionRequest, restoreRequest, onSend }: Props) {
+export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNames, mentionRequest, restoreRequest, onSend, onTyping }: Props) {
   const { t } = useI18n();
   const [text, setText] = useState('');
   const [mention, setMention] = useState<MentionQuery | null>(null);
@@ -32,6 +34,7 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
 
   const update = (value: string, caret: number) => {
     setText(value);
+    if (value.trim() !== '') onTyping?.();
     const query = mentionQuery(value, caret);
     setMention(query);
     setPicked(0);

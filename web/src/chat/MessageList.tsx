@@ -147,7 +147,13 @@ function Item({ entry, timeline, identity, assistantName, mentionNames, time }: 
           </div>
         )}
         <div className="bubble" data-testid="content" onClick={(e) => onCodeCopy(e, t('copied'))}>
-          <MarkdownBody text={content} names={mentionNames} />
+          {streaming && content === '' ? (
+            <span className="thinking" data-testid="thinking">
+              {t('assistantThinking', { name })}
+            </span>
+          ) : (
+            <MarkdownBody text={content} names={mentionNames} />
+          )}
           {streaming && <span className="cursor" aria-label={t('writing')} />}
         </div>
         {assistant && !streaming && <CopyButton text={content} label={t('copyAnswer')} />}

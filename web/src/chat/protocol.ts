@@ -70,6 +70,21 @@ export interface ReplyDelta {
   aborted?: boolean;
 }
 
+/** The assistant took a question (`…/messages/stream`): its reply will carry `message_id`. */
+export interface Thinking {
+  type: 'ai_thinking';
+  message_id: string;
+  reply_to?: string;
+  username?: string;
+}
+
+/** Someone is typing (`…/users/typing`), or stopped. */
+export interface TypingEvent {
+  client_id: string;
+  username: string;
+  typing: boolean;
+}
+
 /** Published on `…/messages/in`. */
 export interface MessageInput {
   client_id: string;
@@ -225,6 +240,26 @@ export function parseReplyDelta(value: unknown): ReplyDelta | null {
   const parsed: ReplyDelta = { type: 'ai_response_delta', message_id: messageId, seq, delta };
   if (bool(value, 'aborted') === true) parsed.aborted = true;
   return parsed;
+}
+
+export function parseThinking(value: unknown): Thinking | null {
+  if (!isObject(value) || str(value, 'type') !== 'ai_thinking') return null;
+  const messageId = str(value, 'message_id');
+  if (!messageId) return null;
+  const parsed: Thinking = { type: 'ai_thinking', message_id: messageId };
+  const replyTo = str(value, 'reply_to');
+  const username = str(value, 'username');
+  if (replyTo) parsed.reply_to = replyTo;
+  if (username) parsed.username = username;
+  return parsed;
+}
+
+export function parseTyping(value: unknown): TypingEvent | null {
+  if (!isObject(value)) return null;
+  const clientId = str(value, 'client_id');
+  const username = str(value, 'username');
+  if (!clientId || !username) return null;
+  return { client_id: clientId, username: username.slice(0, 64), typing: bool(value, 'typing') !== false };
 }
 
 export function parseHistory(value: unknown): ChatMessage[] | null {

@@ -1,7 +1,7 @@
 // What the message list shows: final messages deduplicated by message_id, assistant replies being streamed,
 // and notices. Pure functions over an immutable value, so React can compare by reference.
 
-import type { ChatMessage, ReplyDelta } from './protocol';
+import type { ChatMessage, ReplyDelta, Thinking } from './protocol';
 
 export const MAX_ENTRIES = 1000;
 /** A stream that got no piece for this long lost its end (the final reply or the abort marker went missing). */
@@ -105,6 +105,16 @@ export function applyDelta(timeline: Timeline, delta: ReplyDelta, now = Date.now
     entries[index] = entry;
     return { entries };
   }
+  return { entries: cap([...timeline.entries, entry].sort(byTime)) };
+}
+
+/**
+ * The assistant took a question: an empty stream for its reply shows "thinking…" until the first piece comes.
+ * Ignored when the reply (or a piece of it) is already there.
+ */
+export function applyThinking(timeline: Timeline, thinking: Thinking, now = Date.now()): Timeline {
+  if (timeline.entries.some((e) => e.id === thinking.message_id)) return timeline;
+  const entry: StreamEntry = { kind: 'stream', id: thinking.message_id, at: now, pieces: new Map(), text: '', updated: now };
   return { entries: cap([...timeline.entries, entry].sort(byTime)) };
 }
 

@@ -12,6 +12,8 @@ export interface RoomTopics {
   leave: string;
   online: string;
   system: string;
+  /** Who is typing (PROTOCOL.md §1.7): never stored, never retained. */
+  typing: string;
 }
 
 export function isValidRoom(room: string): boolean {
@@ -39,6 +41,7 @@ export function roomTopics(room: string, defaultRoom: string): RoomTopics {
     leave: `${base}/users/leave`,
     online: `${base}/users/online`,
     system: `${base}/system`,
+    typing: `${base}/users/typing`,
   };
 }
 

@@ -14,6 +14,8 @@ import {
   parseOnlineList,
   parseReplyDelta,
   parseSystemMessage,
+  parseThinking,
+  parseTyping,
   type JoinInput,
   type LeaveInput,
   type MessageInput,
@@ -25,6 +27,7 @@ import {
   addMessages,
   addNotice,
   applyDelta,
+  applyThinking,
   dropStaleStreams,
   emptyTimeline,
   messageIds,
@@ -47,7 +50,15 @@ export interface Room {
   send: (text: string) => void;
   /** The text of a message the service refused, to give back to the composer; a new object each time. */
   refused: { text: string } | null;
+  /** Names of the others typing right now. */
+  typing: string[];
+  /** The user is typing: tells the room at most every TYPING_EVERY_MS. */
+  notifyTyping: () => void;
 }
+
+/** How often the page says its user is still typing; others show it for TYPING_SHOWN_MS after each event. */
+export const TYPING_EVERY_MS = 3000;
+export const TYPING_SHOWN_MS = 6000;
 
 /** How often a member joins again so that idle expiry (after `idleSeconds` of silence) never drops a reader. */
 export function rejoinIntervalMs(idleSeconds: number): number | null {
@@ -67,6 +78,8 @@ export function useRoom(
   const [members, setMembers] = useState<OnlineUser[]>([]);
   const [atBeginning, setAtBeginning] = useState(false);
   const [refused, setRefused] = useState<{ text: string } | null>(null);
+  const [typists, setTypists] = useState<ReadonlyMap<string, { username: string; until: number }>>(new Map());
+  const lastTyping = useRef(0);
   const refusals = useRef<Refusals | null>(null);
   refusals.current ??= new Refusals(
     (text) => setRefused({ text }),
@@ -95,6 +108,7 @@ export function useRoom(
     setTimeline(emptyTimeline);
     setMembers([]);
     setAtBeginning(false);
+    setTypists(new Map());
     const notice = (text: string, tone: 'info' | 'error', at?: number) =>
       setTimeline((tl) => addNotice(tl, text, tone, at));
     let retry: ReturnType<typeof setTimeout> | undefined;
@@ -120,15 +134,30 @@ export function useRoom(
     };
 
     const unsubscribe = conn.subscribe(
-      [topics.out, topics.stream, topics.online, topics.system, errorsTopic(conn.clientId)],
+      [topics.out, topics.stream, topics.online, topics.system, topics.typing, errorsTopic(conn.clientId)],
       (topic, payload) => {
         const body = decodeObject(payload);
         if (topic === topics.out) {
           const message = parseChatMessage(body);
-          if (message) setTimeline((tl) => addMessages(tl, [message]));
+          if (message) {
+            setTimeline((tl) => addMessages(tl, [message]));
+            // whoever sent a message has stopped typing it
+            if (message.client_id) setTypists((m) => without(m, message.client_id!));
+          }
         } else if (topic === topics.stream) {
           const delta = parseReplyDelta(body);
           if (delta) setTimeline((tl) => applyDelta(tl, delta));
+          const thinking = parseThinking(body);
+          if (thinking) setTimeline((tl) => applyThinking(tl, thinking));
+        } else if (topic === topics.typing) {
+          const event = parseTyping(body);
+          if (event && event.client_id !== conn.clientId) {
+            setTypists((m) =>
+              event.typing
+                ? new Map(m).set(event.client_id, { username: event.username, until: Date.now() + TYPING_SHOWN_MS })
+                : without(m, event.client_id),
+            );
+          }
         } else if (topic === topics.online) {
           const list = parseOnlineList(body);
           if (list) setMembers(list.users);
@@ -143,6 +172,7 @@ export function useRoom(
     );
     // a stream whose end went missing (a lost marker, a reply cut off while this page was away) does not stay forever
     const sweep = setInterval(() => setTimeline((tl) => dropStaleStreams(tl)), 10_000);
+    const typingSweep = setInterval(() => setTypists((m) => expired(m, Date.now())), 1000);
     const leave: LeaveInput = { client_id: conn.clientId };
     conn.setWill(topics.leave, JSON.stringify(leave));
     loadLatest(new Set());
@@ -157,6 +187,7 @@ export function useRoom(
       refusals.current?.clear();
       clearTimeout(retry);
       clearInterval(sweep);
+      clearInterval(typingSweep);
       unsubscribe();
       offConnect();
       if (nicknameRef.current) conn.publish(topics.leave, leave).catch(() => undefined);
@@ -205,6 +236,7 @@ export function useRoom(
       const name = nicknameRef.current;
       if (!name) return;
       const body: MessageInput = { client_id: conn.clientId, username: name, message: text, source: 'web', message_id: uuid() };
+      lastTyping.current = 0;
       const refusedByBroker = refusals.current?.add(text, body.message_id);
       conn
         .publish(topics.in, body)
@@ -213,5 +245,27 @@ export function useRoom(
     [conn, topics.in, t],
   );
 
-  return { timeline, members, atBeginning, loadEarlier, send, refused };
+  const notifyTyping = useCallback(() => {
+    const name = nicknameRef.current;
+    const now = Date.now();
+    if (!name || conn.state !== 'online' || now - lastTyping.current < TYPING_EVERY_MS) return;
+    lastTyping.current = now;
+    // QoS 0, never retained: a lost typing event costs nothing
+    conn.publish(topics.typing, { client_id: conn.clientId, username: name, typing: true }, 0).catch(() => undefined);
+  }, [conn, topics.typing]);
+
+  const typing = [...typists.values()].map((v) => v.username);
+  return { timeline, members, atBeginning, loadEarlier, send, refused, typing, notifyTyping };
+}
+
+function without<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {
+  if (!map.has(key)) return map;
+  const next = new Map(map);
+  next.delete(key);
+  return next;
+}
+
+function expired<V extends { until: number }>(map: ReadonlyMap<string, V>, now: number): ReadonlyMap<string, V> {
+  if (![...map.values()].some((v) => v.until <= now)) return map;
+  return new Map([...map].filter(([, v]) => v.until > now));
 }

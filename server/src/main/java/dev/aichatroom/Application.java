@@ -391,7 +391,27 @@ public final class Application implements AutoCloseable {
                 return Optional.empty();
             }
         };
-        return new EmbeddedBroker(config.broker(), policy, List.of(tokens), clients, List.of(inspector, signalling));
+        PublishInspector typing = new PublishInspector() {
+            @Override
+            public List<String> topicFilters() {
+                return Topics.typingFilters();
+            }
+
+            @Override
+            public Optional<String> inspect(String sender, boolean authenticated, String topic, byte[] payload) {
+                return inspect(sender, authenticated, topic, payload, false);
+            }
+
+            @Override
+            public Optional<String> inspect(
+                    String sender, boolean authenticated, String topic, byte[] payload, boolean retained) {
+                return chat == null
+                        ? Optional.empty()
+                        : chat.inspectTyping(topic, payload, sender, authenticated, retained);
+            }
+        };
+        return new EmbeddedBroker(
+                config.broker(), policy, List.of(tokens), clients, List.of(inspector, signalling, typing));
     }
 
     /**

@@ -59,7 +59,8 @@ public final class Assistant implements RoomListener, AutoCloseable {
         }
     }
 
-    private record Question(ChatMessage message, String text) {}
+    /** A question taken, and the id its reply (thinking event, deltas, final message) carries. */
+    private record Question(ChatMessage message, String text, String replyId) {}
 
     private final AiConfig config;
     private final ChatService chat;
@@ -151,7 +152,13 @@ public final class Assistant implements RoomListener, AutoCloseable {
                     message.room());
             return;
         }
-        Question q = new Question(message, question.orElse(message.content()));
+        Question q = new Question(message, question.orElse(message.content()), Clocks.uuid7());
+        // the room sees at once that the question was taken, long before a slow model's first token
+        chat.publishThinking(
+                message.room(),
+                q.replyId(),
+                message.messageId(),
+                config.persona().name());
         try {
             replies.execute(() -> {
                 try {
@@ -162,6 +169,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
             });
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             admitted.decrementAndGet();
+            chat.abortDelta(message.room(), q.replyId(), 0);
         }
     }
 
@@ -174,6 +182,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
                 return;
             }
         } catch (InterruptedException e) {
+            chat.abortDelta(q.message().room(), q.replyId(), 0); // stopping: the thinking shown ends
             return;
         }
         try {
@@ -185,7 +194,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
 
     private void answer(Question q, long admittedAt) {
         String room = q.message().room();
-        String replyId = Clocks.uuid7();
+        String replyId = q.replyId();
         AtomicInteger deltas = new AtomicInteger();
         try {
             long loading = System.nanoTime();
@@ -362,9 +371,8 @@ public final class Assistant implements RoomListener, AutoCloseable {
      * take the unfinished reply away instead of waiting for its {@code ai_response}.
      */
     private void abortStream(String room, String replyId, AtomicInteger deltas) {
-        if (deltas.get() > 0) {
-            chat.abortDelta(room, replyId, deltas.get());
-        }
+        // always: the room was told the assistant is thinking (ai_thinking), even if no piece followed
+        chat.abortDelta(room, replyId, deltas.get());
     }
 
     /**

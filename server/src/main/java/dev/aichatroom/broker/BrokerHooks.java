@@ -140,7 +140,8 @@ final class BrokerHooks
         byte[] payload = new byte[message.toCore().getReadOnlyBodyBuffer().readableBytes()];
         message.toCore().getReadOnlyBodyBuffer().readBytes(payload);
         boolean authenticated = isAuthenticated(session);
-        Optional<String> refusal = inspector.inspect(clientId, authenticated, topic, payload);
+        boolean retained = Boolean.TRUE.equals(message.getBooleanProperty(MQTTUtil.MQTT_MESSAGE_RETAIN_KEY));
+        Optional<String> refusal = inspector.inspect(clientId, authenticated, topic, payload, retained);
         if (refusal.isPresent()) {
             throw new ActiveMQSecurityException(refusal.get());
         }

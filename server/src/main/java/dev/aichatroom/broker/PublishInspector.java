@@ -22,4 +22,10 @@ public interface PublishInspector {
      * @return a reason to refuse the publish, or empty to let it through
      */
     Optional<String> inspect(String senderClientId, boolean authenticated, String topic, byte[] payload);
+
+    /** Like {@link #inspect(String, boolean, String, byte[])}, for an inspector that cares whether it is retained. */
+    default Optional<String> inspect(
+            String senderClientId, boolean authenticated, String topic, byte[] payload, boolean retained) {
+        return inspect(senderClientId, authenticated, topic, payload);
+    }
 }

@@ -54,6 +54,9 @@ public final class ChatService implements AutoCloseable {
     /** Every this many refreshes, every room with members is republished (a node that lost its retained messages). */
     static final int FULL_REFRESH_EVERY = 60;
 
+    /** Typing events a client may publish a minute (the page sends one every few seconds while typing). */
+    static final int TYPING_PER_MINUTE = 30;
+
     private final ChatConfig config;
     private final Topics topics;
     private final MqttConnection mqtt;
@@ -66,6 +69,7 @@ public final class ChatService implements AutoCloseable {
     /** When each connection last heard RATE_LIMITED: one reply per second, however fast it floods. */
     private final Map<String, Long> lastLimitReply = new ConcurrentHashMap<>();
 
+    private final RateLimiter typingLimiter = new RateLimiter(TYPING_PER_MINUTE, 5);
     private final ThreadPoolExecutor worker;
     private final Members members;
     private final List<String> inputFilters;
@@ -395,6 +399,9 @@ public final class ChatService implements AutoCloseable {
             rateLimiter.prune(nanos);
             joinLimiter.prune(nanos);
             lastLimitReply.values().removeIf(t -> nanos - t > LIMIT_REPLY_INTERVAL_NANOS);
+            synchronized (typingLimiter) {
+                typingLimiter.prune(nanos);
+            }
         });
     }
 
@@ -636,6 +643,46 @@ public final class ChatService implements AutoCloseable {
 
     private Rejection tooMany() {
         return Rejection.of(Code.RATE_LIMITED, "too many messages; at most " + config.ratePerMinute() + " per minute");
+    }
+
+    /**
+     * Says on the room's {@code messages/stream} that the assistant accepted a question and is working on the reply
+     * that will carry {@code messageId} (PROTOCOL.md §1.5).
+     */
+    public CompletableFuture<Void> publishThinking(String room, String messageId, String replyTo, String username) {
+        return publish(
+                topics.stream(room),
+                Json.bytes(new Notifications.Thinking(messageId, replyTo, username, Clocks.timestamp(clock))),
+                false);
+    }
+
+    /**
+     * Checks a publish on a typing topic before the broker routes it (embedded broker only; broker threads): never
+     * retained, at most {@link #TYPING_PER_MINUTE} a minute per client, and an account speaks only for itself.
+     */
+    public Optional<String> inspectTyping(
+            String topic, byte[] payload, String senderClientId, boolean authenticated, boolean retained) {
+        if (retained) {
+            return Optional.of("typing events are never retained");
+        }
+        boolean allowed;
+        synchronized (typingLimiter) { // broker threads
+            allowed = typingLimiter.tryAcquire(senderClientId, System.nanoTime());
+        }
+        if (!allowed) {
+            return Optional.of("too many typing events; at most " + TYPING_PER_MINUTE + " per minute");
+        }
+        if (payload.length > 1024) {
+            return Optional.of("a typing event is at most 1024 bytes");
+        }
+        if (authenticated) {
+            String claimed =
+                    Json.tree(payload).map(t -> t.path("client_id").asText("")).orElse("");
+            if (!claimed.equals(senderClientId)) {
+                return Optional.of("client_id must be your MQTT client id");
+            }
+        }
+        return Optional.empty();
     }
 
     /** Publishes a chunk of a reply being generated on the room's {@code messages/stream}. */

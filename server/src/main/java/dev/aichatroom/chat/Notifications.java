@@ -42,6 +42,17 @@ public final class Notifications {
     @JsonPropertyOrder({"room", "users", "timestamp"})
     public record OnlineList(String room, List<OnlineUser> users, String timestamp) {}
 
+    /**
+     * The assistant took a question and is working on its reply ({@code messages/stream}): {@code message_id} is the
+     * id its deltas and its {@code ai_response} will carry, {@code reply_to} the question's.
+     */
+    @JsonPropertyOrder({"type", "message_id", "reply_to", "username", "timestamp"})
+    public record Thinking(String type, String messageId, String replyTo, String username, String timestamp) {
+        public Thinking(String messageId, String replyTo, String username, String timestamp) {
+            this("ai_thinking", messageId, replyTo, username, timestamp);
+        }
+    }
+
     /** A piece of a reply being written; {@code aborted} (else absent) marks a reply that will not be completed. */
     @JsonPropertyOrder({"type", "message_id", "seq", "delta", "aborted"})
     @JsonInclude(JsonInclude.Include.NON_NULL)

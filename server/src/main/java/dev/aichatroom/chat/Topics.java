@@ -80,6 +80,16 @@ public final class Topics {
         return base(room) + "/system";
     }
 
+    /** Where clients say that someone is typing (never stored, never retained: PROTOCOL.md §1.7). */
+    public String typing(String room) {
+        return base(room) + "/users/typing";
+    }
+
+    /** Filters of every room's typing topic. */
+    public static List<String> typingFilters() {
+        return List.of(ROOT + "/users/typing", ROOT + "/+/users/typing");
+    }
+
     public static String errors(String clientId) {
         return ROOT + "/clients/" + clientId + "/errors";
     }

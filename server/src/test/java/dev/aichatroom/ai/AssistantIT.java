@@ -105,8 +105,16 @@ class AssistantIT {
         assertThat(answer.path("room").asText()).isEqualTo("main");
         String replyId = answer.path("message_id").asText();
 
-        List<JsonNode> deltas = product.on("chatroom/messages/stream").stream()
+        List<JsonNode> stream = product.on("chatroom/messages/stream").stream()
                 .filter(d -> d.path("message_id").asText().equals(replyId))
+                .toList();
+        assertThat(stream.getFirst().path("type").asText())
+                .as("the room hears that the question was taken before the first piece")
+                .isEqualTo("ai_thinking");
+        assertThat(stream.getFirst().path("reply_to").asText()).isEqualTo(qid);
+        assertThat(stream.getFirst().path("username").asText()).isEqualTo("智能助手");
+        List<JsonNode> deltas = stream.stream()
+                .filter(d -> d.path("type").asText().equals("ai_response_delta"))
                 .sorted(Comparator.comparingInt(d -> d.path("seq").asInt()))
                 .toList();
         assertThat(deltas)
@@ -196,6 +204,19 @@ class AssistantIT {
         assertThat(logsMentioningTheKey())
                 .as("retries log the provider's words; a key it echoes is masked")
                 .isEmpty();
+        // the thinking shown for the question ends with an aborted marker, pieces or not
+        await().atMost(5, TimeUnit.SECONDS)
+                .untilAsserted(() -> assertThat(product.on("chatroom/messages/stream"))
+                        .filteredOn(d -> d.path("type").asText().equals("ai_thinking")
+                                && d.path("reply_to").asText().equals(qid))
+                        .singleElement()
+                        .satisfies(thinking -> assertThat(product.on("chatroom/messages/stream"))
+                                .filteredOn(d -> d.path("message_id")
+                                        .asText()
+                                        .equals(thinking.path("message_id").asText()))
+                                .last()
+                                .satisfies(end -> assertThat(end.path("aborted").asBoolean())
+                                        .isTrue())));
         if (script instanceof FakeOpenAi.StopMidway midway) {
             List<JsonNode> stream = product.on("chatroom/messages/stream");
             String replyId = stream.stream()

@@ -115,6 +115,7 @@ class AssistantLatencyIT {
         long first = all.stream()
                 .filter(r -> r.topic().endsWith("/messages/stream"))
                 .filter(r -> r.json().path("message_id").asText().equals(replyId))
+                .filter(r -> r.json().path("type").asText().equals("ai_response_delta"))
                 .mapToLong(AssistantTestProduct.Received::nanos)
                 .min()
                 .orElseThrow();

@@ -113,6 +113,7 @@ class LocalModelIT {
                     .filter(d -> d.path("message_id")
                             .asText()
                             .equals(answer.path("message_id").asText()))
+                    .filter(d -> d.path("type").asText().equals("ai_response_delta"))
                     .toList();
             assertThat(deltas).isNotEmpty();
             assertThat(answer.path("content").asText()).isNotBlank();

@@ -116,6 +116,53 @@ class ChatIT {
     }
 
     @Test
+    void typing_events_pass_at_a_bounded_rate_and_are_never_retained() {
+        String typist = id();
+        try (TestMqtt watcher = TestMqtt.connect(product.mqttPort(), id()).subscribe("chatroom/users/typing");
+                TestMqtt c = TestMqtt.connect(product.mqttPort(), typist)) {
+            String event = "{\"client_id\":\"" + typist + "\",\"username\":\"Typist\",\"typing\":true}";
+            assertThat(c.tryPublish("chatroom/users/typing", event)).isEmpty();
+            watcher.await("chatroom/users/typing", r -> r.text().contains(typist));
+
+            Mqtt5PubAckReasonCode retained = null;
+            try {
+                c.client()
+                        .publishWith()
+                        .topic("chatroom/users/typing")
+                        .qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                        .retain(true)
+                        .payload(event.replace("Typist", "Retained").getBytes(StandardCharsets.UTF_8))
+                        .send();
+            } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException e) {
+                retained = e.getMqttMessage().getReasonCode();
+            }
+            assertThat(retained).isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+
+            // a flood: the broker lets the burst through and drops the rest
+            for (int i = 0; i < 40; i++) {
+                c.tryPublish("chatroom/users/typing", event.replace("Typist", "Flood" + i));
+            }
+            await().pollDelay(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(3))
+                    .until(() -> true);
+            assertThat(watcher.on("chatroom/users/typing").stream()
+                            .filter(r -> r.text().contains("Flood"))
+                            .count())
+                    .isBetween(1L, 6L);
+            assertThat(watcher.on("chatroom/users/typing"))
+                    .noneMatch(r -> r.text().contains("Retained"));
+        }
+        try (TestMqtt late = TestMqtt.connect(product.mqttPort(), id()).subscribe("chatroom/users/typing")) {
+            await().pollDelay(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(2))
+                    .until(() -> true);
+            assertThat(late.received())
+                    .as("nothing retained on the typing topic")
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void every_message_is_published_once_and_stored() {
         String client = id();
         pub("chatroom/messages/in", "{\"client_id\":\"" + client + "\",\"username\":\"张三\",\"message\":\"你好世界\"}");
