@@ -126,7 +126,7 @@ describe.runIf(runnable)('chat page', () => {
     expect(await message(alice.page, 'how are you?').getAttribute('class')).toContain('own');
     expect(await message(bob.page, 'how are you?').getAttribute('class')).not.toContain('own');
     expect(await message(alice.page, 'how are you?').locator('.mention').textContent()).toBe('@小明');
-    expect(await alice.page.locator('[data-testid=members]').textContent()).toContain('智能助手');
+    expect(await alice.page.locator('[data-testid=members]').textContent()).toContain('Assistant');
     await screenshot(alice.page, '2-conversation-en');
     await screenshot(bob.page, '3-conversation-zh-narrow');
     expect([...alice.problems, ...bob.problems]).toEqual([]);

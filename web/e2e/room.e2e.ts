@@ -56,6 +56,18 @@ describe.runIf(runnable)('a room people would choose', () => {
     await model?.close();
   });
 
+  it('says notices in each page\'s language, and "MQTT user" only of members that joined over MQTT', async () => {
+    // the service speaks English (CHAT_LANGUAGE=en); the Chinese page reads Chinese notices, and the reverse
+    await bob.page.locator('[data-testid=notice]', { hasText: 'Alice 加入了聊天室' }).waitFor();
+    await alice.page.locator('[data-testid=notice]', { hasText: '小明 joined the room' }).waitFor();
+    expect(await bob.page.locator('[data-testid=notice]', { hasText: 'MQTT' }).allTextContents()).not.toContainEqual(
+      expect.stringContaining('Alice'),
+    );
+    await publish(product.mqttPort, 'sensor-9', 'chatroom/users/join', { client_id: 'sensor-9', username: 'Sensor9' });
+    await bob.page.locator('[data-testid=notice]', { hasText: 'MQTT用户 Sensor9 加入了聊天室' }).waitFor();
+    await screenshot(bob.page, '8-notices-zh');
+  });
+
   it('renders Markdown safely: formatting, tables, highlighted code with copy buttons, links in a new tab', async () => {
     await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: product.url });
     const markdown = [
@@ -131,7 +143,7 @@ describe.runIf(runnable)('a room people would choose', () => {
     await say(alice.page, '@AI say hello');
     const thinking = bob.page.locator('[data-testid=thinking]');
     await thinking.waitFor({ timeout: 2000 });
-    expect(await thinking.textContent()).toBe('智能助手 正在思考…');
+    expect(await thinking.textContent()).toBe('Assistant 正在思考…');
     await screenshot(bob.page, '6-assistant-thinking-zh');
     const answer = message(bob.page, 'from the assistant');
     await answer.waitFor({ timeout: 20_000 });
@@ -152,5 +164,20 @@ describe.runIf(runnable)('a room people would choose', () => {
     await box.press('Enter');
     await message(alice.page, '我在写').waitFor();
     await expect.poll(() => alice.page.locator('[data-testid=typing]').textContent()).toBe('');
+  });
+
+  it('remembers the nickname per room and a reload posts no leave/join pair', async () => {
+    const aboutAlice = async () => (await bob.page.locator('[data-testid=notice]').allTextContents()).filter((n) => n.includes('Alice'));
+    const before = await aboutAlice();
+    const clientId = await alice.page.evaluate(() => sessionStorage.getItem('aichatroom.clientId'));
+    await alice.page.reload();
+    await alice.page.locator('.composer textarea').waitFor(); // joined again by itself, with the name kept
+    expect(await alice.page.evaluate(() => sessionStorage.getItem('aichatroom.clientId'))).toBe(clientId);
+    await bob.page.waitForTimeout(7000); // longer than the service's grace for a lost connection
+    expect(await aboutAlice()).toEqual(before);
+    await say(alice.page, 'back after a reload');
+    await message(bob.page, 'back after a reload').waitFor();
+    expect(await bob.page.locator('[data-testid=member]', { hasText: 'Alice' }).count()).toBe(1);
+    expect(alice.problems).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { useConnection } from '../mqtt/useConnection';
 import { fetchToken } from './api';
 import { Composer } from './Composer';
 import { failureText } from './errors';
-import { newClientId } from './ids';
+import { isOwnClientId, newClientId } from './ids';
 import { MemberList } from './MemberList';
 import { MessageList } from './MessageList';
 import { NicknameForm } from './NicknameForm';
@@ -13,7 +13,7 @@ import { TypingIndicator } from './TypingIndicator';
 import { isAssistant, type LeaveInput, type PageConfig } from './protocol';
 import { RoomSwitcher } from './RoomSwitcher';
 import { countMessagesAfter, newestMessageMark, timeOf, type Mark } from './timeline';
-import { identity as storedIdentity, saveNickname, savedNickname, savedRooms, saveRooms } from './storage';
+import { identity as storedIdentity, saveNickname, savedNickname, savedNicknameFor, savedRooms, saveRooms, tabClientId } from './storage';
 import { roomFromHash as roomFromUrlHash, roomTopics } from './topics';
 import { useRoom } from './useRoom';
 import './chat.css';
@@ -27,14 +27,18 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
   const [identity] = useState(storedIdentity);
   const [room, setRoom] = useState(() => roomFromHash(config.default_room));
   const [rooms, setRooms] = useState(() => [...new Set([config.default_room, ...savedRooms(), room])]);
-  const [nickname, setNickname] = useState<string | null>(null);
+  // a nickname this browser used in the room before: the page joins by itself (after a reload, say)
+  const [nickname, setNickname] = useState<string | null>(() => savedNicknameFor(room));
   const [editingNickname, setEditingNickname] = useState(false);
   const [membersOpen, setMembersOpen] = useState(false);
   const [mentionRequest, setMentionRequest] = useState<{ name: string } | null>(null);
 
   const { conn, state, failure } = useConnection(() => {
-    const clientId = newClientId(identity);
-    const leave: LeaveInput = { client_id: clientId };
+    const clientId = tabClientId(
+      () => newClientId(identity),
+      (id) => isOwnClientId(id, identity),
+    );
+    const leave: LeaveInput = { client_id: clientId, reason: 'connection_lost' };
     return {
       url: wsUrl,
       clientId,
@@ -54,6 +58,9 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
   const switchRoom = useCallback(
     (next: string) => {
       setRoom(next);
+      // the name used in that room before, else the one in use now
+      const known = savedNicknameFor(next);
+      if (known) setNickname(known);
       setRooms((known) => {
         const list = known.includes(next) ? known : [...known, next];
         saveRooms(list.filter((r) => r !== config.default_room));
@@ -118,8 +125,12 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
     [mentionNames, config.assistant_enabled, nickname],
   );
 
+  useEffect(() => {
+    if (nickname) saveNickname(nickname, room);
+  }, [nickname, room]);
+
   const join = (name: string) => {
-    saveNickname(name);
+    saveNickname(name, room);
     setNickname(name);
     setEditingNickname(false);
   };

@@ -24,6 +24,9 @@ export interface SystemMessage {
   type: 'system_message';
   message: string;
   timestamp: string;
+  /** Our addition: a stable code and its parameters, to say the notice in the page's language. */
+  code?: string;
+  params?: Record<string, string>;
 }
 
 /** `chatroom/clients/{client_id}/errors`. */
@@ -105,6 +108,8 @@ export interface JoinInput {
 /** Published on `…/users/leave` (and the connection's will). */
 export interface LeaveInput {
   client_id: string;
+  /** Set by the will: the connection was lost, the page may be reloading (PROTOCOL.md §1.3). */
+  reason?: 'connection_lost';
 }
 
 /** `GET /api/rooms/{room}/messages`. */
@@ -205,7 +210,16 @@ export function parseSystemMessage(value: unknown): SystemMessage | null {
   if (!isObject(value)) return null;
   const message = str(value, 'message');
   if (message === undefined) return null;
-  return { type: 'system_message', message, timestamp: str(value, 'timestamp') ?? '' };
+  const parsed: SystemMessage = { type: 'system_message', message, timestamp: str(value, 'timestamp') ?? '' };
+  const code = str(value, 'code');
+  if (code) parsed.code = code;
+  const params = value.params;
+  if (isObject(params)) {
+    parsed.params = Object.fromEntries(
+      Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string').map(([k, v]) => [k, v.slice(0, 200)]),
+    );
+  }
+  return parsed;
 }
 
 export function parseErrorReply(value: unknown): ErrorReply | null {

@@ -22,6 +22,7 @@ import {
   type OnlineUser,
 } from './protocol';
 import { catchUp } from './history';
+import { noticeText } from './notices';
 import { Refusals } from './refusals';
 import {
   addMessages,
@@ -163,7 +164,7 @@ export function useRoom(
           if (list) setMembers(list.users);
         } else if (topic === topics.system) {
           const system = parseSystemMessage(body);
-          if (system) notice(system.message, 'info', timeOf(system.timestamp, Date.now()));
+          if (system) notice(noticeText(t, system), 'info', timeOf(system.timestamp, Date.now()));
         } else {
           const error = parseErrorReply(body);
           if (error) refusals.current?.errorReply(error.code, errorReplyText(t, error.code, error.message), error.message_id);
@@ -174,7 +175,8 @@ export function useRoom(
     const sweep = setInterval(() => setTimeline((tl) => dropStaleStreams(tl)), 10_000);
     const typingSweep = setInterval(() => setTypists((m) => expired(m, Date.now())), 1000);
     const leave: LeaveInput = { client_id: conn.clientId };
-    conn.setWill(topics.leave, JSON.stringify(leave));
+    // the will says the connection was lost: the service waits a few seconds for a reload to come back
+    conn.setWill(topics.leave, JSON.stringify({ ...leave, reason: 'connection_lost' } satisfies LeaveInput));
     loadLatest(new Set());
     const offConnect = conn.onConnect((again) => {
       // after a reconnect: fill the gap from history (shown messages are not shown twice) and join again, since

@@ -178,7 +178,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
         Duration firstToken = config.limits().firstTokenTimeout();
         try {
             if (!permits.tryAcquire(firstToken.toNanos(), TimeUnit.NANOSECONDS)) {
-                failedToAnswer(q, Clocks.uuid7(), new AtomicInteger(), stillQueued());
+                failedToAnswer(q, q.replyId(), new AtomicInteger(), stillQueued());
                 return;
             }
         } catch (InterruptedException e) {
@@ -198,7 +198,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
         AtomicInteger deltas = new AtomicInteger();
         try {
             long loading = System.nanoTime();
-            StreamingChatModel model = backend.orElseThrow().model(notice -> chat.notice(room, notice));
+            StreamingChatModel model = backend.orElseThrow().model(notice -> chat.notice(room, modelNotice(notice)));
             // a local model's first download and load is not the provider's silence (the room was told about it)
             long firstOutputBy =
                     admittedAt + config.limits().firstTokenTimeout().toNanos() + (System.nanoTime() - loading);
@@ -225,7 +225,15 @@ public final class Assistant implements RoomListener, AutoCloseable {
                 failed(q, "the model returned no text");
                 chat.notice(
                         room,
-                        texts.noAnswer(q.message().username(), config.persona().name()));
+                        dev.aichatroom.chat.Notice.of(
+                                "AI_NO_ANSWER",
+                                java.util.Map.of(
+                                        "assistant",
+                                        config.persona().name(),
+                                        "asker",
+                                        q.message().username()),
+                                texts.noAnswer(
+                                        q.message().username(), config.persona().name())));
                 return;
             }
             chat.post(
@@ -269,14 +277,29 @@ public final class Assistant implements RoomListener, AutoCloseable {
         }
     }
 
+    /** What the backend announces while it gets ready: the local model's first download. */
+    private dev.aichatroom.chat.Notice modelNotice(String text) {
+        return dev.aichatroom.chat.Notice.of("AI_MODEL_DOWNLOADING", java.util.Map.of("model", config.model()), text);
+    }
+
     /** The one notice a failed question gets, after closing the reply's stream if any of it was shown. */
     private void failedToAnswer(Question q, String replyId, AtomicInteger deltas, AiException e) {
         String room = q.message().room();
         abortStream(room, replyId, deltas);
         failed(q, e);
+        java.util.Map<String, String> params = new java.util.HashMap<>();
+        params.put("assistant", config.persona().name());
+        params.put("asker", q.message().username());
+        params.put("reason", e.kind().name());
+        e.status().ifPresent(status -> params.put("status", Integer.toString(status)));
+        e.limit().ifPresent(limit -> params.put("seconds", Long.toString(limit.toSeconds())));
         chat.notice(
                 room,
-                hideKey(texts.failed(q.message().username(), config.persona().name(), e)));
+                dev.aichatroom.chat.Notice.of(
+                        "AI_FAILED",
+                        params,
+                        hideKey(texts.failed(
+                                q.message().username(), config.persona().name(), e))));
     }
 
     /** The question waited for a model permit until its first-token time was spent. */
@@ -412,7 +435,7 @@ public final class Assistant implements RoomListener, AutoCloseable {
         String room = question.room();
         try {
             long loading = System.nanoTime();
-            StreamingChatModel model = backend.get().model(notice -> chat.notice(room, notice));
+            StreamingChatModel model = backend.get().model(notice -> chat.notice(room, modelNotice(notice)));
             long firstOutputBy =
                     admittedAt + config.limits().firstTokenTimeout().toNanos() + (System.nanoTime() - loading);
             List<dev.langchain4j.data.message.ChatMessage> conversation = Conversation.of(

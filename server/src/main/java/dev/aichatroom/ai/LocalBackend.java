@@ -67,6 +67,7 @@ final class LocalBackend implements Backend {
             return ready;
         }
         if (!vectorModulePresent()) {
+            problem = Optional.of(Texts.VECTOR_SETUP);
             throw new AiException(AiException.Kind.UNAVAILABLE, texts.vectorMissing());
         }
         loading.lock();
@@ -86,11 +87,12 @@ final class LocalBackend implements Backend {
             throw e;
         } catch (IOException | RuntimeException | LinkageError e) {
             String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-            problem = Optional.of("local model " + config.model() + " not available: " + why);
-            LOG.warn("Local model {} not available: {}", config.model(), why.replaceAll("\\s+", " "));
+            String setup = Texts.modelSetup(config.model(), folder().toString());
+            problem = Optional.of("local model " + config.model() + " not available: " + why + "; " + setup);
+            LOG.warn("Local model {} not available: {}; {}", config.model(), why.replaceAll("\\s+", " "), setup);
             throw new AiException(
                     AiException.Kind.UNAVAILABLE,
-                    texts.modelMissing(config.model(), folder().toString(), texts.cannotLoad(e instanceof IOException)),
+                    texts.modelMissing(config.model(), texts.cannotLoad(e instanceof IOException)),
                     Optional.empty(),
                     e);
         } finally {
@@ -101,7 +103,7 @@ final class LocalBackend implements Backend {
     private void download(Consumer<String> announce) throws IOException {
         Files.createDirectories(config.modelDir());
         LOG.info("Local model {} not in {}; downloading it", config.model(), folder());
-        Progress progress = new Progress(() -> announce.accept(texts.downloading(config.model(), folder().toString())));
+        Progress progress = new Progress(() -> announce.accept(texts.downloading(config.model())));
         SafeTensorSupport.maybeDownloadModel(
                 config.modelDir().toString(),
                 owner(),

@@ -13,10 +13,11 @@ record Texts(boolean english) {
                 : name + "正忙（提问太多），请稍后再问。";
     }
 
-    String downloading(String model, String dir) {
+    /** No server path in a room notice: where the model goes is in the log. */
+    String downloading(String model) {
         return english
-                ? "Downloading the local model " + model + " to " + dir + " (first use only); the answer follows."
-                : "正在下载本地模型 " + model + " 到 " + dir + "（仅首次使用），下载完成后回答。";
+                ? "Downloading the local model " + model + " (first use only); the answer follows."
+                : "正在下载本地模型 " + model + "（仅首次使用），下载完成后回答。";
     }
 
     String failed(String asker, String name, AiException e) {
@@ -87,14 +88,18 @@ record Texts(boolean english) {
         return english ? name + " had no answer for @" + asker + "." : name + "没有回答 @" + asker + " 的问题（模型返回了空内容）。";
     }
 
+    /** For the room: no setup steps there (the operator's are in the log and /health: {@link #VECTOR_SETUP}). */
     String vectorMissing() {
         return english
-                ? "The local model needs the JVM option --add-modules jdk.incubator.vector (e.g. JDK_JAVA_OPTIONS="
-                        + "\"--add-modules jdk.incubator.vector\"); or set AI_PROVIDER and AI_API_KEY to use a remote"
-                        + " model."
-                : "本地模型需要以 JVM 参数 --add-modules jdk.incubator.vector 启动（例如 JDK_JAVA_OPTIONS=\"--add-modules"
-                        + " jdk.incubator.vector\"）；或设置 AI_PROVIDER 和 AI_API_KEY 改用远程模型。";
+                ? "The local model cannot run on this server yet; the operator finds how to enable it in the server log"
+                        + " and /health."
+                : "本地模型暂时无法在此服务器上运行；管理员可在服务日志和 /health 中查看启用方法。";
     }
+
+    /** For the log and /health. */
+    static final String VECTOR_SETUP = "the local model needs the JVM option --add-modules jdk.incubator.vector (e.g."
+            + " JDK_JAVA_OPTIONS=\"--add-modules jdk.incubator.vector\"); or set AI_PROVIDER and AI_API_KEY to use a"
+            + " remote model";
 
     /** Why a local model is not available, in plain words (the exception goes to the log). */
     String cannotLoad(boolean io) {
@@ -104,15 +109,18 @@ record Texts(boolean english) {
         return english ? "its files could not be loaded as a model" : "模型文件无法加载";
     }
 
-    String modelMissing(String model, String dir, String why) {
+    /** For the room: what happened, without the server's paths or setup steps ({@link #modelSetup} has them). */
+    String modelMissing(String model, String why) {
         return english
-                ? "the local model " + model + " is not available (" + why + "). Put its files (config.json,"
-                        + " tokenizer.json, tokenizer_config.json, model.safetensors and an empty .finished file) in "
-                        + dir
-                        + ", or set AI_PROVIDER and AI_API_KEY to use a remote model."
-                : "本地模型 " + model + " 不可用（" + why + "）。请把模型文件（config.json、tokenizer.json、"
-                        + "tokenizer_config.json、model.safetensors 和一个空的 .finished 文件）放到 " + dir
-                        + "，或设置 AI_PROVIDER 和 AI_API_KEY"
-                        + " 改用远程模型。";
+                ? "the local model " + model + " is not available (" + why + "); the operator finds what to do in the"
+                        + " server log and /health."
+                : "本地模型 " + model + " 不可用（" + why + "）；管理员可在服务日志和 /health 中查看处理方法。";
+    }
+
+    /** For the log and /health. */
+    static String modelSetup(String model, String dir) {
+        return "put the files of " + model + " (config.json, tokenizer.json, tokenizer_config.json,"
+                + " model.safetensors and an empty .finished file) in " + dir
+                + ", or set AI_PROVIDER and AI_API_KEY to use a remote model";
     }
 }

@@ -54,6 +54,12 @@ public final class ChatService implements AutoCloseable {
     /** Every this many refreshes, every room with members is republished (a node that lost its retained messages). */
     static final int FULL_REFRESH_EVERY = 60;
 
+    /**
+     * How long a member whose connection was lost stays listed: a page that reloads connects again with the same
+     * client id and joins within this time, and the room sees neither a leave nor a join (docs/decisions/0011).
+     */
+    static final java.time.Duration REJOIN_GRACE = java.time.Duration.ofSeconds(5);
+
     /** Typing events a client may publish a minute (the page sends one every few seconds while typing). */
     static final int TYPING_PER_MINUTE = 30;
 
@@ -79,6 +85,13 @@ public final class ChatService implements AutoCloseable {
 
     /** MQTT client ids connected right now, as the embedded broker reports them. */
     private final java.util.Set<String> liveConnections = ConcurrentHashMap.newKeySet();
+
+    /** Leaves waiting out {@link #REJOIN_GRACE}, by room and client id; touched on the worker thread only. */
+    private final Map<String, java.util.concurrent.ScheduledFuture<?>> pendingLeaves = new java.util.HashMap<>();
+
+    private final java.util.concurrent.ScheduledExecutorService graceTimer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofVirtual().name("chat-grace").factory());
 
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
@@ -238,7 +251,13 @@ public final class ChatService implements AutoCloseable {
         switch (result) {
             case Inputs.Refused r -> refuse(r.rejection(), r.replyTo().or(() -> sender), inbound.topic());
             case Inputs.Join j -> join(room, j, sender);
-            case Inputs.Leave l -> leave(room, l.clientId(), false);
+            case Inputs.Leave l -> {
+                if (connectionLost(inbound.payload())) {
+                    leaveLater(room, l.clientId());
+                } else {
+                    leave(room, l.clientId(), false);
+                }
+            }
             case Inputs.Message m -> {
                 // the sender's own key first: a client that resends after a reconnect publishes again, and the broker
                 // stamps the new publish with a new id; the broker's id covers redelivery to this service
@@ -341,6 +360,16 @@ public final class ChatService implements AutoCloseable {
     }
 
     private void join(String room, Inputs.Join j, Optional<String> sender) {
+        java.util.concurrent.ScheduledFuture<?> pending = pendingLeaves.remove(room + "\u0000" + j.clientId());
+        if (pending != null) {
+            pending.cancel(false);
+            LOG.info(
+                    "{} ({}) back in room {} within {} s; no leave",
+                    j.username(),
+                    j.clientId(),
+                    room,
+                    REJOIN_GRACE.toSeconds());
+        }
         // a member is bound to the connection that joined it when that connection names itself consistently (a
         // browser, the seed's ESP32 example) and is still there; one-shot publishers stay until leave or idle expiry
         Optional<String> connection = sender.filter(j.clientId()::equals).filter(liveConnections::contains);
@@ -349,7 +378,7 @@ public final class ChatService implements AutoCloseable {
         members.join(room, joining, (before, list) -> {
             if (before.isEmpty()) {
                 LOG.info("{} ({}) joined room {}", j.username(), j.clientId(), room);
-                publishSystem(room, notices.joined(j.username()));
+                publishSystem(room, notices.joined(j.username(), j.source()));
             }
             return publishOnline(room, list);
         });
@@ -359,9 +388,48 @@ public final class ChatService implements AutoCloseable {
         members.leave(room, clientId, (gone, list) -> {
             String name = gone.map(Member::username).orElse(clientId);
             LOG.info("{} ({}) left room {}{}", name, clientId, room, silently ? " (connection gone)" : "");
-            publishSystem(room, notices.left(name));
+            publishSystem(room, notices.left(name, gone.map(Member::source).orElse("")));
             return publishOnline(room, list);
         });
+    }
+
+    /** Whether a leave is a will saying the connection was lost ({@code "reason":"connection_lost"}). */
+    private static boolean connectionLost(byte[] payload) {
+        return Json.tree(payload)
+                .map(t -> "connection_lost".equals(t.path("reason").asText("")))
+                .orElse(false);
+    }
+
+    /**
+     * The member's connection was lost: it leaves after {@link #REJOIN_GRACE} unless it joins again meanwhile or is
+     * by then bound to a live connection (a reload whose old connection was noticed late). On the worker thread.
+     */
+    private void leaveLater(String room, String clientId) {
+        String key = room + "\u0000" + clientId;
+        if (pendingLeaves.containsKey(key) || members.find(room, clientId).isEmpty()) {
+            return;
+        }
+        try {
+            pendingLeaves.put(
+                    key,
+                    graceTimer.schedule(
+                            () -> submit(() -> {
+                                if (pendingLeaves.remove(key) == null) {
+                                    return; // rejoined meanwhile
+                                }
+                                boolean live = members.find(room, clientId)
+                                        .flatMap(Member::connection)
+                                        .map(liveConnections::contains)
+                                        .orElse(false);
+                                if (!live) {
+                                    leave(room, clientId, true);
+                                }
+                            }),
+                            REJOIN_GRACE.toMillis(),
+                            TimeUnit.MILLISECONDS));
+        } catch (RejectedExecutionException stopping) {
+            leave(room, clientId, true);
+        }
     }
 
     /** An MQTT connection opened (embedded broker only). */
@@ -369,7 +437,7 @@ public final class ChatService implements AutoCloseable {
         liveConnections.add(mqttClientId);
     }
 
-    /** An MQTT connection closed: every member it joined leaves. */
+    /** An MQTT connection closed: every member it joined leaves, after {@link #REJOIN_GRACE} unless back by then. */
     public void connectionGone(String mqttClientId) {
         liveConnections.remove(mqttClientId);
         submit(() -> members.byRoom()
@@ -377,7 +445,7 @@ public final class ChatService implements AutoCloseable {
                         .filter(m -> m.connection().map(mqttClientId::equals).orElse(false))
                         .map(Member::clientId)
                         .toList()
-                        .forEach(id -> leave(room, id, true))));
+                        .forEach(id -> leaveLater(room, id))));
     }
 
     /** Removes members silent for longer than the idle timeout, except those bound to a live connection. */
@@ -527,8 +595,8 @@ public final class ChatService implements AutoCloseable {
         publish(Topics.errors(replyTo.get()), Json.bytes(new ErrorReply(rejection, Clocks.timestamp(clock))), false);
     }
 
-    private CompletableFuture<Void> publishSystem(String room, String text) {
-        return publish(topics.system(room), Json.bytes(new SystemMessage(text, Clocks.timestamp(clock))), false);
+    private CompletableFuture<Void> publishSystem(String room, Notice notice) {
+        return publish(topics.system(room), Json.bytes(new SystemMessage(notice, Clocks.timestamp(clock))), false);
     }
 
     private CompletableFuture<Void> publishOnline(String room, List<Member> list) {
@@ -708,7 +776,12 @@ public final class ChatService implements AutoCloseable {
 
     /** Sends a notice to the room's system topic. */
     public void notice(String room, String text) {
-        submit(() -> publishSystem(room, text));
+        notice(room, Notice.text(text));
+    }
+
+    /** Sends a notice with a code and parameters (each client can say it in its own language). */
+    public void notice(String room, Notice notice) {
+        submit(() -> publishSystem(room, notice));
     }
 
     /** The room's recent history, oldest first. */
@@ -827,6 +900,7 @@ public final class ChatService implements AutoCloseable {
                 LOG.warn("Stop notice not confirmed by the broker");
             }
         }
+        graceTimer.shutdownNow();
         worker.shutdown();
         try {
             if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {

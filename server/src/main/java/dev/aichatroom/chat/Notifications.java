@@ -8,10 +8,22 @@ import java.util.List;
 public final class Notifications {
     private Notifications() {}
 
-    @JsonPropertyOrder({"type", "message", "timestamp"})
-    public record SystemMessage(String type, String message, String timestamp) {
+    /** The seed's three fields, then (our addition) a stable code and its parameters when the notice has them. */
+    @JsonPropertyOrder({"type", "message", "timestamp", "code", "params"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SystemMessage(
+            String type, String message, String timestamp, String code, java.util.Map<String, String> params) {
         public SystemMessage(String message, String timestamp) {
-            this("system_message", message, timestamp);
+            this("system_message", message, timestamp, null, null);
+        }
+
+        public SystemMessage(Notice notice, String timestamp) {
+            this(
+                    "system_message",
+                    notice.text(),
+                    timestamp,
+                    notice.code().orElse(null),
+                    notice.code().isPresent() ? new java.util.TreeMap<>(notice.params()) : null);
         }
     }
 

@@ -283,7 +283,7 @@ public final class ConfigLoader {
             throw new ConfigException(
                     "MQTT_TOKEN_SECRET", "is shorter than 32 characters; use e.g. the output of: openssl rand -hex 32");
         }
-        String assistant = env.string("AI_NAME", WebConfig.defaults().assistantName());
+        String assistant = env.string("AI_NAME", defaultAssistantName(env.string("CHAT_LANGUAGE", "zh")));
         return new WebConfig(
                 wsUrl,
                 assistant,
@@ -380,7 +380,7 @@ public final class ConfigLoader {
                 model.orElse(""),
                 Path.of(env.string("AI_MODEL_DIR", dataDir.resolve("models").toString())),
                 new AiConfig.Persona(
-                        env.string("AI_NAME", "智能助手"),
+                        env.string("AI_NAME", defaultAssistantName(language)),
                         env.string("AI_SYSTEM_PROMPT", AiConfig.defaultSystemPrompt(language)),
                         env.integer("AI_CONTEXT_MESSAGES", 20, 0, 500),
                         alwaysRooms),
@@ -460,5 +460,10 @@ public final class ConfigLoader {
             }
         }
         return new AccountsFile(accounts, new ClientIdRules(defaults, clientIds));
+    }
+
+    /** The assistant's display name when AI_NAME is not set: the room's language decides (seed: 智能助手). */
+    static String defaultAssistantName(String language) {
+        return language.startsWith("en") ? "Assistant" : "智能助手";
     }
 }

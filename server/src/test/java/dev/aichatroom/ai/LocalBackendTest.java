@@ -28,17 +28,23 @@ class LocalBackendTest {
     }
 
     @Test
-    void without_the_vector_module_the_model_is_unavailable_with_the_fix_in_plain_words() {
+    void without_the_vector_module_the_room_hears_it_plainly_and_the_fix_is_on_health_only() {
         assumeFalse(LocalBackend.vectorModulePresent(), "this JVM has jdk.incubator.vector");
         LocalBackend backend = new LocalBackend(config(), Texts.of("zh"));
 
         assertThat(backend.problem()).hasValueSatisfying(p -> assertThat(p).contains("jdk.incubator.vector"));
         assertThatThrownBy(() -> backend.model(notice -> {})).isInstanceOfSatisfying(AiException.class, e -> {
             assertThat(e.kind()).isEqualTo(AiException.Kind.UNAVAILABLE);
+            // the text goes to the room: no setup steps or server paths there
             assertThat(e.getMessage())
-                    .contains("--add-modules jdk.incubator.vector")
-                    .contains("AI_PROVIDER");
+                    .contains("/health")
+                    .doesNotContain("--add-modules")
+                    .doesNotContain("AI_PROVIDER");
         });
+        assertThat(backend.problem())
+                .hasValueSatisfying(p -> assertThat(p)
+                        .contains("--add-modules jdk.incubator.vector")
+                        .contains("AI_PROVIDER"));
     }
 
     @Test

@@ -225,6 +225,52 @@ class ChatIT {
     }
 
     @Test
+    void a_page_that_reloads_with_the_same_client_id_posts_no_leave_and_no_join() {
+        String page = id();
+        String will = "{\"client_id\":\"" + page + "\",\"reason\":\"connection_lost\"}";
+        String join = "{\"client_id\":\"" + page + "\",\"username\":\"Reloader\",\"source\":\"web\"}";
+        TestMqtt before = TestMqtt.connect(
+                product.mqttPort(),
+                page,
+                b -> b,
+                c -> c.willPublish()
+                        .topic("chatroom/users/leave")
+                        .payload(will.getBytes(StandardCharsets.UTF_8))
+                        .applyWillPublish());
+        before.publish("chatroom/users/join", join);
+        observer.await("chatroom/users/online", r -> r.text().contains(page));
+        // a page's member is not an "MQTT用户"; the notice has a code and parameters for each page's language
+        JsonNode joined = observer.await("chatroom/system", r -> r.text().contains("Reloader"))
+                .json();
+        assertThat(joined.path("message").asText()).isEqualTo("Reloader 加入了聊天室");
+        assertThat(joined.path("code").asText()).isEqualTo("USER_JOINED");
+        assertThat(joined.path("params").path("username").asText()).isEqualTo("Reloader");
+        assertThat(joined.path("params").path("source").asText()).isEqualTo("web");
+        // the tab reloads: its connection dies with the will, the new page connects with the same id and joins
+        before.client()
+                .disconnectWith()
+                .reasonCode(
+                        com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
+                                .DISCONNECT_WITH_WILL_MESSAGE)
+                .send();
+        try (TestMqtt after = TestMqtt.connect(product.mqttPort(), page)) {
+            after.publish("chatroom/users/join", join);
+            await().during(Duration.ofSeconds(7))
+                    .atMost(Duration.ofSeconds(9))
+                    .until(() -> observer.on("chatroom/system").stream()
+                            .noneMatch(r -> r.text().contains("Reloader 离开")));
+            assertThat(observer.on("chatroom/system").stream()
+                            .filter(r -> r.text().contains("Reloader 加入")))
+                    .as("one join notice, for the first join only")
+                    .hasSize(1);
+            JsonNode online = observer.on("chatroom/users/online").getLast().json();
+            assertThat(online.toString()).contains(page);
+        }
+        // gone for good: the leave comes once the grace is over
+        observer.await("chatroom/system", r -> r.text().contains("Reloader 离开"), Duration.ofSeconds(12));
+    }
+
+    @Test
     void rooms_use_their_own_topics() {
         String client = id();
         pub(
