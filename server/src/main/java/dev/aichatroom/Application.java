@@ -85,6 +85,8 @@ public final class Application implements AutoCloseable {
     }
 
     private void startAll() {
+        // every port first: a taken one is reported at once, by its variable, before anything listens
+        dev.aichatroom.config.Ports.checkFree(dev.aichatroom.config.Ports.of(config));
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
