@@ -29,12 +29,14 @@ describe('topics', () => {
       leave: 'chatroom/users/leave',
       online: 'chatroom/users/online',
       system: 'chatroom/system',
+      typing: 'chatroom/users/typing',
     });
   });
 
   it('puts other rooms under chatroom/<room>/', () => {
     expect(roomTopics('lab-2', 'main').out).toBe('chatroom/lab-2/messages/out');
     expect(roomTopics('lab-2', 'main').online).toBe('chatroom/lab-2/users/online');
+    expect(roomTopics('lab-2', 'main').typing).toBe('chatroom/lab-2/users/typing');
     expect(errorsTopic('web_x')).toBe('chatroom/clients/web_x/errors');
   });
 
