@@ -535,7 +535,23 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
             log.debug("Dropping response {} from {}: no such pending request", response.id(), t.clientId);
             return;
         }
+        if (message instanceof JSONRPCRequest request && !t.inFlight.add(idKey(request.id()))) {
+            // JSON-RPC ids name one request: a second one under the same id would run the method twice and make both
+            // answers ambiguous
+            log.info("MCP client {} sent request id {} again while it is in flight; refused", t.clientId, request.id());
+            replyError(
+                    t.rpcTopic,
+                    request.id(),
+                    McpSchema.ErrorCodes.INVALID_REQUEST,
+                    "Invalid Request: request id " + request.id() + " is already in flight");
+            return;
+        }
         handle(t, message);
+    }
+
+    /** A request id as a key: JSON numbers and strings are different ids, 7 and 7L the same. */
+    private static String idKey(Object id) {
+        return (id instanceof String ? "s:" : "n:") + id;
     }
 
     private void handle(SessionTransport t, JSONRPCMessage message) {
@@ -610,6 +626,8 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
         volatile Disposable initTimer = Disposables.disposed();
         /** The client sent notifications/initialized. */
         volatile boolean initialized;
+        /** Ids of the client's requests not answered yet. */
+        final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
         private volatile McpServerSession session;
 
@@ -659,6 +677,8 @@ public final class McpMqttServerTransportProvider implements McpServerTransportP
                 }
                 if (message instanceof JSONRPCRequest request) {
                     pending.register(request.id(), request.method());
+                } else if (message instanceof JSONRPCResponse response) {
+                    inFlight.remove(idKey(response.id()));
                 }
                 byte[] bytes = payload;
                 return Mono.fromFuture(() -> mqtt.publish(rpcTopic, bytes, false))

@@ -170,6 +170,48 @@ class MalformedMessagesIT {
     }
 
     @Test
+    void a_request_id_already_in_flight_is_refused_and_the_tool_runs_once() throws InterruptedException {
+        String serverId = Fixtures.unique("srv");
+        Target target = new Target(serverId, Fixtures.unique("lab/slow"));
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        var config =
+                Fixtures.serverConfig(broker, target.serverName(), serverId).build();
+        try (RunningServer server = Fixtures.startServer(
+                        config,
+                        spec -> spec.tools(Fixtures.tool("slow", (x, r) -> {
+                            runs.incrementAndGet();
+                            try {
+                                gate.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return Fixtures.text("done");
+                        })));
+                RawPeer peer = rawClient(target)) {
+            initialize(peer, target);
+            String rpc = target.rpc(peer.clientId());
+            String call = "{\"jsonrpc\":\"2.0\",\"id\":30,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}";
+
+            peer.publish(rpc, call);
+            await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+            peer.publish(rpc, call);
+
+            Received refused = peer.await(errorCode(-32600));
+            assertThat(refused.json()).containsEntry("id", 30);
+            assertThat((String) error(refused).get("message")).contains("already in flight");
+            gate.countDown();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> peer.received().stream()
+                            .anyMatch(r -> withId(30).test(r) && r.json().containsKey("result")));
+            assertThat(runs).as("the tool ran once").hasValue(1);
+
+            peer.publish(rpc, call); // answered: the id may be used again
+            await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 2);
+        }
+    }
+
+    @Test
     void oversized_payload_is_rejected_and_the_server_keeps_working() {
         String serverId = Fixtures.unique("srv");
         Target target = new Target(serverId, Fixtures.unique("lab/camera"));
