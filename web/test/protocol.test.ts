@@ -89,6 +89,15 @@ describe('other payloads', () => {
     expect(parseOnlineList({ users: 'none' })).toBeNull();
   });
 
+  it('reads the count of a truncated member list, and counts the users of a list without one', () => {
+    const big = parseOnlineList({ room: 'crowd', users: [{ client_id: 'a', username: 'Ann' }], count: 1000, truncated: true, timestamp: 't' });
+    expect(big?.count).toBe(1000);
+    expect(big?.truncated).toBe(true);
+    const seed = parseOnlineList({ room: 'main', users: [{ client_id: 'a', username: 'Ann' }], timestamp: 't' });
+    expect(seed?.count).toBe(1);
+    expect(seed?.truncated).toBe(false);
+  });
+
   it('reads a reply delta with an integer sequence number', () => {
     expect(parseReplyDelta({ type: 'ai_response_delta', message_id: 'm', seq: 2, delta: 'lo' })).toEqual({
       type: 'ai_response_delta',

@@ -157,6 +157,7 @@ export function ChatPage({ config, wsUrl }: { config: PageConfig; wsUrl: string 
         <RoomSwitcher rooms={rooms} current={room} onSwitch={switchRoom} />
         <MemberList
           members={chat.members}
+          memberCount={chat.memberCount}
           assistantName={config.assistant_name}
           assistantEnabled={config.assistant_enabled}
           ownClientId={conn.clientId}

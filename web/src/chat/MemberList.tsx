@@ -4,6 +4,8 @@ import { isAssistant, type OnlineUser } from './protocol';
 
 interface Props {
   members: readonly OnlineUser[];
+  /** How many members the room has (the list may name only the first of a large room). */
+  memberCount?: number;
   assistantName: string;
   /** Whether an assistant is configured: shown first when there is one. */
   assistantEnabled: boolean;
@@ -11,14 +13,15 @@ interface Props {
   onMention: (name: string) => void;
 }
 
-export function MemberList({ members, assistantName, assistantEnabled, ownClientId, onMention }: Props) {
+export function MemberList({ members, memberCount, assistantName, assistantEnabled, ownClientId, onMention }: Props) {
   const { t } = useI18n();
   // a person may be called like the assistant; the assistant itself is shown on its own line
   const people = members.filter((m) => !isAssistant(m));
+  const unnamed = Math.max(0, (memberCount ?? members.length) - members.length);
   return (
     <section className="panel members" aria-label={t('members')}>
       <h2>
-        {t('members')} <span className="muted">{t('membersCount', { count: people.length + (assistantEnabled ? 1 : 0) })}</span>
+        {t('members')} <span className="muted">{t('membersCount', { count: people.length + unnamed + (assistantEnabled ? 1 : 0) })}</span>
       </h2>
       <ul data-testid="members">
         {assistantEnabled && (
@@ -43,6 +46,11 @@ export function MemberList({ members, assistantName, assistantEnabled, ownClient
             </button>
           </li>
         ))}
+        {unnamed > 0 && (
+          <li className="member muted" data-testid="members-more">
+            {t('membersMore', { count: unnamed })}
+          </li>
+        )}
       </ul>
     </section>
   );

@@ -59,7 +59,11 @@ export interface OnlineUser {
 /** `…/users/online`, retained. */
 export interface OnlineList {
   room: string;
+  /** The first members only when `truncated`. */
   users: OnlineUser[];
+  /** How many members the room has (our addition; absent from older services: then `users.length`). */
+  count: number;
+  truncated: boolean;
   timestamp: string;
 }
 
@@ -242,7 +246,9 @@ export function parseOnlineList(value: unknown): OnlineList | null {
     if (!clientId || username === undefined) continue;
     users.push({ client_id: clientId, username, source: str(u, 'source') ?? 'mqtt', join_time: str(u, 'join_time') ?? '' });
   }
-  return { room: str(value, 'room') ?? '', users, timestamp: str(value, 'timestamp') ?? '' };
+  const count = int(value, 'count') ?? users.length;
+  const truncated = bool(value, 'truncated') === true;
+  return { room: str(value, 'room') ?? '', users, count: Math.max(count, users.length), truncated, timestamp: str(value, 'timestamp') ?? '' };
 }
 
 export function parseReplyDelta(value: unknown): ReplyDelta | null {

@@ -45,6 +45,8 @@ const HISTORY_RETRIES = 5;
 export interface Room {
   timeline: Timeline;
   members: OnlineUser[];
+  /** How many members the room has: more than `members` when the service sent only the first ones. */
+  memberCount: number;
   /** true once the history's first message is shown */
   atBeginning: boolean;
   loadEarlier: () => void;
@@ -77,6 +79,7 @@ export function useRoom(
   const { t } = useI18n();
   const [timeline, setTimeline] = useState<Timeline>(emptyTimeline);
   const [members, setMembers] = useState<OnlineUser[]>([]);
+  const [memberCount, setMemberCount] = useState(0);
   const [atBeginning, setAtBeginning] = useState(false);
   const [refused, setRefused] = useState<{ text: string } | null>(null);
   const [typists, setTypists] = useState<ReadonlyMap<string, { username: string; until: number }>>(new Map());
@@ -108,6 +111,7 @@ export function useRoom(
     loadingEarlier.current = false;
     setTimeline(emptyTimeline);
     setMembers([]);
+    setMemberCount(0);
     setAtBeginning(false);
     setTypists(new Map());
     const notice = (text: string, tone: 'info' | 'error', at?: number) =>
@@ -161,7 +165,10 @@ export function useRoom(
           }
         } else if (topic === topics.online) {
           const list = parseOnlineList(body);
-          if (list) setMembers(list.users);
+          if (list) {
+            setMembers(list.users);
+            setMemberCount(list.count);
+          }
         } else if (topic === topics.system) {
           const system = parseSystemMessage(body);
           if (system) notice(noticeText(t, system), 'info', timeOf(system.timestamp, Date.now()));
@@ -257,7 +264,7 @@ export function useRoom(
   }, [conn, topics.typing]);
 
   const typing = [...typists.values()].map((v) => v.username);
-  return { timeline, members, atBeginning, loadEarlier, send, refused, typing, notifyTyping };
+  return { timeline, members, memberCount, atBeginning, loadEarlier, send, refused, typing, notifyTyping };
 }
 
 function without<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {

@@ -43,6 +43,11 @@ public final class ChatService implements AutoCloseable {
     static final int WORKER_QUEUE = 20_000;
 
     static final int MAX_ACTIVE_ROOMS = 100;
+    /** A member list names at most this many members; {@code count} says how many there are. */
+    static final int ONLINE_LIST_MAX = 100;
+    /** A room's member list is published at most once per this interval, its latest state always. */
+    static final long ONLINE_INTERVAL_MILLIS = 500;
+
     static final int JOINS_PER_MINUTE = 30;
     static final int JOIN_BURST = 10;
     private static final long LIMIT_REPLY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -74,6 +79,12 @@ public final class ChatService implements AutoCloseable {
     private final RateLimiter joinLimiter = new RateLimiter(JOINS_PER_MINUTE, JOIN_BURST);
     /** When each connection last heard RATE_LIMITED: one reply per second, however fast it floods. */
     private final Map<String, Long> lastLimitReply = new ConcurrentHashMap<>();
+    /** Rooms whose member list changed since it was last published. */
+    private final Set<String> onlineChanged = ConcurrentHashMap.newKeySet();
+
+    private final java.util.concurrent.ScheduledExecutorService onlineTicker =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon(true).name("chat-online").factory());
 
     private final RateLimiter typingLimiter = new RateLimiter(TYPING_PER_MINUTE, 5);
     private final ThreadPoolExecutor worker;
@@ -137,6 +148,15 @@ public final class ChatService implements AutoCloseable {
         for (String filter : inputFilters) {
             mqtt.subscribeEvents(filter, this::onInbound);
         }
+        onlineTicker.scheduleWithFixedDelay(
+                () -> {
+                    if (!onlineChanged.isEmpty()) {
+                        submit(this::publishChangedLists);
+                    }
+                },
+                ONLINE_INTERVAL_MILLIS,
+                ONLINE_INTERVAL_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     public Topics topics() {
@@ -205,7 +225,7 @@ public final class ChatService implements AutoCloseable {
             members.byRoom().keySet().stream().filter(r -> !known.contains(r)).forEach(known::add);
             known.stream()
                     .filter(Topics::isValidRoom)
-                    .forEach(room -> members.announce(room, (before, list) -> publishOnline(room, list)));
+                    .forEach(room -> members.announce(room, (before, list) -> onlineChanged(room)));
         });
     }
 
@@ -380,7 +400,7 @@ public final class ChatService implements AutoCloseable {
                 LOG.info("{} ({}) joined room {}", j.username(), j.clientId(), room);
                 publishSystem(room, notices.joined(j.username(), j.source()));
             }
-            return publishOnline(room, list);
+            return onlineChanged(room);
         });
     }
 
@@ -389,7 +409,7 @@ public final class ChatService implements AutoCloseable {
             String name = gone.map(Member::username).orElse(clientId);
             LOG.info("{} ({}) left room {}{}", name, clientId, room, silently ? " (connection gone)" : "");
             publishSystem(room, notices.left(name, gone.map(Member::source).orElse("")));
-            return publishOnline(room, list);
+            return onlineChanged(room);
         });
     }
 
@@ -599,11 +619,33 @@ public final class ChatService implements AutoCloseable {
         return publish(topics.system(room), Json.bytes(new SystemMessage(notice, Clocks.timestamp(clock))), false);
     }
 
+    /**
+     * Marks the room's member list for publication: 5,000 joins in a room make about one list per interval, not
+     * 5,000 lists of up to 5,000 members each (quadratic traffic, issue 15).
+     */
+    private CompletableFuture<Void> onlineChanged(String room) {
+        onlineChanged.add(room);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** On the worker: publishes the latest member list of every room that changed. */
+    private void publishChangedLists() {
+        for (String room : List.copyOf(onlineChanged)) {
+            onlineChanged.remove(room);
+            publishOnline(room, members.of(room));
+        }
+    }
+
     private CompletableFuture<Void> publishOnline(String room, List<Member> list) {
         List<OnlineUser> users = list.stream()
+                .limit(ONLINE_LIST_MAX)
                 .map(m -> new OnlineUser(m.clientId(), m.username(), m.source(), m.joinTime()))
                 .toList();
-        return publish(topics.online(room), Json.bytes(new OnlineList(room, users, Clocks.timestamp(clock))), true);
+        return publish(
+                topics.online(room),
+                Json.bytes(
+                        new OnlineList(room, users, list.size(), list.size() > users.size(), Clocks.timestamp(clock))),
+                true);
     }
 
     private CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain) {
@@ -901,6 +943,8 @@ public final class ChatService implements AutoCloseable {
             }
         }
         graceTimer.shutdownNow();
+        onlineTicker.shutdownNow();
+        submit(this::publishChangedLists);
         worker.shutdown();
         try {
             if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {

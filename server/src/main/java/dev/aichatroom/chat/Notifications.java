@@ -51,8 +51,12 @@ public final class Notifications {
     @JsonPropertyOrder({"client_id", "username", "source", "join_time"})
     public record OnlineUser(String clientId, String username, String source, String joinTime) {}
 
-    @JsonPropertyOrder({"room", "users", "timestamp"})
-    public record OnlineList(String room, List<OnlineUser> users, String timestamp) {}
+    /**
+     * A room's members: the seed's {@code room}, {@code users}, {@code timestamp}; ours, {@code count} (all members)
+     * and {@code truncated} ({@code users} names only the first {@link ChatService#ONLINE_LIST_MAX}).
+     */
+    @JsonPropertyOrder({"room", "users", "count", "truncated", "timestamp"})
+    public record OnlineList(String room, List<OnlineUser> users, int count, boolean truncated, String timestamp) {}
 
     /**
      * The assistant took a question and is working on its reply ({@code messages/stream}): {@code message_id} is the

@@ -201,6 +201,11 @@ class ChatIT {
         assertThat(observer.on("chatroom/system").stream().filter(r -> r.text().contains("李四四 加入")))
                 .as("a second join with the same client_id renames, it does not join twice")
                 .isEmpty();
+        // member lists are coalesced (at most one per room per 500 ms): wait for the one without the member
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            List<TestMqtt.Received> lists = observer.on("chatroom/users/online");
+            return !lists.get(lists.size() - 1).text().contains(client);
+        });
         // leaving without joining is a no-op: no notice, no new member list, no error
         try (TestMqtt stranger =
                 TestMqtt.connect(product.mqttPort(), "never-joined").subscribe("chatroom/clients/never-joined/#")) {
