@@ -30,6 +30,8 @@ public final class EmbeddedBroker implements Broker {
     private static final Duration QUIESCE_LIMIT = Duration.ofSeconds(2);
     private static final Duration QUIESCE_CHECK = Duration.ofMillis(10);
     private static final int QUIESCE_IDLE_CHECKS = 5;
+    /** How long an address nobody subscribes to stays before it is removed (and how often that is checked). */
+    private static final Duration ADDRESS_LINGER = Duration.ofSeconds(5);
     /** The acceptors' names: plain MQTT, MQTT over WebSocket (wss:// with a certificate), MQTT over TLS. */
     private static final String TCP = "mqtt";
 
@@ -137,12 +139,19 @@ public final class EmbeddedBroker implements Broker {
                 .setJMXManagementEnabled(false)
                 .setMqttSessionScanInterval(500)
                 .setCriticalAnalyzer(false);
-        // where Artemis would move undeliverable or expired messages; named so it does not warn on every queue
+        // where Artemis would move undeliverable or expired messages; named so it does not warn on every queue.
+        // A topic published to without subscribers is an address that Artemis keeps for good unless it was bound
+        // once: remove any auto-created address nobody subscribes to after ADDRESS_LINGER (issue 15: 3,000 joins to
+        // distinct rooms grew the heap for good). Retained messages live in queues of their own and stay.
         c.addAddressSetting(
                 "#",
                 new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of("$sys.dla"))
-                        .setExpiryAddress(SimpleString.of("$sys.expired")));
+                        .setExpiryAddress(SimpleString.of("$sys.expired"))
+                        .setAutoDeleteAddresses(true)
+                        .setAutoDeleteAddressesSkipUsageCheck(true)
+                        .setAutoDeleteAddressesDelay(ADDRESS_LINGER.toMillis()));
+        c.setAddressQueueScanPeriod(ADDRESS_LINGER.toMillis());
         String tls = config.tls().map(this::tlsParameters).orElse("");
         c.addAcceptorConfiguration(SERVICE, acceptorUrl("127.0.0.1", 0, ""));
         c.addAcceptorConfiguration(TCP, acceptorUrl(config.bind(), config.port(), ""));
@@ -209,6 +218,11 @@ public final class EmbeddedBroker implements Broker {
     @Override
     public int port() {
         return servicePort;
+    }
+
+    /** How many addresses (topics) the broker holds now. */
+    int addressCount() {
+        return server == null ? 0 : server.getPostOffice().getAddresses().size();
     }
 
     @Override
