@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param tls the certificate and key: when present the WebSocket listener speaks {@code wss://} and {@code tlsPort}
  *     listens
  * @param limits what one client may cost the broker (packet sizes, connections, logins)
+ * @param origins the web pages that may open the WebSocket listener
  */
 public record BrokerConfig(
         String bind,
@@ -33,7 +34,8 @@ public record BrokerConfig(
         int tlsPort,
         Optional<TlsIdentity> tls,
         BrokerLimits limits,
-        ClientIdRules clientIds) {
+        ClientIdRules clientIds,
+        WebSocketOrigins origins) {
     public BrokerConfig {
         accounts = Map.copyOf(accounts);
     }
@@ -49,7 +51,18 @@ public record BrokerConfig(
             int tlsPort,
             Optional<TlsIdentity> tls,
             BrokerLimits limits) {
-        this(bind, port, wsPort, dataDir, accounts, allowAnonymous, tlsPort, tls, limits, ClientIdRules.DEFAULTS);
+        this(
+                bind,
+                port,
+                wsPort,
+                dataDir,
+                accounts,
+                allowAnonymous,
+                tlsPort,
+                tls,
+                limits,
+                ClientIdRules.DEFAULTS,
+                WebSocketOrigins.own(5000, Optional.empty()));
     }
 
     /** With the default limits. */

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadPoolExecutor;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
@@ -98,7 +99,10 @@ public final class EmbeddedBroker implements Broker {
                                     + acceptorPort(acceptor.getName())
                                     + "): is another broker running? Change MQTT_PORT / MQTT_WS_PORT / MQTT_TLS_PORT or stop it");
                 }
-                guard.install(acceptor, acceptor.getName().equals(SERVICE));
+                guard.install(
+                        acceptor,
+                        acceptor.getName().equals(SERVICE),
+                        acceptor.getName().equals(WEBSOCKET) ? Optional.of(config.origins()) : Optional.empty());
             }
             servicePort = ListenerGuard.boundPort(server.getRemotingService().getAcceptor(SERVICE));
         } catch (BrokerException e) {

@@ -59,12 +59,12 @@ final class ListenerGuard {
      * Guards a started listener. {@code serviceOnly}: the service's own loopback listener, exempt from the per-address
      * limits and closed to everyone else.
      */
-    void install(Acceptor acceptor, boolean serviceOnly) {
+    void install(Acceptor acceptor, boolean serviceOnly, Optional<WebSocketOrigins> origins) {
         for (Channel server : serverChannels(acceptor)) {
             if (serviceOnly) {
                 serviceListeners.add(server);
             }
-            server.pipeline().addFirst("ai-chatroom-gate", new Gate(!serviceOnly));
+            server.pipeline().addFirst("ai-chatroom-gate", new Gate(!serviceOnly, origins));
         }
     }
 
@@ -202,9 +202,11 @@ final class ListenerGuard {
     @ChannelHandler.Sharable
     private final class Gate extends ChannelInboundHandlerAdapter {
         private final boolean limited;
+        private final Optional<WebSocketOrigins> origins;
 
-        Gate(boolean limited) {
+        Gate(boolean limited, Optional<WebSocketOrigins> origins) {
             this.limited = limited;
+            this.origins = origins;
         }
 
         @Override
@@ -220,7 +222,7 @@ final class ListenerGuard {
                     }
                     child.closeFuture().addListener(f -> closed(address.get()));
                 }
-                child.pipeline().addLast("ai-chatroom-guard-installer", new Installer());
+                child.pipeline().addLast("ai-chatroom-guard-installer", new Installer(origins));
             }
             ctx.fireChannelRead(msg);
         }
@@ -228,10 +230,17 @@ final class ListenerGuard {
 
     /** Runs once Artemis has built the connection's pipeline, and puts the guard right after TLS. */
     private final class Installer extends ChannelInboundHandlerAdapter {
+        private final Optional<WebSocketOrigins> origins;
+
+        Installer(Optional<WebSocketOrigins> origins) {
+            this.origins = origins;
+        }
+
         @Override
         public void channelRegistered(ChannelHandlerContext ctx) {
             ChannelPipeline pipeline = ctx.pipeline();
-            pipeline.addBefore(pipeline.lastContext().name(), "ai-chatroom-guard", new ConnectionGuard(limits));
+            pipeline.addBefore(
+                    pipeline.lastContext().name(), "ai-chatroom-guard", new ConnectionGuard(limits, origins));
             pipeline.remove(this);
             ctx.fireChannelRegistered();
         }

@@ -4,6 +4,7 @@ import dev.aichatroom.ai.AiConfig;
 import dev.aichatroom.broker.BrokerConfig;
 import dev.aichatroom.broker.BrokerLimits;
 import dev.aichatroom.broker.ClientIdRules;
+import dev.aichatroom.broker.WebSocketOrigins;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.mcp.McpConfig;
@@ -28,6 +29,28 @@ import javax.net.ssl.TrustManagerFactory;
 /** Builds {@link AppConfig} from variables (see {@code .env.example} for every one and its default). */
 public final class ConfigLoader {
     private ConfigLoader() {}
+
+    /** MQTT_WS_ALLOWED_ORIGINS, or the product's own pages (PORT, and the host of MQTT_WS_URL). */
+    private static WebSocketOrigins webSocketOrigins(Env env) {
+        List<String> allowed =
+                env.optional("MQTT_WS_ALLOWED_ORIGINS").map(ConfigLoader::list).orElse(List.of());
+        for (String origin : allowed) {
+            if (!origin.matches("https?://[^/\\s\"'<>]+")) {
+                throw new ConfigException(
+                        "MQTT_WS_ALLOWED_ORIGINS",
+                        "'" + origin
+                                + "' is not an origin; use e.g. https://chat.example.com (scheme, host and port only)");
+            }
+        }
+        Optional<String> publicHost = env.optional("MQTT_WS_URL").flatMap(url -> {
+            try {
+                return Optional.ofNullable(java.net.URI.create(url).getHost());
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        });
+        return new WebSocketOrigins(allowed, env.port("PORT", 5000), publicHost);
+    }
 
     private static BrokerLimits brokerLimits(Env env) {
         BrokerLimits d = BrokerLimits.DEFAULTS;
@@ -99,7 +122,8 @@ public final class ConfigLoader {
                 tlsPort,
                 tls,
                 brokerLimits(env),
-                accountsFile.clientIds());
+                accountsFile.clientIds(),
+                webSocketOrigins(env));
         boolean serviceTls = env.bool("MQTT_TLS", false);
         if (serviceTls && external.isEmpty()) {
             throw new ConfigException(

@@ -127,6 +127,25 @@ class BrokerLimitsIT {
     }
 
     @Test
+    void a_websocket_upgrade_from_another_sites_page_is_refused() throws Exception {
+        assertThat(upgradeStatus("https://evil.example")).isEqualTo("HTTP/1.1 403");
+        assertThat(upgradeStatus("http://127.0.0.1:" + (product.httpPort() + 1)))
+                .isEqualTo("HTTP/1.1 403");
+        assertThat(upgradeStatus("null")).isEqualTo("HTTP/1.1 403");
+        // the product's own page, and clients that are no browser (no Origin)
+        assertThat(upgradeStatus("http://127.0.0.1:" + product.httpPort())).isEqualTo("HTTP/1.1 101");
+        assertThat(upgradeStatus(null)).isEqualTo("HTTP/1.1 101");
+    }
+
+    private static String upgradeStatus(String origin) throws IOException {
+        try (Socket ws = new Socket("127.0.0.1", product.wsPort())) {
+            ws.getOutputStream().write(upgrade(product.wsPort(), origin));
+            ws.setSoTimeout(5000);
+            return new String(ws.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
     void connections_from_one_address_are_capped_and_the_service_keeps_working() throws Exception {
         await().atMost(Duration.ofSeconds(10)).until(() -> connectWith("limits-user", "right-password") == 0);
         List<Socket> sockets = new ArrayList<>();
