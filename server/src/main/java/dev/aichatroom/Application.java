@@ -150,6 +150,7 @@ public final class Application implements AutoCloseable {
         started.push(voiceService);
         if (config.mqttEnabled()) {
             // the parts that talk over MQTT start once the broker is there: now, or whenever it appears
+            mqtt.onResumed(chat::resumed);
             mqtt.onReady(() -> {
                 chat.start();
                 mcp.start(mcpConnection(mqttSettings));
@@ -163,6 +164,7 @@ public final class Application implements AutoCloseable {
             });
         } else {
             LOG.info("MQTT disabled (MQTT_ENABLE=false): chat runs without a broker");
+            chat.runWithoutBroker();
         }
         scheduleIdleExpiry();
         scheduleMemberRefresh();
@@ -449,7 +451,7 @@ public final class Application implements AutoCloseable {
                         Optional.of(b.serviceCredentials().username()),
                         Optional.of(b.serviceCredentials().password()),
                         config.sessionExpirySeconds(),
-                        1000,
+                        MqttConnection.RECEIVE_MAXIMUM,
                         false,
                         Optional.empty()))
                 .orElseGet(() -> new MqttSettings(
@@ -459,7 +461,7 @@ public final class Application implements AutoCloseable {
                         config.serviceUsername(),
                         config.servicePassword(),
                         config.sessionExpirySeconds(),
-                        1000,
+                        MqttConnection.RECEIVE_MAXIMUM,
                         config.serviceTls(),
                         config.serviceTrust()));
     }

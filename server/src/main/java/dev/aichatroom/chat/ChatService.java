@@ -16,17 +16,16 @@ import dev.aichatroom.store.StoredMessage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -68,6 +67,10 @@ public final class ChatService implements AutoCloseable {
     /** Typing events a client may publish a minute (the page sends one every few seconds while typing). */
     static final int TYPING_PER_MINUTE = 30;
 
+    /** How an input waits for a failing store: 100 ms doubling up to 5 s. */
+    private static final Outbox.Backoff STORE_RETRY =
+            new Outbox.Backoff(java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(5));
+
     private final ChatConfig config;
     private final Topics topics;
     private final MqttConnection mqtt;
@@ -87,7 +90,7 @@ public final class ChatService implements AutoCloseable {
                     Thread.ofPlatform().daemon(true).name("chat-online").factory());
 
     private final RateLimiter typingLimiter = new RateLimiter(TYPING_PER_MINUTE, 5);
-    private final ThreadPoolExecutor worker;
+    private final Worker worker;
     private final Members members;
     private final List<String> inputFilters;
     private final List<RoomListener> listeners = new CopyOnWriteArrayList<>();
@@ -108,6 +111,21 @@ public final class ChatService implements AutoCloseable {
     private final AtomicLong sent = new AtomicLong();
     private final MeterRegistry meters;
     private final Timer processing;
+    private final Outbox outbox;
+    /** Names this instance's rows in the outbox: its MQTT client id. */
+    private final String instance;
+    /** Messages are stored unpublished and marked once the broker has them (off without a broker). */
+    private volatile boolean outboxOn = true;
+
+    /**
+     * Hashes of inputs without a key that may be redelivered (in the ledger at start, or unacknowledged when a
+     * connection was lost): only these are looked up in the ledger.
+     */
+    private final Set<String> suspects = ConcurrentHashMap.newKeySet();
+    /** Inputs without a key stored and not yet acknowledged: message id → input hash. */
+    private final Map<String, String> unacknowledged = new ConcurrentHashMap<>();
+
+    private volatile boolean closing;
     private volatile String lastMessageTime;
     private volatile boolean running;
     /** Refreshes of the member lists so far; chat worker thread only. */
@@ -127,13 +145,9 @@ public final class ChatService implements AutoCloseable {
         this.notices = Notices.of(config.language());
         this.members = config.sharedGroup().isPresent() ? new SharedMembers(store.members()) : new LocalMembers();
         this.rateLimiter = new RateLimiter(config.ratePerMinute(), config.rateBurst());
-        this.worker = new ThreadPoolExecutor(
-                1,
-                1,
-                0,
-                TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(WORKER_QUEUE),
-                Thread.ofVirtual().name("chat-worker").factory());
+        this.worker = new Worker("chat-worker", WORKER_QUEUE);
+        this.instance = mqtt.clientId();
+        this.outbox = new Outbox(store, () -> mqtt.isConnected(), () -> submit(this::republishFailed));
         this.processing = Timer.builder("chat.message.processing")
                 .description("Time from an input's arrival to its publication on messages/out")
                 .register(meters);
@@ -215,7 +229,9 @@ public final class ChatService implements AutoCloseable {
 
     /** Announces the service once the MQTT connection is up: a system notice and fresh member lists. */
     public void start() {
+        recover();
         running = true;
+        worker.open();
         submit(() -> {
             publishSystem(config.defaultRoom(), notices.connected());
             List<String> known = new ArrayList<>(store.rooms());
@@ -229,27 +245,65 @@ public final class ChatService implements AutoCloseable {
         });
     }
 
+    /**
+     * On the MQTT connection's inbound thread: waits while the worker's queue is full. The broker sends no more than
+     * the Receive Maximum unacknowledged inputs, so waiting here pushes back on it; an input is never dropped while
+     * the broker counts it as delivered.
+     */
+    /**
+     * Before the first input: publishes again, in order, what this instance stored and had not yet seen the broker
+     * take when it last stopped (a crash, a kill), so it is on {@code messages/out} once.
+     */
+    private void recover() {
+        for (int attempt = 0; !closing; attempt++) {
+            try {
+                suspects.addAll(store.ledgerHashes());
+                List<StoredMessage> left = store.unpublished(instance);
+                if (!left.isEmpty()) {
+                    LOG.info("Publishing {} stored message(s) that had not reached messages/out", left.size());
+                }
+                // their inputs' ledger entries stay: those inputs come again and are recognised then
+                left.forEach(s -> publishStored(message(s), () -> {}, false));
+                return;
+            } catch (StoreException e) {
+                if (attempt == 0) {
+                    LOG.warn("Waiting for the message store to publish what is left from before: {}", e.getMessage());
+                }
+                try {
+                    Thread.sleep(STORE_RETRY.delay(attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * The connection is up again after a loss: what failed to publish meanwhile goes out now, and the inputs without a
+     * key that were not acknowledged on the lost connection may come again.
+     */
+    public void resumed() {
+        suspects.addAll(unacknowledged.values());
+        submit(this::republishFailed);
+    }
+
+    /** Without a broker (MQTT_ENABLE=false): messages are stored as published, nothing waits for a connection. */
+    public void runWithoutBroker() {
+        outboxOn = false;
+        worker.open();
+    }
+
     private void onInbound(Inbound inbound) {
         received.incrementAndGet();
         long arrived = System.nanoTime();
-        if (!submit(() -> handle(inbound, arrived))) {
-            LOG.warn("Chat worker queue full; input on {} left unacknowledged", inbound.topic());
+        if (!worker.put(() -> handle(inbound, arrived))) {
+            LOG.debug("Chat service stopping; input on {} left to the broker", inbound.topic());
         }
     }
 
     private boolean submit(Runnable task) {
-        try {
-            worker.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.error("Chat task failed", e);
-                }
-            });
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false;
-        }
+        return worker.offer(task);
     }
 
     private void handle(Inbound inbound, long arrived) {
@@ -279,34 +333,122 @@ public final class ChatService implements AutoCloseable {
                 }
             }
             case Inputs.Message m -> {
-                // the sender's own key first: a client that resends after a reconnect publishes again, and the broker
-                // stamps the new publish with a new id; the broker's id covers redelivery to this service
-                Optional<String> key = m.idempotencyKey()
-                        .map(k -> "c:" + m.clientId() + ":" + k)
-                        .or(() ->
-                                inbound.lastUserProperty("x-broker-message-id").map(id -> "b:" + id));
-                Optional<CompletableFuture<Void>> published;
-                try {
-                    // on the embedded broker (the sender stamped), inspect() already counted it against its connection
-                    published = accept(room, m, key, arrived, sender.isEmpty());
-                } catch (StoreException e) {
-                    // acknowledged all the same: an input left unacknowledged holds one of the broker's in-flight
-                    // slots until the service reconnects, and the sender, told now, can send it again
-                    LOG.warn("Input from {} in room {} not taken: {}", m.clientId(), room, e.getMessage());
-                    published = Optional.empty();
-                    refuse(notStored().about(m.idempotencyKey()), Optional.of(m.clientId()), inbound.topic());
-                }
-                if (published.isPresent()) {
-                    published.get().whenComplete((ok, error) -> inbound.acknowledge());
-                    return;
-                }
+                // on the embedded broker (the sender stamped), inspect() already counted it against its connection
+                take(room, m, inbound, arrived, sender.isEmpty());
+                return;
             }
         }
         inbound.acknowledge();
     }
 
-    private Optional<CompletableFuture<Void>> accept(
-            String room, Inputs.Message m, Optional<String> dedupeKey, long arrived, boolean limit) {
+    /**
+     * Stores a message input, publishes it and acknowledges it once it is marked published (decision 0009). While the
+     * store fails the input is tried again, in order, and not acknowledged: the broker counts it as delivered.
+     */
+    private void take(String room, Inputs.Message m, Inbound inbound, long arrived, boolean limit) {
+        // the sender's own key first: a client that resends after a reconnect publishes again, and the broker stamps
+        // the new publish with a new id; the broker's id covers redelivery to this service
+        Optional<String> key = m.idempotencyKey()
+                .map(k -> "c:" + m.clientId() + ":" + k)
+                .or(() -> inbound.lastUserProperty("x-broker-message-id").map(id -> "b:" + id));
+        // no key at all (an external broker, a client without message_id): the ledger recognises a redelivery
+        Optional<MessageStore.LedgerEntry> ledger = key.isPresent() || !outboxOn
+                ? Optional.empty()
+                : Optional.of(new MessageStore.LedgerEntry(inputHash(inbound), inbound.connection(), clock.millis()));
+        for (int attempt = 0; !closing; attempt++) {
+            try {
+                if (ledger.isPresent()
+                        && suspects.contains(ledger.get().inputHash())
+                        && store.takeRedelivery(ledger.get().inputHash(), inbound.connection())) {
+                    LOG.debug("Input on {} is a redelivery of one already stored; skipped", inbound.topic());
+                    inbound.acknowledge();
+                    return;
+                }
+                Optional<ChatMessage> message = accept(room, m, key, ledger, arrived, limit);
+                if (message.isEmpty()) {
+                    inbound.acknowledge();
+                } else if (ledger.isPresent()) {
+                    String id = message.get().messageId();
+                    unacknowledged.put(id, ledger.get().inputHash());
+                    publishStored(
+                            message.get(),
+                            () -> {
+                                unacknowledged.remove(id);
+                                inbound.acknowledge();
+                            },
+                            true);
+                } else {
+                    publishStored(message.get(), inbound::acknowledge, false);
+                }
+                if (attempt > 0) {
+                    LOG.info("Message store back after {} attempt(s); inputs go on", attempt + 1);
+                }
+                return;
+            } catch (StoreException e) {
+                if (attempt == 0) {
+                    LOG.warn(
+                            "Input from {} in room {} waits for the message store: {}",
+                            m.clientId(),
+                            room,
+                            e.getMessage());
+                }
+                try {
+                    Thread.sleep(STORE_RETRY.delay(attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The input's topic and payload, hashed: what the ledger knows a redelivery by. */
+    static String inputHash(Inbound inbound) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(inbound.topic().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(inbound.payload());
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Publishes a stored message; once the broker has it, the outbox marks it published and then runs {@code
+     * afterMark} (the input's acknowledgement). A publish that fails is tried again when the connection is back.
+     */
+    private void publishStored(ChatMessage message, Runnable afterMark, boolean forgetLedger) {
+        if (!outboxOn) {
+            publishMessage(message).whenComplete((ok, e) -> afterMark.run());
+            return;
+        }
+        publishMessage(message).whenComplete((ok, e) -> {
+            if (e == null) {
+                outbox.published(message.messageId(), afterMark, forgetLedger);
+            } else {
+                outbox.failed(new Outbox.Pending(message, afterMark, forgetLedger));
+            }
+        });
+    }
+
+    /** Publishes again, in order, what failed to publish while the connection was down. */
+    private void republishFailed() {
+        List<Outbox.Pending> again = outbox.takeFailed();
+        if (!again.isEmpty()) {
+            LOG.info("Publishing {} message(s) again that did not reach the broker", again.size());
+            again.forEach(p -> publishStored(p.message(), p.afterMark(), p.forgetLedger()));
+        }
+    }
+
+    private Optional<ChatMessage> accept(
+            String room,
+            Inputs.Message m,
+            Optional<String> dedupeKey,
+            Optional<MessageStore.LedgerEntry> ledger,
+            long arrived,
+            boolean limit) {
         long now = System.nanoTime();
         long wait = limit ? rateLimiter.acquire(m.clientId(), now) : 0;
         if (wait > 0) {
@@ -339,15 +481,18 @@ public final class ChatService implements AutoCloseable {
                 m.clientId(),
                 m.source(),
                 Optional.empty());
-        if (!store.append(stored(message, dedupeKey))) {
+        if (!append(stored(message, dedupeKey), ledger)) {
             LOG.debug("Input {} already processed; skipped", dedupeKey.orElse(""));
             return Optional.empty();
         }
         members.counted(room, m.clientId(), clock.millis());
-        CompletableFuture<Void> published = publishMessage(message);
         processing.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
         notifyListeners(message);
-        return Optional.of(published);
+        return Optional.of(message);
+    }
+
+    private boolean append(StoredMessage message, Optional<MessageStore.LedgerEntry> ledger) {
+        return outboxOn ? store.appendUnpublished(message, instance, ledger) : store.append(message);
     }
 
     private static StoredMessage stored(ChatMessage m, Optional<String> dedupeKey) {
@@ -728,13 +873,13 @@ public final class ChatService implements AutoCloseable {
             ChatMessage message = new ChatMessage(
                     type, username, text, Clocks.timestamp(clock), messageId, room, clientId, source, replyTo);
             try {
-                store.append(stored(message, Optional.empty()));
+                append(stored(message, Optional.empty()), Optional.empty());
             } catch (StoreException e) {
                 LOG.warn("Message from {} in room {} not taken: {}", clientId, room, e.getMessage());
                 result.completeExceptionally(new ChatException(notStored()));
                 return;
             }
-            publishMessage(message);
+            publishStored(message, () -> {}, false);
             if (!type.equals(ChatMessage.AI_RESPONSE)) {
                 notifyListeners(message);
             }
@@ -829,17 +974,21 @@ public final class ChatService implements AutoCloseable {
     /** The room's recent history, oldest first. */
     public List<ChatMessage> history(String room, Optional<String> before, int limit) {
         return store.history(room, before, limit).stream()
-                .map(s -> new ChatMessage(
-                        s.type(),
-                        s.username(),
-                        s.content(),
-                        s.timestamp(),
-                        s.messageId(),
-                        s.room(),
-                        s.clientId(),
-                        s.source(),
-                        s.replyTo()))
+                .map(ChatService::message)
                 .toList();
+    }
+
+    private static ChatMessage message(StoredMessage s) {
+        return new ChatMessage(
+                s.type(),
+                s.username(),
+                s.content(),
+                s.timestamp(),
+                s.messageId(),
+                s.room(),
+                s.clientId(),
+                s.source(),
+                s.replyTo());
     }
 
     /** The room's members right now. */
@@ -945,13 +1094,8 @@ public final class ChatService implements AutoCloseable {
         graceTimer.shutdownNow();
         onlineTicker.shutdownNow();
         submit(this::publishChangedLists);
-        worker.shutdown();
-        try {
-            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
-                worker.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        closing = true;
+        worker.close(Duration.ofSeconds(5));
+        outbox.close();
     }
 }

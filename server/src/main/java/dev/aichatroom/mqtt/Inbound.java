@@ -4,10 +4,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** One message the broker delivered. {@link #acknowledge()} once it is safely handled (QoS 1 messages only). */
-public record Inbound(String topic, byte[] payload, List<Map.Entry<String, String>> userProperties, Runnable ack) {
+/**
+ * One message the broker delivered. {@link #acknowledge()} once it is safely handled (QoS 1 messages only).
+ *
+ * @param connection names the service connection it came on (a redelivery comes on a later one)
+ */
+public record Inbound(
+        String topic, byte[] payload, List<Map.Entry<String, String>> userProperties, Runnable ack, String connection) {
     public Inbound {
         userProperties = List.copyOf(userProperties);
+    }
+
+    public Inbound(String topic, byte[] payload, List<Map.Entry<String, String>> userProperties, Runnable ack) {
+        this(topic, payload, userProperties, ack, "");
     }
 
     public void acknowledge() {

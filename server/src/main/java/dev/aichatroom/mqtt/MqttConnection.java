@@ -81,6 +81,12 @@ public final class MqttConnection implements AutoCloseable {
     private volatile boolean ready;
     /** Why the connection is not ready, for {@link #health()} and the log. */
     private volatile String problem = "not started";
+    /** This process, in connection names. */
+    private static final String RUN = java.util.UUID.randomUUID().toString();
+
+    private final AtomicInteger connections = new AtomicInteger();
+    /** The connection up now (or last), as {@link Inbound#connection()} names it. */
+    private volatile String connectionName = "";
 
     /** @param eventsOnly retained messages are not events: they are cleared on the broker and never handled */
     private record Subscription(String filter, Consumer<Inbound> handler, boolean eventsOnly) {}
@@ -295,6 +301,7 @@ public final class MqttConnection implements AutoCloseable {
 
     /** On every CONNACK: subscribe every filter (again: the broker may have lost the session), then say so. */
     private void onConnected() {
+        connectionName = settings.clientId() + "/" + RUN + "/" + connections.incrementAndGet();
         connectedSince.set(OffsetDateTime.now());
         failures.set(0);
         problem = "subscribing";
@@ -403,7 +410,8 @@ public final class MqttConnection implements AutoCloseable {
                         .map(p -> (java.util.Map.Entry<String, String>) new AbstractMap.SimpleImmutableEntry<>(
                                 p.getName().toString(), p.getValue().toString()))
                         .toList(),
-                publish::acknowledge);
+                publish::acknowledge,
+                connectionName);
         for (Subscription s : subscriptions) {
             if (TopicFilter.matches(s.filter(), topic)) {
                 if (s.eventsOnly() && publish.isRetain()) {
@@ -489,6 +497,11 @@ public final class MqttConnection implements AutoCloseable {
 
     public Optional<OffsetDateTime> connectedSince() {
         return Optional.ofNullable(connectedSince.get());
+    }
+
+    /** The MQTT client id: names this instance. */
+    public String clientId() {
+        return settings.clientId();
     }
 
     public String endpoint() {

@@ -29,6 +29,8 @@ public final class JdbcMessageStore implements MessageStore {
     private final ReentrantLock writeLock = new ReentrantLock();
     private Connection writer;
     private PreparedStatement insert;
+    private PreparedStatement outboxInsert;
+    private PreparedStatement ledgerInsert;
 
     private JdbcMessageStore(HikariDataSource dataSource, boolean sqlite) {
         this.dataSource = dataSource;
@@ -93,16 +95,7 @@ public final class JdbcMessageStore implements MessageStore {
         writeLock.lock();
         try {
             PreparedStatement ps = insertStatement();
-            ps.setString(1, m.messageId());
-            ps.setString(2, m.room());
-            ps.setString(3, m.type());
-            ps.setString(4, m.clientId());
-            ps.setString(5, m.username());
-            ps.setString(6, m.content());
-            ps.setString(7, m.source());
-            ps.setString(8, m.replyTo().orElse(null));
-            ps.setString(9, m.timestamp());
-            ps.setString(10, m.dedupeKey().orElse(null));
+            bind(ps, m);
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             closeWriter();
@@ -110,6 +103,157 @@ public final class JdbcMessageStore implements MessageStore {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    @Override
+    public boolean appendUnpublished(StoredMessage m, String instance, Optional<LedgerEntry> ledger) {
+        writeLock.lock();
+        try {
+            PreparedStatement ps = outboxStatement();
+            bind(ps, m);
+            ps.setString(11, instance);
+            if (ledger.isEmpty()) {
+                return ps.executeUpdate() == 1;
+            }
+            writer.setAutoCommit(false);
+            try {
+                boolean stored = ps.executeUpdate() == 1;
+                if (stored) {
+                    ledgerInsert.setString(1, ledger.get().inputHash());
+                    ledgerInsert.setString(2, m.messageId());
+                    ledgerInsert.setString(3, ledger.get().connection());
+                    ledgerInsert.setLong(4, ledger.get().createdMillis());
+                    ledgerInsert.executeUpdate();
+                }
+                writer.commit();
+                return stored;
+            } catch (SQLException e) {
+                writer.rollback();
+                throw e;
+            } finally {
+                writer.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            closeWriter();
+            throw new StoreException("cannot store message " + m.messageId() + ": " + e.getMessage(), e, true);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private PreparedStatement outboxStatement() throws SQLException {
+        insertStatement();
+        if (outboxInsert == null) {
+            outboxInsert = writer.prepareStatement("INSERT INTO messages (" + COLUMNS
+                    + ", published, instance) VALUES (?,?,?,?,?,?,?,?,?,?," + (sqlite ? "0" : "FALSE")
+                    + ",?) ON CONFLICT DO NOTHING");
+            ledgerInsert = writer.prepareStatement(
+                    "INSERT INTO input_ledger (input_hash, message_id, connection, created) VALUES (?,?,?,?)");
+        }
+        return outboxInsert;
+    }
+
+    private static void bind(PreparedStatement ps, StoredMessage m) throws SQLException {
+        ps.setString(1, m.messageId());
+        ps.setString(2, m.room());
+        ps.setString(3, m.type());
+        ps.setString(4, m.clientId());
+        ps.setString(5, m.username());
+        ps.setString(6, m.content());
+        ps.setString(7, m.source());
+        ps.setString(8, m.replyTo().orElse(null));
+        ps.setString(9, m.timestamp());
+        ps.setString(10, m.dedupeKey().orElse(null));
+    }
+
+    @Override
+    public List<StoredMessage> unpublished(String instance) {
+        return Jdbc.connected(dataSource, "read the unpublished messages", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                    + " FROM messages WHERE instance = ? AND published = " + (sqlite ? "0" : "FALSE")
+                    + " ORDER BY seq")) {
+                ps.setString(1, instance);
+                List<StoredMessage> result = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        result.add(row(rs));
+                    }
+                }
+                return result;
+            }
+        });
+    }
+
+    @Override
+    public void markPublished(java.util.Collection<String> messageIds, java.util.Collection<String> acknowledging) {
+        if (messageIds.isEmpty()) {
+            return;
+        }
+        String in = String.join(",", java.util.Collections.nCopies(messageIds.size(), "?"));
+        String forgetIn = String.join(",", java.util.Collections.nCopies(Math.max(1, acknowledging.size()), "?"));
+        Jdbc.connected(dataSource, "mark " + messageIds.size() + " message(s) published", c -> {
+            c.setAutoCommit(false);
+            try (PreparedStatement mark = c.prepareStatement("UPDATE messages SET published = "
+                            + (sqlite ? "1" : "TRUE") + " WHERE message_id IN (" + in + ")");
+                    PreparedStatement forget =
+                            c.prepareStatement("DELETE FROM input_ledger WHERE message_id IN (" + forgetIn + ")")) {
+                int i = 1;
+                for (String id : messageIds) {
+                    mark.setString(i++, id);
+                }
+                mark.executeUpdate();
+                if (!acknowledging.isEmpty()) {
+                    i = 1;
+                    for (String id : acknowledging) {
+                        forget.setString(i++, id);
+                    }
+                    forget.executeUpdate();
+                }
+                c.commit();
+                return null;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
+    }
+
+    @Override
+    public java.util.Set<String> ledgerHashes() {
+        return Jdbc.connected(dataSource, "read the input ledger", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT input_hash FROM input_ledger");
+                    ResultSet rs = ps.executeQuery()) {
+                java.util.Set<String> hashes = new java.util.HashSet<>();
+                while (rs.next()) {
+                    hashes.add(rs.getString(1));
+                }
+                return hashes;
+            }
+        });
+    }
+
+    @Override
+    public boolean takeRedelivery(String inputHash, String connection) {
+        return Jdbc.connected(dataSource, "look up a redelivered input", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM input_ledger WHERE id = (SELECT id FROM"
+                    + " input_ledger WHERE input_hash = ? AND connection <> ? ORDER BY id LIMIT 1)")) {
+                ps.setString(1, inputHash);
+                ps.setString(2, connection);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public int forgetLedgerBefore(long beforeMillis) {
+        return Jdbc.connected(dataSource, "forget old input ledger entries", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM input_ledger WHERE created < ?")) {
+                ps.setLong(1, beforeMillis);
+                return ps.executeUpdate();
+            }
+        });
     }
 
     /**
@@ -135,6 +279,8 @@ public final class JdbcMessageStore implements MessageStore {
         }
         writer = null;
         insert = null;
+        outboxInsert = null;
+        ledgerInsert = null;
     }
 
     @Override
@@ -156,17 +302,7 @@ public final class JdbcMessageStore implements MessageStore {
             List<StoredMessage> result = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    result.add(new StoredMessage(
-                            rs.getString(1),
-                            rs.getString(2),
-                            rs.getString(3),
-                            rs.getString(4),
-                            rs.getString(5),
-                            rs.getString(6),
-                            rs.getString(7),
-                            Optional.ofNullable(rs.getString(8)),
-                            rs.getString(9),
-                            Optional.ofNullable(rs.getString(10))));
+                    result.add(row(rs));
                 }
             }
             Collections.reverse(result);
@@ -174,6 +310,20 @@ public final class JdbcMessageStore implements MessageStore {
         } catch (SQLException e) {
             throw new StoreException("cannot read history of room " + room + ": " + e.getMessage(), e, true);
         }
+    }
+
+    private static StoredMessage row(ResultSet rs) throws SQLException {
+        return new StoredMessage(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6),
+                rs.getString(7),
+                Optional.ofNullable(rs.getString(8)),
+                rs.getString(9),
+                Optional.ofNullable(rs.getString(10)));
     }
 
     @Override

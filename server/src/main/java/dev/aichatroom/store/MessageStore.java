@@ -12,6 +12,49 @@ public interface MessageStore extends AutoCloseable {
      */
     boolean append(StoredMessage message);
 
+    /**
+     * The outbox: stores a message as not yet published on {@code messages/out}, owned by {@code instance} (the MQTT
+     * client id of the instance that will publish it). With {@code ledger}, also records in the same transaction that
+     * the input it came from (which carried no key) is stored and not yet acknowledged.
+     *
+     * @return false when a message with the same id or dedupe key is already stored (nothing is written)
+     */
+    boolean appendUnpublished(StoredMessage message, String instance, Optional<LedgerEntry> ledger);
+
+    /**
+     * An input stored but not yet acknowledged, so that the broker's redelivery of it is not taken twice.
+     *
+     * @param inputHash the input's topic and payload, hashed
+     * @param connection the service connection that delivered it: a redelivery comes on a later one
+     */
+    record LedgerEntry(String inputHash, String connection, long createdMillis) {}
+
+    /** The input hashes in the ledger now (inputs stored and not known to be acknowledged). */
+    java.util.Set<String> ledgerHashes();
+
+    /** The messages of {@code instance} stored but not marked published, oldest first. */
+    List<StoredMessage> unpublished(String instance);
+
+    /**
+     * Marks messages published and forgets the ledger entries of {@code acknowledging} (the inputs about to be
+     * acknowledged), in one transaction.
+     */
+    void markPublished(java.util.Collection<String> messageIds, java.util.Collection<String> acknowledging);
+
+    /**
+     * Takes (removes) one ledger entry for {@code inputHash} recorded on another connection than {@code connection}.
+     *
+     * @return true when there was one: the input is a redelivery of one already stored
+     */
+    boolean takeRedelivery(String inputHash, String connection);
+
+    /**
+     * Forgets ledger entries recorded before {@code beforeMillis} (their sessions have expired at the broker).
+     *
+     * @return how many
+     */
+    int forgetLedgerBefore(long beforeMillis);
+
     /** Up to {@code limit} messages of a room, oldest first, all older than {@code before} when given. */
     List<StoredMessage> history(String room, Optional<String> beforeMessageId, int limit);
 

@@ -78,6 +78,7 @@ public final class VoiceService implements AutoCloseable {
     private Optional<MqttSettings> externalBroker = Optional.empty();
 
     private volatile Optional<InstancePresence> presence = Optional.empty();
+    private volatile boolean closed;
     /** Whether this instance takes new calls: always with the embedded broker, else when elected. */
     private volatile boolean answering = true;
     /** The role last logged; null before the first election. Guarded by {@code this}. */
@@ -191,8 +192,15 @@ public final class VoiceService implements AutoCloseable {
      */
     private void joinElection(MqttSettings settings) {
         try {
-            presence = Optional.of(InstancePresence.start(
-                    settings, INSTANCES, java.time.Clock.systemUTC(), Duration.ofSeconds(10), this::elect));
+            InstancePresence started = InstancePresence.start(
+                    settings, INSTANCES, java.time.Clock.systemUTC(), Duration.ofSeconds(10), this::elect);
+            synchronized (this) {
+                if (closed) { // stopped while this was starting (it starts once the broker is there)
+                    started.close();
+                    return;
+                }
+                presence = Optional.of(started);
+            }
             elect();
         } catch (dev.aichatroom.mqtt.MqttException e) {
             LOG.warn(
@@ -503,6 +511,9 @@ public final class VoiceService implements AutoCloseable {
     @Override
     public void close() {
         answering = false;
+        synchronized (this) {
+            closed = true;
+        }
         presence.ifPresent(InstancePresence::close); // the next instance takes new calls from now on
         List<Session> open = List.copyOf(sessions.values());
         open.forEach(s -> s.post(new Session.Event.End("the service is stopping", true)));

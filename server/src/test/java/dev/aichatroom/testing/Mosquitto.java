@@ -27,6 +27,14 @@ public final class Mosquitto implements AutoCloseable {
     }
 
     /**
+     * @param persistent keep sessions and queued messages across a restart of this broker
+     * @param moreConfig configuration lines, e.g. {@code max_queued_messages 0} (no limit)
+     */
+    public static Mosquitto start(boolean persistent, String moreConfig) {
+        return start(FreePorts.next(), persistent, moreConfig);
+    }
+
+    /**
      * Plain MQTT on {@link #port()} and MQTT over TLS with {@code certificates} on the returned {@link #tlsPort()}.
      */
     public static Mosquitto startWithTls(TestCertificates certificates) {
@@ -74,10 +82,6 @@ public final class Mosquitto implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static Mosquitto start(boolean persistent, String moreListeners) {
-        return start(FreePorts.next(), persistent, moreListeners);
     }
 
     private static Mosquitto start(int port, boolean persistent, String moreListeners) {
