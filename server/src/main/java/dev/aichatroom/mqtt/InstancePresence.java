@@ -139,18 +139,7 @@ public final class InstancePresence implements AutoCloseable {
             Runnable onChange) {
         InstancePresence p = new InstancePresence(settings, topicPrefix, settings.clientId(), clock, timing, onChange);
         try {
-            p.client
-                    .connectWith()
-                    .cleanStart(true)
-                    .sessionExpiryInterval(0)
-                    .willPublish()
-                    .topic(topicPrefix + p.self)
-                    .payload(new byte[0])
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .retain(true)
-                    .applyWillPublish()
-                    .send()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            p.connect().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!p.retainedIn() && p.refused == null && System.nanoTime() < deadline) {
                 Thread.sleep(20);
@@ -162,6 +151,8 @@ public final class InstancePresence implements AutoCloseable {
             p.started = true;
             long every = timing.refresh().toMillis();
             p.timer.scheduleAtFixedRate(p::refresh, every, every, TimeUnit.MILLISECONDS);
+            long watch = MqttConnection.WATCHDOG_EVERY.toMillis();
+            p.timer.scheduleWithFixedDelay(p::watch, watch, watch, TimeUnit.MILLISECONDS);
             return p;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -174,6 +165,40 @@ public final class InstancePresence implements AutoCloseable {
                             + settings.port() + " (" + MqttConnection.rootMessage(e) + ")",
                     e);
         }
+    }
+
+    /**
+     * Above the client's automatic reconnect: a connection that is down and no longer being retried is opened again
+     * (with its will), so the election never stays cut off.
+     */
+    private void watch() {
+        if (closing || client.getState() != com.hivemq.client.mqtt.MqttClientState.DISCONNECTED) {
+            return;
+        }
+        LOG.warn("Presence on {}{} is down and not being retried; connecting again", topicPrefix, self);
+        connect().whenComplete((ack, e) -> {
+            if (e != null) {
+                LOG.debug("Presence reconnect of {}: {}", self, MqttConnection.rootMessage(e));
+            }
+        });
+    }
+
+    private CompletableFuture<?> connect() {
+        return client.connectWith()
+                .cleanStart(true)
+                .sessionExpiryInterval(0)
+                .willPublish()
+                .topic(topicPrefix + self)
+                .payload(new byte[0])
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .retain(true)
+                .applyWillPublish()
+                .send();
+    }
+
+    /** Whether its connection is up: an instance cut off cannot know who answers calls. */
+    public boolean isConnected() {
+        return client.getState().isConnected();
     }
 
     /** On every (re)connect: forget what may have gone meanwhile, announce now, read the others again. */

@@ -55,7 +55,7 @@ public final class MqttConnection implements AutoCloseable {
 
     static final Backoff BACKOFF = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(5));
     /** How often the watchdog looks at the connection. */
-    static final Duration WATCHDOG_EVERY = Duration.ofSeconds(2);
+    public static final Duration WATCHDOG_EVERY = Duration.ofSeconds(2);
     /** How long a CONNECT may wait for its CONNACK (a listener that accepts and never answers). */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 

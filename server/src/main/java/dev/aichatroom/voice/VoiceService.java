@@ -492,6 +492,12 @@ public final class VoiceService implements AutoCloseable {
     public Health health() {
         String role = presence.map(p -> answering ? "answers calls; " : "stands by, " + p.oldest() + " answers calls; ")
                 .orElse("");
+        if (unavailable.isEmpty() && presence.map(p -> !p.isConnected()).orElse(false)) {
+            return new Health(
+                    Health.State.DEGRADED,
+                    "instance presence connection to the broker lost (reconnecting): who answers calls is not known; "
+                            + sessions.size() + " session(s)");
+        }
         return unavailable
                 .map(why -> new Health(Health.State.DISABLED, why))
                 .orElseGet(() -> Health.up(role + sessions.size() + " session(s); speech-to-text " + stt.describe()
