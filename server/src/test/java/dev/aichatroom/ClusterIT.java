@@ -136,7 +136,10 @@ class ClusterIT {
     @Test
     @Order(1)
     void the_instance_there_first_answers_every_call_and_the_one_on_the_other_node_stands_by_from_its_start() {
-        // b started a moment ago on the other node; node 1 never held a's retained announcement
+        // b started a moment ago on the other node; node 1 never held a's retained announcement. Both must have
+        // settled (a slow CI start can still be loading the native WebRTC library) before the offers count
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> voice(a).contains("answers calls") && voice(b).contains("stands by"));
         for (int i = 0; i < 3; i++) {
             assertThat(answersTo(offer())).as("answers to offer %d", i).isEqualTo(1);
         }
