@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.aichatroom.Application;
 import dev.aichatroom.config.ConfigLoader;
 import dev.aichatroom.config.Env;
@@ -14,6 +15,7 @@ import dev.aichatroom.voice.speech.FakeOpenAiServer;
 import dev.aichatroom.voice.speech.TestAudio;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,11 +55,30 @@ class VoiceBrowserIT {
         Path tmp = Files.createTempDirectory("voice-e2e");
         Process chromium = null;
         Application app = null;
+        HttpServer pages = null;
         try (NetNs ns = NetNs.create();
                 FakeOpenAiServer model = new FakeOpenAiServer()) {
             model.reply(30, "Sure, turning", " it on now.", " The camera is", " on and working.");
             int wsPort = freePort();
+            // the harness page is served from an origin of its own, as a device maker's page would be, and that
+            // origin is the one allowed on the MQTT WebSocket (a file:// page would send Origin: null, refused)
+            byte[] html;
+            try (var in = VoiceBrowserIT.class.getResourceAsStream("/voice/call.html")) {
+                html = in.readAllBytes();
+            }
+            pages = HttpServer.create(new InetSocketAddress(ns.hostAddress, 0), 0);
+            pages.createContext("/call.html", exchange -> {
+                exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+                exchange.sendResponseHeaders(200, html.length);
+                try (var out = exchange.getResponseBody()) {
+                    out.write(html);
+                }
+            });
+            pages.start();
+            String pageOrigin =
+                    "http://" + ns.hostAddress + ":" + pages.getAddress().getPort();
             Map<String, String> env = new HashMap<>();
+            env.put("MQTT_WS_ALLOWED_ORIGINS", pageOrigin);
             env.put("MQTT_BIND", ns.hostAddress); // reachable from the namespace only through the veth
             env.put("MQTT_PORT", String.valueOf(freePort()));
             env.put("MQTT_WS_PORT", String.valueOf(wsPort));
@@ -78,12 +99,9 @@ class VoiceBrowserIT {
                     wav,
                     TestAudio.padded(TestAudio.espeak("turn on the camera"), 3000, 3000)
                             .wav());
-            Path page = tmp.resolve("call.html");
-            try (var in = VoiceBrowserIT.class.getResourceAsStream("/voice/call.html")) {
-                Files.copy(in, page);
-            }
-            String id = "browser-" + UUID.randomUUID().toString().substring(0, 8);
-            String url = page.toUri() + "#ws=ws://" + ns.hostAddress + ":" + wsPort + "/mqtt&user=device&pass="
+            // an id the account owns (device, device-…): accounts may use only their own client ids
+            String id = "device-" + UUID.randomUUID().toString().substring(0, 8);
+            String url = pageOrigin + "/call.html#ws=ws://" + ns.hostAddress + ":" + wsPort + "/mqtt&user=device&pass="
                     + env.get("MQTT_PASSWORD") + "&id=" + id;
             chromium = launch(ns, tmp.resolve("profile"), wav, url);
             readReports(chromium);
@@ -163,6 +181,9 @@ class VoiceBrowserIT {
             if (app != null) {
                 app.close();
             }
+            if (pages != null) {
+                pages.stop(0);
+            }
             try (Stream<Path> files = Files.walk(tmp)) {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
@@ -191,6 +212,8 @@ class VoiceBrowserIT {
                         "--use-file-for-fake-audio-capture=" + wav + "%noloop",
                         "--autoplay-policy=no-user-gesture-required",
                         "--disable-features=WebRtcHideLocalIpsWithMdns",
+                        // the harness page's http:// origin gets the microphone as an https:// one would
+                        "--unsafely-treat-insecure-origin-as-secure=" + url.substring(0, url.indexOf("/call.html")),
                         "--enable-logging=stderr",
                         "--v=0",
                         url)
