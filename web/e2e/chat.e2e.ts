@@ -234,13 +234,14 @@ describe.runIf(runnable)('chat page', () => {
     await box.fill('');
 
     // enough messages to scroll, then read further up while two more come
-    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${product.mqttPort}`, { protocolVersion: 5, clientId: 'sensor-3' });
-    // each message from its own client id: the room's rate limit is per client
+    // each message from its own connection: the room's rate limit is per MQTT connection
     let sent = 0;
-    const say3 = (text: string) =>
-      device.publishAsync('chatroom/messages/in', JSON.stringify({ client_id: `sensor-3-${sent++}`, username: 'Counter', message: text }), {
-        qos: 1,
-      });
+    const say3 = async (text: string) => {
+      const id = `sensor-3-${sent++}`;
+      const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${product.mqttPort}`, { protocolVersion: 5, clientId: id });
+      await device.publishAsync('chatroom/messages/in', JSON.stringify({ client_id: id, username: 'Counter', message: text }), { qos: 1 });
+      await device.endAsync();
+    };
     for (let i = 1; i <= 20; i++) await say3(`filler ${i}`);
     await message(page, 'filler 20').waitFor();
     const list = page.locator('[data-testid=messages]');
@@ -266,7 +267,6 @@ describe.runIf(runnable)('chat page', () => {
     await message(page, 'my own message goes to the bottom').waitFor();
     await expect.poll(gap).toBeLessThan(80);
     expect(await list.getAttribute('role')).toBe('log');
-    await device.endAsync();
 
     // a hash that cannot be decoded opens the default room instead of a blank page
     const odd = await alice.context.newPage();

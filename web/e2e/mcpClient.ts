@@ -17,7 +17,7 @@ export interface RpcError {
 const PRESENCE_PREFIX = '$mcp-server/presence/';
 
 export class McpTestClient {
-  readonly clientId = `mcp-test-${Math.random().toString(36).slice(2, 10)}`;
+  readonly clientId: string;
   /** Online servers by presence topic; an empty presence removes one. */
   readonly servers = new Map<string, ServerPresence>();
   /** Every non-empty message this client saw on its RPC topic (No Local: never its own). */
@@ -28,10 +28,16 @@ export class McpTestClient {
   private rpcTopic = '';
   private server: ServerPresence | null = null;
 
-  private constructor(private readonly url: string) {}
+  private constructor(
+    private readonly url: string,
+    clientId: string,
+  ) {
+    this.clientId = clientId;
+  }
 
   static async connect(url: string, serverNameFilter: string, login: { username: string; password: string } | null = null): Promise<McpTestClient> {
-    const c = new McpTestClient(url);
+    // an account may use only the client ids it owns (its name, or its name followed by - or _)
+    const c = new McpTestClient(url, `${login ? `${login.username}-` : ''}mcp-test-${Math.random().toString(36).slice(2, 10)}`);
     c.client = await mqtt.connectAsync(url, {
       ...(login ?? {}),
       protocolVersion: 5,

@@ -57,11 +57,14 @@ describe.runIf(runnable)('a room people would choose', () => {
   });
 
   it('says notices in each page\'s language, and "MQTT user" only of members that joined over MQTT', async () => {
-    // the service speaks English (CHAT_LANGUAGE=en); the Chinese page reads Chinese notices, and the reverse
-    await bob.page.locator('[data-testid=notice]', { hasText: 'Alice 加入了聊天室' }).waitFor();
-    await alice.page.locator('[data-testid=notice]', { hasText: '小明 joined the room' }).waitFor();
+    // the service speaks English (CHAT_LANGUAGE=en); the Chinese page reads Chinese notices, and the reverse. A third
+    // person joins while both pages are in the room, so that both see the notice live
+    const carol = await openUser(browser, product.url, 'en-US');
+    await join(carol.page, 'Carol');
+    await bob.page.locator('[data-testid=notice]', { hasText: 'Carol 加入了聊天室' }).waitFor();
+    await alice.page.locator('[data-testid=notice]', { hasText: 'Carol joined the room' }).waitFor();
     expect(await bob.page.locator('[data-testid=notice]', { hasText: 'MQTT' }).allTextContents()).not.toContainEqual(
-      expect.stringContaining('Alice'),
+      expect.stringContaining('Carol'),
     );
     await publish(product.mqttPort, 'sensor-9', 'chatroom/users/join', { client_id: 'sensor-9', username: 'Sensor9' });
     await bob.page.locator('[data-testid=notice]', { hasText: 'MQTT用户 Sensor9 加入了聊天室' }).waitFor();
