@@ -20,25 +20,18 @@ record Notices(boolean english) {
     }
 
     Notice joined(String username, String source) {
-        Map<String, String> params = Map.of("username", username, "source", source);
-        if (isMqtt(source)) {
-            return Notice.of(
-                    "USER_JOINED",
-                    params,
-                    english ? "MQTT user " + username + " joined the chat room" : "MQTT用户 " + username + " 加入了聊天室");
-        }
-        return Notice.of("USER_JOINED", params, english ? username + " joined the chat room" : username + " 加入了聊天室");
+        return presence("USER_JOINED", username, source, "joined the chat room", "加入了聊天室");
     }
 
     Notice left(String username, String source) {
-        Map<String, String> params = Map.of("username", username, "source", source);
-        if (isMqtt(source)) {
-            return Notice.of(
-                    "USER_LEFT",
-                    params,
-                    english ? "MQTT user " + username + " left the chat room" : "MQTT用户 " + username + " 离开了聊天室");
-        }
-        return Notice.of("USER_LEFT", params, english ? username + " left the chat room" : username + " 离开了聊天室");
+        return presence("USER_LEFT", username, source, "left the chat room", "离开了聊天室");
+    }
+
+    /** A join or leave notice: the seed's text, with "MQTT user" before members that joined over MQTT. */
+    private Notice presence(String code, String username, String source, String english, String chinese) {
+        String prefix = isMqtt(source) ? (this.english ? "MQTT user " : "MQTT用户 ") : "";
+        String text = this.english ? prefix + username + " " + english : prefix + username + " " + chinese;
+        return Notice.of(code, Map.of("username", username, "source", source), text);
     }
 
     /** Members that joined over MQTT: no source (the seed's payload), "mqtt" or "device". */
