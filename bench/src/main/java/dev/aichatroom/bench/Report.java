@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /** Renders {@link Results} as {@code docs/benchmarks.md} and as JSON (latencies in nanoseconds). */
 final class Report {
@@ -24,7 +25,7 @@ final class Report {
     static void write(Results results, Path markdown, Path json) {
         try {
             Files.createDirectories(markdown.toAbsolutePath().getParent());
-            Files.writeString(markdown, markdown(results), StandardCharsets.UTF_8);
+            writeKeepingBlocks(markdown, markdown(results));
             Files.createDirectories(json.toAbsolutePath().getParent());
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
         } catch (IOException e) {
@@ -36,10 +37,19 @@ final class Report {
     static void render(Path json, Path markdown) {
         try {
             Results results = new ObjectMapper().readValue(json.toFile(), Results.class);
-            Files.writeString(markdown, markdown(results), StandardCharsets.UTF_8);
+            writeKeepingBlocks(markdown, markdown(results));
         } catch (IOException e) {
             throw new BenchException("cannot render " + json + " to " + markdown + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes {@code fresh}, keeping every {@code <!-- NAME:begin -->} … {@code <!-- NAME:end -->} block of the file
+     * already there that this run did not produce (other parts' and other tools' sections).
+     */
+    private static void writeKeepingBlocks(Path markdown, String fresh) throws IOException {
+        String previous = Files.exists(markdown) ? Files.readString(markdown, StandardCharsets.UTF_8) : "";
+        Files.writeString(markdown, MarkedBlocks.merge(previous, fresh), StandardCharsets.UTF_8);
     }
 
     static String markdown(Results r) {
@@ -53,16 +63,20 @@ final class Report {
                 .append(" s); do not edit by hand, run it again (see [How to run](#how-to-run)). Raw numbers: ")
                 .append("`docs/benchmarks.json`.\n\n");
         if (!r.runs().isEmpty()) {
-            summary(md, r);
+            md.append(block("load", x -> summary(x, r)));
         }
         if (!r.products().isEmpty()) {
-            products(md, r.products());
+            md.append(block("startup", x -> products(x, r.products())));
         }
-        connections(md, r.connections());
+        if (!r.connections().isEmpty()) {
+            md.append(block("connections", x -> connections(x, r.connections())));
+        }
         if (!r.runs().isEmpty()) {
-            runs(md, r.runs());
+            md.append(block("runs", x -> runs(x, r.runs())));
         }
-        prewarms(md, r.prewarms());
+        if (!r.prewarms().isEmpty()) {
+            md.append(block("prewarm", x -> prewarms(x, r.prewarms())));
+        }
         md.append("## Problems seen\n\n");
         if (r.problems().isEmpty()) {
             md.append(
@@ -135,6 +149,12 @@ final class Report {
                 .append("`\n\n");
         md.append(METHOD);
         return md.toString();
+    }
+
+    private static String block(String name, Consumer<StringBuilder> section) {
+        StringBuilder text = new StringBuilder();
+        section.accept(text);
+        return MarkedBlocks.wrap(name, text.toString());
     }
 
     private static void summary(StringBuilder md, Results r) {

@@ -30,7 +30,7 @@ class ReportTest {
                 false);
     }
 
-    private static Results results() {
+    static Results results() {
         BenchConfig config = BenchConfig.parse(new String[] {"--brokers=embedded", "--qos=1"}, Path.of("/repo"));
         return new Results(
                 new Results.Environment("2026-01-01T00:00Z", 2, "0.1", "0.2", "JDK", "Linux", "", "60"),
@@ -128,6 +128,7 @@ class ReportTest {
                         "(?s)\"connections\" : 5000,\\s*\"connectInFlight\" : 100,\\s*\"parts\" : \\[[^]]*\\],", "");
         assertThat(old).doesNotContain("\"connections\"").doesNotContain("\"parts\"");
         Files.writeString(json, old);
+        Files.delete(md);
 
         Report.render(json, md);
 
