@@ -40,7 +40,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,7 +86,7 @@ public final class Application implements AutoCloseable {
     private void startAll() {
         // every port first: a taken one is reported at once, by its variable, before anything listens
         dev.aichatroom.config.Ports.checkFree(dev.aichatroom.config.Ports.of(config));
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry meters = dev.aichatroom.web.Meters.create();
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
@@ -106,6 +105,9 @@ public final class Application implements AutoCloseable {
             // before the settings: the service's own listener gets its port when it starts
             broker.get().start();
             started.push(broker.get());
+            EmbeddedBroker embedded = (EmbeddedBroker) broker.get();
+            Gauge.builder("mqtt.connections", embedded, EmbeddedBroker::connectionCount)
+                    .register(meters);
         }
         MqttSettings mqttSettings = mqttSettings(broker);
         boolean externalBroker = config.mqttEnabled() && broker.isEmpty();

@@ -213,6 +213,14 @@ public final class EmbeddedBroker implements Broker {
         }
     }
 
+    /** Connections open on every listener, the product's own included; 0 while the broker is not running. */
+    public int connectionCount() {
+        ActiveMQServer running = server;
+        return running == null || !running.isStarted()
+                ? 0
+                : running.getRemotingService().getConnections().size();
+    }
+
     /** The service connects to its own listener on loopback. */
     @Override
     public String host() {

@@ -108,6 +108,7 @@ public final class ChatService implements AutoCloseable {
                     Thread.ofVirtual().name("chat-grace").factory());
 
     private final AtomicLong received = new AtomicLong();
+    private final io.micrometer.core.instrument.Counter published;
     private final AtomicLong sent = new AtomicLong();
     private final MeterRegistry meters;
     private final Timer processing;
@@ -151,6 +152,9 @@ public final class ChatService implements AutoCloseable {
         this.processing = Timer.builder("chat.message.processing")
                 .description("Time from an input's arrival to its publication on messages/out")
                 .register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("chat.inputs.received", received, AtomicLong::get)
+                .register(meters);
+        this.published = meters.counter("chat.messages.out");
         meters.gauge(
                 "chat.members",
                 members,
@@ -511,7 +515,11 @@ public final class ChatService implements AutoCloseable {
 
     private CompletableFuture<Void> publishMessage(ChatMessage message) {
         lastMessageTime = message.timestamp();
-        return publish(topics.out(message.room()), Json.bytes(message), false);
+        return publish(topics.out(message.room()), Json.bytes(message), false).whenComplete((done, failed) -> {
+            if (failed == null) {
+                published.increment();
+            }
+        });
     }
 
     private void notifyListeners(ChatMessage message) {

@@ -45,6 +45,14 @@ public final class HttpServer implements AutoCloseable {
             "Cache-Control",
             "no-cache");
 
+    /**
+     * The page's built files under {@code /assets/} carry a hash of their content in their names, so a name never
+     * serves other bytes: browsers and proxies may keep them for a year without asking again. The pages that name them
+     * ({@code index.html}, {@code voice.html}) stay {@code no-cache}, so a new release is seen on the next load.
+     */
+    static final Map<String, String> ASSET_HEADERS =
+            Map.of("X-Content-Type-Options", "nosniff", "Cache-Control", "public, max-age=31536000, immutable");
+
     private final HttpConfig config;
     private final List<Consumer<RoutesConfig>> routes;
     private Javalin app;
@@ -62,6 +70,14 @@ public final class HttpServer implements AutoCloseable {
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
             config.tls().ifPresent(tls -> c.jetty.addConnector((server, http) -> httpsConnector(server, http, tls)));
+            if (HttpServer.class.getResource("/public/assets") != null) {
+                c.staticFiles.add(files -> {
+                    files.hostedPath = "/assets";
+                    files.directory = "/public/assets";
+                    files.location = Location.CLASSPATH;
+                    files.headers = ASSET_HEADERS;
+                });
+            }
             if (HttpServer.class.getResource("/public/index.html") != null) {
                 c.staticFiles.add(files -> {
                     files.hostedPath = "/";

@@ -1,6 +1,7 @@
 package dev.aichatroom.web;
 
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,6 +21,7 @@ public final class OpsRoutes implements Consumer<RoutesConfig> {
 
     @Override
     public void accept(RoutesConfig routes) {
+        routes.after(this::count);
         routes.get("/health", ctx -> {
             Map<String, Object> checks = new LinkedHashMap<>();
             boolean ready = true;
@@ -44,4 +46,33 @@ public final class OpsRoutes implements Consumer<RoutesConfig> {
                 ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                         .result(registry.scrape()));
     }
+
+    /**
+     * One count per answered request. The route is the matched endpoint's path pattern ({@code /api/rooms/{room}}),
+     * {@code static} for the page's files and {@code none} for anything else, so that hostile paths cannot grow the
+     * number of series.
+     */
+    private void count(Context ctx) {
+        io.javalin.router.Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
+        String route;
+        if (endpoint != null && !endpoint.path.isEmpty() && !"*".equals(endpoint.path)) {
+            route = endpoint.path;
+        } else {
+            route = ctx.statusCode() < 400 ? "static" : "none";
+        }
+        String method =
+                KNOWN_METHODS.contains(ctx.method().name()) ? ctx.method().name() : "OTHER";
+        registry.counter(
+                        "http.server.requests",
+                        "method",
+                        method,
+                        "route",
+                        route,
+                        "status",
+                        String.valueOf(ctx.statusCode()))
+                .increment();
+    }
+
+    private static final java.util.Set<String> KNOWN_METHODS =
+            java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH");
 }
