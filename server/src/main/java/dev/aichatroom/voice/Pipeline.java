@@ -41,11 +41,22 @@ final class Pipeline implements AutoCloseable {
 
     private record Utterance(Pcm audio, long endedNanos) {}
 
-    /** What the user said, or (with {@code canned}) speech that was not understood and gets this fixed reply. */
-    private record Turn(String text, long endedNanos, Optional<String> canned) {}
+    /**
+     * What the user said, or (with {@code canned}) speech that was not understood and gets this fixed reply; {@code
+     * recognitionNanos} is how long speech-to-text took (0 for typed text).
+     */
+    private record Turn(String text, long endedNanos, long recognitionNanos, Optional<String> canned) {}
 
-    /** A sentence to speak, or the end of a reply when {@code text} is empty. */
-    private record Sentence(long generation, String taskId, String text, long endedNanos) {}
+    /**
+     * A sentence to speak, or the end of a reply when {@code text} is empty; {@code cutNanos} is when the sentence was
+     * complete (the assistant's part of the latency ends there).
+     */
+    private record Sentence(
+            long generation, String taskId, String text, long endedNanos, long recognitionNanos, long cutNanos) {
+        Sentence(long generation, String taskId, String text, Turn turn) {
+            this(generation, taskId, text, turn.endedNanos(), turn.recognitionNanos(), System.nanoTime());
+        }
+    }
 
     /** 10 ms of reply audio, tagged with the reply it belongs to so that a cancelled reply's last frame never plays. */
     private record Speech(long generation, byte[] pcm) {}
@@ -144,7 +155,7 @@ final class Pipeline implements AutoCloseable {
 
     /** Typed text ({@code chat}): a turn like recognised speech. */
     void typed(String text) {
-        startTurn(text, System.nanoTime());
+        startTurn(text, System.nanoTime(), 0);
     }
 
     /** The next 10 ms of reply audio (48 kHz mono), silence when there is none. Called by the audio clock. */
@@ -188,9 +199,11 @@ final class Pipeline implements AutoCloseable {
         Utterance u = utterances.take();
         long t0 = System.nanoTime();
         String text;
+        long took;
         try {
             text = stt.transcribe(u.audio());
-            metrics.recognised(System.nanoTime() - t0);
+            took = System.nanoTime() - t0;
+            metrics.recognised(took);
         } catch (SpeechException e) {
             LOG.warn("Speech-to-text failed for {}: {}", deviceId, e.getMessage());
             return;
@@ -208,10 +221,10 @@ final class Pipeline implements AutoCloseable {
                     deviceId,
                     u.audio().duration().toMillis());
             interruptReply("a new turn began");
-            offerDroppingOldest(turnQueue, new Turn("", u.endedNanos(), Optional.of(notUnderstood(language))));
+            offerDroppingOldest(turnQueue, new Turn("", u.endedNanos(), took, Optional.of(notUnderstood(language))));
         } else {
             outbox.event(new Wire.AsrResponse(text));
-            startTurn(text, u.endedNanos());
+            startTurn(text, u.endedNanos(), took);
         }
     }
 
@@ -222,9 +235,9 @@ final class Pipeline implements AutoCloseable {
                 : "Sorry, I didn't catch that.";
     }
 
-    private void startTurn(String text, long endedNanos) {
+    private void startTurn(String text, long endedNanos, long recognitionNanos) {
         interruptReply("a new turn began");
-        offerDroppingOldest(turnQueue, new Turn(text, endedNanos, Optional.empty()));
+        offerDroppingOldest(turnQueue, new Turn(text, endedNanos, recognitionNanos, Optional.empty()));
     }
 
     private void respond() throws InterruptedException {
@@ -233,8 +246,8 @@ final class Pipeline implements AutoCloseable {
         String taskId = UUID.randomUUID().toString();
         if (turn.canned().isPresent()) {
             // spoken and written (tts_text), without the assistant and without a message in the room
-            say(new Sentence(gen, taskId, turn.canned().get(), turn.endedNanos()));
-            say(new Sentence(gen, taskId, "", turn.endedNanos()));
+            say(new Sentence(gen, taskId, turn.canned().get(), turn));
+            say(new Sentence(gen, taskId, "", turn));
             return;
         }
         outbox.event(new Wire.Loading(true));
@@ -243,18 +256,18 @@ final class Pipeline implements AutoCloseable {
             try {
                 agent.reply(deviceId, turn.text(), delta -> {
                     for (String s : cutter.add(delta)) {
-                        say(new Sentence(gen, taskId, s, turn.endedNanos()));
+                        say(new Sentence(gen, taskId, s, turn));
                     }
                 });
                 for (String s : cutter.flush()) {
-                    say(new Sentence(gen, taskId, s, turn.endedNanos()));
+                    say(new Sentence(gen, taskId, s, turn));
                 }
             } catch (RuntimeException e) {
                 LOG.warn("Reply to {} failed: {}", deviceId, e.toString());
             } finally {
                 // the end marker also after a failure: the sentences already spoken end with tts_complete, and the
                 // task does not stay open (a later speech start would otherwise terminate a reply long over)
-                say(new Sentence(gen, taskId, "", turn.endedNanos()));
+                say(new Sentence(gen, taskId, "", turn));
             }
         });
         replying = reply;
@@ -299,8 +312,11 @@ final class Pipeline implements AutoCloseable {
             return;
         }
         Pcm speech;
+        long synthStart = System.nanoTime();
+        long synthEnd;
         try {
             speech = tts.synthesize(s.text().strip()).resample(RATE);
+            synthEnd = System.nanoTime();
         } catch (SpeechException e) {
             LOG.warn("Text-to-speech failed for {}: {}", deviceId, e.getMessage());
             return;
@@ -311,13 +327,18 @@ final class Pipeline implements AutoCloseable {
             System.arraycopy(bytes, off, frame, 0, Math.min(frame.length, bytes.length - off));
             if (firstAudioNanos < 0) {
                 firstAudioNanos = 0; // the clock stamps the first frame it takes
-                Thread.ofVirtual().start(() -> reportLatency(s.endedNanos()));
+                Thread.ofVirtual().start(() -> reportLatency(s, synthStart, synthEnd));
             }
             outbound.put(new Speech(s.generation(), frame));
         }
     }
 
-    private void reportLatency(long endedNanos) {
+    /**
+     * Logs and meters the time from the end of the user's turn to the first reply audio, stage by stage: recognition,
+     * the assistant's first sentence, waiting for the speaker, synthesis, and the audio queue up to the clock's frame.
+     * The end-of-turn wait ({@code VOICE_END_OF_TURN_MS}) comes before all of it.
+     */
+    private void reportLatency(Sentence s, long synthStart, long synthEnd) {
         for (int i = 0; i < 500 && firstAudioNanos <= 0; i++) {
             try {
                 Thread.sleep(10);
@@ -325,13 +346,37 @@ final class Pipeline implements AutoCloseable {
                 return;
             }
         }
-        if (firstAudioNanos > 0) {
-            metrics.firstAudio(firstAudioNanos - endedNanos);
-            LOG.info(
-                    "Voice {}: first reply audio {} ms after the end of the turn",
-                    deviceId,
-                    (firstAudioNanos - endedNanos) / 1_000_000);
+        long first = firstAudioNanos;
+        if (first <= 0) {
+            return;
         }
+        long recognised = s.endedNanos() + s.recognitionNanos();
+        long assistant = Math.max(0, s.cutNanos() - recognised);
+        long waited = Math.max(0, synthStart - s.cutNanos());
+        long synthesis = synthEnd - synthStart;
+        long queued = Math.max(0, first - synthEnd);
+        metrics.firstAudio(first - s.endedNanos());
+        metrics.stage("recognition", s.recognitionNanos());
+        metrics.stage("assistant", assistant);
+        metrics.stage("speaker_wait", waited);
+        metrics.stage("synthesis", synthesis);
+        metrics.stage("audio_queue", queued);
+        LOG.info(
+                "Voice {}: first reply audio {} ms after the end of the turn ({} ms of silence ended it): recognition"
+                        + " {} ms, assistant's first sentence {} ms, waiting for the speaker {} ms, synthesis {} ms,"
+                        + " audio queue {} ms",
+                deviceId,
+                ms(first - s.endedNanos()),
+                turns.endSilence().toMillis(),
+                ms(s.recognitionNanos()),
+                ms(assistant),
+                ms(waited),
+                ms(synthesis),
+                ms(queued));
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
     }
 
     // ---- reply tasks ----

@@ -19,6 +19,7 @@ final class VoiceMetrics {
     private final Timer recognition;
     private final Timer firstAudio;
     private final Counter bargeIns;
+    private final Map<String, Timer> stages = new java.util.concurrent.ConcurrentHashMap<>();
     private final MeterRegistry meters;
 
     VoiceMetrics(MeterRegistry meters, Map<String, ?> sessions) {
@@ -83,6 +84,20 @@ final class VoiceMetrics {
 
     void firstAudio(long nanos) {
         firstAudio.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * {@code voice_reply_stage_seconds{stage=…}}: one stage of the time from the end of the user's turn to the first
+     * reply audio (recognition, assistant, synthesis, queues).
+     */
+    void stage(String stage, long nanos) {
+        stages.computeIfAbsent(
+                        stage,
+                        s -> Timer.builder("voice.reply.stage")
+                                .description("One stage between the end of the user's turn and the first reply audio")
+                                .tag("stage", s)
+                                .register(meters))
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void bargeIn() {

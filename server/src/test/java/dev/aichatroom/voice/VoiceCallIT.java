@@ -53,6 +53,10 @@ class VoiceCallIT {
     private static int mqttPort;
     private static int httpPort;
     private static final List<String> measured = new CopyOnWriteArrayList<>();
+    /** The warm turn's stages for docs/benchmarks.md, in order. */
+    private static final Map<String, Long> benchmark =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+
     private static java.nio.file.Path dataDir;
 
     /** One device: an MQTT connection that speaks the signalling protocol for a {@link DevicePeer}. */
@@ -221,8 +225,12 @@ class VoiceCallIT {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         measured.forEach(m -> LOG.info("MEASURED {}", m));
+        String out = System.getProperty("voice.benchmark.out", "");
+        if (!out.isEmpty() && !benchmark.isEmpty()) {
+            writeBenchmark(java.nio.file.Path.of(out));
+        }
         if (app != null) {
             app.close();
         }
@@ -256,7 +264,55 @@ class VoiceCallIT {
         }
     }
 
-    static String health() throws Exception {
+    /**
+     * Replaces the voice section of {@code docs/benchmarks.md} ({@code <!-- voice:begin -->} … {@code <!-- voice:end
+     * -->}, appended when missing) with this run's warm turn, stage by stage.
+     */
+    static void writeBenchmark(java.nio.file.Path file) throws java.io.IOException {
+        StringBuilder md = new StringBuilder("<!-- voice:begin -->\n## Voice: end of speech → first reply audio\n\n")
+                .append("Written by `VoiceCallIT` (")
+                .append(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                .append(", `-Dvoice.benchmark.out=docs/benchmarks.md`, see docs/voice.md): a webrtc-java device in a")
+                .append(
+                        " network namespace says \"turn off the camera\" (espeak-ng) in a warm call; the assistant is a")
+                .append(" local streaming server (30 ms between chunks), speech-to-text ")
+                .append(engines())
+                .append(". The stages are the product's `voice_reply_stage_seconds` for that turn; the total is")
+                .append(" measured at the device, from the end of the WAV to the first loud frame it hears.\n\n")
+                .append("| stage | ms |\n|---|---:|\n");
+        benchmark.forEach((stage, ms) ->
+                md.append("| ").append(stage).append(" | ").append(ms).append(" |\n"));
+        md.append("<!-- voice:end -->");
+        String old = Files.isRegularFile(file) ? Files.readString(file) : "";
+        int begin = old.indexOf("<!-- voice:begin -->");
+        int end = old.indexOf("<!-- voice:end -->");
+        String updated = begin >= 0 && end > begin
+                ? old.substring(0, begin) + md + old.substring(end + "<!-- voice:end -->".length())
+                : old + (old.endsWith("\n") || old.isEmpty() ? "\n" : "\n\n") + md + "\n";
+        Files.writeString(file, updated);
+        LOG.info("Voice benchmark written to {}", file);
+    }
+
+    private static String engines() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("speech-to-text (.*?); text-to-speech ([^\"]*)")
+                .matcher(health());
+        return m.find() ? m.group(1) + ", text-to-speech " + m.group(2) : "(see /health)";
+    }
+
+    /** {@code voice_reply_stage_seconds} by stage: {sum in seconds, count}. */
+    static Map<String, double[]> stages(String metrics) {
+        Map<String, double[]> out = new HashMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "voice_reply_stage_seconds_(sum|count)\\{[^}]*stage=\"(\\w+)\"[^}]*} ([0-9.eE+-]+)")
+                .matcher(metrics);
+        while (m.find()) {
+            out.computeIfAbsent(m.group(2), k -> new double[2])[m.group(1).equals("sum") ? 0 : 1] =
+                    Double.parseDouble(m.group(3));
+        }
+        return out;
+    }
+
+    static String health() {
         return get("/health");
     }
 
@@ -328,6 +384,7 @@ class VoiceCallIT {
             measured.add("whole product's heap after GC during a call, Sphinx loaded: " + heapUsed() / (1024 * 1024)
                     + " MB");
             // a second turn, with the speech model loaded
+            Map<String, double[]> stagesBefore = stages(get("/metrics"));
             d.events.clear();
             p.loudFrames.set(0);
             p.firstLoudAt.set(0);
@@ -335,8 +392,42 @@ class VoiceCallIT {
             assertThat(d.awaitEvent("asr_response").path("results").asText()).isEqualTo("turn off the camera");
             d.awaitEvent("tts_complete");
             await().atMost(Duration.ofSeconds(5)).until(() -> p.firstLoudAt.get() > 0);
-            measured.add("end of speech → first reply audio at the device, warm "
-                    + (p.firstLoudAt.get() - p.spokeUntil.get()) / 1_000_000 + " ms");
+            long warm = (p.firstLoudAt.get() - p.spokeUntil.get()) / 1_000_000;
+            measured.add("end of speech → first reply audio at the device, warm " + warm + " ms");
+            // the same turn stage by stage, as the product meters it (voice_reply_stage_seconds)
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> stages(get("/metrics")).getOrDefault("audio_queue", new double[2])[1]
+                            > stagesBefore.getOrDefault("audio_queue", new double[2])[1]);
+            Map<String, double[]> stagesAfter = stages(get("/metrics"));
+            StringBuilder breakdown = new StringBuilder("warm turn stage by stage: end-of-turn silence "
+                    + VoiceConfig.defaultTurns().endSilence().toMillis() + " ms");
+            long server = 0;
+            benchmark.clear();
+            benchmark.put(
+                    "end-of-turn silence (`VOICE_END_OF_TURN_MS`)",
+                    VoiceConfig.defaultTurns().endSilence().toMillis());
+            for (String stage : List.of("recognition", "assistant", "speaker_wait", "synthesis", "audio_queue")) {
+                double[] a = stagesAfter.get(stage);
+                double[] b = stagesBefore.getOrDefault(stage, new double[2]);
+                assertThat(a).as(stage).isNotNull();
+                long ms = Math.round((a[0] - b[0]) / (a[1] - b[1]) * 1000);
+                server += ms;
+                benchmark.put(stage, ms);
+                breakdown.append(", ").append(stage).append(' ').append(ms).append(" ms");
+            }
+            breakdown
+                    .append("; the rest of the ")
+                    .append(warm)
+                    .append(" ms (")
+                    .append(warm
+                            - server
+                            - VoiceConfig.defaultTurns().endSilence().toMillis())
+                    .append(" ms) is espeak-ng's trailing silence in the WAV and the two WebRTC legs");
+            measured.add(breakdown.toString());
+            benchmark.put(
+                    "the rest: the WAV's trailing silence, the two WebRTC legs",
+                    warm - server - VoiceConfig.defaultTurns().endSilence().toMillis());
+            benchmark.put("**end of speech → first reply audio at the device**", warm);
             // the voice turn in the chat room, marked as voice
             JsonNode said =
                     Device.awaitIn(d.room, j -> j.path("content").asText().equals("turn on the camera"));
