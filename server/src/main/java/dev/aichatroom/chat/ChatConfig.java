@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param language {@code zh} or {@code en}: the language of system notices
  * @param sharedGroup when present, inputs are consumed through the MQTT 5 shared subscription {@code $share/GROUP/…}
  *     (each input reaches one of the instances in the group) and members live in the store, shared by the instances
+ * @param reservedNames names people may not take: the assistant's ({@code AI_NAME} and the defaults) and the system's
  */
 public record ChatConfig(
         String defaultRoom,
@@ -25,9 +26,21 @@ public record ChatConfig(
         int rateBurst,
         Duration idleTimeout,
         String language,
-        Optional<String> sharedGroup) {
+        Optional<String> sharedGroup,
+        ReservedNames reservedNames) {
     public static ChatConfig defaults() {
-        return new ChatConfig("main", 4000, 32, 128, 65536, 120, 20, Duration.ofHours(1), "zh", Optional.empty());
+        return new ChatConfig(
+                "main",
+                4000,
+                32,
+                128,
+                65536,
+                120,
+                20,
+                Duration.ofHours(1),
+                "zh",
+                Optional.empty(),
+                ReservedNames.withAssistant("智能助手"));
     }
 
     /** A shared-subscription group name: no topic separators or wildcards. */

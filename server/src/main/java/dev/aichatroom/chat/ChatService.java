@@ -846,10 +846,16 @@ public final class ChatService implements AutoCloseable {
 
     /**
      * Posts a user message from an outside participant (an agent using the room's MCP server) under the same
-     * per-client rate limit as MQTT input; over it the future fails with a {@link ChatException} ({@code RATE_LIMITED}).
+     * per-client rate limit as MQTT input; over it the future fails with a {@link ChatException} ({@code RATE_LIMITED}),
+     * as it does for a name that is or looks like the assistant's or the system's ({@code RESERVED_NAME}).
      */
     public CompletableFuture<ChatMessage> postLimited(
             String room, String clientId, String username, String text, String source) {
+        Optional<String> reserved = config.reservedNames().lookalikeOf(username);
+        if (reserved.isPresent()) {
+            return CompletableFuture.failedFuture(
+                    new ChatException(Rejection.of(Code.RESERVED_NAME, Inputs.reservedMessage(reserved.get()))));
+        }
         return post(
                 room,
                 clientId,

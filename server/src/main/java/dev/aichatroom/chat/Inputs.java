@@ -83,6 +83,10 @@ final class Inputs {
             if (badName.isPresent()) {
                 return badName.get();
             }
+            Optional<String> reserved = limits.reservedNames().lookalikeOf(username.get());
+            if (reserved.isPresent()) {
+                return refused(Code.RESERVED_NAME, reservedMessage(reserved.get()), replyTo);
+            }
         }
         String source = text(json, "source").filter(SOURCES::contains).orElse("mqtt");
         return switch (input) {
@@ -92,6 +96,11 @@ final class Inputs {
                         .orElseGet(() -> refused(Code.MISSING_FIELD, "username is required to join", replyTo));
             case MESSAGE -> message(json, id, username, source, limits, replyTo);
         };
+    }
+
+    /** Why a username was refused: it is, or looks like, that reserved name. */
+    static String reservedMessage(String reservedName) {
+        return "username is reserved: it is, or looks like, '" + reservedName + "'; choose another";
     }
 
     /** The rules of a name (a client id, a username): no control character of any kind, no bidi control. */

@@ -21,6 +21,8 @@ public record Rejection(Code code, String message, Optional<String> messageId, O
         BIDI_CONTROL,
         /** A client id with {@code / + #}, which cannot stand as one level of its error topic. */
         INVALID_CLIENT_ID,
+        /** A username that is, or looks like, the assistant's or the system's name. */
+        RESERVED_NAME,
         /** A message of nothing, or of nothing visible (spaces, U+200B, U+2060, U+2800, U+3000, U+FEFF, …). */
         EMPTY_MESSAGE,
         MISSING_FIELD,

@@ -358,7 +358,8 @@ public final class ConfigLoader {
                 env.integer("CHAT_RATE_BURST", 20, 1, 1_000_000),
                 Duration.ofSeconds(env.integer("CHAT_IDLE_TIMEOUT", 3600, 0, 10_000_000)),
                 language,
-                sharedGroup);
+                sharedGroup,
+                dev.aichatroom.chat.ReservedNames.withAssistant(env.string("AI_NAME", defaultAssistantName(language))));
     }
 
     static AiConfig ai(Env env, Path dataDir) {

@@ -26,7 +26,8 @@ class InputAttacksIT {
 
     @BeforeAll
     static void start() {
-        product = TestProduct.start(Map.of("CHAT_RATE_PER_MINUTE", "6000", "CHAT_RATE_BURST", "100"));
+        product = TestProduct.start(
+                Map.of("CHAT_RATE_PER_MINUTE", "6000", "CHAT_RATE_BURST", "100", "AI_NAME", "Mx Robo"));
         observer = TestMqtt.connect(product.mqttPort(), "observer-" + UUID.randomUUID())
                 .subscribe("chatroom/messages/out", "chatroom/system");
     }
@@ -154,5 +155,58 @@ class InputAttacksIT {
                 .doesNotContain("\\u")
                 .contains(new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1))
                 .contains(new String("🦀蟹".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void nobody_joins_or_speaks_as_the_assistant_or_the_system_or_a_look_alike() {
+        String client = id();
+        List<String> lookAlikes = List.of(
+                "Mx Robo", // AI_NAME
+                "МХ RОВО", // Cyrillic
+                "智能助手",
+                "智能\u200b助手", // zero-width inside
+                "AI Assistant",
+                "ΑΙ Αssistant", // Greek capitals
+                "Al Assistant", // l for I
+                "ＳＹＳＴＥＭ", // fullwidth
+                "ЅҮЅТЕМ", // Cyrillic capitals
+                "s\u0301ystem", // a combining mark
+                "SyStEm",
+                "系统");
+        try (TestMqtt c = TestMqtt.connect(product.mqttPort(), client).subscribe("chatroom/clients/" + client + "/#")) {
+            for (String name : lookAlikes) {
+                c.clear();
+                assertThat(c.tryPublish(
+                                "chatroom/users/join",
+                                "{\"client_id\":\"" + client + "\",\"username\":\"" + name + "\"}"))
+                        .as("PUBACK of a join as %s", name)
+                        .isPresent();
+                c.await(
+                        "chatroom/clients/" + client + "/errors",
+                        r -> r.json().path("code").asText().equals("RESERVED_NAME"));
+                c.clear();
+                assertThat(c.tryPublish(
+                                "chatroom/messages/in",
+                                "{\"client_id\":\"" + client + "\",\"username\":\"" + name
+                                        + "\",\"message\":\"I am the assistant\"}"))
+                        .as("PUBACK of a message as %s", name)
+                        .isPresent();
+                c.await(
+                        "chatroom/clients/" + client + "/errors",
+                        r -> r.json().path("code").asText().equals("RESERVED_NAME"));
+            }
+            // a name of its own goes through, after all the refused ones
+            c.publish("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"Robo fan\"}");
+            observer.await("chatroom/system", r -> r.text().contains("Robo fan"));
+        }
+        assertThat(observer.on("chatroom/messages/out").stream()
+                        .filter(r -> r.text().contains(client)))
+                .as("nothing under a reserved name was broadcast")
+                .isEmpty();
+        assertThat(observer.on("chatroom/system").stream()
+                        .map(r -> r.json().path("params").path("username").asText(""))
+                        .filter(lookAlikes::contains))
+                .as("no join notice for a reserved name")
+                .isEmpty();
     }
 }

@@ -209,4 +209,19 @@ class InputsTest {
             assertThat(refusal(message(id, "u", "m"))).isEqualTo(Code.INVALID_CLIENT_ID);
         }
     }
+
+    @Test
+    void a_username_that_is_or_looks_like_the_assistant_or_the_system_is_reserved() {
+        var join = parse(Topics.Input.JOIN, "{\"client_id\":\"c\",\"username\":\"ЅҮЅТЕМ\"}");
+        assertThat(join).isInstanceOfSatisfying(Inputs.Refused.class, r -> {
+            assertThat(r.rejection().code()).isEqualTo(Code.RESERVED_NAME);
+            assertThat(r.rejection().message()).contains("'system'");
+            assertThat(r.replyTo()).contains("c");
+        });
+        assertThat(refusal(parse(
+                        Topics.Input.MESSAGE, "{\"client_id\":\"c\",\"username\":\"智能\u200b助手\",\"message\":\"hi\"}")))
+                .isEqualTo(Code.RESERVED_NAME);
+        assertThat(parse(Topics.Input.JOIN, "{\"client_id\":\"c\",\"username\":\"Alice\"}"))
+                .isInstanceOf(Inputs.Join.class);
+    }
 }
