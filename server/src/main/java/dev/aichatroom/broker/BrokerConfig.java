@@ -11,7 +11,7 @@ import java.util.Optional;
  * Settings of the embedded broker.
  *
  * @param bind address the listeners bind to
- * @param port MQTT over TCP
+ * @param port plain MQTT over TCP; 0 = none (TLS on a public address, see docs/decisions/0013-tls-posture.md)
  * @param wsPort MQTT over WebSocket (any path, {@code /mqtt} by convention); 0 disables it
  * @param dataDir where the journal (persistent sessions, retained messages) lives
  * @param accounts username → password of the clients allowed in; required unless anonymous clients are allowed

@@ -1,6 +1,7 @@
 package dev.aichatroom.broker;
 
 import dev.aichatroom.tls.TlsIdentity;
+import dev.aichatroom.tls.TlsPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,18 +113,29 @@ public final class EmbeddedBroker implements Broker {
             close();
             throw new BrokerException("the embedded MQTT broker did not start: " + e.getMessage(), e);
         }
-        boolean tls = config.tls().isPresent();
         LOG.info(
-                "Embedded MQTT broker listening on {}:{} (TCP){}{} in {} ms, {}",
-                config.bind(),
-                config.port(),
-                tls && config.tlsPort() > 0 ? ", " + config.bind() + ":" + config.tlsPort() + " (TLS)" : "",
-                config.wsPort() > 0
-                        ? " and " + config.bind() + ":" + config.wsPort()
-                                + (tls ? " (WebSocket /mqtt, TLS)" : " (WebSocket /mqtt)")
-                        : "",
+                "Embedded MQTT broker listening on {} in {} ms, {}",
+                String.join(", ", listeners()),
                 (System.nanoTime() - started) / 1_000_000,
                 config.anonymousAllowed() ? "anonymous clients allowed (loopback only)" : "accounts required");
+    }
+
+    /** The public listeners, for the start-up line. */
+    private List<String> listeners() {
+        boolean tls = config.tls().isPresent();
+        List<String> out = new java.util.ArrayList<>();
+        String at = config.bind() + ":";
+        out.add(
+                config.port() > 0
+                        ? at + config.port() + " (TCP)"
+                        : "no plain TCP (TLS on " + config.bind() + ": TLS_ALLOW_PLAINTEXT=true would open MQTT_PORT)");
+        if (tls && config.tlsPort() > 0) {
+            out.add(at + config.tlsPort() + " (TLS)");
+        }
+        if (config.wsPort() > 0) {
+            out.add(at + config.wsPort() + (tls ? " (WebSocket /mqtt, TLS)" : " (WebSocket /mqtt)"));
+        }
+        return out;
     }
 
     private Configuration configuration() throws Exception {
@@ -158,7 +170,9 @@ public final class EmbeddedBroker implements Broker {
         c.setAddressQueueScanPeriod(ADDRESS_LINGER.toMillis());
         String tls = config.tls().map(this::tlsParameters).orElse("");
         c.addAcceptorConfiguration(SERVICE, acceptorUrl("127.0.0.1", 0, ""));
-        c.addAcceptorConfiguration(TCP, acceptorUrl(config.bind(), config.port(), ""));
+        if (config.port() > 0) {
+            c.addAcceptorConfiguration(TCP, acceptorUrl(config.bind(), config.port(), ""));
+        }
         if (config.wsPort() > 0) {
             c.addAcceptorConfiguration(WEBSOCKET, acceptorUrl(config.bind(), config.wsPort(), tls));
         }
@@ -193,7 +207,9 @@ public final class EmbeddedBroker implements Broker {
         keyStoreFile = config.dataDir().toAbsolutePath().resolve("tls").resolve("server.p12");
         identity.writePkcs12(keyStoreFile, keyStorePassword);
         return ";sslEnabled=true;keyStoreType=PKCS12;keyStorePath=" + keyStoreFile + ";keyStorePassword="
-                + new String(keyStorePassword);
+                + new String(keyStorePassword)
+                + ";enabledProtocols=" + String.join(",", TlsPolicy.PROTOCOLS)
+                + ";enabledCipherSuites=" + String.join(",", TlsPolicy.CIPHER_SUITES);
     }
 
     /**

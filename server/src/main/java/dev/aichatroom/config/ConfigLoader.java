@@ -12,6 +12,7 @@ import dev.aichatroom.mqtt.TopicFilter;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.tls.TlsException;
 import dev.aichatroom.tls.TlsIdentity;
+import dev.aichatroom.tls.TlsPolicy;
 import dev.aichatroom.tls.TrustedCertificates;
 import dev.aichatroom.web.HttpConfig;
 import dev.aichatroom.web.WebConfig;
@@ -112,9 +113,10 @@ public final class ConfigLoader {
             throw new ConfigException(
                     "MQTT_TLS_PORT", "must differ from MQTT_PORT and MQTT_WS_PORT; use e.g. 8883, or 0 for none");
         }
+        boolean plaintextAllowed = env.bool("TLS_ALLOW_PLAINTEXT", false);
         BrokerConfig broker = new BrokerConfig(
                 bind,
-                port,
+                plainListener(tls, bind, plaintextAllowed) ? port : 0,
                 wsPort,
                 dataDir.resolve("broker"),
                 accounts,
@@ -156,7 +158,7 @@ public final class ConfigLoader {
                 serviceTls,
                 serviceTrust,
                 env.integer("MQTT_SESSION_EXPIRY", 86_400, 0, 2_000_000),
-                new HttpConfig(bindAddress(env, "HTTP_BIND"), env.port("PORT", 5000), tls),
+                http(env, tls, plaintextAllowed),
                 store(env, dataDir),
                 chat(env),
                 web(env),
@@ -166,6 +168,34 @@ public final class ConfigLoader {
                 VoiceConfigLoader.load(env, chat(env).defaultRoom(), chat(env).language(), dataDir),
                 Duration.ofSeconds(env.integer("TLS_RELOAD_INTERVAL", 60, 0, 86_400)),
                 logLevel(env));
+    }
+
+    /** {@code PORT} on {@code HTTP_BIND}: HTTPS with a certificate, plain {@code http://} redirected only if allowed. */
+    static HttpConfig http(Env env, Optional<TlsIdentity> tls, boolean plaintextAllowed) {
+        String bind = bindAddress(env, "HTTP_BIND");
+        return new HttpConfig(
+                bind,
+                env.port("PORT", 5000),
+                tls,
+                plainListener(tls, bind, plaintextAllowed),
+                env.integer("TLS_HSTS_MAX_AGE", (int) TlsPolicy.HSTS_MAX_AGE_SECONDS, 0, Integer.MAX_VALUE));
+    }
+
+    /**
+     * Whether a plaintext listener (MQTT on {@code MQTT_PORT}, {@code http://} on {@code PORT}) opens next to TLS: with a
+     * certificate on an address other machines can reach, only when {@code TLS_ALLOW_PLAINTEXT=true} (passwords and
+     * tokens would cross the network in the clear). See docs/decisions/0013-tls-posture.md.
+     */
+    static boolean plainListener(Optional<TlsIdentity> tls, String bind, boolean plaintextAllowed) {
+        return tls.isEmpty() || plaintextAllowed || isLoopback(bind);
+    }
+
+    private static boolean isLoopback(String bind) {
+        try {
+            return java.net.InetAddress.getByName(bind).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /**

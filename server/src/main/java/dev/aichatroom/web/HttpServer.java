@@ -2,6 +2,7 @@ package dev.aichatroom.web;
 
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.tls.TlsIdentity;
+import dev.aichatroom.tls.TlsPolicy;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -128,16 +129,22 @@ public final class HttpServer implements AutoCloseable {
      */
     private ServerConnector httpsConnector(Server server, HttpConfiguration http, TlsIdentity tls) {
         http.setSecureScheme("https");
-        http.addCustomizer(new SecureRequestCustomizer(false));
+        // Strict-Transport-Security on every response over TLS (none with a max-age of 0)
+        http.addCustomizer(
+                new SecureRequestCustomizer(false, config.hstsMaxAge() > 0 ? config.hstsMaxAge() : -1, false));
         SslContextFactory.Server ssl = new SslContextFactory.Server();
         ssl.setKeyStore(tls.keyStore());
         ssl.setKeyStorePassword(new String(tls.password()));
+        ssl.setIncludeProtocols(TlsPolicy.PROTOCOLS.toArray(String[]::new));
+        ssl.setIncludeCipherSuites(TlsPolicy.CIPHER_SUITES.toArray(String[]::new));
         this.ssl = ssl;
         HttpConnectionFactory plain = new HttpConnectionFactory(http);
-        // one port for both: a TLS hello goes to TLS, anything else to plain HTTP, which only redirects to https://
-        DetectorConnectionFactory tlsOrPlain =
-                new DetectorConnectionFactory(new SslConnectionFactory(ssl, plain.getProtocol()));
-        ServerConnector connector = new ServerConnector(server, tlsOrPlain, plain);
+        SslConnectionFactory secure = new SslConnectionFactory(ssl, plain.getProtocol());
+        // one port for both: a TLS hello goes to TLS, anything else to plain HTTP, which only redirects to https://;
+        // on a public address plain HTTP is off unless TLS_ALLOW_PLAINTEXT (docs/decisions/0013-tls-posture.md)
+        ServerConnector connector = config.plainRedirect()
+                ? new ServerConnector(server, new DetectorConnectionFactory(secure), plain)
+                : new ServerConnector(server, secure, plain);
         connector.setHost(config.bind());
         connector.setPort(config.port());
         return connector;

@@ -168,6 +168,43 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void plaintext_listeners_stay_off_next_to_tls_on_a_public_address_unless_allowed(@TempDir Path dir) {
+        dev.aichatroom.testing.TestCertificates pem =
+                dev.aichatroom.testing.TestCertificates.make(dir, "ec", "localhost");
+        Map<String, String> tls = Map.of(
+                "TLS_CERT",
+                pem.certificate().toString(),
+                "TLS_KEY",
+                pem.key().toString(),
+                "MQTT_USERNAME",
+                "u",
+                "MQTT_PASSWORD",
+                "p");
+        Map<String, String> publicTls = with(with(tls, "MQTT_BIND", "0.0.0.0"), "HTTP_BIND", "0.0.0.0");
+
+        AppConfig off = ConfigLoader.load(Env.of(publicTls));
+        assertThat(off.broker().port()).isZero();
+        assertThat(off.http().plainRedirect()).isFalse();
+        assertThat(off.http().hstsMaxAge()).isEqualTo(31_536_000L);
+
+        AppConfig allowed = ConfigLoader.load(Env.of(with(publicTls, "TLS_ALLOW_PLAINTEXT", "true")));
+        assertThat(allowed.broker().port()).isEqualTo(1883);
+        assertThat(allowed.http().plainRedirect()).isTrue();
+
+        AppConfig loopback = ConfigLoader.load(Env.of(tls));
+        assertThat(loopback.broker().port()).isEqualTo(1883);
+        assertThat(loopback.http().plainRedirect()).isTrue();
+
+        AppConfig noTls =
+                ConfigLoader.load(Env.of(Map.of("MQTT_BIND", "0.0.0.0", "MQTT_USERNAME", "u", "MQTT_PASSWORD", "p")));
+        assertThat(noTls.broker().port()).isEqualTo(1883);
+        assertThat(ConfigLoader.load(Env.of(with(tls, "TLS_HSTS_MAX_AGE", "0")))
+                        .http()
+                        .hstsMaxAge())
+                .isZero();
+    }
+
+    @Test
     void tls_takes_a_certificate_and_its_key_together_and_says_which_file_is_wrong(@TempDir Path dir) throws Exception {
         dev.aichatroom.testing.TestCertificates pem =
                 dev.aichatroom.testing.TestCertificates.make(dir, "ec", "localhost");
