@@ -155,7 +155,7 @@ public final class Application implements AutoCloseable {
             mqtt.onResumed(chat::resumed);
             mqtt.onReady(() -> {
                 chat.start();
-                mcp.start(mcpConnection(mqttSettings));
+                mcp.start(mcpConnection(mqttSettings, config.broker().limits().maxPacketSize()));
                 voiceService.brokerReady();
             });
             boolean restore = externalBroker && config.chat().sharedGroup().isEmpty();
@@ -313,9 +313,15 @@ public final class Application implements AutoCloseable {
         }
     }
 
-    /** MCP's own connections (the library opens them) go to the same broker with the service's account. */
-    private static MqttConnectionConfig mcpConnection(MqttSettings settings) {
-        MqttConnectionConfig plain = MqttConnectionConfig.of(settings.host(), settings.port());
+    /**
+     * MCP's own connections (the library opens them) go to the same broker with the service's account. They accept
+     * packets as large as MQTT_MAX_PACKET_SIZE, the largest the embedded broker takes from anyone: a request over the
+     * MCP payload limit then reaches its server and is answered with a JSON-RPC error, where a smaller announced limit
+     * would make the broker drop it without a word.
+     */
+    private static MqttConnectionConfig mcpConnection(MqttSettings settings, int maxPacketBytes) {
+        MqttConnectionConfig plain =
+                MqttConnectionConfig.of(settings.host(), settings.port()).withMaxPacketBytes(maxPacketBytes);
         MqttConnectionConfig connection =
                 settings.trust().map(plain::withTls).orElseGet(() -> plain.withTls(settings.tls()));
         return settings.username().isPresent()

@@ -92,7 +92,9 @@ final class MqttConnection {
         this.clientId = Wire.requireValidId(clientId, "MQTT client id");
         this.componentType = componentType;
         this.metaJson = metaJson;
-        this.maximumPacketSize = (int) Math.min(MAX_MQTT_PACKET, 2L * maxPayloadBytes + PACKET_OVERHEAD);
+        this.maximumPacketSize = config.maxPacketBytes() > 0
+                ? config.maxPacketBytes()
+                : (int) Math.min(MAX_MQTT_PACKET, 2L * maxPayloadBytes + PACKET_OVERHEAD);
         this.reconnect = reconnect;
         this.resubscribeOnReconnect = resubscribeOnReconnect;
         this.listener = listener;

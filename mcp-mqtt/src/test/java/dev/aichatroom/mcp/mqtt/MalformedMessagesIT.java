@@ -241,6 +241,32 @@ class MalformedMessagesIT {
     }
 
     @Test
+    void a_request_far_over_the_payload_limit_is_answered_when_the_server_accepts_the_brokers_packet_size() {
+        String serverId = Fixtures.unique("srv");
+        Target target = new Target(serverId, Fixtures.unique("lab/camera"));
+        var config = McpMqttServerConfig.builder(
+                        broker.connection().withMaxPacketBytes(1024 * 1024), target.serverName())
+                .serverId(serverId)
+                .maxPayloadBytes(16 * 1024)
+                .build();
+        try (RunningServer server = Fixtures.startServer(config, spec -> spec.tools(Fixtures.cameraTool(serverId)));
+                RawPeer peer = rawClient(target)) {
+            initialize(peer, target);
+            char[] filler = new char[320 * 1024];
+            Arrays.fill(filler, 'x');
+            // ten times the default announced packet size of 16 KiB payloads (2 × 16 KiB + 64 KiB): silence before
+            peer.publish(
+                    target.rpc(peer.clientId()),
+                    "{\"jsonrpc\":\"2.0\",\"id\":22,\"method\":\"tools/call\",\"params\":{\"name\":"
+                            + "\"control_camera\",\"arguments\":{\"note\":\"" + new String(filler) + "\"}}}");
+
+            Received rejected = peer.await(errorCode(-32600));
+            assertThat((String) error(rejected).get("message")).contains("exceeds the maximum payload of 16384 bytes");
+            assertServerAnswersPing(peer, target, 23);
+        }
+    }
+
+    @Test
     void a_response_too_large_to_send_becomes_an_internal_error() {
         String serverId = Fixtures.unique("srv");
         String name = Fixtures.unique("lab/camera");
