@@ -51,6 +51,50 @@ public record ClientIdRules(List<String> defaults, Map<String, List<String>> per
         return usernames.stream().filter(u -> owns(u, clientId)).sorted().findFirst();
     }
 
+    /**
+     * The first of the account's patterns under which it would own some client id of {@code shape} (a pattern without
+     * {@code %u}: the pages' {@code web_*}, the service's {@code ai-chatroom-service*}).
+     */
+    public Optional<String> patternOwningSome(String username, String shape) {
+        return patternsOf(username).stream()
+                .filter(p -> overlap(p.replace("%u", username), shape))
+                .findFirst();
+    }
+
+    /**
+     * Whether some string matches both patterns ({@code *} = any run, everything else itself): a walk through both
+     * at once, where a {@code *} of either may stand for nothing or take the other's next character.
+     */
+    static boolean overlap(String a, String b) {
+        boolean[][] reach = new boolean[a.length() + 1][b.length() + 1];
+        reach[0][0] = true;
+        for (int i = 0; i <= a.length(); i++) {
+            for (int j = 0; j <= b.length(); j++) {
+                if (!reach[i][j]) {
+                    continue;
+                }
+                boolean starA = i < a.length() && a.charAt(i) == '*';
+                boolean starB = j < b.length() && b.charAt(j) == '*';
+                if (starA) {
+                    reach[i + 1][j] = true;
+                    if (j < b.length()) {
+                        reach[i][j + 1] = true;
+                    }
+                }
+                if (starB) {
+                    reach[i][j + 1] = true;
+                    if (i < a.length()) {
+                        reach[i + 1][j] = true;
+                    }
+                }
+                if (!starA && !starB && i < a.length() && j < b.length() && a.charAt(i) == b.charAt(j)) {
+                    reach[i + 1][j + 1] = true;
+                }
+            }
+        }
+        return reach[a.length()][b.length()];
+    }
+
     static boolean matches(String pattern, String username, String clientId) {
         StringBuilder regex = new StringBuilder();
         int i = 0;

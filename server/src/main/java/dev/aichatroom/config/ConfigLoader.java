@@ -104,6 +104,7 @@ public final class ConfigLoader {
         if (!TopicFilter.isLevel(clientId)) {
             throw new ConfigException("MQTT_CLIENT_ID", "must not contain / + #");
         }
+        refuseAccountsOwningProductIds(accounts.keySet(), accountsFile.clientIds(), username, clientId);
         Optional<Boolean> anonymous = env.optional("MQTT_ALLOW_ANONYMOUS")
                 .filter(v -> !v.equalsIgnoreCase("auto"))
                 .map(v -> env.bool("MQTT_ALLOW_ANONYMOUS", false));
@@ -452,6 +453,45 @@ public final class ConfigLoader {
                         Duration.ofSeconds(env.integer("AI_IDLE_TOKEN_TIMEOUT", 30, 1, 3600)),
                         env.integer("AI_BREAKER_FAILURES", 5, 0, 1000),
                         Duration.ofSeconds(env.integer("AI_BREAKER_OPEN", 60, 1, 86_400))));
+    }
+
+    /**
+     * An account named {@code web}, {@code voice} or {@code voicemcp} (or with a pattern such as {@code we*}) would own
+     * the client ids of the product's pages, and one named {@code ai} ({@code ai-*}) those of the service: the pages
+     * would be refused their own ids, or the account would take over their sessions. Refused at start, naming the
+     * account and the pattern.
+     */
+    static void refuseAccountsOwningProductIds(
+            java.util.Collection<String> accounts,
+            ClientIdRules rules,
+            Optional<String> serviceUsername,
+            String serviceClientId) {
+        for (String account : new java.util.TreeSet<>(accounts)) {
+            boolean service = serviceUsername.map(account::equals).orElse(false);
+            String variable = service ? "MQTT_USERNAME" : "MQTT_ACCOUNTS_FILE";
+            for (String shape : dev.aichatroom.web.TokenRoutes.BROWSER_CLIENT_ID_SHAPES) {
+                Optional<String> pattern = rules.patternOwningSome(account, shape);
+                if (pattern.isPresent()) {
+                    throw new ConfigException(
+                            variable,
+                            "account '" + account + "' would own the client ids of the product's pages (" + shape
+                                    + ") through its client id pattern " + pattern.get()
+                                    + "; rename the account, or give it patterns of its own (clientids " + account
+                                    + " <pattern>…)");
+                }
+            }
+            if (!service) {
+                Optional<String> pattern = rules.patternOwningSome(account, serviceClientId + "*");
+                if (pattern.isPresent()) {
+                    throw new ConfigException(
+                            variable,
+                            "account '" + account + "' would own the service's client ids (" + serviceClientId
+                                    + "…, MQTT_CLIENT_ID) through its client id pattern " + pattern.get()
+                                    + "; rename the account, or give it patterns of its own (clientids " + account
+                                    + " <pattern>…)");
+                }
+            }
+        }
     }
 
     /** An accounts file: passwords, and which client ids each account owns. */

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -37,6 +38,12 @@ public final class TokenRoutes implements Consumer<RoutesConfig> {
      */
     static final Pattern BROWSER_CLIENT_ID =
             Pattern.compile("(web_[a-z0-9]{8,16}_|voice_[a-z0-9]{8,16}-|voicemcp_[a-z0-9]{8,16}-)[a-z0-9]{4,16}");
+
+    /**
+     * {@link #BROWSER_CLIENT_ID} as client id patterns ({@code *} = any run): no account may own an id of these
+     * shapes, or it would own the pages' connections.
+     */
+    public static final List<String> BROWSER_CLIENT_ID_SHAPES = List.of("web_*", "voice_*", "voicemcp_*");
 
     static final String OWNER_COOKIE = "aichatroom_owner";
     private static final Pattern OWNER_VALUE = Pattern.compile("[A-Za-z0-9_-]{43}");

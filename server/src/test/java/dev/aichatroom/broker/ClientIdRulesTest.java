@@ -43,4 +43,32 @@ class ClientIdRulesTest {
         assertThatThrownBy(() -> new ClientIdRules(List.of("a/#"), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @org.junit.jupiter.api.Test
+    void two_patterns_overlap_when_some_client_id_matches_both() {
+        assertThat(ClientIdRules.overlap("web_*", "web_*")).isTrue();
+        assertThat(ClientIdRules.overlap("we*", "web_*")).isTrue();
+        assertThat(ClientIdRules.overlap("*_abc", "web_*")).isTrue();
+        assertThat(ClientIdRules.overlap("*", "voicemcp_*")).isTrue();
+        assertThat(ClientIdRules.overlap("ai-*", "ai-chatroom-service*")).isTrue();
+        assertThat(ClientIdRules.overlap("ai-chatroom-service", "ai-chatroom-service*"))
+                .isTrue();
+        assertThat(ClientIdRules.overlap("w*b_x", "*eb_*")).isTrue();
+        assertThat(ClientIdRules.overlap("webcam", "web_*")).isFalse();
+        assertThat(ClientIdRules.overlap("webcam-*", "web_*")).isFalse();
+        assertThat(ClientIdRules.overlap("voice-*", "voice_*")).isFalse();
+        assertThat(ClientIdRules.overlap("ai_*", "ai-chatroom-service*")).isFalse();
+        assertThat(ClientIdRules.overlap("*-x", "web_*y")).isFalse();
+        assertThat(ClientIdRules.overlap("", "*")).isTrue();
+        assertThat(ClientIdRules.overlap("a", "")).isFalse();
+    }
+
+    @org.junit.jupiter.api.Test
+    void the_pattern_that_owns_a_shape_is_named_with_the_username_put_in() {
+        ClientIdRules rules = ClientIdRules.DEFAULTS;
+        assertThat(rules.patternOwningSome("web", "web_*")).contains("%u_*");
+        assertThat(rules.patternOwningSome("voicemcp", "voicemcp_*")).contains("%u_*");
+        assertThat(rules.patternOwningSome("webcam", "web_*")).isEmpty();
+        assertThat(rules.patternOwningSome("ai", "ai-chatroom-service*")).contains("%u-*");
+    }
 }

@@ -205,6 +205,43 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void an_account_that_would_own_the_pages_or_the_services_client_ids_is_refused_at_start(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("accounts");
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("web:pw\n", "account 'web' would own the client ids of the product's pages (web_*)");
+        refused.put("voice:pw\n", "account 'voice' would own the client ids of the product's pages (voice_*)");
+        refused.put("voicemcp:pw\n", "account 'voicemcp' would own the client ids of the product's pages (voicemcp_*)");
+        refused.put("kiosk:pw\nclientids kiosk we*\n", "through its client id pattern we*");
+        refused.put("alice:pw\nclientids * *\n", "account 'alice' would own");
+        refused.put("ai:pw\n", "account 'ai' would own the service's client ids (ai-chatroom-service…");
+        refused.put("ai-chatroom-service:pw\n", "account 'ai-chatroom-service' would own the service's client ids");
+        for (Map.Entry<String, String> bad : refused.entrySet()) {
+            Files.writeString(file, bad.getKey());
+            assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_ACCOUNTS_FILE", file.toString()))))
+                    .as(bad.getKey())
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("MQTT_ACCOUNTS_FILE: ")
+                    .hasMessageContaining(bad.getValue())
+                    .hasMessageContaining("rename the account")
+                    .hasMessageNotContaining("\n");
+        }
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("MQTT_USERNAME", "web", "MQTT_PASSWORD", "pw"))))
+                .hasMessageStartingWith("MQTT_USERNAME: account 'web' would own the client ids of the product's pages");
+
+        // names that only start the same, or an account with patterns of its own, own nothing of the product's
+        Files.writeString(file, "webcam:pw\nvoices:pw\nairlock:pw\nweb2:pw\nweb:pw\nclientids web kiosk-*\n");
+        assertThat(ConfigLoader.load(Env.of(Map.of("MQTT_ACCOUNTS_FILE", file.toString())))
+                        .broker()
+                        .accounts())
+                .containsKeys("webcam", "voices", "airlock", "web2", "web");
+        // the service's own account may own the service's ids
+        assertThat(ConfigLoader.load(Env.of(Map.of("MQTT_USERNAME", "ai-chatroom-service", "MQTT_PASSWORD", "pw")))
+                        .serviceClientId())
+                .isEqualTo("ai-chatroom-service");
+    }
+
+    @Test
     void tls_takes_a_certificate_and_its_key_together_and_says_which_file_is_wrong(@TempDir Path dir) throws Exception {
         dev.aichatroom.testing.TestCertificates pem =
                 dev.aichatroom.testing.TestCertificates.make(dir, "ec", "localhost");
