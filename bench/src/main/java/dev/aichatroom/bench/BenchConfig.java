@@ -72,7 +72,7 @@ public record BenchConfig(
               --mosquitto-nodelay=false      true adds set_tcp_nodelay true (no Nagle) to Mosquitto's configuration
               --render=docs/benchmarks.json  only render the Markdown (--out) again from a run's JSON
               --product-jvm-args=     JVM options for the product, space-separated (default: none)
-              --connections=5000      idle MQTT clients per broker and transport (TCP, WebSocket); 0 skips them
+              --connections=10000     idle MQTT clients per broker and transport (TCP, WebSocket); 0 skips them
               --connect-in-flight=100 connects awaiting their CONNACK at once in the connections part
               --only=startup,load,connections  which parts run (default: all), e.g. --only=connections
               --jar=server/target/ai-chatroom.jar
@@ -181,7 +181,7 @@ public record BenchConfig(
                 integer(o, "mosquitto-max-queued", 100_000),
                 bool(o, "mosquitto-nodelay", false),
                 words(o.getOrDefault("product-jvm-args", "")),
-                integer(o, "connections", 5_000),
+                integer(o, "connections", 10_000),
                 integer(o, "connect-in-flight", 100),
                 list(o.getOrDefault("only", String.join(",", PARTS))),
                 root.resolve(o.getOrDefault("out", "docs/benchmarks.md")),

@@ -2,7 +2,6 @@ package dev.aichatroom.bench;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -42,20 +41,19 @@ final class ChatProbe implements AutoCloseable {
     }
 
     /**
-     * The median latency of {@code count} messages sent one after the other, in nanoseconds; -1 when any of them did
-     * not arrive.
+     * The latencies of {@code count} messages sent one after the other; no samples ({@link LatencySummary#empty()})
+     * when any of them did not arrive.
      */
-    long median(int count) throws InterruptedException {
+    LatencySummary latencies(int count) throws InterruptedException {
         long[] latencies = new long[count];
         for (int i = 0; i < count; i++) {
             Optional<Long> l = roundTrip();
             if (l.isEmpty()) {
-                return -1;
+                return LatencySummary.empty();
             }
             latencies[i] = l.get();
         }
-        Arrays.sort(latencies);
-        return latencies[count / 2];
+        return LatencySummary.of(latencies, count);
     }
 
     /** Sends one message; its latency in nanoseconds, or empty when it did not arrive within 10 s. */

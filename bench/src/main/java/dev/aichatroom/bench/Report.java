@@ -1,5 +1,6 @@
 package dev.aichatroom.bench;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.aichatroom.bench.Results.ConnectionSample;
@@ -36,7 +37,10 @@ final class Report {
     /** Renders the Markdown again from a run's JSON, e.g. after the report's text changed. */
     static void render(Path json, Path markdown) {
         try {
-            Results results = new ObjectMapper().readValue(json.toFile(), Results.class);
+            // a run's JSON from an older bench may have fields this one no longer writes
+            Results results = new ObjectMapper()
+                    .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                    .readValue(json.toFile(), Results.class);
             writeKeepingBlocks(markdown, markdown(results));
         } catch (IOException e) {
             throw new BenchException("cannot render " + json + " to " + markdown + ": " + e.getMessage(), e);
@@ -228,15 +232,16 @@ final class Report {
                 .append(
                         "Idle MQTT 5 clients (clean start, keep-alive 60 s) opened at once on each broker and transport,")
                 .append(" each broker in a fresh process. *RSS* is that of the process holding the broker's side: the")
-                .append(" product for the embedded broker, Mosquitto for Mosquitto. *Chat* is the median of")
-                .append(
-                        " five messages `chatroom/messages/in` → `chatroom/messages/out`, sent one at a time (QoS 1, TCP)")
-                .append(" before and with the clients connected; *lost* means one did not arrive within 10 s.\n\n")
+                .append(" product for the embedded broker, Mosquitto for Mosquitto. *Chat* is p50 / p99 of")
+                .append(" " + Benchmark.CHAT_PROBES
+                        + " messages `chatroom/messages/in` → `chatroom/messages/out`, sent")
+                .append(" one at a time (QoS 1, TCP) before and with the clients connected; *lost* means one did not")
+                .append(" arrive within 10 s.\n\n")
                 .append(
                         "| broker | transport | clients | connects/s | RSS of | RSS before MiB | RSS with clients MiB |")
-                .append(
-                        " KiB per connection | chat ms alone / with clients | disconnect ms | RSS after disconnect MiB |\n")
-                .append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+                .append(" KiB per connection | chat ms alone | chat ms with clients | disconnect ms |")
+                .append(" RSS after disconnect MiB |\n")
+                .append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ConnectionSample c : samples) {
             row(
                     md,
@@ -250,15 +255,17 @@ final class Report {
                     mib(c.rssBeforeKib()),
                     mib(c.rssConnectedKib()),
                     String.format(Locale.ROOT, "%.1f", c.kibPerConnection()),
-                    chat(c.chatAloneNanos()) + " / " + chat(c.chatConnectedNanos()),
+                    chat(c.chatAlone()),
+                    chat(c.chatConnected()),
                     String.format(Locale.ROOT, "%.0f", c.disconnectMillis()),
                     mib(c.rssAfterDisconnectKib()));
         }
         md.append('\n');
     }
 
-    private static String chat(long nanos) {
-        return nanos < 0 ? "lost" : ms(nanos);
+    /** p50 / p99 of the chat messages sent one at a time in the connections part, or "lost". */
+    static String chat(LatencySummary l) {
+        return l.count() == 0 ? "lost" : ms(l.p50()) + " / " + ms(l.p99());
     }
 
     private static void runs(StringBuilder md, List<RunResult> runs) {
@@ -398,19 +405,19 @@ final class Report {
               then has its own warm-up too.
             - **Start-up and memory**: the product jar is started as a user runs it (`java -jar`, JVM defaults unless
               `--product-jvm-args` is given) with a fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
-            - **Connections** (`--connections`, default 5,000; `--only=connections` runs this part alone): for each
+            - **Connections** (`--connections`, default 10,000; `--only=connections` runs this part alone): for each
               broker and each transport (TCP, then WebSocket on the embedded broker's `ws://…/mqtt` or a Mosquitto
-              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after six chat messages
-              (the first discarded) the bench opens that many idle MQTT 5 clients, each its own `client_id`, clean
+              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after one chat message
+              (discarded) and 200 more sent one at a time (p50 / p99 reported) the bench opens that many idle MQTT 5 clients, each its own `client_id`, clean
               start, session expiry 0, keep-alive 60 s, with at most `--connect-in-flight` connects awaiting their
               CONNACK at once. *connects/s* is the clients connected over first CONNECT → last CONNACK. *KiB per
               connection* is the growth of the broker process's `VmRSS` from before the first connect to 1 s after
               the last CONNACK, divided by the clients: for the product it follows how far the JVM chose to grow its
-              heap, not the live data alone. Then five more chat messages show whether the chat path still works
-              with them connected, and all disconnect, again at most `--connect-in-flight` at once (first
+              heap, not the live data alone. Then 200 more chat messages, one at a time, show whether the chat path
+              still works with them connected and at what p50 / p99, and all disconnect, again at most `--connect-in-flight` at once (first
               DISCONNECT → last closed). The bench's clients are HiveMQ MQTT clients sharing one Netty event loop
-              group (as many threads as cores, at least two), so 5,000 clients cost the bench a few threads, not
-              5,000; the client answers keep-alives itself. `VmRSS` leaves out the kernel's socket buffers, which
+              group (as many threads as cores, at least two), so 10,000 clients cost the bench a few threads, not
+              10,000; the client answers keep-alives itself. `VmRSS` leaves out the kernel's socket buffers, which
               every broker needs alike.
             - Everything runs on one machine: the bench's own clients take CPU from the product and the broker, so
               the numbers compare paths and brokers with each other; they are not capacity figures for a dedicated

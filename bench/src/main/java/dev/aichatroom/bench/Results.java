@@ -97,8 +97,9 @@ public record Results(
      * @param connectMillis first CONNECT sent → last CONNACK (or failure)
      * @param connectsPerSecond {@code connected} per second of {@code connectMillis}
      * @param kibPerConnection RSS growth from before to with the clients, per connected client
-     * @param chatAloneNanos one chat message's latency just before the clients connected; -1 when it did not arrive
-     * @param chatConnectedNanos the same with the clients connected; -1 when it did not arrive
+     * @param chatAlone the latencies of chat messages sent one at a time just before the clients connected; no samples
+     *     ({@link LatencySummary#empty()}) when one did not arrive
+     * @param chatConnected the same with the clients connected
      * @param disconnectMillis first DISCONNECT sent → last connection closed
      */
     public record ConnectionSample(
@@ -114,9 +115,15 @@ public record Results(
             long rssConnectedKib,
             long rssAfterDisconnectKib,
             double kibPerConnection,
-            long chatAloneNanos,
-            long chatConnectedNanos,
+            LatencySummary chatAlone,
+            LatencySummary chatConnected,
             double disconnectMillis) {
+        public ConnectionSample {
+            // a report written before the chat latencies were summaries has medians only: shown as lost, not guessed
+            chatAlone = chatAlone == null ? LatencySummary.empty() : chatAlone;
+            chatConnected = chatConnected == null ? LatencySummary.empty() : chatConnected;
+        }
+
         static ConnectionSample of(
                 String broker,
                 String transport,
@@ -128,8 +135,8 @@ public record Results(
                 long rssBeforeKib,
                 long rssConnectedKib,
                 long rssAfterDisconnectKib,
-                long chatAloneNanos,
-                long chatConnectedNanos,
+                LatencySummary chatAlone,
+                LatencySummary chatConnected,
                 long disconnectNanos) {
             return new ConnectionSample(
                     broker,
@@ -144,14 +151,14 @@ public record Results(
                     rssConnectedKib,
                     rssAfterDisconnectKib,
                     connected > 0 ? (rssConnectedKib - rssBeforeKib) / (double) connected : 0,
-                    chatAloneNanos,
-                    chatConnectedNanos,
+                    chatAlone,
+                    chatConnected,
                     disconnectNanos / 1e6);
         }
 
-        /** Whether the chat message sent with the clients connected arrived. */
+        /** Whether every chat message sent with the clients connected arrived. */
         public boolean chatWorked() {
-            return chatConnectedNanos >= 0;
+            return chatConnected.count() > 0;
         }
     }
 }

@@ -23,7 +23,7 @@ class BenchConfigTest {
         assertThat(c.brokers()).containsExactly("embedded", "mosquitto");
         assertThat(c.productJvmArgs()).containsExactly("-Xmx256m", "-Xlog:gc,safepoint");
         assertThat(c.productJar()).isEqualTo(Path.of("/nowhere/server/target/ai-chatroom.jar"));
-        assertThat(c.connections()).isEqualTo(5_000);
+        assertThat(c.connections()).isEqualTo(10_000);
         assertThat(c.connectInFlight()).isEqualTo(100);
         assertThat(c.parts()).containsExactly("startup", "load", "connections");
         assertThat(c.runs(BenchConfig.CONNECTIONS)).isTrue();

@@ -54,8 +54,8 @@ class ReportTest {
                                 250 * 1024,
                                 350 * 1024,
                                 340 * 1024,
-                                1_500_000,
-                                2_500_000,
+                                latencies(1_500_000, 1_900_000),
+                                latencies(2_500_000, 4_100_000),
                                 1_000_000_000L),
                         Results.ConnectionSample.of(
                                 "mosquitto",
@@ -68,8 +68,8 @@ class ReportTest {
                                 10 * 1024,
                                 30 * 1024,
                                 12 * 1024,
-                                900_000,
-                                -1,
+                                latencies(900_000, 1_000_000),
+                                LatencySummary.empty(),
                                 500_000_000L)),
                 List.of("embedded chat QoS 1 max throughput: lost 3"));
     }
@@ -89,11 +89,13 @@ class ReportTest {
 
         assertThat(md).contains("## Connections");
         assertThat(md)
-                .contains("| embedded | TCP | 5,000 | 2,000 | product | 250 | 350 | 20.5 | 1.50 / 2.50 | 1000 | 340 |");
+                .contains(
+                        "| embedded | TCP | 5,000 | 2,000 | product | 250 | 350 | 20.5 | 1.50 / 1.90 | 2.50 / 4.10 | 1000 | 340 |");
         assertThat(md)
-                .contains("| mosquitto | WebSocket | 4,000 of 5,000 | 2,000 | mosquitto | 10 | 30 | 5.1 | 0.90 / lost |"
-                        + " 500 | 12 |");
-        assertThat(md).contains("- connections: 5,000 idle clients per broker and transport, at most 100 connects");
+                .contains(
+                        "| mosquitto | WebSocket | 4,000 of 5,000 | 2,000 | mosquitto | 10 | 30 | 5.1 | 0.90 / 1.00 | lost |"
+                                + " 500 | 12 |");
+        assertThat(md).contains("- connections: 10,000 idle clients per broker and transport, at most 100 connects");
     }
 
     @Test
@@ -125,7 +127,7 @@ class ReportTest {
         String old = Files.readString(json)
                 .replaceAll("(?s),\\s*\"connections\" : \\[.*?\\]\\s*(?=,\\s*\"problems\")", "")
                 .replaceAll(
-                        "(?s)\"connections\" : 5000,\\s*\"connectInFlight\" : 100,\\s*\"parts\" : \\[[^]]*\\],", "");
+                        "(?s)\"connections\" : 10000,\\s*\"connectInFlight\" : 100,\\s*\"parts\" : \\[[^]]*\\],", "");
         assertThat(old).doesNotContain("\"connections\"").doesNotContain("\"parts\"");
         Files.writeString(json, old);
         Files.delete(md);
@@ -148,5 +150,14 @@ class ReportTest {
         Report.render(json, md);
 
         assertThat(Files.readString(md)).isEqualTo(first);
+    }
+
+    /** 100 samples whose p50 and p99 are the given values. */
+    private static LatencySummary latencies(long p50, long p99) {
+        long[] values = new long[100];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i < 50 ? p50 : i < 99 ? p99 : p99 + 1;
+        }
+        return LatencySummary.of(values, values.length);
     }
 }

@@ -92,6 +92,11 @@ public final class EmbeddedBroker implements Broker {
             server = new ActiveMQServerImpl(configuration(), security);
             server.registerBrokerPlugin(hooks);
             server.start();
+            // a management notification for every session, consumer and binding (two sessions per MQTT connection),
+            // each a message with a dozen properties whose text is built for the log: only cluster connections and
+            // JMX listen to them, and this broker has neither (issue 13: they were a large part of what a CONNECT
+            // allocates)
+            server.getManagementService().enableNotifications(false);
             server.getRemotingService().addIncomingInterceptor(hooks);
             for (Acceptor acceptor : server.getRemotingService().getAcceptors().values()) {
                 if (!acceptor.isStarted()) {
