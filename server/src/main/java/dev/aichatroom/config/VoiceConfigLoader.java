@@ -125,7 +125,7 @@ final class VoiceConfigLoader {
         String ttsVar = env.string("VOICE_TTS", "auto");
         SpeechConfig.Tts tts = SpeechConfig.Tts.parse(ttsVar)
                 .orElseThrow(() -> new ConfigException(
-                        "VOICE_TTS", "'" + ttsVar + "' is not an engine; use auto, espeak, freetts or openai"));
+                        "VOICE_TTS", "'" + ttsVar + "' is not an engine; use auto, piper, espeak, freetts or openai"));
         Optional<String> model = env.optional("VOICE_STT_MODEL");
         if (stt == SpeechConfig.Stt.VOSK || stt == SpeechConfig.Stt.WHISPER) {
             String what = stt == SpeechConfig.Stt.VOSK ? "a Vosk model directory" : "a whisper.cpp ggml model file";
@@ -133,6 +133,16 @@ final class VoiceConfigLoader {
                     "VOICE_STT_MODEL", "VOICE_STT=" + sttVar + " needs " + what + " in VOICE_STT_MODEL")));
             if (!Files.exists(p)) {
                 throw new ConfigException("VOICE_STT_MODEL", p + " does not exist; point it at " + what);
+            }
+        }
+        if (tts == SpeechConfig.Tts.PIPER) {
+            Path voice = Path.of(env.optional("VOICE_TTS_MODEL")
+                    .orElseThrow(() -> new ConfigException(
+                            "VOICE_TTS_MODEL", "VOICE_TTS=piper needs a Piper voice (.onnx) in VOICE_TTS_MODEL")));
+            if (!Files.isRegularFile(voice)
+                    || !Files.isRegularFile(voice.resolveSibling(voice.getFileName() + ".json"))) {
+                throw new ConfigException(
+                        "VOICE_TTS_MODEL", voice + " is not a Piper voice with its .onnx.json beside it");
             }
         }
         Optional<Path> grammar = env.optional("VOICE_STT_GRAMMAR").map(Path::of);
@@ -172,7 +182,10 @@ final class VoiceConfigLoader {
                 env.optional("VOICE_API_KEY").or(() -> env.optional("AI_API_KEY")),
                 language,
                 Duration.ofSeconds(env.integer("VOICE_API_TIMEOUT", 30, 1, 600)),
-                whisper(env, dataDir));
+                whisper(env, dataDir),
+                SpeechConfig.Piper.defaults(
+                        dataDir.resolve("models"),
+                        env.bool("VOICE_TTS_DOWNLOAD", env.bool("VOICE_STT_DOWNLOAD", true))));
     }
 
     private static SpeechConfig.Whisper whisper(Env env, Path dataDir) {

@@ -459,6 +459,11 @@ public final class VoiceService implements AutoCloseable {
                     .priority(Thread.MIN_PRIORITY)
                     .start(() -> {
                         try {
+                            tts.warmUp(); // starts getting the neural voices in the background
+                        } catch (SpeechException e) {
+                            LOG.warn("Text-to-speech cannot load: {}", e.getMessage());
+                        }
+                        try {
                             stt.warmUp();
                         } catch (SpeechException e) {
                             LOG.warn("Speech-to-text cannot load: {}", e.getMessage());

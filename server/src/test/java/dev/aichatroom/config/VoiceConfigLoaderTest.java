@@ -97,6 +97,26 @@ class VoiceConfigLoaderTest {
     }
 
     @Test
+    void the_piper_voices_download_as_the_speech_model_does_unless_told_otherwise_and_piper_needs_a_voice() {
+        assertThat(load(Map.of()).speech().piper().download()).isTrue();
+        assertThat(load(Map.of()).speech().piper().voices())
+                .containsExactly(SpeechConfig.PIPER_EN, SpeechConfig.PIPER_ZH);
+        assertThat(load(Map.of("VOICE_STT_DOWNLOAD", "false")).speech().piper().download())
+                .isFalse();
+        assertThat(load(Map.of("VOICE_STT_DOWNLOAD", "false", "VOICE_TTS_DOWNLOAD", "true"))
+                        .speech()
+                        .piper()
+                        .download())
+                .isTrue();
+        assertThatThrownBy(() -> load(Map.of("VOICE_TTS", "piper")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("VOICE_TTS_MODEL");
+        assertThatThrownBy(() -> load(Map.of("VOICE_TTS", "piper", "VOICE_TTS_MODEL", "/nowhere/voice.onnx")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(".onnx.json");
+    }
+
+    @Test
     void says_what_a_model_engine_needs() {
         assertThatThrownBy(() -> load(Map.of("VOICE_STT", "vosk")))
                 .isInstanceOf(ConfigException.class)

@@ -127,8 +127,8 @@ final class AutoSpeechToText implements SpeechToText {
 
     /** The one line that says what to download and where. */
     String whatToDownload(String why) {
-        return "no speech model (" + why + "): download " + download.url() + " (SHA-256 " + download.sha256()
-                + ") to " + download.target().toAbsolutePath() + ", or set VOICE_STT_MODEL; until then Sphinx4"
+        return "no speech model (" + why + "): download " + download.url() + " (" + download.checksum() + ") to "
+                + download.target().toAbsolutePath() + ", or set VOICE_STT_MODEL; until then Sphinx4"
                 + " understands only English commands";
     }
 

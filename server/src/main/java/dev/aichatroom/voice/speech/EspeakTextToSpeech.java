@@ -27,7 +27,7 @@ final class EspeakTextToSpeech implements TextToSpeech {
         return executable().isPresent();
     }
 
-    private static Optional<Path> executable() {
+    static Optional<Path> executable() {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
         for (String dir : (path + ":/usr/bin:/usr/local/bin").split(":")) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, "espeak-ng");

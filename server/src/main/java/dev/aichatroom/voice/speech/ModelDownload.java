@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Downloads one model file into a directory (decision 0012): into {@code NAME.part} first, resuming an interrupted
- * download with an HTTP {@code Range} request, then checked against a pinned SHA-256 and only then renamed to
+ * download with an HTTP {@code Range} request, then checked against a pinned SHA-256 (or, where the publisher gives
+ * only that, an MD5: {@code md5:HEX}, decision 0016) and only then renamed to
  * {@code NAME}, so that a file under its final name is always complete and the expected one. Progress is logged every
  * 10 % and readable for {@code /health}. Blocking; one download at a time.
  */
@@ -63,19 +64,22 @@ final class ModelDownload {
     }
 
     private final URI url;
-    private final String sha256;
+    private final String algorithm;
+    private final String digest;
     private final Path target;
     private final HttpClient http;
     private volatile Progress progress = new Progress(State.WAITING, 0, -1, "");
 
     /**
      * @param url where the model is
-     * @param sha256 its SHA-256, hex
+     * @param checksum its SHA-256, hex, or {@code md5:} and its MD5, hex
      * @param target the file it becomes
      */
-    ModelDownload(URI url, String sha256, Path target) {
+    ModelDownload(URI url, String checksum, Path target) {
         this.url = url;
-        this.sha256 = sha256.toLowerCase(Locale.ROOT);
+        String c = checksum.strip().toLowerCase(Locale.ROOT);
+        this.algorithm = c.startsWith("md5:") ? "MD5" : "SHA-256";
+        this.digest = c.startsWith("md5:") ? c.substring(4) : c;
         this.target = target;
         this.http = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NORMAL)
@@ -95,8 +99,9 @@ final class ModelDownload {
         return url;
     }
 
-    String sha256() {
-        return sha256;
+    /** "SHA-256 HEX" or "MD5 HEX": what the file must match, for messages. */
+    String checksum() {
+        return algorithm + " " + digest;
     }
 
     Path partFile() {
@@ -203,12 +208,12 @@ final class ModelDownload {
     }
 
     private Path finish(Path part, long bytes) throws IOException {
-        String actual = sha256(part);
-        if (!actual.equals(sha256)) {
+        String actual = digest(part, algorithm);
+        if (!actual.equals(digest)) {
             Files.deleteIfExists(part);
             throw fail(
-                    "the download of " + url + " is not the expected file (SHA-256 " + actual + ", expected " + sha256
-                            + "); deleted",
+                    "the download of " + url + " is not the expected file (" + algorithm + " " + actual + ", expected "
+                            + digest + "); deleted",
                     null);
         }
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -231,8 +236,12 @@ final class ModelDownload {
     }
 
     static String sha256(Path file) throws IOException {
+        return digest(file, "SHA-256");
+    }
+
+    static String digest(Path file, String algorithm) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = MessageDigest.getInstance(algorithm);
             byte[] buffer = new byte[BUFFER];
             int n;
             while ((n = in.read(buffer)) >= 0) {
@@ -240,7 +249,7 @@ final class ModelDownload {
             }
             return HexFormat.of().formatHex(digest.digest());
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
+            throw new IllegalStateException("every JDK has SHA-256 and MD5", e);
         }
     }
 

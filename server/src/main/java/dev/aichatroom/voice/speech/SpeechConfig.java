@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param language {@code zh} or {@code en}: the language the engines expect first
  * @param apiTimeout longest wait for one API call
  * @param whisper the default engine's whisper model and how it is downloaded; the language whisper transcribes
+ * @param piper the default text-to-speech's Piper voices and how they are downloaded
  */
 public record SpeechConfig(
         Stt stt,
@@ -36,9 +37,40 @@ public record SpeechConfig(
         Optional<String> apiKey,
         String language,
         Duration apiTimeout,
-        Whisper whisper) {
+        Whisper whisper,
+        Piper piper) {
     public SpeechConfig {
         phrases = List.copyOf(phrases);
+    }
+
+    /** With the default Piper voices, kept beside the whisper model and downloaded when it is. */
+    public SpeechConfig(
+            Stt stt,
+            Optional<String> sttModel,
+            Optional<Path> grammar,
+            List<String> phrases,
+            Tts tts,
+            Optional<String> ttsVoice,
+            Optional<String> ttsModel,
+            Optional<String> apiUrl,
+            Optional<String> apiKey,
+            String language,
+            Duration apiTimeout,
+            Whisper whisper) {
+        this(
+                stt,
+                sttModel,
+                grammar,
+                phrases,
+                tts,
+                ttsVoice,
+                ttsModel,
+                apiUrl,
+                apiKey,
+                language,
+                apiTimeout,
+                whisper,
+                Piper.defaults(whisper.dir(), whisper.download()));
     }
 
     /** Without a models directory: the default engine keeps its model under the working directory's {@code models}. */
@@ -99,6 +131,56 @@ public record SpeechConfig(
         }
     }
 
+    /**
+     * A Piper voice the default text-to-speech downloads: the model and its config, each with a pinned checksum
+     * ({@code md5:HEX} where the publisher lists only MD5, decision 0016).
+     *
+     * @param language {@code en} or {@code zh}: the text it speaks (Chinese text goes to {@code zh})
+     */
+    public record PiperVoice(
+            String language, java.net.URI model, String modelChecksum, java.net.URI config, String configChecksum) {
+        /** The file name the model is kept under: the URL's last path segment. */
+        public String fileName() {
+            String path = model.getPath();
+            return path.substring(path.lastIndexOf('/') + 1);
+        }
+    }
+
+    private static final String PIPER_VOICES = "https://huggingface.co/rhasspy/piper-voices/resolve/main/";
+
+    /** Piper's US English voice "lessac" (medium, 22.05 kHz, 63 MB); MD5s as Piper's voices.json lists them. */
+    public static final PiperVoice PIPER_EN = new PiperVoice(
+            "en",
+            java.net.URI.create(PIPER_VOICES + "en/en_US/lessac/medium/en_US-lessac-medium.onnx"),
+            "md5:2fc642b535197b6305c7c8f92dc8b24f",
+            java.net.URI.create(PIPER_VOICES + "en/en_US/lessac/medium/en_US-lessac-medium.onnx.json"),
+            "md5:c1f2b7bddefe113f3255ff9ef234cfd3");
+
+    /** Piper's Mandarin voice "huayan" (medium, 63 MB); needs espeak-ng with its full Mandarin dictionary. */
+    public static final PiperVoice PIPER_ZH = new PiperVoice(
+            "zh",
+            java.net.URI.create(PIPER_VOICES + "zh/zh_CN/huayan/medium/zh_CN-huayan-medium.onnx"),
+            "md5:40cdb7930ff91b81574d5f0489e076ea",
+            java.net.URI.create(PIPER_VOICES + "zh/zh_CN/huayan/medium/zh_CN-huayan-medium.onnx.json"),
+            "md5:1fda3ec1d0d3a5a74064397ea8fe0af0");
+
+    /**
+     * The default text-to-speech's neural voices.
+     *
+     * @param voices the voices, the one for {@code CHAT_LANGUAGE} first
+     * @param dir where they are kept ({@code DATA_DIR/models})
+     * @param download whether they may be downloaded ({@code VOICE_TTS_DOWNLOAD})
+     */
+    public record Piper(List<PiperVoice> voices, Path dir, boolean download) {
+        public Piper {
+            voices = List.copyOf(voices);
+        }
+
+        public static Piper defaults(Path dir, boolean download) {
+            return new Piper(List.of(PIPER_EN, PIPER_ZH), dir, download);
+        }
+    }
+
     /** Speech-to-text engines. */
     public enum Stt {
         /** whisper.cpp with a model downloaded on first use; Sphinx4 stands in until it is there. */
@@ -118,9 +200,13 @@ public record SpeechConfig(
         }
     }
 
-    /** Text-to-speech engines; {@code AUTO} is espeak-ng when installed, else FreeTTS. */
+    /**
+     * Text-to-speech engines; {@code AUTO} is Piper's neural voices downloaded on first use, espeak-ng (else FreeTTS)
+     * meanwhile and for what they cannot speak.
+     */
     public enum Tts {
         AUTO,
+        PIPER,
         ESPEAK,
         FREETTS,
         OPENAI;

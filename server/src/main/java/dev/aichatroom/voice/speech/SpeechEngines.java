@@ -22,8 +22,18 @@ public final class SpeechEngines {
 
     public static TextToSpeech textToSpeech(SpeechConfig config) {
         return switch (config.tts()) {
-            case AUTO ->
-                EspeakTextToSpeech.installed() ? new EspeakTextToSpeech(config.ttsVoice()) : new FreeTextToSpeech();
+            case AUTO -> autoTts(config);
+            case PIPER -> {
+                java.nio.file.Path model = java.nio.file.Path.of(config.ttsModel()
+                        .orElseThrow(
+                                () -> new SpeechException("VOICE_TTS=piper needs a Piper voice (.onnx, its .onnx.json"
+                                        + " beside it) in VOICE_TTS_MODEL")));
+                if (!java.nio.file.Files.isRegularFile(model)) {
+                    throw new SpeechException(
+                            "VOICE_TTS_MODEL=" + model + " does not exist; point it at a Piper voice");
+                }
+                yield new PiperTextToSpeech(model);
+            }
             case ESPEAK -> {
                 if (!EspeakTextToSpeech.installed()) {
                     throw new SpeechException(
@@ -39,6 +49,42 @@ public final class SpeechEngines {
                         config.ttsModel().orElse("tts-1"),
                         config.ttsVoice().orElse("alloy"));
         };
+    }
+
+    /** espeak-ng when installed, else FreeTTS. */
+    private static TextToSpeech plainTts(SpeechConfig config) {
+        return EspeakTextToSpeech.installed() ? new EspeakTextToSpeech(config.ttsVoice()) : new FreeTextToSpeech();
+    }
+
+    /**
+     * Piper's voices downloaded on first use into {@code DATA_DIR/models}, the one for {@code CHAT_LANGUAGE} first;
+     * espeak-ng (else FreeTTS) meanwhile and for what they cannot speak. Piper needs espeak-ng for its phonemes.
+     */
+    private static TextToSpeech autoTts(SpeechConfig config) {
+        TextToSpeech plain = plainTts(config);
+        if (!EspeakTextToSpeech.installed()) {
+            return plain;
+        }
+        SpeechConfig.Piper p = config.piper();
+        String first = config.language().toLowerCase(java.util.Locale.ROOT).startsWith("zh") ? "zh" : "en";
+        java.util.List<AutoTextToSpeech.Download> downloads = p.voices().stream()
+                .sorted(java.util.Comparator.comparing(v -> !v.language().equals(first)))
+                .map(v -> {
+                    java.nio.file.Path model = p.dir().resolve(v.fileName());
+                    return new AutoTextToSpeech.Download(
+                            v.language(),
+                            new ModelDownload(v.model(), v.modelChecksum(), model),
+                            new ModelDownload(
+                                    v.config(), v.configChecksum(), model.resolveSibling(v.fileName() + ".json")));
+                })
+                .toList();
+        return new AutoTextToSpeech(
+                downloads,
+                p.download(),
+                plain,
+                PiperTextToSpeech::new,
+                EspeakPhonemes::speaksChinese,
+                AutoSpeechToText.RETRIES);
     }
 
     /**

@@ -16,6 +16,9 @@ public interface TextToSpeech extends AutoCloseable {
     /** Engine and voice, for logs and {@code /health}. */
     String describe();
 
+    /** Loads the model (or starts getting it) now rather than on the first sentence. */
+    default void warmUp() {}
+
     @Override
     default void close() {}
 }

@@ -1,0 +1,123 @@
+package dev.aichatroom.voice.speech;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Text → IPA phonemes with espeak-ng ({@code espeak-ng -q --ipa}), as Piper's voices were trained on: one line per
+ * clause comes back, and each gets its clause's punctuation again ({@code ,} {@code .} {@code ?} {@code !}), which
+ * Piper voices have phonemes for. Language switches espeak-ng marks ({@code (en)}) are dropped. Text goes on standard
+ * input, never on the command line.
+ */
+final class EspeakPhonemes {
+    private static final long TIMEOUT_SECONDS = 10;
+    private static final Pattern CLAUSE_END = Pattern.compile("[,.;:!?]+(?=\\s|$)|[，。；：！？、]+");
+    private static final Pattern LANGUAGE_SWITCH = Pattern.compile("\\([a-z]{2,3}(-[a-z0-9]+)?\\)");
+
+    private EspeakPhonemes() {}
+
+    static String of(String text, String voice) {
+        return withPunctuation(raw(text, voice), text);
+    }
+
+    /** espeak-ng's output as it is: one line of IPA per clause. */
+    static String raw(String text, String voice) {
+        if (!voice.matches("[A-Za-z0-9_+-]{1,32}")) {
+            throw new SpeechException("not an espeak-ng voice: " + voice);
+        }
+        String exe = EspeakTextToSpeech.executable()
+                .orElseThrow(() -> new SpeechException("Piper voices need espeak-ng: apt-get install espeak-ng"))
+                .toString();
+        try {
+            Process p = new ProcessBuilder(List.of(exe, "-q", "--ipa", "-v", voice))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return p.getInputStream().readAllBytes();
+                        } catch (IOException e) {
+                            return new byte[0];
+                        }
+                    },
+                    r -> Thread.ofVirtual().name("espeak-phonemes").start(r));
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(text.replace('\n', ' ').getBytes(StandardCharsets.UTF_8));
+            }
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new SpeechException("espeak-ng did not phonemize within " + TIMEOUT_SECONDS + " s");
+            }
+            if (p.exitValue() != 0) {
+                throw new SpeechException("espeak-ng exited with " + p.exitValue() + " (voice " + voice + ")");
+            }
+            return new String(out.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SpeechException("interrupted", e);
+        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new SpeechException("espeak-ng failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** espeak-ng's clause lines joined as Piper joins them: each with its clause's punctuation, then a space. */
+    static String withPunctuation(String ipa, String text) {
+        List<String> lines = new ArrayList<>();
+        for (String line : ipa.split("\n")) {
+            String l = LANGUAGE_SWITCH.matcher(line).replaceAll("").strip();
+            if (!l.isEmpty()) {
+                lines.add(l);
+            }
+        }
+        List<String> ends = new ArrayList<>();
+        Matcher m = CLAUSE_END.matcher(text.strip());
+        while (m.find()) {
+            ends.add(ascii(m.group().charAt(0)));
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            if (i > 0) {
+                out.append(' ');
+            }
+            out.append(lines.get(i));
+            boolean aligned = lines.size() == ends.size() || lines.size() == ends.size() + 1;
+            if (aligned && i < ends.size()) {
+                out.append(ends.get(i));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String ascii(char c) {
+        return switch (c) {
+            case '，', '、' -> ",";
+            case '。' -> ".";
+            case '；' -> ";";
+            case '：' -> ":";
+            case '！' -> "!";
+            case '？' -> "?";
+            default -> String.valueOf(c);
+        };
+    }
+
+    /**
+     * Whether espeak-ng phonemizes Chinese here: Debian's espeak-ng-data lacks the Mandarin dictionary's extended list,
+     * so most characters come back as their pinyin read in English ({@code (en)nɪ5θɹˈiː5} for 你), which no Chinese
+     * voice can speak.
+     */
+    static boolean speaksChinese() {
+        try {
+            String ipa = raw("你们好", "cmn");
+            return !ipa.isBlank() && !ipa.contains("(en)");
+        } catch (SpeechException e) {
+            return false;
+        }
+    }
+}
