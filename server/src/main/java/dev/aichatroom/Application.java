@@ -459,7 +459,7 @@ public final class Application implements AutoCloseable {
                         Optional.of(b.serviceCredentials().username()),
                         Optional.of(b.serviceCredentials().password()),
                         config.sessionExpirySeconds(),
-                        MqttConnection.RECEIVE_MAXIMUM,
+                        config.receiveMaximum(),
                         false,
                         Optional.empty()))
                 .orElseGet(() -> new MqttSettings(
@@ -469,7 +469,7 @@ public final class Application implements AutoCloseable {
                         config.serviceUsername(),
                         config.servicePassword(),
                         config.sessionExpirySeconds(),
-                        MqttConnection.RECEIVE_MAXIMUM,
+                        config.receiveMaximum(),
                         config.serviceTls(),
                         config.serviceTrust()));
     }

@@ -20,6 +20,8 @@ import javax.net.ssl.TrustManagerFactory;
  * @param serviceUsername on an external broker, the account the service logs in with
  * @param serviceTls on an external broker, whether the service's connections use TLS
  * @param serviceTrust the certificate authorities trusted for that TLS; empty = the JVM's default ones
+ * @param receiveMaximum the Receive Maximum the service's connection asks for: how many unacknowledged inputs the
+ *     broker may send it at once
  * @param ai the assistant
  * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
  * @param voice the voice companion
@@ -36,6 +38,7 @@ public record AppConfig(
         boolean serviceTls,
         Optional<TrustManagerFactory> serviceTrust,
         long sessionExpirySeconds,
+        int receiveMaximum,
         HttpConfig http,
         StoreConfig store,
         ChatConfig chat,

@@ -8,6 +8,7 @@ import dev.aichatroom.broker.WebSocketOrigins;
 import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.mcp.McpConfig;
+import dev.aichatroom.mqtt.MqttConnection;
 import dev.aichatroom.mqtt.TopicFilter;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.tls.TlsException;
@@ -159,6 +160,8 @@ public final class ConfigLoader {
                 serviceTls,
                 serviceTrust,
                 env.integer("MQTT_SESSION_EXPIRY", 86_400, 0, 2_000_000),
+                env.integer(
+                        "MQTT_RECEIVE_MAXIMUM", MqttConnection.RECEIVE_MAXIMUM, 1_000, MqttConnection.RECEIVE_MAXIMUM),
                 http(env, tls, plaintextAllowed),
                 store(env, dataDir),
                 chat(env),

@@ -60,6 +60,9 @@ public final class MqttConnection implements AutoCloseable {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final MqttSettings settings;
+    /** How many unacknowledged inputs the connection reads before it waits for acknowledgements. */
+    private final int window;
+
     private final Mqtt5AsyncClient client;
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final List<Runnable> onReady = new CopyOnWriteArrayList<>();
@@ -101,6 +104,7 @@ public final class MqttConnection implements AutoCloseable {
 
     public MqttConnection(MqttSettings settings) {
         this.settings = settings;
+        this.window = InboundWindow.forReceiveMaximum(settings.receiveMaximum());
         this.publisher = Executors.newSingleThreadExecutor(Thread.ofPlatform()
                 .name("mqtt-publish-" + settings.clientId())
                 .daemon(true)
@@ -301,6 +305,7 @@ public final class MqttConnection implements AutoCloseable {
 
     /** On every CONNACK: subscribe every filter (again: the broker may have lost the session), then say so. */
     private void onConnected() {
+        holdBackBeyondWindow();
         connectionName = settings.clientId() + "/" + RUN + "/" + connections.incrementAndGet();
         connectedSince.set(OffsetDateTime.now());
         failures.set(0);
@@ -316,6 +321,25 @@ public final class MqttConnection implements AutoCloseable {
             }
             markReady();
         });
+    }
+
+    /**
+     * On the client's event loop, before anything after the CONNACK is read: the connection gets its own bound on
+     * unacknowledged inputs ({@link InboundWindow}). HiveMQ's client does not expose its channel, so it is taken from
+     * its connection state; if a later client version hides it, the connection works without the bound (and says so).
+     */
+    private void holdBackBeyondWindow() {
+        try {
+            client.getConfig()
+                    .getConnectionConfig()
+                    .map(c -> ((com.hivemq.client.internal.mqtt.MqttClientConnectionConfig) c).getChannel())
+                    .ifPresent(channel -> InboundWindow.install(channel, window));
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn(
+                    "No inbound window on {} ({}): a broker that overruns the Receive Maximum may disconnect it",
+                    endpoint(),
+                    e.toString());
+        }
     }
 
     private void markReady() {

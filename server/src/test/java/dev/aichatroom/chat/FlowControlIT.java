@@ -3,11 +3,15 @@ package dev.aichatroom.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.mqtt.MqttConnection;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestProduct;
 import java.nio.charset.StandardCharsets;
@@ -16,39 +20,56 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
- * Flow control against Debian's Mosquitto 2.0.11, which (before 2.0.13) sends a client more unacknowledged QoS 1
- * messages than the client's Receive Maximum allows: a burst far larger than the limit, and a backlog queued in the
- * service's persistent session while it was down, both come out on {@code messages/out} once each. (Mosquitto 2.0.11
- * still overruns a window of 65,535 once it fills: a backlog larger than that loops; docs/deployment.md.)
+ * Flow control against Debian's Mosquitto 2.0.11, which (before 2.0.13) does not keep to a client's Receive Maximum:
+ * on every acknowledgement of its oldest message in flight it sends up to another Receive Maximum's worth, and beyond
+ * 65,535 in flight it reuses packet identifiers still in flight. A burst and a backlog (queued in the service's
+ * persistent session while it was down) many times the Receive Maximum both come out on {@code messages/out} once
+ * each, in order, on one connection (no disconnect, no loop).
+ *
+ * <p>For CI the service asks for a Receive Maximum of 1,000 (the same overrun, 65 times smaller): before the
+ * service's inbound window, both tests failed with "Received more QoS 1 and/or 2 PUBLISH messages than allowed by
+ * receive maximum" and a reconnect loop. The full size is a manual run (docs/benchmarks.md):
+ * {@code -Dflow.receiveMaximum=65535 -Dflow.backlog=100000}.
  */
-@Timeout(300)
+@Timeout(600)
 @TestMethodOrder(MethodOrderer.MethodName.class)
 class FlowControlIT {
+    private static final int RECEIVE_MAXIMUM = Integer.getInteger("flow.receiveMaximum", 1_000);
+    private static final int BURST = Integer.getInteger("flow.burst", 6 * RECEIVE_MAXIMUM);
+    private static final int BACKLOG = Integer.getInteger("flow.backlog", 6 * RECEIVE_MAXIMUM);
+
     private static Mosquitto mosquitto;
     private static TestProduct product;
     private static Mqtt5AsyncClient observer;
-    private static final Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
+    private static final List<String> seen = new CopyOnWriteArrayList<>();
+    private static final ListAppender<ILoggingEvent> connectionLog = new ListAppender<>();
+    private static final Logger connectionLogger = (Logger) LoggerFactory.getLogger(MqttConnection.class);
 
     @BeforeAll
     static void start() {
+        connectionLog.start();
+        connectionLogger.addAppender(connectionLog);
         mosquitto = Mosquitto.start(true, "max_queued_messages 0\n");
         product = TestProduct.start(Map.of(
                 "MQTT_BROKER", "127.0.0.1",
                 "MQTT_PORT", Integer.toString(mosquitto.port()),
                 "MQTT_CLIENT_ID", "chat-service-flow",
-                "CHAT_RATE_PER_MINUTE", "0"));
+                "MQTT_RECEIVE_MAXIMUM", Integer.toString(RECEIVE_MAXIMUM),
+                "CHAT_RATE_PER_MINUTE", "0",
+                "VOICE_ENABLE", "false",
+                "MCP_ENABLE", "false"));
         observer = MqttClient.builder()
                 .useMqttVersion5()
                 .identifier("flow-observer")
@@ -59,8 +80,7 @@ class FlowControlIT {
                 MqttGlobalPublishFilter.ALL,
                 p -> Json.tree(p.getPayloadAsBytes())
                         .map(j -> j.path("content").asText())
-                        .ifPresent(text -> seen.computeIfAbsent(text, t -> new AtomicInteger())
-                                .incrementAndGet()));
+                        .ifPresent(seen::add));
         observer.connect().join();
         observer.subscribeWith()
                 .topicFilter("chatroom/messages/out")
@@ -71,26 +91,35 @@ class FlowControlIT {
 
     @AfterAll
     static void stop() {
+        connectionLogger.detachAppender(connectionLog);
         observer.disconnect();
         product.close();
         mosquitto.close();
     }
 
     @Test
-    void a_burst_ten_times_the_old_receive_maximum_comes_out_once_each() {
-        int n = 30_000;
-        publish("burst", n);
-        assertAllOnce("burst", n, Duration.ofSeconds(120));
+    void a_burst_six_times_the_receive_maximum_comes_out_once_each_in_order_on_one_connection() {
+        int connects = connects();
+        publish("burst", BURST);
+        assertAllOnceInOrder("burst", BURST, Duration.ofSeconds(300));
         assertThat(product.get("/health").statusCode()).isEqualTo(200);
+        assertThat(connects()).as("connections opened during the burst").isEqualTo(connects);
     }
 
     @Test
-    void a_backlog_of_50000_inputs_queued_while_the_service_was_down_drains() {
-        int n = 50_000;
+    void a_backlog_six_times_the_receive_maximum_queued_while_the_service_was_down_drains_on_one_connection() {
         product.stop();
-        publish("backlog", n);
+        publish("backlog", BACKLOG);
+        int connects = connects();
         product.restart();
-        assertAllOnce("backlog", n, Duration.ofSeconds(200));
+        assertAllOnceInOrder("backlog", BACKLOG, Duration.ofSeconds(500));
+        assertThat(connects()).as("connections opened to drain the backlog").isEqualTo(connects + 1);
+    }
+
+    private static int connects() {
+        return (int) connectionLog.list.stream()
+                .filter(e -> e.getFormattedMessage().startsWith("MQTT connected"))
+                .count();
     }
 
     /** {@code n} QoS 1 inputs from one publisher, at most 2,000 unacknowledged at once, all acknowledged. */
@@ -117,22 +146,28 @@ class FlowControlIT {
                     .whenComplete((r, e) -> window.release()));
         }
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                .orTimeout(60, TimeUnit.SECONDS)
+                .orTimeout(120, TimeUnit.SECONDS)
                 .join();
         publisher.disconnect().join();
     }
 
-    private static void assertAllOnce(String run, int n, Duration within) {
+    private static void assertAllOnceInOrder(String run, int n, Duration within) {
         await().atMost(within)
                 .pollInterval(Duration.ofMillis(500))
-                .until(() -> seen.keySet().stream()
-                                .filter(k -> k.startsWith(run + "-"))
-                                .count()
-                        == n);
+                .until(() -> ofRun(run).size() >= n);
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
-        long duplicated = seen.entrySet().stream()
-                .filter(e -> e.getKey().startsWith(run + "-") && e.getValue().get() > 1)
+        List<Integer> order = ofRun(run).stream()
+                .map(k -> Integer.parseInt(k.substring(run.length() + 1)))
+                .toList();
+        assertThat(order.stream().distinct().count()).as("distinct inputs out").isEqualTo(n);
+        assertThat(order).as("inputs out more than once").hasSize(n);
+        long reordered = java.util.stream.IntStream.range(1, order.size())
+                .filter(i -> order.get(i) < order.get(i - 1))
                 .count();
-        assertThat(duplicated).as("inputs published more than once").isZero();
+        assertThat(reordered).as("inputs out before one sent earlier").isZero();
+    }
+
+    private static List<String> ofRun(String run) {
+        return seen.stream().filter(k -> k.startsWith(run + "-")).toList();
     }
 }
