@@ -61,6 +61,8 @@ describe.runIf(runnable)('voice page', () => {
     const user: User = await openUser(browser, `${product.url}voice.html`, 'en-US');
     const { page } = user;
     await expect.poll(() => page.locator('[data-testid=tools-panel]').getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
+    // the voice page's first screen, as the README shows it (docs/screenshots/voice-first-screen.png)
+    await screenshot(page, 'voice-first-screen');
 
     client = await McpTestClient.connect(`mqtt://127.0.0.1:${product.mqttPort}`, 'web-ui-hardware-controller/#', {
       username: 'device',
