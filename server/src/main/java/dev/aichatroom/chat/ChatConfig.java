@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param sharedGroup when present, inputs are consumed through the MQTT 5 shared subscription {@code $share/GROUP/…}
  *     (each input reaches one of the instances in the group) and members live in the store, shared by the instances
  * @param reservedNames names people may not take: the assistant's ({@code AI_NAME} and the defaults) and the system's
+ * @param instanceTimeout an instance that has not said it is alive (in the store) for this long is taken for dead:
+ *     another one publishes the messages it stored and had not published
  */
 public record ChatConfig(
         String defaultRoom,
@@ -27,7 +29,9 @@ public record ChatConfig(
         Duration idleTimeout,
         String language,
         Optional<String> sharedGroup,
-        ReservedNames reservedNames) {
+        ReservedNames reservedNames,
+
+        Duration instanceTimeout) {
     public static ChatConfig defaults() {
         return new ChatConfig(
                 "main",
@@ -40,7 +44,8 @@ public record ChatConfig(
                 Duration.ofHours(1),
                 "zh",
                 Optional.empty(),
-                ReservedNames.withAssistant("智能助手"));
+                ReservedNames.withAssistant("智能助手"),
+                Duration.ofSeconds(30));
     }
 
     /** A shared-subscription group name: no topic separators or wildcards. */

@@ -103,6 +103,13 @@ public final class ChatService implements AutoCloseable {
     /** Leaves waiting out {@link #REJOIN_GRACE}, by room and client id; touched on the worker thread only. */
     private final Map<String, java.util.concurrent.ScheduledFuture<?>> pendingLeaves = new java.util.HashMap<>();
 
+    /** Says, in the store, that this instance is alive, and takes over what dead instances left unpublished. */
+    private final java.util.concurrent.ScheduledExecutorService lease =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofVirtual().name("chat-outbox-lease").factory());
+
+    private volatile boolean leaseFailing;
+
     private final java.util.concurrent.ScheduledExecutorService graceTimer =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("chat-grace").factory());
@@ -236,6 +243,8 @@ public final class ChatService implements AutoCloseable {
         recover();
         running = true;
         worker.open();
+        long every = Math.max(500, config.instanceTimeout().toMillis() / 5);
+        lease.scheduleWithFixedDelay(this::keepLease, every, every, TimeUnit.MILLISECONDS);
         submit(() -> {
             publishSystem(config.defaultRoom(), notices.connected());
             List<String> known = new ArrayList<>(store.rooms());
@@ -262,6 +271,8 @@ public final class ChatService implements AutoCloseable {
         for (int attempt = 0; !closing; attempt++) {
             try {
                 suspects.addAll(store.ledgerHashes());
+                // first say this instance is alive: waits while another instance is taking its messages over
+                store.heartbeat(instance);
                 List<StoredMessage> left = store.unpublished(instance);
                 if (!left.isEmpty()) {
                     LOG.info("Publishing {} stored message(s) that had not reached messages/out", left.size());
@@ -279,6 +290,40 @@ public final class ChatService implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+        }
+    }
+
+    /**
+     * Every {@code CHAT_INSTANCE_TIMEOUT / 5}: records that this instance is alive, then, while connected, publishes the
+     * messages of instances not alive for {@code CHAT_INSTANCE_TIMEOUT} that they stored and had not published (killed
+     * between storing and publishing, and not started again). Their inputs' ledger entries stay: a redelivery to a
+     * restarted instance is still recognised.
+     */
+    private void keepLease() {
+        if (!outboxOn || closing) {
+            return;
+        }
+        try {
+            store.heartbeat(instance);
+            if (mqtt.isConnected()) {
+                for (MessageStore.Takeover t : store.takeOver(instance, config.instanceTimeout())) {
+                    LOG.info(
+                            "Publishing {} message(s) that instance '{}' stored and had not published before it"
+                                    + " stopped",
+                            t.messages().size(),
+                            t.from());
+                    submit(() -> t.messages().forEach(m -> publishStored(message(m), () -> {}, false)));
+                }
+            }
+            if (leaseFailing) {
+                leaseFailing = false;
+                LOG.info("Outbox lease recorded again");
+            }
+        } catch (StoreException e) {
+            if (!leaseFailing) {
+                leaseFailing = true;
+                LOG.warn("Cannot record this instance as alive in the store: {}", e.getMessage());
             }
         }
     }
@@ -1107,6 +1152,7 @@ public final class ChatService implements AutoCloseable {
         }
         graceTimer.shutdownNow();
         onlineTicker.shutdownNow();
+        lease.shutdownNow();
         submit(this::publishChangedLists);
         closing = true;
         worker.close(Duration.ofSeconds(5));

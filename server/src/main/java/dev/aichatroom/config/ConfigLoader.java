@@ -393,7 +393,8 @@ public final class ConfigLoader {
                 Duration.ofSeconds(env.integer("CHAT_IDLE_TIMEOUT", 3600, 0, 10_000_000)),
                 language,
                 sharedGroup,
-                dev.aichatroom.chat.ReservedNames.withAssistant(env.string("AI_NAME", defaultAssistantName(language))));
+                dev.aichatroom.chat.ReservedNames.withAssistant(env.string("AI_NAME", defaultAssistantName(language))),
+                Duration.ofSeconds(env.integer("CHAT_INSTANCE_TIMEOUT", 30, 2, 3600)));
     }
 
     static AiConfig ai(Env env, Path dataDir) {

@@ -184,6 +184,106 @@ public final class JdbcMessageStore implements MessageStore {
         });
     }
 
+    /** Now, in epoch milliseconds, by the database's clock: every instance compares heartbeats on the same clock. */
+    private String nowMillis() {
+        return sqlite
+                ? "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+                : "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+    }
+
+    @Override
+    public void heartbeat(String instance) {
+        Jdbc.connected(dataSource, "record this instance as alive", c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO outbox_instances (instance, seen_at) VALUES (?, " + nowMillis()
+                            + ") ON CONFLICT (instance) DO UPDATE SET seen_at = excluded.seen_at")) {
+                ps.setString(1, instance);
+                ps.executeUpdate();
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public List<Takeover> takeOver(String taker, java.time.Duration timeout) {
+        List<String> owners = Jdbc.connected(dataSource, "look for unpublished messages of other instances", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT instance FROM messages WHERE published = "
+                    + (sqlite ? "0" : "FALSE") + " AND instance IS NOT NULL AND instance <> ?")) {
+                ps.setString(1, taker);
+                List<String> found = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(rs.getString(1));
+                    }
+                }
+                return found;
+            }
+        });
+        List<Takeover> taken = new ArrayList<>();
+        for (String owner : owners) {
+            List<StoredMessage> messages = takeOver(taker, owner, timeout);
+            if (!messages.isEmpty()) {
+                taken.add(new Takeover(owner, messages));
+            }
+        }
+        return taken;
+    }
+
+    /** Takes {@code owner}'s unpublished messages if it is not alive, holding its record locked meanwhile. */
+    private List<StoredMessage> takeOver(String taker, String owner, java.time.Duration timeout) {
+        return Jdbc.connected(dataSource, "take over the unpublished messages of " + owner, c -> {
+            c.setAutoCommit(false);
+            try (PreparedStatement first = c.prepareStatement("INSERT INTO outbox_instances (instance, seen_at) VALUES"
+                            + " (?, " + nowMillis() + ") ON CONFLICT (instance) DO NOTHING");
+                    PreparedStatement seen = c.prepareStatement("SELECT seen_at < " + nowMillis() + " - ? FROM"
+                            + " outbox_instances WHERE instance = ?" + (sqlite ? "" : " FOR UPDATE"));
+                    PreparedStatement take = c.prepareStatement("UPDATE messages SET instance = ? WHERE instance = ?"
+                            + " AND published = " + (sqlite ? "0" : "FALSE") + " RETURNING " + COLUMNS + ", seq")) {
+                first.setString(1, owner);
+                first.executeUpdate();
+                seen.setLong(1, timeout.toMillis());
+                seen.setString(2, owner);
+                boolean gone;
+                try (ResultSet rs = seen.executeQuery()) {
+                    gone = rs.next() && rs.getBoolean(1);
+                }
+                List<Long> order = new ArrayList<>();
+                List<StoredMessage> messages = new ArrayList<>();
+                if (gone) {
+                    take.setString(1, taker);
+                    take.setString(2, owner);
+                    try (ResultSet rs = take.executeQuery()) {
+                        while (rs.next()) {
+                            order.add(rs.getLong(11));
+                            messages.add(row(rs));
+                        }
+                    }
+                }
+                c.commit();
+                return inOrder(order, messages);
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
+    }
+
+    /** {@code messages} sorted by their {@code seq} (RETURNING gives no order). */
+    private static List<StoredMessage> inOrder(List<Long> seq, List<StoredMessage> messages) {
+        Integer[] index = new Integer[messages.size()];
+        for (int i = 0; i < index.length; i++) {
+            index[i] = i;
+        }
+        java.util.Arrays.sort(index, java.util.Comparator.comparing(seq::get));
+        List<StoredMessage> sorted = new ArrayList<>(index.length);
+        for (Integer i : index) {
+            sorted.add(messages.get(i));
+        }
+        return sorted;
+    }
+
     @Override
     public void markPublished(java.util.Collection<String> messageIds, java.util.Collection<String> acknowledging) {
         if (messageIds.isEmpty()) {

@@ -36,6 +36,23 @@ public interface MessageStore extends AutoCloseable {
     List<StoredMessage> unpublished(String instance);
 
     /**
+     * Records, by the database's clock, that {@code instance} is alive and publishes its own unpublished messages. Waits
+     * while another instance is taking this one's over ({@link #takeOver}): an instance calls it before it reads its
+     * own unpublished messages at start, so a message is never both taken over and republished by its owner.
+     */
+    void heartbeat(String instance);
+
+    /** Messages another instance stored and had not seen published, now owned by the one that took them over. */
+    record Takeover(String from, List<StoredMessage> messages) {}
+
+    /**
+     * Takes over the unpublished messages of every other instance that has not recorded a {@link #heartbeat} for
+     * {@code timeout} (an instance seen here for the first time gets that long from now): from now on they are {@code
+     * taker}'s, oldest first. One transaction per instance, which holds that instance's record locked.
+     */
+    List<Takeover> takeOver(String taker, java.time.Duration timeout);
+
+    /**
      * Marks messages published and forgets the ledger entries of {@code acknowledging} (the inputs about to be
      * acknowledged), in one transaction.
      */

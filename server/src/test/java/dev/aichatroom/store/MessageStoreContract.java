@@ -43,6 +43,51 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void a_dead_instances_unpublished_messages_are_taken_over_once_in_order_and_a_live_ones_are_left() {
+        String live = "live-" + UUID.randomUUID();
+        String dead = "dead-" + UUID.randomUUID();
+        String taker = "taker-of-" + dead;
+        store.heartbeat(live);
+        store.heartbeat(dead);
+        store.appendUnpublished(message("live1", "mine", Optional.empty()), live, Optional.empty());
+        for (int i = 1; i <= 3; i++) {
+            store.appendUnpublished(message("dead" + i, "left " + i, Optional.empty()), dead, Optional.empty());
+        }
+        assertThat(takenFrom(dead, java.time.Duration.ofMinutes(1)))
+                .as("within the timeout")
+                .isEmpty();
+
+        // the dead one stops saying it is alive; the live one keeps on
+        List<StoredMessage> taken = new ArrayList<>();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> {
+                    store.heartbeat(live);
+                    taken.addAll(takenFrom(dead, java.time.Duration.ofSeconds(1)));
+                    return !taken.isEmpty();
+                });
+        assertThat(taken).extracting(StoredMessage::content).containsExactly("left 1", "left 2", "left 3");
+        assertThat(store.unpublished(taker))
+                .extracting(StoredMessage::content)
+                .containsExactly("left 1", "left 2", "left 3");
+        assertThat(store.unpublished(dead))
+                .as("what the dead one finds when it starts again")
+                .isEmpty();
+        assertThat(takenFrom(dead, java.time.Duration.ofSeconds(1)))
+                .as("taken once")
+                .isEmpty();
+        assertThat(store.unpublished(live)).extracting(StoredMessage::content).containsExactly("mine");
+    }
+
+    private List<StoredMessage> takenFrom(String owner, java.time.Duration timeout) {
+        return store.takeOver("taker-of-" + owner, timeout).stream()
+                .filter(t -> t.from().equals(owner))
+                .flatMap(t -> t.messages().stream())
+                .toList();
+    }
+
+    @Test
     void appended_messages_come_back_oldest_first_with_every_field() {
         store.append(message("m1", "一", Optional.empty()));
         store.append(new StoredMessage(
