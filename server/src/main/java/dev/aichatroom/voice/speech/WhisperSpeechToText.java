@@ -27,11 +27,21 @@ final class WhisperSpeechToText implements SpeechToText {
     /** The last lines whisper.cpp logged, for the message when it refuses a model. */
     private static final Deque<String> NATIVE_LOG = new ArrayDeque<>();
 
+    /**
+     * Below this mean log-probability of its text tokens (whisper.cpp's own {@code logprob_thold}) a transcription is a
+     * guess, not what was said: the caller hears "" and says it did not catch that.
+     */
+    static final double MIN_MEAN_LOG_PROBABILITY = -1.0;
+
     private final Path modelFile;
     private final String language;
     private final ReentrantLock lock = new ReentrantLock();
     private WhisperJNI whisper;
     private WhisperContext context;
+    /** whisper.cpp's C API with token probabilities, when its layout is the known one; else whisper-jni alone. */
+    private WhisperNative api;
+
+    private com.sun.jna.Pointer nativeContext;
 
     WhisperSpeechToText(Path modelFile, String language) {
         this.modelFile = modelFile;
@@ -54,9 +64,12 @@ final class WhisperSpeechToText implements SpeechToText {
         lock.lock();
         try {
             load();
+            if (nativeContext != null) {
+                return confident(api.full(nativeContext, f, language, threads()));
+            }
             WhisperFullParams params = new WhisperFullParams(WhisperSamplingStrategy.GREEDY);
             params.language = language;
-            params.nThreads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+            params.nThreads = threads();
             params.printProgress = false;
             params.printRealtime = false;
             // only the text is used: no decoder steps spent on timestamp tokens
@@ -75,13 +88,38 @@ final class WhisperSpeechToText implements SpeechToText {
         }
     }
 
+    private static int threads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    }
+
+    /** The words, or "" when whisper was not sure of them (never a guess at a command). */
+    static String confident(WhisperNative.Result r) {
+        String words = speech(r.text());
+        double meanLogP = r.meanLogProbability();
+        if (!words.isEmpty() && meanLogP < MIN_MEAN_LOG_PROBABILITY) {
+            LOG.debug(
+                    "Recognition not sure (mean log-probability {} of {} tokens): '{}' taken as not understood",
+                    String.format(java.util.Locale.ROOT, "%.2f", meanLogP),
+                    r.tokenProbabilities().length,
+                    words.replaceAll("\\p{Cntrl}", " "));
+            return "";
+        }
+        return words;
+    }
+
     /** The words, without the non-speech annotations (which would otherwise start a turn of their own). */
     static String speech(String text) {
         return NON_SPEECH.matcher(text).replaceAll(" ").strip().replaceAll("\\s{2,}", " ");
     }
 
+    private static String nativeLogLines() {
+        synchronized (NATIVE_LOG) {
+            return String.join("; ", NATIVE_LOG);
+        }
+    }
+
     private void load() {
-        if (context != null) {
+        if (context != null || nativeContext != null) {
             return;
         }
         WhisperModelFile.check(modelFile);
@@ -92,7 +130,27 @@ final class WhisperSpeechToText implements SpeechToText {
             synchronized (NATIVE_LOG) {
                 NATIVE_LOG.clear();
             }
+            if (api == null) {
+                StringBuilder why = new StringBuilder();
+                api = WhisperNative.load(why).orElse(null);
+                if (api == null) {
+                    LOG.info(
+                            "Voice: whisper.cpp without token probabilities ({}): low-confidence speech is not"
+                                    + " told apart",
+                            why);
+                }
+            }
+            if (api != null) {
+                nativeContext = api.init(modelFile).orElse(null);
+                if (nativeContext == null) {
+                    throw new SpeechException("whisper.cpp cannot load " + modelFile + ": " + nativeLogLines());
+                }
+                context = null;
+                return;
+            }
             context = whisper.init(modelFile);
+        } catch (SpeechException e) {
+            throw e;
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new SpeechException("whisper.cpp cannot load " + modelFile + ": " + e.getMessage(), e);
         }
@@ -142,6 +200,10 @@ final class WhisperSpeechToText implements SpeechToText {
             if (context != null) {
                 context.close();
                 context = null;
+            }
+            if (nativeContext != null) {
+                api.free(nativeContext);
+                nativeContext = null;
             }
         } finally {
             lock.unlock();

@@ -74,6 +74,15 @@ final class TinyWhisperModel {
 
     /** Writes the model to {@code file}; returns it. */
     static Path write(Path file) throws IOException {
+        return write(file, OUTPUT_GAIN);
+    }
+
+    /**
+     * Writes the model with another gain on the decoder's output: every logit scales with it, so the greedy choice
+     * stays the same while its probability falls — with a gain of 0.5 " hello" still wins, but with a probability of
+     * about 1/15,000 among 51,865 near-equal tokens: a model that mumbles.
+     */
+    static Path write(Path file, float gain) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             Writer w = new Writer(out);
             w.i32(MAGIC);
@@ -96,7 +105,7 @@ final class TinyWhisperModel {
                 w.out.write(b);
             }
             encoder(w);
-            decoder(w);
+            decoder(w, gain);
         }
         return file;
     }
@@ -125,7 +134,7 @@ final class TinyWhisperModel {
         }
     }
 
-    private static void decoder(Writer w) throws IOException {
+    private static void decoder(Writer w, float gain) throws IOException {
         w.tensor("decoder.positional_embedding", F32, new float[STATE * TEXT_CTX], STATE, TEXT_CTX);
         float[] te = new float[STATE * VOCAB];
         for (int id = 0; id < VOCAB; id++) {
@@ -135,7 +144,7 @@ final class TinyWhisperModel {
         put(te, SILENT_ID, add(direction(2, -2), direction(3, 1)));
         put(te, EOT, direction(3, EOT_WEIGHT));
         w.tensor("decoder.token_embedding.weight", F16, te, STATE, VOCAB);
-        w.tensor("decoder.ln.weight", F32, filled(STATE, OUTPUT_GAIN), STATE);
+        w.tensor("decoder.ln.weight", F32, filled(STATE, gain), STATE);
         w.tensor("decoder.ln.bias", F32, new float[STATE], STATE);
         for (int layer = 0; layer < LAYERS; layer++) {
             String p = "decoder.blocks." + layer + ".";

@@ -60,6 +60,45 @@ class WhisperSpeechToTextTest {
     }
 
     @Test
+    void reads_whispers_token_probabilities_through_its_c_api_on_the_library_whisper_jni_loaded() {
+        engine.warmUp();
+        assertThat(WhisperNative.loadedLibrary())
+                .hasValueSatisfying(p -> assertThat(p.getFileName().toString()).startsWith("libwhisper.so"));
+        StringBuilder why = new StringBuilder();
+        assertThat(WhisperNative.load(why)).as(why.toString()).isPresent();
+    }
+
+    @Test
+    void a_sure_transcription_is_kept_and_a_mumbled_one_is_not_understood_rather_than_a_guess() throws IOException {
+        // the same greedy choice, " hello", once at a probability near 1 and once near 1/15,000
+        Path mumbling = TinyWhisperModel.write(dir.resolve("ggml-tiny-mumbling.bin"), 0.5f);
+        try (WhisperSpeechToText unsure = new WhisperSpeechToText(mumbling, "en")) {
+            unsure.warmUp();
+            StringBuilder why = new StringBuilder();
+            WhisperNative api = WhisperNative.load(why).orElseThrow();
+            com.sun.jna.Pointer ctx = api.init(mumbling).orElseThrow();
+            try {
+                float[] sound = new float[32_000];
+                short[] t = tone(16_000, 1000).samples();
+                for (int i = 0; i < Math.min(t.length, sound.length); i++) {
+                    sound[i] = t[i] / 32768f;
+                }
+                WhisperNative.Result guess = api.full(ctx, sound, "en", 1);
+                assertThat(WhisperSpeechToText.speech(guess.text())).isEqualTo(TinyWhisperModel.HEARD);
+                assertThat(guess.tokenProbabilities()).isNotEmpty();
+                for (float p : guess.tokenProbabilities()) {
+                    assertThat(p).isLessThan(0.01f);
+                }
+                assertThat(guess.meanLogProbability()).isLessThan(WhisperSpeechToText.MIN_MEAN_LOG_PROBABILITY);
+            } finally {
+                api.free(ctx);
+            }
+            assertThat(unsure.transcribe(tone(16_000, 1000))).isEmpty();
+        }
+        assertThat(engine.transcribe(tone(16_000, 1000))).isEqualTo(TinyWhisperModel.HEARD);
+    }
+
+    @Test
     void the_model_itself_reads_silence_as_blank_audio() throws IOException {
         // straight through whisper-jni, without the engine's handling of the text
         engine.warmUp(); // loads the native library as the engine does
