@@ -91,7 +91,7 @@ final class ListenerGuard {
         }
     }
 
-    /** Artemis has recognised MQTT on a connection: measure each packet from here on. */
+    /** Artemis has recognised MQTT on a connection: measure and check each packet from here on. */
     void connectionCreated(RemotingConnection connection) {
         channel(connection).ifPresent(channel -> {
             ChannelPipeline pipeline = channel.pipeline();
@@ -99,6 +99,7 @@ final class ListenerGuard {
             if (decoder != null && pipeline.get(PacketSizeGuard.class) == null) {
                 pipeline.addBefore(
                         decoder.name(), "ai-chatroom-packet-size", new PacketSizeGuard(limits.maxPacketSize()));
+                pipeline.addBefore(decoder.name(), "ai-chatroom-packet-validator", new PacketValidator());
             }
         });
     }
