@@ -22,7 +22,13 @@ import java.util.Set;
  *     that the first measured run does not pay for the product's JIT warm-up
  * @param connections idle clients opened at once in the connections part, per broker and transport; 0 skips it
  * @param connectInFlight connects (and disconnects) of the connections part that may await their answer at once
- * @param parts which parts run: {@link #STARTUP}, {@link #LOAD}, {@link #CONNECTIONS}
+ * @param parts which parts run: {@link #STARTUP}, {@link #LOAD}, {@link #CURVE}, {@link #FLAME}, {@link #CONNECTIONS}
+ * @param curveRates the offered rates (msg/s, all publishers together) of the curve's chat runs in one room
+ * @param curveRooms the numbers of rooms of the curve's chat runs at {@code rate}
+ * @param curveQos the QoS of the curve's runs
+ * @param flameSeconds how long the chat path is profiled at saturation (embedded broker, QoS 1)
+ * @param flame where the flame graph (async-profiler's HTML) goes
+ * @param productEnv {@code NAME=value} settings added to the product's environment, e.g. {@code MQTT_JOURNAL_SYNC=true}
  */
 public record BenchConfig(
         Path productJar,
@@ -40,9 +46,15 @@ public record BenchConfig(
         int mosquittoMaxQueued,
         boolean mosquittoNoDelay,
         List<String> productJvmArgs,
+        List<String> productEnv,
         int connections,
         int connectInFlight,
         List<String> parts,
+        List<Integer> curveRates,
+        List<Integer> curveRooms,
+        int curveQos,
+        Duration flameSeconds,
+        Path flame,
         Path markdown,
         Path json,
         Path workDir) {
@@ -54,7 +66,12 @@ public record BenchConfig(
     static final String STARTUP = "startup";
     static final String LOAD = "load";
     static final String CONNECTIONS = "connections";
-    static final List<String> PARTS = List.of(STARTUP, LOAD, CONNECTIONS);
+    /** Chat-path latency as the offered rate and the number of rooms grow. */
+    static final String CURVE = "curve";
+    /** A CPU profile of the chat path at saturation, as a flame graph. */
+    static final String FLAME = "flame";
+
+    static final List<String> PARTS = List.of(STARTUP, LOAD, CURVE, FLAME, CONNECTIONS);
 
     static final String USAGE = """
             Usage: java -jar bench/target/ai-chatroom-bench.jar [--name=value ...]   (run from the repository root)
@@ -63,7 +80,7 @@ public record BenchConfig(
               --warmup=2              seconds of load before each measured phase (not counted)
               --duration=5            seconds of each measured phase
               --prewarm=20            seconds of discarded load (every path, max throughput) after each product start
-              --rate=500              msg/s offered by all publishers together in the fixed-rate (latency) runs
+              --rate=1000             msg/s offered by all publishers together in the fixed-rate (latency) runs
               --window=25             in-flight messages per publisher in the max-throughput runs
               --brokers=embedded,mosquitto  (embedded-tls: the embedded broker with clients on TLS, needs openssl)
               --qos=0,1
@@ -72,9 +89,15 @@ public record BenchConfig(
               --mosquitto-nodelay=false      true adds set_tcp_nodelay true (no Nagle) to Mosquitto's configuration
               --render=docs/benchmarks.json  only render the Markdown (--out) again from a run's JSON
               --product-jvm-args=     JVM options for the product, space-separated (default: none)
+              --product-env=          NAME=value settings for the product, space-separated, e.g. MQTT_JOURNAL_SYNC=true
               --connections=10000     idle MQTT clients per broker and transport (TCP, WebSocket); 0 skips them
               --connect-in-flight=100 connects awaiting their CONNACK at once in the connections part
-              --only=startup,load,connections  which parts run (default: all), e.g. --only=connections
+              --only=startup,load,curve,flame,connections  which parts run (default: all), e.g. --only=connections
+              --curve-rates=100,1000,5000,10000  offered msg/s of the curve's chat runs (one room)
+              --curve-rooms=1,10,100  rooms of the curve's chat runs (at --rate)
+              --curve-qos=1           QoS of the curve's runs
+              --flame-seconds=10      seconds of chat load at saturation profiled (embedded broker, QoS 1)
+              --flame=docs/benchmarks-flame.html  the flame graph (async-profiler)
               --jar=server/target/ai-chatroom.jar
               --mosquitto=/usr/sbin/mosquitto
               --out=docs/benchmarks.md
@@ -96,9 +119,15 @@ public record BenchConfig(
             "mosquitto-max-queued",
             "mosquitto-nodelay",
             "product-jvm-args",
+            "product-env",
             "connections",
             "connect-in-flight",
             "only",
+            "curve-rates",
+            "curve-rooms",
+            "curve-qos",
+            "flame-seconds",
+            "flame",
             "jar",
             "mosquitto",
             "out",
@@ -109,7 +138,25 @@ public record BenchConfig(
         brokers = List.copyOf(brokers);
         qos = List.copyOf(qos);
         productJvmArgs = List.copyOf(productJvmArgs);
+        productEnv = List.copyOf(productEnv);
+        for (String setting : productEnv) {
+            if (!setting.matches("[A-Z][A-Z0-9_]*=.*")) {
+                throw new BenchException("--product-env: '" + setting + "' is not NAME=value");
+            }
+        }
         parts = List.copyOf(parts);
+        curveRates = List.copyOf(curveRates);
+        curveRooms = List.copyOf(curveRooms);
+        if (curveRates.stream().anyMatch(r -> r < publishers)
+                || curveRooms.stream().anyMatch(r -> r < 1 || r > 100)) {
+            throw new BenchException("--curve-rates must be at least one per publisher, --curve-rooms 1 to 100");
+        }
+        if (curveQos != 0 && curveQos != 1) {
+            throw new BenchException("--curve-qos: " + curveQos + " is not 0 or 1");
+        }
+        if (flameSeconds.isNegative() || flameSeconds.isZero()) {
+            throw new BenchException("--flame-seconds must be positive");
+        }
         if (publishers < 1 || subscribers < 1) {
             throw new BenchException("--publishers and --subscribers must be at least 1");
         }
@@ -171,7 +218,7 @@ public record BenchConfig(
                 seconds(o, "warmup", 2),
                 seconds(o, "duration", 5),
                 seconds(o, "prewarm", 20),
-                integer(o, "rate", 500),
+                integer(o, "rate", 1000),
                 integer(o, "window", 25),
                 list(o.getOrDefault("brokers", EMBEDDED + "," + MOSQUITTO)),
                 list(o.getOrDefault("qos", "0,1")).stream()
@@ -181,9 +228,15 @@ public record BenchConfig(
                 integer(o, "mosquitto-max-queued", 100_000),
                 bool(o, "mosquitto-nodelay", false),
                 words(o.getOrDefault("product-jvm-args", "")),
+                words(o.getOrDefault("product-env", "")),
                 integer(o, "connections", 10_000),
                 integer(o, "connect-in-flight", 100),
                 list(o.getOrDefault("only", String.join(",", PARTS))),
+                integers(o, "curve-rates", "100,1000,5000,10000"),
+                integers(o, "curve-rooms", "1,10,100"),
+                integer(o, "curve-qos", 1),
+                seconds(o, "flame-seconds", 10),
+                root.resolve(o.getOrDefault("flame", "docs/benchmarks-flame.html")),
                 root.resolve(o.getOrDefault("out", "docs/benchmarks.md")),
                 root.resolve(o.getOrDefault("json", "docs/benchmarks.json")),
                 root.resolve(o.getOrDefault("work", "bench/target/bench-work")));
@@ -207,12 +260,55 @@ public record BenchConfig(
                 mosquittoMaxQueued,
                 mosquittoNoDelay,
                 productJvmArgs,
+                productEnv,
                 connections,
                 connectInFlight,
                 parts,
+                curveRates,
+                curveRooms,
+                curveQos,
+                flameSeconds,
+                flame,
                 markdown,
                 json,
                 workDir);
+    }
+
+    /** The same run with another offered rate for the fixed-rate runs. */
+    BenchConfig withRate(int newRate) {
+        return new BenchConfig(
+                productJar,
+                mosquitto,
+                publishers,
+                subscribers,
+                warmup,
+                measure,
+                prewarm,
+                newRate,
+                window,
+                brokers,
+                qos,
+                startupRuns,
+                mosquittoMaxQueued,
+                mosquittoNoDelay,
+                productJvmArgs,
+                productEnv,
+                connections,
+                connectInFlight,
+                parts,
+                curveRates,
+                curveRooms,
+                curveQos,
+                flameSeconds,
+                flame,
+                markdown,
+                json,
+                workDir);
+    }
+
+    /** Whether a product runs under load: the load, curve or flame part. */
+    boolean loadsProduct() {
+        return runs(LOAD) || runs(CURVE) || runs(FLAME);
     }
 
     static Path root(Path cwd) {
@@ -233,6 +329,12 @@ public record BenchConfig(
     /** JVM options are separated by spaces only: one option may contain commas ({@code -Xlog:gc,safepoint}). */
     private static List<String> words(String s) {
         return Arrays.stream(s.strip().split("\\s+")).filter(w -> !w.isEmpty()).toList();
+    }
+
+    private static List<Integer> integers(Map<String, String> o, String key, String fallback) {
+        return list(o.getOrDefault(key, fallback)).stream()
+                .map(v -> parseInt(key, v))
+                .toList();
     }
 
     private static boolean bool(Map<String, String> o, String key, boolean fallback) {

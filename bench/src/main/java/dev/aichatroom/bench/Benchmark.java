@@ -28,6 +28,8 @@ public final class Benchmark {
     private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(90);
     /** Chat messages, one after the other, whose p50 / p99 the connections part reports. */
     static final int CHAT_PROBES = 200;
+    /** The measured phase of each point of the curve, after 1 s of warm-up. */
+    static final Duration CURVE_MEASURED = Duration.ofSeconds(3);
 
     private final BenchConfig config;
     private final Console console;
@@ -36,6 +38,8 @@ public final class Benchmark {
     private final List<RunResult> prewarms = new ArrayList<>();
     private final List<ConnectionSample> connections = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
+    private final List<Results.CurvePoint> curve = new ArrayList<>();
+    private final List<Results.FlameSummary> flames = new ArrayList<>();
     private int launches;
     private int runNumber;
 
@@ -93,7 +97,7 @@ public final class Benchmark {
                 startOnly();
             }
         }
-        for (String broker : config.runs(BenchConfig.LOAD) ? config.brokers() : List.<String>of()) {
+        for (String broker : config.loadsProduct() ? config.brokers() : List.<String>of()) {
             if (broker.equals(BenchConfig.MOSQUITTO)) {
                 try (Mosquitto mosquitto = Mosquitto.start(
                         config.mosquitto(),
@@ -134,7 +138,9 @@ public final class Benchmark {
                 runs,
                 prewarms,
                 connections,
-                problems);
+                problems,
+                curve,
+                flames);
         Report.write(results, config.markdown(), config.json());
         console.info(
                 "Wrote %s and %s (%s s)",
@@ -164,11 +170,24 @@ public final class Benchmark {
             if (!config.prewarm().isZero()) {
                 prewarm(broker, endpoint);
             }
-            for (Route route : Route.values()) {
-                for (int qos : config.qos()) {
-                    for (Mode mode : Mode.values()) {
-                        measure(new Scenario(broker, route, qos, mode), endpoint);
+            if (config.runs(BenchConfig.LOAD)) {
+                for (Route route : Route.values()) {
+                    for (int qos : config.qos()) {
+                        for (Mode mode : Mode.values()) {
+                            measure(new Scenario(broker, route, qos, mode), endpoint);
+                        }
                     }
+                }
+            }
+            if (config.runs(BenchConfig.FLAME) && broker.equals(BenchConfig.EMBEDDED)) {
+                try {
+                    flame(broker, endpoint, product);
+                } catch (BenchException e) {
+                    problem("flame graph not made: " + e.getMessage());
+                }
+                // last: its points past saturation leave the product a backlog
+                if (config.runs(BenchConfig.CURVE)) {
+                    curve(broker, endpoint);
                 }
             }
             ProductProcess.Memory after = product.memory();
@@ -202,17 +221,91 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * The chat path at fixed rates in one room, then in more rooms at {@code --rate}: how the cost per message grows
+     * with the load and with the rooms.
+     */
+    private void curve(String broker, Endpoint endpoint) throws InterruptedException {
+        Scenario s = new Scenario(broker, Route.CHAT, config.curveQos(), Mode.FIXED_RATE);
+        // shorter phases: a point past saturation leaves a backlog of everything it offered beyond the path's rate
+        BenchConfig point = config.withPhases(Duration.ofSeconds(1), CURVE_MEASURED);
+        List<Results.CurvePoint> rooms = new ArrayList<>();
+        for (int n : config.curveRooms()) {
+            if (n == 1 && config.curveRates().contains(config.rate())) {
+                continue; // the same run as the rate series' point
+            }
+            rooms.add(new Results.CurvePoint("rooms", n, config.rate(), measure(s, endpoint, point, n)));
+        }
+        // the rates last, in order: the points past saturation leave a backlog
+        for (int rate : config.curveRates().stream().sorted().toList()) {
+            curve.add(new Results.CurvePoint("rate", 1, rate, measure(s, endpoint, point.withRate(rate), 1)));
+        }
+        curve.addAll(rooms);
+    }
+
+    /** A CPU profile of the product while the chat path runs at saturation (QoS 1, max throughput). */
+    private void flame(String broker, Endpoint endpoint, ProductProcess product) throws InterruptedException {
+        Profiler profiler = Profiler.unpack(config.workDir().resolve("async-profiler"));
+        try {
+            Files.createDirectories(config.flame().toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new BenchException("cannot create the folder of " + config.flame() + ": " + e.getMessage(), e);
+        }
+        Path collapsed = config.workDir().resolve("flame.collapsed");
+        Scenario s = new Scenario(broker, Route.CHAT, 1, Mode.MAX);
+        BenchConfig profiled = config.withPhases(Duration.ofSeconds(1), config.flameSeconds());
+        profiler.start(product.pid());
+        RunResult r;
+        try {
+            r = new LoadRun(profiled, endpoint, s, ++runNumber).execute();
+        } finally {
+            profiler.stop(product.pid(), config.flame(), collapsed);
+        }
+        Profiler.Summary summary;
+        try {
+            summary = Profiler.summarise(Files.readAllLines(collapsed));
+        } catch (IOException e) {
+            throw new BenchException("cannot read the profile " + collapsed + ": " + e.getMessage(), e);
+        }
+        Path relative = config.markdown()
+                .toAbsolutePath()
+                .getParent()
+                .relativize(config.flame().toAbsolutePath());
+        flames.add(new Results.FlameSummary(
+                broker,
+                1,
+                config.flameSeconds().toMillis() / 1000.0,
+                r.deliveredPerSecond(),
+                relative.toString(),
+                summary.samples(),
+                summary.byThread(),
+                summary.byCode()));
+        console.info(
+                "%-9s chat       QoS 1 profiled       delivered %7.0f msg/s/sub, %d CPU samples -> %s",
+                broker, r.deliveredPerSecond(), summary.samples(), config.flame());
+    }
+
     private void measure(Scenario s, Endpoint endpoint) throws InterruptedException {
-        RunResult r = new LoadRun(config, endpoint, s, ++runNumber).execute();
-        runs.add(r);
+        runs.add(measure(s, endpoint, config, 1));
+    }
+
+    /**
+     * One run. A fixed-rate run that could not keep up is a problem of the report's main runs only: the curve goes past
+     * saturation on purpose.
+     */
+    private RunResult measure(Scenario s, Endpoint endpoint, BenchConfig config, int rooms)
+            throws InterruptedException {
+        boolean curvePoint = config != this.config || rooms > 1;
+        RunResult r = new LoadRun(config, endpoint, s, ++runNumber, rooms).execute();
         LatencySummary l = r.latency();
         console.info(
-                "%-9s %-10s QoS %d %-14s offered %7.0f msg/s, delivered %7.0f msg/s/sub, p50 %7.2f ms, p99 %7.2f ms,"
+                "%-9s %-10s QoS %d %-14s %3d room(s) offered %7.0f msg/s, delivered %7.0f msg/s/sub, p50 %7.2f ms, p99 %7.2f ms,"
                         + " max %7.2f ms, lost %d, dup %d",
                 s.broker(),
                 s.route().label(),
                 s.qos(),
                 s.mode().label(),
+                rooms,
                 r.offeredPerSecond(),
                 r.deliveredPerSecond(),
                 LatencySummary.ms(l.p50()),
@@ -221,6 +314,7 @@ public final class Benchmark {
                 r.lost(),
                 r.duplicates());
         if (s.mode() == Mode.FIXED_RATE
+                && !curvePoint
                 && Math.abs(r.deliveredPerSecond() - r.offeredPerSecond()) > 0.05 * r.offeredPerSecond()) {
             problems.add(String.format(
                     "%s %s QoS %d fixed rate: delivered %.0f msg/s per subscriber against %.0f offered: the path had"
@@ -229,11 +323,12 @@ public final class Benchmark {
         }
         if (r.hasProblems()) {
             String p = String.format(
-                    "%s %s QoS %d %s: lost %d, duplicates %d, publish errors %d, service rejections %d%s",
+                    "%s %s QoS %d %s%s: lost %d, duplicates %d, publish errors %d, service rejections %d%s",
                     s.broker(),
                     s.route().label(),
                     s.qos(),
                     s.mode().label(),
+                    curvePoint ? String.format(" (curve: %d msg/s, %d room(s))", config.rate(), rooms) : "",
                     r.lost(),
                     r.duplicates(),
                     r.publishErrors(),
@@ -242,6 +337,7 @@ public final class Benchmark {
             problems.add(p);
             console.error(p);
         }
+        return r;
     }
 
     /**
@@ -388,6 +484,10 @@ public final class Benchmark {
             env.put("TLS_KEY", certificate.key().toString());
             env.put("MQTT_TLS_PORT", Integer.toString(Ports.free()));
             env.put("TLS_RELOAD_INTERVAL", "0");
+        }
+        for (String setting : config.productEnv()) {
+            int eq = setting.indexOf('=');
+            env.put(setting.substring(0, eq), setting.substring(eq + 1));
         }
         return ProductProcess.start(config.productJar(), config.productJvmArgs(), env, dir, dir.resolve("product.log"));
     }

@@ -156,6 +156,10 @@ final class ProductProcess implements AutoCloseable {
         return mqttPort;
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     Memory memory() {
         return Memory.of(process.pid(), "the product");
     }

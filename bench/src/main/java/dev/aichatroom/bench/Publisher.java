@@ -2,6 +2,7 @@ package dev.aichatroom.bench;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,7 +19,7 @@ final class Publisher {
     private final int run;
     private final String clientId;
     private final Mqtt5AsyncClient client;
-    private final String topic;
+    private final List<String> topics;
     private final MqttQos qos;
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -27,11 +28,12 @@ final class Publisher {
     private int measuredFrom = -1;
     private boolean stalled;
 
-    Publisher(int index, int run, String clientId, Endpoint broker, String topic, int qos) {
+    /** @param topics where message {@code seq} goes: topic {@code (index + seq) % size}, the rooms in turn */
+    Publisher(int index, int run, String clientId, Endpoint broker, List<String> topics, int qos) {
         this.index = index;
         this.run = run;
         this.clientId = clientId;
-        this.topic = topic;
+        this.topics = List.copyOf(topics);
         this.qos = Clients.qos(qos);
         // only the chat service's private error replies reach a publisher; count them
         this.client = Clients.connect(broker, clientId, p -> rejected.incrementAndGet());
@@ -84,6 +86,7 @@ final class Publisher {
     private void send(int seq, long sentNanos) {
         byte[] payload = new Marker(sentNanos, run, index, seq).chatInput(clientId, "bench-" + index);
         pending.incrementAndGet();
+        String topic = topics.get((index + seq) % topics.size());
         client.publishWith().topic(topic).qos(qos).payload(payload).send().whenComplete((result, error) -> {
             if (error != null || result.getError().isPresent()) {
                 errors.incrementAndGet();

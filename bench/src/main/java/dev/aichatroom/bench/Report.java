@@ -69,6 +69,12 @@ final class Report {
         if (!r.runs().isEmpty()) {
             md.append(block("load", x -> summary(x, r)));
         }
+        if (!r.curve().isEmpty()) {
+            md.append(block("curve", x -> curve(x, r.curve())));
+        }
+        if (!r.flames().isEmpty()) {
+            md.append(block("flame", x -> flames(x, r.flames())));
+        }
         if (!r.products().isEmpty()) {
             md.append(block("startup", x -> products(x, r.products())));
         }
@@ -113,6 +119,10 @@ final class Report {
                         s.productJvmArgs().isEmpty()
                                 ? "none (JVM defaults)"
                                 : "`" + String.join(" ", s.productJvmArgs()) + "`")
+                .append(
+                        s.productEnv().isEmpty()
+                                ? ""
+                                : "\n- product settings: `" + String.join(" ", s.productEnv()) + "`")
                 .append(
                         s.brokers().contains(BenchConfig.MOSQUITTO)
                                 ? "\n- Mosquitto `max_queued_messages`: "
@@ -201,6 +211,65 @@ final class Report {
             }
         }
         md.append('\n');
+    }
+
+    private static void curve(StringBuilder md, List<Results.CurvePoint> points) {
+        md.append("## Chat path as the load grows\n\n")
+                .append("Fixed-rate chat runs (open loop, latency from each message's scheduled send time): first one")
+                .append(" room at growing offered rates, then more rooms at one rate, each publisher sending to the")
+                .append(" rooms in turn. Past the rate the path sustains, the backlog grows for the whole run and")
+                .append(" latency with it.\n\n")
+                .append(
+                        "| broker | QoS | rooms | offered msg/s | delivered msg/s per subscriber | p50 ms | p90 ms | p99 ms |")
+                .append(" max ms | lost | dup |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Results.CurvePoint p : points) {
+            RunResult x = p.result();
+            LatencySummary l = x.latency();
+            row(
+                    md,
+                    x.scenario().broker(),
+                    x.scenario().qos(),
+                    p.rooms(),
+                    rate(p.rate()),
+                    rate(x.deliveredPerSecond()),
+                    ms(l.p50()),
+                    ms(l.p90()),
+                    ms(l.p99()),
+                    ms(l.max()),
+                    x.lost(),
+                    x.duplicates());
+        }
+        md.append('\n');
+    }
+
+    private static void flames(StringBuilder md, List<Results.FlameSummary> flames) {
+        for (Results.FlameSummary f : flames) {
+            md.append("## Where the chat path's CPU time goes\n\n")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "[Flame graph](%s) (async-profiler, CPU samples every millisecond of CPU time of every"
+                                    + " thread of the product) of %.0f s of the chat path at saturation on the %s broker,"
+                                    + " QoS %d: %s msg/s delivered per subscriber while profiled, %,d samples. The"
+                                    + " product's process only: the bench's clients and the kernel work they cause"
+                                    + " are not in it.%n%n",
+                            f.file(),
+                            f.seconds(),
+                            f.broker(),
+                            f.qos(),
+                            rate(f.deliveredPerSecond()),
+                            f.samples()))
+                    .append("| threads | share of samples |\n|---|---:|\n");
+            f.byThread().forEach(s -> row(md, s.what(), percent(s.percent())));
+            md.append("\n| code on the stack (a sample counts under every part it holds) | share of samples |\n")
+                    .append("|---|---:|\n");
+            f.byCode().forEach(s -> row(md, s.what(), percent(s.percent())));
+            md.append('\n');
+        }
+    }
+
+    private static String percent(double p) {
+        return String.format(Locale.ROOT, "%.1f %%", p);
     }
 
     private static void products(StringBuilder md, List<ProductSample> samples) {
@@ -361,7 +430,7 @@ final class Report {
             %s
             ```
 
-            It takes about four and a half minutes on two cores (the connections part about one and a half) and
+            It takes about seven minutes on two cores (the connections part about one and a half) and
             writes this file and `docs/benchmarks.json`.
             `java -jar bench/target/ai-chatroom-bench.jar --help` lists the options (publishers, subscribers,
             durations, rate, window, brokers, QoS, product JVM options). The product's logs of the run are in
@@ -419,6 +488,14 @@ final class Report {
               group (as many threads as cores, at least two), so 10,000 clients cost the bench a few threads, not
               10,000; the client answers keep-alives itself. `VmRSS` leaves out the kernel's socket buffers, which
               every broker needs alike.
+            - **Curve** (`--curve-rates`, `--curve-rooms`): fixed-rate chat runs of 1 s warm-up and 3 s measured, first
+              in more rooms at `--rate`, then in one room at each rate; the rates past what the path sustains leave a
+              backlog that the run waits for (up to 120 s), and they come last. More rooms are rooms `b0`, `b1`, …,
+              subscribed to with `chatroom/+/messages/out`.
+            - **Flame graph**: async-profiler attached with `jcmd` to the product (embedded broker) for `--flame-seconds`
+              of chat load at saturation (QoS 1, max throughput), CPU samples of every thread; the tables count a sample
+              under its thread group and under every part whose code is on its stack. The chat worker and the outbox are
+              virtual threads, so their samples show under the carrier threads (`ForkJoinPool`).
             - Everything runs on one machine: the bench's own clients take CPU from the product and the broker, so
               the numbers compare paths and brokers with each other; they are not capacity figures for a dedicated
               server.

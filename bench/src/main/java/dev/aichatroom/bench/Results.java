@@ -10,7 +10,9 @@ public record Results(
         List<RunResult> runs,
         List<RunResult> prewarms,
         List<ConnectionSample> connections,
-        List<String> problems) {
+        List<String> problems,
+        List<CurvePoint> curve,
+        List<FlameSummary> flames) {
     public Results {
         products = List.copyOf(products);
         runs = List.copyOf(runs);
@@ -18,7 +20,55 @@ public record Results(
         // absent from the JSON of runs made before the connections part existed
         connections = connections == null ? List.of() : List.copyOf(connections);
         problems = List.copyOf(problems);
+        // absent from the JSON of runs made before the curve and the flame graph existed
+        curve = curve == null ? List.of() : List.copyOf(curve);
+        flames = flames == null ? List.of() : List.copyOf(flames);
     }
+
+    /** Without a curve or a flame graph (the parts that measure neither). */
+    public Results(
+            Environment environment,
+            Settings settings,
+            List<ProductSample> products,
+            List<RunResult> runs,
+            List<RunResult> prewarms,
+            List<ConnectionSample> connections,
+            List<String> problems) {
+        this(environment, settings, products, runs, prewarms, connections, problems, List.of(), List.of());
+    }
+
+    /**
+     * One point of the curve: a fixed-rate chat run at {@code rate} msg/s offered over {@code rooms} rooms.
+     *
+     * @param series {@code "rate"} (one room, the rate grows) or {@code "rooms"} (the rooms grow at one rate)
+     */
+    public record CurvePoint(String series, int rooms, int rate, RunResult result) {}
+
+    /**
+     * A CPU profile of the chat path at saturation.
+     *
+     * @param file the flame graph, relative to the report
+     * @param samples CPU samples taken
+     * @param byThread share of the samples per group of threads, largest first
+     * @param byCode share of the samples whose stack holds each part's code (one sample may count for several)
+     */
+    public record FlameSummary(
+            String broker,
+            int qos,
+            double seconds,
+            double deliveredPerSecond,
+            String file,
+            long samples,
+            List<Share> byThread,
+            List<Share> byCode) {
+        public FlameSummary {
+            byThread = List.copyOf(byThread);
+            byCode = List.copyOf(byCode);
+        }
+    }
+
+    /** A part of the samples: what, and its percentage. */
+    public record Share(String what, double percent) {}
 
     /** Where and when it ran. {@code loadBefore}/{@code loadAfter} are /proc/loadavg: other work on the machine. */
     public record Environment(
@@ -48,8 +98,10 @@ public record Results(
             int connections,
             int connectInFlight,
             List<String> parts,
-            String command) {
+            String command,
+            List<String> productEnv) {
         public Settings {
+            productEnv = productEnv == null ? List.of() : List.copyOf(productEnv);
             // absent from the JSON of runs made before --only existed: they ran everything but the connections
             parts = parts == null ? List.of(BenchConfig.STARTUP, BenchConfig.LOAD) : List.copyOf(parts);
         }
@@ -71,7 +123,8 @@ public record Results(
                     c.connections(),
                     c.connectInFlight(),
                     c.parts(),
-                    command);
+                    command,
+                    c.productEnv());
         }
     }
 

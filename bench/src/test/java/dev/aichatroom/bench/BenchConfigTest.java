@@ -25,8 +25,33 @@ class BenchConfigTest {
         assertThat(c.productJar()).isEqualTo(Path.of("/nowhere/server/target/ai-chatroom.jar"));
         assertThat(c.connections()).isEqualTo(10_000);
         assertThat(c.connectInFlight()).isEqualTo(100);
-        assertThat(c.parts()).containsExactly("startup", "load", "connections");
+        assertThat(c.parts()).containsExactly("startup", "load", "curve", "flame", "connections");
         assertThat(c.runs(BenchConfig.CONNECTIONS)).isTrue();
+        assertThat(c.rate()).isEqualTo(1000);
+        assertThat(c.curveRates()).containsExactly(100, 1000, 5000, 10000);
+        assertThat(c.curveRooms()).containsExactly(1, 10, 100);
+        assertThat(c.curveQos()).isEqualTo(1);
+        assertThat(c.flame()).isEqualTo(Path.of("/nowhere/docs/benchmarks-flame.html"));
+    }
+
+    @Test
+    void reads_the_curve_and_refuses_more_rooms_than_the_service_counts() {
+        BenchConfig c = BenchConfig.parse(
+                new String[] {"--only=curve", "--curve-rates=200,400", "--curve-rooms=1,5", "--curve-qos=0"},
+                Path.of("."));
+
+        assertThat(c.curveRates()).containsExactly(200, 400);
+        assertThat(c.curveRooms()).containsExactly(1, 5);
+        assertThat(c.curveQos()).isZero();
+        assertThat(c.loadsProduct()).isTrue();
+        assertThat(c.runs(BenchConfig.LOAD)).isFalse();
+        assertThat(c.withRate(300).rate()).isEqualTo(300);
+        assertThat(BenchConfig.parse(new String[] {"--only=connections"}, Path.of("."))
+                        .loadsProduct())
+                .isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> BenchConfig.parse(new String[] {"--curve-rooms=101"}, Path.of(".")))
+                .isInstanceOf(BenchException.class);
     }
 
     @Test

@@ -140,6 +140,48 @@ class ReportTest {
     }
 
     @Test
+    void shows_the_curve_and_the_flame_graph_in_blocks_of_their_own(@TempDir Path dir) throws IOException {
+        Results r = results();
+        RunResult point = run(Route.CHAT, Mode.FIXED_RATE, 98, 1_500_000);
+        Results withCurve = new Results(
+                r.environment(),
+                r.settings(),
+                r.products(),
+                r.runs(),
+                r.prewarms(),
+                r.connections(),
+                r.problems(),
+                List.of(
+                        new Results.CurvePoint("rate", 1, 100, point),
+                        new Results.CurvePoint("rooms", 10, 1000, point)),
+                List.of(new Results.FlameSummary(
+                        "embedded",
+                        1,
+                        10,
+                        4200,
+                        "benchmarks-flame.html",
+                        12_345,
+                        List.of(new Results.Share("broker threads (Artemis)", 41.26)),
+                        List.of(new Results.Share("SQLite (store)", 7.04)))));
+
+        String md = Report.markdown(withCurve);
+
+        assertThat(md)
+                .contains("<!-- curve:begin -->", "<!-- flame:begin -->")
+                .contains("| embedded | 1 | 1 | 100 | 98 | 1.50 | 1.50 | 3.00 | 6.00 | 0 | 0 |")
+                .contains("| embedded | 1 | 10 | 1,000 | 98 |")
+                .contains("[Flame graph](benchmarks-flame.html)", "12,345 samples", "4,200 msg/s")
+                .contains("| broker threads (Artemis) | 41.3 % |", "| SQLite (store) | 7.0 % |");
+        Path md2 = dir.resolve("b.md");
+        Path json = dir.resolve("b.json");
+        Report.write(withCurve, md2, json);
+        String first = Files.readString(md2);
+        Files.delete(md2);
+        Report.render(json, md2);
+        assertThat(Files.readString(md2)).isEqualTo(first);
+    }
+
+    @Test
     void renders_the_same_markdown_again_from_the_json(@TempDir Path dir) throws IOException {
         Path md = dir.resolve("b.md");
         Path json = dir.resolve("b.json");
