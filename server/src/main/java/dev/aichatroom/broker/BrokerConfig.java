@@ -23,6 +23,9 @@ import java.util.Optional;
  *     listens
  * @param limits what one client may cost the broker (packet sizes, connections, logins)
  * @param origins the web pages that may open the WebSocket listener
+ * @param journalSync true: the journal is forced to disk (fdatasync) before a QoS 1 message is acknowledged, so it
+ *     survives a power cut; false: it is written to the operating system first, so it survives a crash of the process
+ *     but not of the machine (docs/decisions/0014-journal-sync.md)
  */
 public record BrokerConfig(
         String bind,
@@ -35,9 +38,41 @@ public record BrokerConfig(
         Optional<TlsIdentity> tls,
         BrokerLimits limits,
         ClientIdRules clientIds,
-        WebSocketOrigins origins) {
+        WebSocketOrigins origins,
+        boolean journalSync) {
+    /** {@code MQTT_JOURNAL_SYNC}'s default. */
+    public static final boolean JOURNAL_SYNC_DEFAULT = false;
+
     public BrokerConfig {
         accounts = Map.copyOf(accounts);
+    }
+
+    /** With the journal's default sync ({@link #JOURNAL_SYNC_DEFAULT}). */
+    public BrokerConfig(
+            String bind,
+            int port,
+            int wsPort,
+            Path dataDir,
+            Map<String, String> accounts,
+            Optional<Boolean> allowAnonymous,
+            int tlsPort,
+            Optional<TlsIdentity> tls,
+            BrokerLimits limits,
+            ClientIdRules clientIds,
+            WebSocketOrigins origins) {
+        this(
+                bind,
+                port,
+                wsPort,
+                dataDir,
+                accounts,
+                allowAnonymous,
+                tlsPort,
+                tls,
+                limits,
+                clientIds,
+                origins,
+                JOURNAL_SYNC_DEFAULT);
     }
 
     /** Accounts own the client ids of {@link ClientIdRules#DEFAULTS}. */

@@ -34,6 +34,10 @@ public final class EmbeddedBroker implements Broker {
     private static final int QUIESCE_IDLE_CHECKS = 5;
     /** How long an address nobody subscribes to stays before it is removed (and how often that is checked). */
     private static final Duration ADDRESS_LINGER = Duration.ofSeconds(5);
+    /** Artemis's default for NIO: syncs are gathered for up to this long, each fdatasync serving all of them. */
+    private static final int SYNC_BUFFER_TIMEOUT_NANOS = 3_333_333;
+    /** Without fdatasync a flush is one write to the operating system: gathering for long only adds latency. */
+    private static final int WRITE_BUFFER_TIMEOUT_NANOS = 100_000;
     /** The acceptors' names: plain MQTT, MQTT over WebSocket (wss:// with a certificate), MQTT over TLS. */
     private static final String TCP = "mqtt";
 
@@ -150,6 +154,11 @@ public final class EmbeddedBroker implements Broker {
                 .setPersistenceEnabled(true)
                 .setJournalType(JournalType.NIO)
                 .setJournalDirectory(dir + "/journal")
+                // MQTT_JOURNAL_SYNC (docs/decisions/0014-journal-sync.md): fdatasync before a QoS 1 acknowledgement,
+                // or only the write to the operating system, without the buffer's wait for more syncs to share
+                .setJournalDatasync(config.journalSync())
+                .setJournalBufferTimeout_NIO(
+                        config.journalSync() ? SYNC_BUFFER_TIMEOUT_NANOS : WRITE_BUFFER_TIMEOUT_NANOS)
                 .setBindingsDirectory(dir + "/bindings")
                 .setPagingDirectory(dir + "/paging")
                 .setLargeMessagesDirectory(dir + "/large-messages")

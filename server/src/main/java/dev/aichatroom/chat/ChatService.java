@@ -133,6 +133,19 @@ public final class ChatService implements AutoCloseable {
     /** Inputs without a key stored and not yet acknowledged: message id → input hash. */
     private final Map<String, String> unacknowledged = new ConcurrentHashMap<>();
 
+    /**
+     * A message input checked and waiting for the batch's one transaction (group commit), with what to do once it is
+     * stored. Worker thread only.
+     */
+    private record Staged(
+            ChatMessage message,
+            MessageStore.Unpublished row,
+            Inbound inbound,
+            long arrived,
+            Optional<String> dedupeKey) {}
+
+    private final List<Staged> staged = new ArrayList<>();
+
     private volatile boolean closing;
     private volatile String lastMessageTime;
     private volatile boolean running;
@@ -153,7 +166,7 @@ public final class ChatService implements AutoCloseable {
         this.notices = Notices.of(config.language());
         this.members = config.sharedGroup().isPresent() ? new SharedMembers(store.members()) : new LocalMembers();
         this.rateLimiter = new RateLimiter(config.ratePerMinute(), config.rateBurst());
-        this.worker = new Worker("chat-worker", WORKER_QUEUE);
+        this.worker = new Worker("chat-worker", WORKER_QUEUE, this::flushStaged);
         this.instance = mqtt.clientId();
         this.outbox = new Outbox(store, () -> mqtt.isConnected(), () -> submit(this::republishFailed));
         this.processing = Timer.builder("chat.message.processing")
@@ -346,7 +359,7 @@ public final class ChatService implements AutoCloseable {
     private void onInbound(Inbound inbound) {
         received.incrementAndGet();
         long arrived = System.nanoTime();
-        if (!worker.put(() -> handle(inbound, arrived))) {
+        if (!worker.putBatched(() -> handle(inbound, arrived))) {
             LOG.debug("Chat service stopping; input on {} left to the broker", inbound.topic());
         }
     }
@@ -391,8 +404,9 @@ public final class ChatService implements AutoCloseable {
     }
 
     /**
-     * Stores a message input, publishes it and acknowledges it once it is marked published (decision 0009). While the
-     * store fails the input is tried again, in order, and not acknowledged: the broker counts it as delivered.
+     * Checks a message input and stages it for the batch's transaction (group commit, {@link #flushStaged}); it is
+     * published once stored and acknowledged once marked published (decision 0009). While the store fails the input is
+     * tried again, in order, and not acknowledged: the broker counts it as delivered.
      */
     private void take(String room, Inputs.Message m, Inbound inbound, long arrived, boolean limit) {
         // the sender's own key first: a client that resends after a reconnect publishes again, and the broker stamps
@@ -404,50 +418,132 @@ public final class ChatService implements AutoCloseable {
         Optional<MessageStore.LedgerEntry> ledger = key.isPresent() || !outboxOn
                 ? Optional.empty()
                 : Optional.of(new MessageStore.LedgerEntry(inputHash(inbound), inbound.connection(), clock.millis()));
+        if (ledger.isPresent() && suspects.contains(ledger.get().inputHash())) {
+            flushStaged(); // the ledger must hold what came before
+            if (isRedelivery(ledger.get(), inbound)) {
+                inbound.acknowledge();
+                return;
+            }
+        }
+        Optional<ChatMessage> message = prepare(room, m, limit);
+        if (message.isEmpty()) {
+            inbound.acknowledge();
+            return;
+        }
+        staged.add(new Staged(
+                message.get(),
+                new MessageStore.Unpublished(stored(message.get(), key), ledger),
+                inbound,
+                arrived,
+                key));
+        if (!outboxOn) {
+            flushStaged();
+        }
+    }
+
+    /** Whether a keyless input is the broker's redelivery of one already stored; asks again while the store fails. */
+    private boolean isRedelivery(MessageStore.LedgerEntry ledger, Inbound inbound) {
         for (int attempt = 0; !closing; attempt++) {
             try {
-                if (ledger.isPresent()
-                        && suspects.contains(ledger.get().inputHash())
-                        && store.takeRedelivery(ledger.get().inputHash(), inbound.connection())) {
+                boolean again = store.takeRedelivery(ledger.inputHash(), inbound.connection());
+                if (again) {
                     LOG.debug("Input on {} is a redelivery of one already stored; skipped", inbound.topic());
-                    inbound.acknowledge();
-                    return;
                 }
-                Optional<ChatMessage> message = accept(room, m, key, ledger, arrived, limit);
-                if (message.isEmpty()) {
-                    inbound.acknowledge();
-                } else if (ledger.isPresent()) {
-                    String id = message.get().messageId();
-                    unacknowledged.put(id, ledger.get().inputHash());
-                    publishStored(
-                            message.get(),
-                            () -> {
-                                unacknowledged.remove(id);
-                                inbound.acknowledge();
-                            },
-                            true);
-                } else {
-                    publishStored(message.get(), inbound::acknowledge, false);
+                return again;
+            } catch (StoreException e) {
+                if (attempt == 0) {
+                    LOG.warn("Input on {} waits for the message store: {}", inbound.topic(), e.getMessage());
                 }
+                if (!backOff(attempt)) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * On the worker, after a burst of inputs and before any other task: stores every staged message in one transaction
+     * (trying again, in order, while the store fails), then publishes each in order.
+     */
+    private void flushStaged() {
+        if (staged.isEmpty()) {
+            return;
+        }
+        List<Staged> batch = List.copyOf(staged);
+        staged.clear();
+        List<Boolean> stored = storeBatch(batch);
+        if (stored.isEmpty()) {
+            return; // stopping: the inputs stay unacknowledged and come again
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Staged s = batch.get(i);
+            if (!stored.get(i)) {
+                LOG.debug("Input {} already processed; skipped", s.dedupeKey().orElse(""));
+                s.inbound().acknowledge();
+                continue;
+            }
+            ChatMessage message = s.message();
+            members.counted(message.room(), message.clientId(), clock.millis());
+            processing.record(System.nanoTime() - s.arrived(), TimeUnit.NANOSECONDS);
+            notifyListeners(message);
+            Inbound inbound = s.inbound();
+            if (s.row().ledger().isPresent()) {
+                String id = message.messageId();
+                unacknowledged.put(id, s.row().ledger().get().inputHash());
+                publishStored(
+                        message,
+                        () -> {
+                            unacknowledged.remove(id);
+                            inbound.acknowledge();
+                        },
+                        true);
+            } else {
+                publishStored(message, inbound::acknowledge, false);
+            }
+        }
+    }
+
+    /** @return whether each was stored; empty when the service stops before the store takes them */
+    private List<Boolean> storeBatch(List<Staged> batch) {
+        for (int attempt = 0; !closing; attempt++) {
+            try {
+                List<Boolean> stored = outboxOn
+                        ? store.appendUnpublished(
+                                batch.stream().map(Staged::row).toList(), instance)
+                        : batch.stream()
+                                .map(s -> store.append(s.row().message()))
+                                .toList();
                 if (attempt > 0) {
                     LOG.info("Message store back after {} attempt(s); inputs go on", attempt + 1);
                 }
-                return;
+                return stored;
             } catch (StoreException e) {
                 if (attempt == 0) {
+                    Staged first = batch.getFirst();
                     LOG.warn(
-                            "Input from {} in room {} waits for the message store: {}",
-                            m.clientId(),
-                            room,
+                            "{} input(s), the first from {} in room {}, wait for the message store: {}",
+                            batch.size(),
+                            first.message().clientId(),
+                            first.message().room(),
                             e.getMessage());
                 }
-                try {
-                    Thread.sleep(STORE_RETRY.delay(attempt));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
+                if (!backOff(attempt)) {
+                    break;
                 }
             }
+        }
+        return List.of();
+    }
+
+    /** Waits before the next attempt at the store; false when interrupted. */
+    private static boolean backOff(int attempt) {
+        try {
+            Thread.sleep(STORE_RETRY.delay(attempt));
+            return true;
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -491,13 +587,8 @@ public final class ChatService implements AutoCloseable {
         }
     }
 
-    private Optional<ChatMessage> accept(
-            String room,
-            Inputs.Message m,
-            Optional<String> dedupeKey,
-            Optional<MessageStore.LedgerEntry> ledger,
-            long arrived,
-            boolean limit) {
+    /** Applies the rate limit and finds the sender's name: the message to store, or empty when refused. */
+    private Optional<ChatMessage> prepare(String room, Inputs.Message m, boolean limit) {
         long now = System.nanoTime();
         long wait = limit ? rateLimiter.acquire(m.clientId(), now) : 0;
         if (wait > 0) {
@@ -520,7 +611,7 @@ public final class ChatService implements AutoCloseable {
                     topics.in(room));
             return Optional.empty();
         }
-        ChatMessage message = new ChatMessage(
+        return Optional.of(new ChatMessage(
                 ChatMessage.USER_MESSAGE,
                 username.get(),
                 m.text(),
@@ -529,15 +620,7 @@ public final class ChatService implements AutoCloseable {
                 room,
                 m.clientId(),
                 m.source(),
-                Optional.empty());
-        if (!append(stored(message, dedupeKey), ledger)) {
-            LOG.debug("Input {} already processed; skipped", dedupeKey.orElse(""));
-            return Optional.empty();
-        }
-        members.counted(room, m.clientId(), clock.millis());
-        processing.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
-        notifyListeners(message);
-        return Optional.of(message);
+                Optional.empty()));
     }
 
     private boolean append(StoredMessage message, Optional<MessageStore.LedgerEntry> ledger) {

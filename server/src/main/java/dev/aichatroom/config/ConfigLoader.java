@@ -127,7 +127,8 @@ public final class ConfigLoader {
                 tls,
                 brokerLimits(env),
                 accountsFile.clientIds(),
-                webSocketOrigins(env));
+                webSocketOrigins(env),
+                env.bool("MQTT_JOURNAL_SYNC", BrokerConfig.JOURNAL_SYNC_DEFAULT));
         boolean serviceTls = env.bool("MQTT_TLS", false);
         if (serviceTls && external.isEmpty()) {
             throw new ConfigException(

@@ -141,6 +141,51 @@ public final class JdbcMessageStore implements MessageStore {
         }
     }
 
+    @Override
+    public List<Boolean> appendUnpublished(List<Unpublished> batch, String instance) {
+        if (batch.isEmpty()) {
+            return List.of();
+        }
+        writeLock.lock();
+        try {
+            PreparedStatement ps = outboxStatement();
+            writer.setAutoCommit(false);
+            try {
+                List<Boolean> stored = new ArrayList<>(batch.size());
+                for (Unpublished u : batch) {
+                    bind(ps, u.message());
+                    ps.setString(11, instance);
+                    boolean taken = ps.executeUpdate() == 1;
+                    if (taken && u.ledger().isPresent()) {
+                        LedgerEntry ledger = u.ledger().get();
+                        ledgerInsert.setString(1, ledger.inputHash());
+                        ledgerInsert.setString(2, u.message().messageId());
+                        ledgerInsert.setString(3, ledger.connection());
+                        ledgerInsert.setLong(4, ledger.createdMillis());
+                        ledgerInsert.executeUpdate();
+                    }
+                    stored.add(taken);
+                }
+                writer.commit();
+                return stored;
+            } catch (SQLException e) {
+                writer.rollback();
+                throw e;
+            } finally {
+                writer.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            closeWriter();
+            throw new StoreException(
+                    "cannot store " + batch.size() + " message(s) from "
+                            + batch.getFirst().message().messageId() + ": " + e.getMessage(),
+                    e,
+                    true);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     private PreparedStatement outboxStatement() throws SQLException {
         insertStatement();
         if (outboxInsert == null) {

@@ -21,6 +21,18 @@ public interface MessageStore extends AutoCloseable {
      */
     boolean appendUnpublished(StoredMessage message, String instance, Optional<LedgerEntry> ledger);
 
+    /** One message for the outbox, with the ledger entry of its input when that input carried no key. */
+    record Unpublished(StoredMessage message, Optional<LedgerEntry> ledger) {}
+
+    /**
+     * Group commit: stores each message as {@link #appendUnpublished(StoredMessage, String, Optional)} does, all in one
+     * transaction (all or none), so that a burst of inputs costs one commit instead of one each.
+     *
+     * @return for each message, in order, whether it was stored (false: its id or dedupe key was already there, also
+     *     earlier in the same batch)
+     */
+    List<Boolean> appendUnpublished(List<Unpublished> batch, String instance);
+
     /**
      * An input stored but not yet acknowledged, so that the broker's redelivery of it is not taken twice.
      *

@@ -236,4 +236,47 @@ abstract class MessageStoreContract {
         servers.withdrawn(id, "web-ui-hardware-controller/x");
         assertThat(servers.all()).noneMatch(s -> s.serverId().equals(id));
     }
+
+    @Test
+    void a_group_commit_stores_the_batch_in_order_and_skips_repeats_within_it_and_before_it() {
+        assertThat(store.appendUnpublished(message("g0", "zero", Optional.of(room + "k0")), "inst", Optional.empty()))
+                .isTrue();
+        MessageStore.LedgerEntry ledger = new MessageStore.LedgerEntry(room + "hash", "conn-1", 1L);
+
+        List<Boolean> stored = store.appendUnpublished(
+                List.of(
+                        new MessageStore.Unpublished(message("g1", "one", Optional.of(room + "k1")), Optional.empty()),
+                        new MessageStore.Unpublished(message("g2", "two", Optional.of(room + "k0")), Optional.empty()),
+                        new MessageStore.Unpublished(message("g3", "three", Optional.empty()), Optional.of(ledger)),
+                        new MessageStore.Unpublished(
+                                message("g4", "four", Optional.of(room + "k1")), Optional.empty())),
+                "inst");
+
+        assertThat(stored).containsExactly(true, false, true, false);
+        assertThat(store.unpublished("inst"))
+                .extracting(StoredMessage::content)
+                .containsSubsequence("zero", "one", "three")
+                .doesNotContain("two", "four");
+        assertThat(store.ledgerHashes()).contains(room + "hash");
+        assertThat(store.appendUnpublished(List.of(), "inst")).isEmpty();
+    }
+
+    @Test
+    void a_group_commit_that_fails_stores_nothing_of_its_batch() {
+        MessageStore.LedgerEntry broken = new MessageStore.LedgerEntry(null, "conn-1", 1L);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.appendUnpublished(
+                        List.of(
+                                new MessageStore.Unpublished(message("f1", "one", Optional.empty()), Optional.empty()),
+                                new MessageStore.Unpublished(
+                                        message("f2", "two", Optional.empty()), Optional.of(broken))),
+                        "inst-f"))
+                .isInstanceOf(StoreException.class);
+
+        assertThat(store.history(room, Optional.empty(), 10)).isEmpty();
+        assertThat(store.append(message("f3", "after", Optional.empty()))).isTrue();
+        assertThat(store.history(room, Optional.empty(), 10))
+                .extracting(StoredMessage::content)
+                .containsExactly("after");
+    }
 }

@@ -1,0 +1,143 @@
+package dev.aichatroom.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.aichatroom.testing.FreePorts;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * With the default {@code MQTT_JOURNAL_SYNC=false} (no fdatasync), a QoS 1 message the embedded broker has acknowledged
+ * survives a crash of the process: the product is killed (SIGKILL) right after the last PUBACK and started again on the
+ * same data directory, and a subscriber with a persistent session gets every acknowledged message
+ * (docs/decisions/0014-journal-sync.md). A broker that acknowledged before writing to the operating system would lose
+ * the last ones here.
+ */
+@Timeout(240)
+class JournalCrashIT {
+    private static final Path JAR = Path.of("target/ai-chatroom.jar");
+    private static final int MESSAGES = 300;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void every_acknowledged_qos1_message_survives_a_sigkill_of_the_product() throws Exception {
+        assertThat(JAR).as("the product jar (mvn package)").exists();
+        int http = FreePorts.next();
+        int mqtt = FreePorts.next();
+        int ws = FreePorts.next();
+
+        Process first = start(http, mqtt, ws, "first.log");
+        Set<String> acknowledged = new HashSet<>();
+        try {
+            awaitHealthy(http, first);
+            Mqtt5BlockingClient keeper = client("journal-keeper", mqtt);
+            keeper.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
+            keeper.subscribeWith()
+                    .topicFilter("journal/crash")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+            keeper.disconnect(); // the session stays: what comes now is queued for it, in the journal
+
+            Mqtt5BlockingClient publisher = client("journal-publisher", mqtt);
+            publisher.connect();
+            for (int i = 0; i < MESSAGES; i++) {
+                String text = "m" + i;
+                publisher
+                        .publishWith()
+                        .topic("journal/crash")
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(text.getBytes(StandardCharsets.UTF_8))
+                        .send(); // returns once the broker's PUBACK came
+                acknowledged.add(text);
+            }
+        } finally {
+            first.destroyForcibly(); // SIGKILL: no shutdown hook, no journal close
+            first.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        Process second = start(http, mqtt, ws, "second.log");
+        try {
+            awaitHealthy(http, second);
+            Set<String> received = new HashSet<>();
+            Mqtt5BlockingClient keeper = client("journal-keeper", mqtt);
+            try (Mqtt5BlockingClient.Mqtt5Publishes publishes =
+                    keeper.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+                keeper.connectWith().cleanStart(false).sessionExpiryInterval(0).send();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (received.size() < MESSAGES && System.nanoTime() < deadline) {
+                    Optional<Mqtt5Publish> p = publishes.receive(1, TimeUnit.SECONDS);
+                    p.ifPresent(m -> received.add(new String(m.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+                }
+            }
+            keeper.disconnect();
+            assertThat(acknowledged).hasSize(MESSAGES);
+            assertThat(received).containsAll(acknowledged);
+        } finally {
+            second.destroy();
+            second.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Mqtt5BlockingClient client(String id, int port) {
+        return Mqtt5Client.builder()
+                .identifier(id)
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .buildBlocking();
+    }
+
+    private Process start(int http, int mqtt, int ws, String log) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(
+                        java, "-jar", JAR.toAbsolutePath().toString())
+                .directory(Files.createDirectories(dir.resolve("cwd")).toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(log).toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("MQTT_") || k.startsWith("AI_"));
+        pb.environment().put("DATA_DIR", dir.resolve("data").toString());
+        pb.environment().put("PORT", String.valueOf(http));
+        pb.environment().put("MQTT_PORT", String.valueOf(mqtt));
+        pb.environment().put("MQTT_WS_PORT", String.valueOf(ws));
+        pb.environment().put("AI_PROVIDER", "none");
+        pb.environment().put("VOICE_ENABLE", "false");
+        return pb.start();
+    }
+
+    private void awaitHealthy(int http, Process product) {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health"))
+                    .build();
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
+                    .until(() -> {
+                        assertThat(product.isAlive())
+                                .as("the product is running (see %s)", dir)
+                                .isTrue();
+                        return client.send(health, HttpResponse.BodyHandlers.discarding())
+                                        .statusCode()
+                                == 200;
+                    });
+        }
+    }
+}
