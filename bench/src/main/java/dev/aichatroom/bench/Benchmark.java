@@ -151,19 +151,28 @@ public final class Benchmark {
     private void startOnly() throws InterruptedException {
         try (ProductProcess product = launch(BenchConfig.EMBEDDED, Optional.empty())) {
             Duration startup = product.awaitHealthy(HEALTHY_WITHIN);
+            Duration cpu = product.cpuTime();
             ProductProcess.Memory ready = product.memory();
             Duration stop = product.stop();
             products.add(new ProductSample(
-                    BenchConfig.EMBEDDED, false, millis(startup), ready.rssKib(), 0, ready.peakKib(), millis(stop)));
+                    BenchConfig.EMBEDDED,
+                    false,
+                    millis(startup),
+                    ready.rssKib(),
+                    0,
+                    ready.peakKib(),
+                    millis(stop),
+                    millis(cpu)));
             console.info(
-                    "start-up (embedded): %.0f ms to /health 200, RSS %d MiB, stop %.0f ms",
-                    millis(startup), ready.rssKib() / 1024, millis(stop));
+                    "start-up (embedded): %.0f ms to /health 200 (%.0f ms of CPU), RSS %d MiB, stop %.0f ms",
+                    millis(startup), millis(cpu), ready.rssKib() / 1024, millis(stop));
         }
     }
 
     private void measureProduct(String broker, Optional<Endpoint> external) throws InterruptedException {
         try (ProductProcess product = launch(broker, external)) {
             Duration startup = product.awaitHealthy(HEALTHY_WITHIN);
+            Duration cpu = product.cpuTime();
             ProductProcess.Memory ready = product.memory();
             console.info("%s: product healthy after %.0f ms", broker, millis(startup));
             Endpoint endpoint = external.orElseGet(() -> clientEndpoint(product));
@@ -197,7 +206,14 @@ public final class Benchmark {
                     .forEach(line -> problems.add(broker + ": product log: " + line.strip()));
             Duration stop = product.stop();
             products.add(new ProductSample(
-                    broker, true, millis(startup), ready.rssKib(), after.rssKib(), after.peakKib(), millis(stop)));
+                    broker,
+                    true,
+                    millis(startup),
+                    ready.rssKib(),
+                    after.rssKib(),
+                    after.peakKib(),
+                    millis(stop),
+                    millis(cpu)));
         }
     }
 

@@ -121,6 +121,11 @@ final class ProductProcess implements AutoCloseable {
     }
 
     /** Polls {@code GET /health} until it answers 200; returns the time from process start to that answer. */
+    /** The CPU time (user + system) the product's process has used so far; zero where the OS does not tell. */
+    Duration cpuTime() {
+        return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
     Duration awaitHealthy(Duration timeout) throws InterruptedException {
         URI health = URI.create((tls.isPresent() ? "https" : "http") + "://127.0.0.1:" + httpPort + "/health");
         HttpClient.Builder builder =

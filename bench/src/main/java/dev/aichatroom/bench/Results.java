@@ -132,6 +132,12 @@ public record Results(
      * One start of the product: from process start to {@code /health} 200, its resident memory then, after the load
      * runs (0 when it ran none) and at its peak, and how long SIGTERM took to stop it.
      */
+    /**
+     * One product start.
+     *
+     * @param startupCpuMillis CPU time (user + system, all threads) the product's process used until {@code /health}
+     *     answered 200: unlike the wall-clock start-up, it hardly depends on what else the machine runs; 0 when unknown
+     */
     public record ProductSample(
             String broker,
             boolean underLoad,
@@ -139,7 +145,8 @@ public record Results(
             long readyRssKib,
             long afterLoadRssKib,
             long peakRssKib,
-            double stopMillis) {}
+            double stopMillis,
+            double startupCpuMillis) {}
 
     /**
      * The connections part on one broker and transport: {@code clients} idle clients opened with at most {@code

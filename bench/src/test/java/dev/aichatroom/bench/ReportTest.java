@@ -35,7 +35,8 @@ class ReportTest {
         return new Results(
                 new Results.Environment("2026-01-01T00:00Z", 2, "0.1", "0.2", "JDK", "Linux", "", "60"),
                 Results.Settings.of(config, ""),
-                List.of(new Results.ProductSample("embedded", true, 4000, 200 * 1024, 400 * 1024, 410 * 1024, 500)),
+                List.of(new Results.ProductSample(
+                        "embedded", true, 4000, 200 * 1024, 400 * 1024, 410 * 1024, 500, 6100)),
                 List.of(
                         run(Route.CHAT, Mode.FIXED_RATE, 500, 6_600_000),
                         run(Route.CHAT, Mode.MAX, 4_000, 20_000_000),
@@ -79,7 +80,7 @@ class ReportTest {
         String md = Report.markdown(results());
 
         assertThat(md).contains("| embedded | 1 | 4,000 | 16,000 | 25 % | 6.60 / 13.2 | 0.60 / 1.20 |");
-        assertThat(md).contains("| embedded | yes | 4000 | 200 | 400 | 410 | 500 |");
+        assertThat(md).contains("| embedded | yes | 4000 | 6100 | 200 | 400 | 410 | 500 |");
         assertThat(md).contains("- embedded chat QoS 1 max throughput: lost 3");
     }
 
