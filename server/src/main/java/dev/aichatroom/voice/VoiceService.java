@@ -495,7 +495,12 @@ public final class VoiceService implements AutoCloseable {
 
     /** For {@code /health}: up with the engines, or disabled with the reason and what to install. */
     public Health health() {
-        String role = presence.map(p -> answering ? "answers calls; " : "stands by, " + p.oldest() + " answers calls; ")
+        // decided again first, so that what this says is what calls are routed by; until the instances have been heard
+        // (InstancePresence.ECHO after joining) nobody is named: this instance answers no call yet
+        presence.ifPresent(p -> elect());
+        String role = presence.map(p -> !p.settled()
+                        ? "deciding which instance answers calls; "
+                        : answering ? "answers calls; " : "stands by, " + p.oldest() + " answers calls; ")
                 .orElse("");
         if (unavailable.isEmpty() && presence.map(p -> !p.isConnected()).orElse(false)) {
             return new Health(
