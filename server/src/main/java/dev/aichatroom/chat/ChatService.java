@@ -388,7 +388,10 @@ public final class ChatService implements AutoCloseable {
             case Inputs.Refused r -> refuse(r.rejection(), r.replyTo().or(() -> sender), inbound.topic());
             case Inputs.Join j -> join(room, j, sender);
             case Inputs.Leave l -> {
-                if (connectionLost(inbound.payload())) {
+                Optional<Rejection> foreign = heldElsewhere(room, l.clientId(), sender);
+                if (foreign.isPresent()) {
+                    refuse(foreign.get(), sender, inbound.topic());
+                } else if (connectionLost(inbound.payload())) {
                     leaveLater(room, l.clientId());
                 } else {
                     leave(room, l.clientId(), false);
@@ -661,6 +664,11 @@ public final class ChatService implements AutoCloseable {
     }
 
     private void join(String room, Inputs.Join j, Optional<String> sender) {
+        Optional<Rejection> foreign = heldElsewhere(room, j.clientId(), sender);
+        if (foreign.isPresent()) {
+            refuse(foreign.get(), sender, topics.join(room));
+            return;
+        }
         java.util.concurrent.ScheduledFuture<?> pending = pendingLeaves.remove(room + "\u0000" + j.clientId());
         if (pending != null) {
             pending.cancel(false);
@@ -671,9 +679,10 @@ public final class ChatService implements AutoCloseable {
                     room,
                     REJOIN_GRACE.toSeconds());
         }
-        // a member is bound to the connection that joined it when that connection names itself consistently (a
-        // browser, the seed's ESP32 example) and is still there; one-shot publishers stay until leave or idle expiry
-        Optional<String> connection = sender.filter(j.clientId()::equals).filter(liveConnections::contains);
+        // on the embedded broker a member belongs to the MQTT connection that joined it, whatever client id either
+        // names: it leaves when that connection goes (the seed's Node.js example, whose random connection id differs
+        // from its payload's client_id, exits before its leave is sent), and only that connection may leave for it
+        Optional<String> connection = sender;
         Member joining = new Member(
                 j.clientId(), j.username(), j.source(), Clocks.timestamp(clock), 0, connection, clock.millis());
         members.join(room, joining, (before, list) -> {
@@ -683,6 +692,28 @@ public final class ChatService implements AutoCloseable {
             }
             return onlineChanged(room);
         });
+        if (connection.isPresent() && !liveConnections.contains(connection.get())) {
+            leaveLater(room, j.clientId()); // a one-shot publisher (mosquitto_pub) already gone
+        }
+    }
+
+    /**
+     * Refuses a join or leave for a member that another MQTT connection joined and still holds (embedded broker:
+     * {@code sender} is the publisher's connection). A will of bob's connection naming alice does not remove alice.
+     * Without a sender (an external broker) nothing is known of connections and anyone may.
+     */
+    private Optional<Rejection> heldElsewhere(String room, String clientId, Optional<String> sender) {
+        if (sender.isEmpty()) {
+            return Optional.empty();
+        }
+        return members.find(room, clientId)
+                .flatMap(Member::connection)
+                .filter(holder -> !holder.equals(sender.get()))
+                .filter(liveConnections::contains)
+                .map(holder -> Rejection.of(
+                        Code.FORBIDDEN,
+                        "client_id '" + clientId + "' is in room " + room
+                                + " over another MQTT connection; only that connection may join or leave for it"));
     }
 
     private void leave(String room, String clientId, boolean silently) {
@@ -801,8 +832,9 @@ public final class ChatService implements AutoCloseable {
                                     + "'")
                     .about(inputId(result)));
         } else {
-            rejection = overRate(result, senderClientId);
-            if (rejection.isPresent()) {
+            rejection = heldElsewhereNow(parsed.get().room(), result, senderClientId)
+                    .or(() -> overRate(result, senderClientId));
+            if (rejection.isPresent() && rejection.get().code() == Code.RATE_LIMITED) {
                 // anonymous clients may speak for another client id (the seed's Node.js example): answer there
                 replyTo = authenticated ? replyTo : Optional.of(clientIdOf(result));
                 if (!replyNow(senderClientId)) {
@@ -815,6 +847,18 @@ public final class ChatService implements AutoCloseable {
         Optional<String> to = replyTo;
         rejection.ifPresent(r -> submit(() -> refuse(r, to, topic)));
         return rejection.map(Rejection::message);
+    }
+
+    /**
+     * A join or leave for a member another live connection holds, refused before the broker acknowledges: members in
+     * this JVM can be read on broker threads (the worker checks again, as a join it has not handled yet may bind the
+     * member meanwhile).
+     */
+    private Optional<Rejection> heldElsewhereNow(String room, Inputs.Result result, String senderClientId) {
+        if (!(members instanceof LocalMembers) || !(result instanceof Inputs.Join || result instanceof Inputs.Leave)) {
+            return Optional.empty();
+        }
+        return heldElsewhere(room, clientIdOf(result), Optional.of(senderClientId));
     }
 
     /**

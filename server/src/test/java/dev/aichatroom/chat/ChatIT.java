@@ -180,7 +180,10 @@ class ChatIT {
     @Test
     void join_and_leave_publish_notices_and_the_retained_member_list() {
         String client = id();
-        pub("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四\"}");
+        // one connection: a member belongs to the connection that joined it (a one-shot mosquitto_pub join leaves
+        // once its connection is gone)
+        TestMqtt li = TestMqtt.connect(product.mqttPort(), id());
+        li.publish("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四\"}");
         observer.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT用户 李四 加入了聊天室"));
         observer.await("chatroom/users/online", r -> r.text().contains(client));
 
@@ -193,10 +196,11 @@ class ChatIT {
             assertThat(user.has("username") && user.has("source") && user.has("join_time"))
                     .isTrue();
         }
-        pub("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四四\"}");
+        li.publish("chatroom/users/join", "{\"client_id\":\"" + client + "\",\"username\":\"李四四\"}");
         observer.await("chatroom/users/online", r -> r.text().contains("李四四"));
 
-        pub("chatroom/users/leave", "{\"client_id\":\"" + client + "\"}");
+        li.publish("chatroom/users/leave", "{\"client_id\":\"" + client + "\"}");
+        li.close();
         observer.await("chatroom/system", r -> r.json().path("message").asText().equals("MQTT用户 李四四 离开了聊天室"));
         assertThat(observer.on("chatroom/system").stream().filter(r -> r.text().contains("李四四 加入")))
                 .as("a second join with the same client_id renames, it does not join twice")

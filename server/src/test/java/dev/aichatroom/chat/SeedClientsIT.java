@@ -124,6 +124,14 @@ class SeedClientsIT {
             new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor(5, TimeUnit.SECONDS);
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).as(out.text()).isTrue();
             assertThat(out.text()).contains("连接已断开");
+            // the example exits right after publishing its leave, which is lost; its connection had a random id,
+            // not its payload's client_id: the member leaves with the connection that joined it all the same
+            observer.await("chatroom/system", r -> r.text().contains("Node.js用户 离开"), Duration.ofSeconds(20));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !observer.on("chatroom/users/online")
+                            .getLast()
+                            .text()
+                            .contains("nodejs_client_001"));
         } finally {
             p.destroyForcibly();
         }
