@@ -385,7 +385,18 @@ public final class Application implements AutoCloseable {
 
             @Override
             public Optional<String> inspect(String sender, boolean authenticated, String topic, byte[] payload) {
-                return chat == null ? Optional.empty() : chat.inspect(topic, payload, sender, authenticated);
+                return inspect(sender, Optional.empty(), authenticated, topic, payload, false);
+            }
+
+            @Override
+            public Optional<String> inspect(
+                    String sender,
+                    Optional<String> account,
+                    boolean authenticated,
+                    String topic,
+                    byte[] payload,
+                    boolean retained) {
+                return chat == null ? Optional.empty() : chat.inspect(topic, payload, sender, account, authenticated);
             }
         };
         // who sent an offer: voice keeps some call slots for devices that logged in (decision 0012)

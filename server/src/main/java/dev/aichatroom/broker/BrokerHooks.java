@@ -141,12 +141,24 @@ final class BrokerHooks
         message.toCore().getReadOnlyBodyBuffer().readBytes(payload);
         boolean authenticated = isAuthenticated(session);
         boolean retained = Boolean.TRUE.equals(message.getBooleanProperty(MQTTUtil.MQTT_MESSAGE_RETAIN_KEY));
-        Optional<String> refusal = inspector.inspect(clientId, authenticated, topic, payload, retained);
+        Optional<String> refusal =
+                inspector.inspect(clientId, account(session), authenticated, topic, payload, retained);
         if (refusal.isPresent()) {
             throw new ActiveMQSecurityException(refusal.get());
         }
         stamp(message, PublishInspector.SENDER_CLIENT_ID, clientId);
         stamp(message, PublishInspector.BROKER_MESSAGE_ID, UUID.randomUUID().toString());
+    }
+
+    /** The configured account the session's connection logged in with, as {@link BrokerSecurity} admitted it. */
+    private static Optional<String> account(ServerSession session) {
+        javax.security.auth.Subject subject = session.getRemotingConnection().getSubject();
+        return subject == null
+                ? Optional.empty()
+                : subject.getPublicCredentials(ClientIdentity.class).stream()
+                        .filter(who -> who.kind() == ClientIdentity.Kind.ACCOUNT)
+                        .map(ClientIdentity::username)
+                        .findFirst();
     }
 
     private static boolean isRetained(Message message) {

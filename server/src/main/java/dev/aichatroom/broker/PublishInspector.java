@@ -28,4 +28,20 @@ public interface PublishInspector {
             String senderClientId, boolean authenticated, String topic, byte[] payload, boolean retained) {
         return inspect(senderClientId, authenticated, topic, payload);
     }
+
+    /**
+     * Like {@link #inspect(String, boolean, String, byte[], boolean)}, for an inspector that limits per account.
+     *
+     * @param account the configured account the publisher logged in with; empty for anonymous clients, browser
+     *     tokens and the service
+     */
+    default Optional<String> inspect(
+            String senderClientId,
+            Optional<String> account,
+            boolean authenticated,
+            String topic,
+            byte[] payload,
+            boolean retained) {
+        return inspect(senderClientId, authenticated, topic, payload, retained);
+    }
 }

@@ -811,6 +811,15 @@ public final class ChatService implements AutoCloseable {
      * @return why the publish is refused; the sender also gets the error reply
      */
     public Optional<String> inspect(String topic, byte[] payload, String senderClientId, boolean authenticated) {
+        return inspect(topic, payload, senderClientId, Optional.empty(), authenticated);
+    }
+
+    /**
+     * Like {@link #inspect(String, byte[], String, boolean)}, for a publisher that logged in with a configured account:
+     * its connections share the account's budget as well, so that 20 connections do not get 20 times the rate.
+     */
+    public Optional<String> inspect(
+            String topic, byte[] payload, String senderClientId, Optional<String> account, boolean authenticated) {
         Optional<Topics.Parsed> parsed = topics.parse(topic);
         if (parsed.isEmpty()) {
             return Optional.empty();
@@ -833,7 +842,7 @@ public final class ChatService implements AutoCloseable {
                     .about(inputId(result)));
         } else {
             rejection = heldElsewhereNow(parsed.get().room(), result, senderClientId)
-                    .or(() -> overRate(result, senderClientId));
+                    .or(() -> overRate(result, senderClientId, account));
             if (rejection.isPresent() && rejection.get().code() == Code.RATE_LIMITED) {
                 // anonymous clients may speak for another client id (the seed's Node.js example): answer there
                 replyTo = authenticated ? replyTo : Optional.of(clientIdOf(result));
@@ -863,13 +872,18 @@ public final class ChatService implements AutoCloseable {
 
     /**
      * The rate limits of the embedded broker, keyed on the publisher's MQTT connection (its client id), whatever
-     * client_id the payload names: messages at CHAT_RATE_PER_MINUTE, joins at {@value #JOINS_PER_MINUTE} a minute.
+     * client_id the payload names, and on its account when it logged in with one (all the account's connections
+     * together get the budget of one): messages at CHAT_RATE_PER_MINUTE, joins (which make rooms) at {@value
+     * #JOINS_PER_MINUTE} a minute.
      */
-    private Optional<Rejection> overRate(Inputs.Result result, String senderClientId) {
+    private Optional<Rejection> overRate(Inputs.Result result, String senderClientId, Optional<String> account) {
         long now = System.nanoTime();
+        List<String> keys = account.isPresent()
+                ? List.of("mqtt:" + senderClientId, "account:" + account.get())
+                : List.of("mqtt:" + senderClientId);
         long wait = switch (result) {
-            case Inputs.Message m -> rateLimiter.acquire("mqtt:" + senderClientId, now);
-            case Inputs.Join j -> joinLimiter.acquire("mqtt:" + senderClientId, now);
+            case Inputs.Message m -> rateLimiter.acquireAll(keys, now);
+            case Inputs.Join j -> joinLimiter.acquireAll(keys, now);
             default -> 0;
         };
         if (wait == 0) {

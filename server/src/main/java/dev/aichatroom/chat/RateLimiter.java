@@ -37,6 +37,30 @@ public final class RateLimiter {
         return Math.max(1, (long) Math.ceil((1 - b[0]) / perNano));
     }
 
+    /**
+     * Takes a token from each of the buckets when every one has one (a connection's and its account's), else none.
+     *
+     * @return 0 when taken, else how many nanoseconds until each has a token
+     */
+    public synchronized long acquireAll(java.util.List<String> keys, long nowNanos) {
+        if (perNano <= 0) {
+            return 0;
+        }
+        long wait = 0;
+        for (String key : keys) {
+            double[] b = buckets.computeIfAbsent(key, k -> new double[] {burst, nowNanos});
+            b[0] = Math.min(burst, b[0] + (nowNanos - b[1]) * perNano);
+            b[1] = nowNanos;
+            if (b[0] < 1) {
+                wait = Math.max(wait, Math.max(1, (long) Math.ceil((1 - b[0]) / perNano)));
+            }
+        }
+        if (wait == 0) {
+            keys.forEach(key -> buckets.get(key)[0] -= 1);
+        }
+        return wait;
+    }
+
     /** Forgets buckets that have been full for a while, so memory follows active clients. */
     public synchronized void prune(long nowNanos) {
         if (perNano > 0) {

@@ -160,4 +160,60 @@ class RateLimitIT {
     private static long p99(List<Long> sorted) {
         return sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
     }
+
+    @Test
+    void an_account_with_twenty_connections_gets_the_budget_of_one() throws Exception {
+        java.nio.file.Path accounts = java.nio.file.Files.createTempFile("accounts", "");
+        java.nio.file.Files.writeString(accounts, "fleet:fleet-secret\n");
+        int connections = 20;
+        try (TestProduct own = TestProduct.start(Map.of(
+                "MQTT_ACCOUNTS_FILE", accounts.toString(), "CHAT_RATE_PER_MINUTE", "6", "CHAT_RATE_BURST", "5"))) {
+            List<TestMqtt> fleet = new ArrayList<>();
+            try {
+                for (int c = 0; c < connections; c++) {
+                    fleet.add(TestMqtt.connect(
+                            own.mqttPort(),
+                            "fleet-" + c,
+                            b -> b.simpleAuth()
+                                    .username("fleet")
+                                    .password("fleet-secret".getBytes(StandardCharsets.UTF_8))
+                                    .applySimpleAuth(),
+                            x -> x));
+                }
+                // each connection alone is within its own budget: 3 messages (burst 5) and 2 joins (burst 10) each
+                int messages = 0;
+                int joins = 0;
+                for (int round = 0; round < 3; round++) {
+                    for (int c = 0; c < connections; c++) {
+                        messages += fleet.get(c)
+                                        .tryPublish(
+                                                "chatroom/messages/in",
+                                                "{\"client_id\":\"fleet-" + c
+                                                        + "\",\"username\":\"f\",\"message\":\"m\"}")
+                                        .isEmpty()
+                                ? 1
+                                : 0;
+                    }
+                }
+                for (int round = 0; round < 2; round++) {
+                    for (int c = 0; c < connections; c++) {
+                        joins += fleet.get(c)
+                                        .tryPublish(
+                                                "chatroom/fleet-" + c + "-" + round + "/users/join",
+                                                "{\"client_id\":\"fleet-" + c + "\",\"username\":\"f\"}")
+                                        .isEmpty()
+                                ? 1
+                                : 0;
+                    }
+                }
+                // before: 60 of 60 messages and 40 of 40 joins (rooms) went through, 20 times one connection's budget
+                assertThat(messages).as("messages taken of %d", 3 * connections).isBetween(5, 10);
+                assertThat(joins).as("joins taken of %d", 2 * connections).isBetween(10, 20);
+            } finally {
+                fleet.forEach(TestMqtt::close);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(accounts);
+        }
+    }
 }
