@@ -195,10 +195,10 @@ public final class Benchmark {
                 } catch (BenchException e) {
                     problem("flame graph not made: " + e.getMessage());
                 }
-                // last: its points past saturation leave the product a backlog
-                if (config.runs(BenchConfig.CURVE)) {
-                    curve(broker, endpoint);
-                }
+            }
+            // last: its points past saturation leave the product a backlog
+            if (config.runs(BenchConfig.CURVE)) {
+                curve(broker, endpoint);
             }
             ProductProcess.Memory after = product.memory();
             product.problems().stream()

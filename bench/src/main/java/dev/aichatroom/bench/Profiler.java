@@ -149,8 +149,9 @@ final class Profiler {
     private static Map<String, Predicate<String>> code() {
         Map<String, Predicate<String>> m = new LinkedHashMap<>();
         m.put(
-                "chat worker: an input taken (ChatService.handle)",
-                s -> s.contains("dev/aichatroom/chat/ChatService.handle"));
+                "chat worker: inputs parsed, stored as a batch, published (ChatService.handle, flushStaged)",
+                s -> s.contains("dev/aichatroom/chat/ChatService.handle")
+                        || s.contains("dev/aichatroom/chat/ChatService.flushStaged"));
         m.put(
                 "outbox: marked published, input acknowledged (Outbox.run)",
                 s -> s.contains("dev/aichatroom/chat/Outbox.run"));

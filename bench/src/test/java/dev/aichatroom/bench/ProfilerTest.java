@@ -26,7 +26,9 @@ class ProfilerTest {
                         new Share("JIT compiler", 10.0));
         assertThat(s.byCode())
                 .contains(
-                        new Share("chat worker: an input taken (ChatService.handle)", 60.0),
+                        new Share(
+                                "chat worker: inputs parsed, stored as a batch, published (ChatService.handle, flushStaged)",
+                                60.0),
                         new Share("SQLite (store)", 60.0),
                         new Share("the product's own code", 60.0),
                         new Share("Artemis journal (persistence)", 30.0));
