@@ -54,6 +54,42 @@ public final class RawMqtt implements AutoCloseable {
         }
     }
 
+    /**
+     * An MQTT 3.1.1 CONNECT with a username and password, byte by byte (any characters in the strings, CR and LF
+     * included), then closes the socket.
+     *
+     * @return the CONNACK return code, or -1 when the broker closed the connection without one
+     */
+    public static int tryLogin(int port, String clientId, String username, String password) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            string(body, "MQTT");
+            body.write(4); // 3.1.1
+            body.write(0x80 | 0x40 | 0x02); // username, password, clean session
+            body.write(0);
+            body.write(60);
+            string(body, clientId);
+            string(body, username);
+            string(body, password);
+            byte[] b = body.toByteArray();
+            ByteArrayOutputStream packet = new ByteArrayOutputStream();
+            packet.write(0x10);
+            int len = b.length;
+            do {
+                int digit = len % 128;
+                len /= 128;
+                packet.write(len > 0 ? digit | 0x80 : digit);
+            } while (len > 0);
+            packet.write(b);
+            s.getOutputStream().write(packet.toByteArray());
+            byte[] connack = s.getInputStream().readNBytes(4);
+            return connack.length == 4 && connack[0] == 0x20 ? connack[3] : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     private static void string(ByteArrayOutputStream out, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.write(b.length >> 8);
