@@ -472,7 +472,8 @@ public final class Application implements AutoCloseable {
                         config.sessionExpirySeconds(),
                         config.receiveMaximum(),
                         false,
-                        Optional.empty()))
+                        Optional.empty(),
+                        config.keepAliveSeconds()))
                 .orElseGet(() -> new MqttSettings(
                         config.externalBroker().orElse("localhost"),
                         config.broker().port(),
@@ -482,7 +483,8 @@ public final class Application implements AutoCloseable {
                         config.sessionExpirySeconds(),
                         config.receiveMaximum(),
                         config.serviceTls(),
-                        config.serviceTrust()));
+                        config.serviceTrust(),
+                        config.keepAliveSeconds()));
     }
 
     private void scheduleIdleExpiry() {

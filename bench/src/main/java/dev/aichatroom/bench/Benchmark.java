@@ -52,11 +52,16 @@ public final class Benchmark {
     public static void main(String[] args) {
         Console console = Console.system();
         if (List.of(args).contains("--help")) {
-            console.info("%s", BenchConfig.USAGE);
+            console.info("%s", FaultConfig.wanted(args) ? FaultConfig.USAGE : BenchConfig.USAGE);
             return;
         }
         int code = 0;
         try {
+            if (FaultConfig.wanted(args)) {
+                new FaultBench(FaultConfig.parse(args, Path.of("").toAbsolutePath(), System.getenv()), console)
+                        .run(String.join(" ", args));
+                System.exit(0);
+            }
             List<String> render = List.of(args).stream()
                     .filter(a -> a.startsWith("--render="))
                     .toList();

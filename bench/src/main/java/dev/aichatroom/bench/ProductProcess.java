@@ -214,6 +214,11 @@ final class ProductProcess implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 
+    /** SIGKILL: no shutdown hook, as a crash. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {

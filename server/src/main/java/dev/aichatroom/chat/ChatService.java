@@ -132,6 +132,8 @@ public final class ChatService implements AutoCloseable {
     private final Set<String> suspects = ConcurrentHashMap.newKeySet();
     /** Inputs without a key stored and not yet acknowledged: message id → input hash. */
     private final Map<String, String> unacknowledged = new ConcurrentHashMap<>();
+    /** The connection of the last input without a key the worker took (worker thread only). */
+    private String lastConnection = "";
 
     /**
      * A message input checked and waiting for the batch's one transaction (group commit), with what to do once it is
@@ -168,7 +170,14 @@ public final class ChatService implements AutoCloseable {
         this.rateLimiter = new RateLimiter(config.ratePerMinute(), config.rateBurst());
         this.worker = new Worker("chat-worker", WORKER_QUEUE, this::flushStaged);
         this.instance = mqtt.clientId();
-        this.outbox = new Outbox(store, () -> mqtt.isConnected(), () -> submit(this::republishFailed));
+        this.outbox = new Outbox(
+                store,
+                () -> mqtt.isConnected(),
+                mqtt::currentConnection,
+                mqtt.keepAlive().multipliedBy(3),
+                suspects::add,
+                () -> submit(this::republishFailed),
+                () -> submit(this::forgetStaleLedger));
         this.processing = Timer.builder("chat.message.processing")
                 .description("Time from an input's arrival to its publication on messages/out")
                 .register(meters);
@@ -291,7 +300,7 @@ public final class ChatService implements AutoCloseable {
                     LOG.info("Publishing {} stored message(s) that had not reached messages/out", left.size());
                 }
                 // their inputs' ledger entries stay: those inputs come again and are recognised then
-                left.forEach(s -> publishStored(message(s), () -> {}, false));
+                left.forEach(s -> publishStored(message(s), () -> {}, Optional.empty()));
                 return;
             } catch (StoreException e) {
                 if (attempt == 0) {
@@ -326,7 +335,7 @@ public final class ChatService implements AutoCloseable {
                                     + " stopped",
                             t.messages().size(),
                             t.from());
-                    submit(() -> t.messages().forEach(m -> publishStored(message(m), () -> {}, false)));
+                    submit(() -> t.messages().forEach(m -> publishStored(message(m), () -> {}, Optional.empty())));
                 }
             }
             if (leaseFailing) {
@@ -421,6 +430,9 @@ public final class ChatService implements AutoCloseable {
         Optional<MessageStore.LedgerEntry> ledger = key.isPresent() || !outboxOn
                 ? Optional.empty()
                 : Optional.of(new MessageStore.LedgerEntry(inputHash(inbound), inbound.connection(), clock.millis()));
+        if (ledger.isPresent()) {
+            noteConnection(inbound.connection());
+        }
         if (ledger.isPresent() && suspects.contains(ledger.get().inputHash())) {
             flushStaged(); // the ledger must hold what came before
             if (isRedelivery(ledger.get(), inbound)) {
@@ -500,9 +512,9 @@ public final class ChatService implements AutoCloseable {
                             unacknowledged.remove(id);
                             inbound.acknowledge();
                         },
-                        true);
+                        Optional.of(new Outbox.Ledger(s.row().ledger().get().inputHash(), inbound.connection())));
             } else {
-                publishStored(message, inbound::acknowledge, false);
+                publishStored(message, inbound::acknowledge, Optional.empty());
             }
         }
     }
@@ -550,6 +562,57 @@ public final class ChatService implements AutoCloseable {
         }
     }
 
+    /**
+     * On the worker, at the first input without a key from a new connection: every input of the connections before it
+     * has been taken or staged (the queue is in order), and those whose acknowledgement may not have reached the broker
+     * (staged, not acknowledged yet, or acknowledged too recently before the connection went) may come again now; their hashes become suspects
+     * before this input is looked at. Without this, a redelivery could be taken while its first copy still waited in
+     * the queue or had just been acknowledged into a connection that was already dead.
+     */
+    private void noteConnection(String connection) {
+        if (connection.equals(lastConnection)) {
+            return;
+        }
+        suspects.addAll(unacknowledged.values());
+        suspects.addAll(outbox.unconfirmedElsewhere(connection));
+        staged.stream()
+                .flatMap(st -> st.row().ledger().stream())
+                .map(MessageStore.LedgerEntry::inputHash)
+                .forEach(suspects::add);
+        lastConnection = connection;
+    }
+
+    /**
+     * On the worker (so every input received before it has been taken): once the current connection has been up for
+     * three keep-alives, the inputs that could come again from earlier connections have come (brokers resend them
+     * first); ledger entries from before it are forgotten, so that a new input identical to one of them is taken.
+     */
+    private void forgetStaleLedger() {
+        Optional<java.time.OffsetDateTime> since = mqtt.connectedSince();
+        if (suspects.isEmpty() || since.isEmpty()) {
+            return;
+        }
+        long sinceMillis = since.get().toInstant().toEpochMilli();
+        if (System.currentTimeMillis() - sinceMillis
+                < mqtt.keepAlive().multipliedBy(3).toMillis()) {
+            return;
+        }
+        try {
+            // this instance's connections are named after its client id (MqttConnection): MQTT_CLIENT_ID/run/n
+            int forgotten = store.forgetLedgerBefore(sinceMillis, instance + "/");
+            suspects.clear();
+            suspects.addAll(unacknowledged.values());
+            suspects.addAll(outbox.unconfirmedElsewhere(mqtt.currentConnection()));
+            if (forgotten > 0) {
+                LOG.info(
+                        "Forgot {} input ledger entries of earlier connections: their inputs did not come again",
+                        forgotten);
+            }
+        } catch (StoreException e) {
+            LOG.debug("Cannot forget old input ledger entries yet: {}", e.getMessage());
+        }
+    }
+
     /** The input's topic and payload, hashed: what the ledger knows a redelivery by. */
     static String inputHash(Inbound inbound) {
         try {
@@ -567,16 +630,16 @@ public final class ChatService implements AutoCloseable {
      * Publishes a stored message; once the broker has it, the outbox marks it published and then runs {@code
      * afterMark} (the input's acknowledgement). A publish that fails is tried again when the connection is back.
      */
-    private void publishStored(ChatMessage message, Runnable afterMark, boolean forgetLedger) {
+    private void publishStored(ChatMessage message, Runnable afterMark, Optional<Outbox.Ledger> ledger) {
         if (!outboxOn) {
             publishMessage(message).whenComplete((ok, e) -> afterMark.run());
             return;
         }
         publishMessage(message).whenComplete((ok, e) -> {
             if (e == null) {
-                outbox.published(message.messageId(), afterMark, forgetLedger);
+                outbox.published(message.messageId(), afterMark, ledger);
             } else {
-                outbox.failed(new Outbox.Pending(message, afterMark, forgetLedger));
+                outbox.failed(new Outbox.Pending(message, afterMark, ledger));
             }
         });
     }
@@ -586,7 +649,7 @@ public final class ChatService implements AutoCloseable {
         List<Outbox.Pending> again = outbox.takeFailed();
         if (!again.isEmpty()) {
             LOG.info("Publishing {} message(s) again that did not reach the broker", again.size());
-            again.forEach(p -> publishStored(p.message(), p.afterMark(), p.forgetLedger()));
+            again.forEach(p -> publishStored(p.message(), p.afterMark(), p.ledger()));
         }
     }
 
@@ -1079,7 +1142,7 @@ public final class ChatService implements AutoCloseable {
                 result.completeExceptionally(new ChatException(notStored()));
                 return;
             }
-            publishStored(message, () -> {}, false);
+            publishStored(message, () -> {}, Optional.empty());
             if (!type.equals(ChatMessage.AI_RESPONSE)) {
                 notifyListeners(message);
             }

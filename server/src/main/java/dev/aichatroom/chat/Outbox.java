@@ -3,14 +3,18 @@ package dev.aichatroom.chat;
 import dev.aichatroom.store.MessageStore;
 import dev.aichatroom.store.StoreException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +28,21 @@ final class Outbox implements AutoCloseable {
     private static final int BATCH = 500;
     private static final Backoff RETRY = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
 
-    /** A stored message whose publish failed, and what to do once it is marked. */
-    record Pending(ChatMessage message, Runnable afterMark, boolean forgetLedger) {}
+    /** Most acknowledged inputs whose ledger entries wait to be forgotten; beyond, the oldest are forgotten early. */
+    static final int MAX_UNCONFIRMED = 100_000;
 
-    private record Done(String messageId, Runnable afterMark, boolean forgetLedger) {}
+    static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
+
+    /** The ledger entry of an input without a key: its hash, and the connection it came on (to be acknowledged on). */
+    record Ledger(String inputHash, String connection) {}
+
+    /** A stored message whose publish failed, and what to do once it is marked. */
+    record Pending(ChatMessage message, Runnable afterMark, Optional<Ledger> ledger) {}
+
+    private record Done(String messageId, Runnable afterMark, Optional<Ledger> ledger) {}
+
+    /** An input acknowledged on {@code ledger.connection()} at {@code ackedNanos}, its ledger entry kept until then. */
+    private record Unconfirmed(String messageId, Ledger ledger, long ackedNanos) {}
 
     /** Capped exponential backoff with jitter: attempt n waits between half and all of min(cap, first × 2^n). */
     record Backoff(Duration first, Duration cap) {
@@ -39,7 +54,12 @@ final class Outbox implements AutoCloseable {
 
     private final MessageStore store;
     private final BooleanSupplier connected;
+    private final Supplier<String> currentConnection;
+    private final Duration confirmAfter;
+    private final Consumer<String> mayComeAgain;
     private final Runnable republish;
+    private final Runnable sweep;
+    private final ArrayDeque<Unconfirmed> unconfirmed = new ArrayDeque<>();
     private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
     private final ConcurrentLinkedQueue<Pending> failed = new ConcurrentLinkedQueue<>();
     private final Thread thread;
@@ -47,22 +67,50 @@ final class Outbox implements AutoCloseable {
 
     /**
      * @param connected whether publishing can work now
+     * @param currentConnection the connection inputs come on now, empty while there is none
+     * @param confirmAfter how long an acknowledged input's connection must stay up before its acknowledgement is taken
+     *     as having reached the broker (a connection that died silently is noticed within a few keep-alives)
+     * @param mayComeAgain told the hash of an input without a key whose acknowledgement may not have reached the
+     *     broker: its ledger entry stays, and a redelivery is looked up there
      * @param republish asks for the failed publishes to be tried again (they are taken with {@link #takeFailed()})
+     * @param sweep asked every {@link #SWEEP_EVERY} to forget ledger entries whose inputs did not come again
      */
-    Outbox(MessageStore store, BooleanSupplier connected, Runnable republish) {
+    Outbox(
+            MessageStore store,
+            BooleanSupplier connected,
+            Supplier<String> currentConnection,
+            Duration confirmAfter,
+            Consumer<String> mayComeAgain,
+            Runnable republish,
+            Runnable sweep) {
         this.store = store;
         this.connected = connected;
+        this.currentConnection = currentConnection;
+        this.confirmAfter = confirmAfter;
+        this.mayComeAgain = mayComeAgain;
         this.republish = republish;
+        this.sweep = sweep;
         this.thread = Thread.ofVirtual().name("chat-outbox").start(this::run);
     }
 
     /**
      * The broker has the message: mark it, then run {@code afterMark}.
      *
-     * @param forgetLedger forget its input's ledger entry in the same transaction (the input is acknowledged next)
+     * @param ledger the ledger entry of its input (acknowledged by {@code afterMark}): forgotten once the
+     *     acknowledgement surely reached the broker, kept when it may not have (the input may come again)
      */
-    void published(String messageId, Runnable afterMark, boolean forgetLedger) {
-        done.add(new Done(messageId, afterMark, forgetLedger));
+    void published(String messageId, Runnable afterMark, Optional<Ledger> ledger) {
+        done.add(new Done(messageId, afterMark, ledger));
+    }
+
+    /** Hashes of inputs acknowledged on a connection other than {@code current} and not yet known to be taken. */
+    List<String> unconfirmedElsewhere(String current) {
+        synchronized (unconfirmed) {
+            return unconfirmed.stream()
+                    .filter(u -> !u.ledger().connection().equals(current))
+                    .map(u -> u.ledger().inputHash())
+                    .toList();
+        }
     }
 
     void failed(Pending pending) {
@@ -81,6 +129,7 @@ final class Outbox implements AutoCloseable {
 
     private void run() {
         long lastRetry = System.nanoTime();
+        long lastSweep = System.nanoTime();
         while (!(closing && done.isEmpty())) {
             Done first;
             try {
@@ -93,6 +142,12 @@ final class Outbox implements AutoCloseable {
                 batch.add(first);
                 done.drainTo(batch, BATCH - 1);
                 mark(batch);
+            } else {
+                forgetConfirmed();
+            }
+            if (System.nanoTime() - lastSweep > SWEEP_EVERY.toNanos()) {
+                lastSweep = System.nanoTime();
+                sweep.run();
             }
             if (!failed.isEmpty() && connected.getAsBoolean() && System.nanoTime() - lastRetry > 1_000_000_000L) {
                 lastRetry = System.nanoTime();
@@ -101,17 +156,54 @@ final class Outbox implements AutoCloseable {
         }
     }
 
+    /**
+     * The ledger entries of inputs acknowledged at least {@link #confirmAfter} ago on the connection that is still the
+     * current one: that acknowledgement reached the broker, which will not hand the input over again. Those of inputs
+     * acknowledged on a connection that is gone are kept (the acknowledgement may have been lost with it) and their
+     * hashes reported. Takes them out of {@link #unconfirmed}.
+     */
+    private List<String> confirmed() {
+        long now = System.nanoTime();
+        String current = currentConnection.get();
+        List<String> forget = new ArrayList<>();
+        synchronized (unconfirmed) {
+            for (Unconfirmed u; (u = unconfirmed.peekFirst()) != null; ) {
+                boolean due = now - u.ackedNanos() >= confirmAfter.toNanos();
+                if (!due && unconfirmed.size() <= MAX_UNCONFIRMED) {
+                    break;
+                }
+                if (!due || u.ledger().connection().equals(current)) {
+                    forget.add(u.messageId());
+                } else {
+                    mayComeAgain.accept(u.ledger().inputHash());
+                }
+                unconfirmed.pollFirst();
+            }
+        }
+        return forget;
+    }
+
+    /** Between batches: forgets what is confirmed (marking its messages again is harmless). */
+    private void forgetConfirmed() {
+        List<String> forget = confirmed();
+        if (forget.isEmpty()) {
+            return;
+        }
+        try {
+            store.markPublished(forget, forget);
+        } catch (StoreException e) {
+            LOG.warn("Cannot forget {} input ledger entries yet: {}", forget.size(), e.getMessage());
+            // kept: a later redelivery would find them, a new identical input on a later connection too (rare)
+        }
+    }
+
     /** Marks a batch, trying again while the store fails; the inputs are acknowledged only after. */
     private void mark(List<Done> batch) {
         List<String> ids = batch.stream().map(Done::messageId).toList();
+        List<String> forget = confirmed();
         for (int attempt = 0; ; attempt++) {
             try {
-                store.markPublished(
-                        ids,
-                        batch.stream()
-                                .filter(Done::forgetLedger)
-                                .map(Done::messageId)
-                                .toList());
+                store.markPublished(ids, forget);
                 if (attempt > 0) {
                     LOG.info("Marked {} message(s) published after {} attempt(s)", ids.size(), attempt + 1);
                 }
@@ -130,12 +222,24 @@ final class Outbox implements AutoCloseable {
                 }
             }
         }
+        String current = currentConnection.get();
+        long now = System.nanoTime();
         for (Done d : batch) {
             try {
                 d.afterMark().run();
             } catch (RuntimeException e) {
                 LOG.warn("Acknowledging the input of {} failed: {}", d.messageId(), e.toString());
             }
+            d.ledger().ifPresent(l -> {
+                if (l.connection().equals(current)) {
+                    synchronized (unconfirmed) {
+                        unconfirmed.addLast(new Unconfirmed(d.messageId(), l, now));
+                    }
+                } else {
+                    // acknowledged on a connection that is gone: the broker hands the input over again
+                    mayComeAgain.accept(l.inputHash());
+                }
+            });
         }
     }
 

@@ -22,6 +22,7 @@ import javax.net.ssl.TrustManagerFactory;
  * @param serviceTrust the certificate authorities trusted for that TLS; empty = the JVM's default ones
  * @param receiveMaximum the Receive Maximum the service's connection asks for: how many unacknowledged inputs the
  *     broker may send it at once
+ * @param keepAliveSeconds the MQTT keep-alive of the service's own connection (MQTT_KEEP_ALIVE)
  * @param ai the assistant
  * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
  * @param voice the voice companion
@@ -39,6 +40,7 @@ public record AppConfig(
         Optional<TrustManagerFactory> serviceTrust,
         long sessionExpirySeconds,
         int receiveMaximum,
+        int keepAliveSeconds,
         HttpConfig http,
         StoreConfig store,
         ChatConfig chat,

@@ -9,6 +9,7 @@ import dev.aichatroom.chat.ChatConfig;
 import dev.aichatroom.chat.Topics;
 import dev.aichatroom.mcp.McpConfig;
 import dev.aichatroom.mqtt.MqttConnection;
+import dev.aichatroom.mqtt.MqttSettings;
 import dev.aichatroom.mqtt.TopicFilter;
 import dev.aichatroom.store.StoreConfig;
 import dev.aichatroom.tls.TlsException;
@@ -163,6 +164,7 @@ public final class ConfigLoader {
                 env.integer("MQTT_SESSION_EXPIRY", 86_400, 0, 2_000_000),
                 env.integer(
                         "MQTT_RECEIVE_MAXIMUM", MqttConnection.RECEIVE_MAXIMUM, 1_000, MqttConnection.RECEIVE_MAXIMUM),
+                env.integer("MQTT_KEEP_ALIVE", MqttSettings.DEFAULT_KEEP_ALIVE, 1, 65_535),
                 http(env, tls, plaintextAllowed),
                 store(env, dataDir),
                 chat(env),

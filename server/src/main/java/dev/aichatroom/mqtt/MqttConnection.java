@@ -290,6 +290,7 @@ public final class MqttConnection implements AutoCloseable {
         }
         client.connectWith()
                 .cleanStart(false)
+                .keepAlive(settings.keepAliveSeconds())
                 .sessionExpiryInterval(settings.sessionExpirySeconds())
                 .restrictions()
                 .receiveMaximum(settings.receiveMaximum())
@@ -507,6 +508,19 @@ public final class MqttConnection implements AutoCloseable {
                 done.complete(null);
             }
         });
+    }
+
+    /**
+     * The connection inputs come on now ({@link Inbound#connection()}), empty while there is none: an input that came
+     * on another one cannot be acknowledged any more, and the broker hands it over again if it kept the session.
+     */
+    public String currentConnection() {
+        return client.getState().isConnected() ? connectionName : "";
+    }
+
+    /** The keep-alive: how long a connection that died silently may go unnoticed is a small multiple of it. */
+    public Duration keepAlive() {
+        return Duration.ofSeconds(settings.keepAliveSeconds());
     }
 
     /** Connected and subscribed: inputs flow. */

@@ -10,6 +10,8 @@ import javax.net.ssl.TrustManagerFactory;
  * @param receiveMaximum how many unacknowledged QoS 1 messages the broker may push at once; bounds the inbound queue
  * @param tls connect with TLS
  * @param trust the certificates a TLS broker may present; empty = the JVM's default trust store
+ * @param keepAliveSeconds the MQTT keep-alive: a connection silent for 1.5 times this is taken as lost (by the broker)
+ *     and one whose PINGREQ goes unanswered is dropped and opened again (by the client)
  */
 public record MqttSettings(
         String host,
@@ -20,4 +22,31 @@ public record MqttSettings(
         long sessionExpirySeconds,
         int receiveMaximum,
         boolean tls,
-        Optional<TrustManagerFactory> trust) {}
+        Optional<TrustManagerFactory> trust,
+        int keepAliveSeconds) {
+    /** MQTT_KEEP_ALIVE's default, the HiveMQ client's own. */
+    public static final int DEFAULT_KEEP_ALIVE = 60;
+
+    public MqttSettings(
+            String host,
+            int port,
+            String clientId,
+            Optional<String> username,
+            Optional<String> password,
+            long sessionExpirySeconds,
+            int receiveMaximum,
+            boolean tls,
+            Optional<TrustManagerFactory> trust) {
+        this(
+                host,
+                port,
+                clientId,
+                username,
+                password,
+                sessionExpirySeconds,
+                receiveMaximum,
+                tls,
+                trust,
+                DEFAULT_KEEP_ALIVE);
+    }
+}

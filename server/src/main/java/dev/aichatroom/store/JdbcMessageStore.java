@@ -392,10 +392,13 @@ public final class JdbcMessageStore implements MessageStore {
     }
 
     @Override
-    public int forgetLedgerBefore(long beforeMillis) {
+    public int forgetLedgerBefore(long beforeMillis, String connectionPrefix) {
         return Jdbc.connected(dataSource, "forget old input ledger entries", c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM input_ledger WHERE created < ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("DELETE FROM input_ledger WHERE created < ? AND substr(connection, 1, ?) = ?")) {
                 ps.setLong(1, beforeMillis);
+                ps.setInt(2, connectionPrefix.length());
+                ps.setString(3, connectionPrefix);
                 return ps.executeUpdate();
             }
         });

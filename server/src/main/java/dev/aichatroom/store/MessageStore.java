@@ -78,11 +78,12 @@ public interface MessageStore extends AutoCloseable {
     boolean takeRedelivery(String inputHash, String connection);
 
     /**
-     * Forgets ledger entries recorded before {@code beforeMillis} (their sessions have expired at the broker).
+     * Forgets ledger entries recorded before {@code beforeMillis} on connections whose names start with
+     * {@code connectionPrefix} (one instance's: other instances' entries wait for their own redeliveries).
      *
      * @return how many
      */
-    int forgetLedgerBefore(long beforeMillis);
+    int forgetLedgerBefore(long beforeMillis, String connectionPrefix);
 
     /** Up to {@code limit} messages of a room, oldest first, all older than {@code before} when given. */
     List<StoredMessage> history(String room, Optional<String> beforeMessageId, int limit);
