@@ -105,40 +105,10 @@ public final class JdbcMessageStore implements MessageStore {
         }
     }
 
+    /** One message is a batch of one: the same statements, the same transaction with its ledger entry. */
     @Override
     public boolean appendUnpublished(StoredMessage m, String instance, Optional<LedgerEntry> ledger) {
-        writeLock.lock();
-        try {
-            PreparedStatement ps = outboxStatement();
-            bind(ps, m);
-            ps.setString(11, instance);
-            if (ledger.isEmpty()) {
-                return ps.executeUpdate() == 1;
-            }
-            writer.setAutoCommit(false);
-            try {
-                boolean stored = ps.executeUpdate() == 1;
-                if (stored) {
-                    ledgerInsert.setString(1, ledger.get().inputHash());
-                    ledgerInsert.setString(2, m.messageId());
-                    ledgerInsert.setString(3, ledger.get().connection());
-                    ledgerInsert.setLong(4, ledger.get().createdMillis());
-                    ledgerInsert.executeUpdate();
-                }
-                writer.commit();
-                return stored;
-            } catch (SQLException e) {
-                writer.rollback();
-                throw e;
-            } finally {
-                writer.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            closeWriter();
-            throw new StoreException("cannot store message " + m.messageId() + ": " + e.getMessage(), e, true);
-        } finally {
-            writeLock.unlock();
-        }
+        return appendUnpublished(List.of(new Unpublished(m, ledger)), instance).getFirst();
     }
 
     @Override
