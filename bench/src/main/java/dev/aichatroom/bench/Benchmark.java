@@ -11,14 +11,12 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * The benchmark: starts the product (and Mosquitto), measures start-up, memory, the chat path and the raw broker path
@@ -96,8 +94,8 @@ public final class Benchmark {
             OpenFiles.check(OpenFiles.limit(), config.connections());
         }
         long t0 = System.nanoTime();
-        String loadBefore = loadAverage();
-        cleanWorkDir();
+        String loadBefore = Host.loadAverage();
+        Host.clearDirectory(config.workDir());
         if (config.runs(BenchConfig.STARTUP)) {
             for (int i = 0; i < config.startupRuns(); i++) {
                 startOnly();
@@ -133,7 +131,7 @@ public final class Benchmark {
                         OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                         Runtime.getRuntime().availableProcessors(),
                         loadBefore,
-                        loadAverage(),
+                        Host.loadAverage(),
                         System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
                         System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                                 + System.getProperty("os.arch"),
@@ -512,28 +510,6 @@ public final class Benchmark {
             env.put(setting.substring(0, eq), setting.substring(eq + 1));
         }
         return ProductProcess.start(config.productJar(), config.productJvmArgs(), env, dir, dir.resolve("product.log"));
-    }
-
-    private void cleanWorkDir() {
-        Path dir = config.workDir();
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new BenchException("cannot clear the work directory " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).strip();
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     private static double millis(Duration d) {

@@ -12,13 +12,11 @@ import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * The fault part: for each {@link FaultKind}, a persistent Mosquitto, one or two product instances, publishers of
@@ -90,8 +88,8 @@ final class FaultBench {
                     + " ./mvnw -B -pl bench -am package -DskipTests");
         }
         long t0 = System.nanoTime();
-        String loadBefore = loadAverage();
-        clean(config.workDir());
+        String loadBefore = Host.loadAverage();
+        Host.clearDirectory(config.workDir());
         List<FaultResults.Outcome> outcomes = new ArrayList<>();
         for (FaultKind kind : config.scenarios()) {
             if (kind.instances() > 1 && config.postgres().isEmpty()) {
@@ -121,7 +119,7 @@ final class FaultBench {
                         OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                         Runtime.getRuntime().availableProcessors(),
                         loadBefore,
-                        loadAverage(),
+                        Host.loadAverage(),
                         System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
                         System.getProperty("os.name") + " " + System.getProperty("os.version"),
                         Mosquitto.version(config.mosquitto()),
@@ -488,27 +486,6 @@ final class FaultBench {
             Files.writeString(csv, sb);
         } catch (IOException e) {
             throw new BenchException("cannot write " + csv + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void clean(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new BenchException("cannot clear the work directory " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).strip();
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 }
