@@ -105,9 +105,9 @@ final class AutoTextToSpeech implements TextToSpeech {
         if (d.language().equals("zh") && !chineseWorks.getAsBoolean()) {
             skipped.put(d.language(), "espeak-ng cannot phonemize Chinese here");
             LOG.warn(
-                    "Voice: the Chinese Piper voice {} is not used: this espeak-ng has no full Mandarin dictionary (it"
-                            + " reads 你 as \"ni three\"); Chinese text is spoken by {}. An espeak-ng built with its"
-                            + " extended Mandarin list (cmn_listx) fixes it",
+                    "Voice: the Chinese Piper voice {} is not used: no voice of this espeak-ng reads Chinese as"
+                            + " Mandarin (neither cmn-latn-pinyin nor cmn); Chinese text is spoken by {}. espeak-ng 1.51"
+                            + " or later (apt-get install espeak-ng) fixes it",
                     d.model().target().getFileName(),
                     fallback.describe());
             return;

@@ -23,20 +23,32 @@ final class EspeakPhonemes {
 
     private EspeakPhonemes() {}
 
+    /**
+     * The IPA for {@code text} in {@code voice}; Chinese text in a Mandarin voice goes through {@link Mandarin} (SSML,
+     * English words in {@code en-us}), as espeak-ng's complete {@code cmn} voice reads it.
+     */
     static String of(String text, String voice) {
-        return withPunctuation(raw(text, voice), text);
+        Mandarin.Input input = Mandarin.Input.of(text, voice, "en-us");
+        String ipa = raw(input);
+        return input.ssml() ? Mandarin.withPunctuation(ipa, text) : withPunctuation(ipa, text);
     }
 
     /** espeak-ng's output as it is: one line of IPA per clause. */
     static String raw(String text, String voice) {
-        if (!voice.matches("[A-Za-z0-9_+-]{1,32}")) {
-            throw new SpeechException("not an espeak-ng voice: " + voice);
-        }
+        return raw(new Mandarin.Input(voice, false, text));
+    }
+
+    /** espeak-ng's output for this input as it is: one line of IPA per clause (and per change of voice). */
+    static String raw(Mandarin.Input input) {
+        String voice = input.voice();
+        String text = input.text();
         String exe = EspeakTextToSpeech.executable()
                 .orElseThrow(() -> new SpeechException("Piper voices need espeak-ng: apt-get install espeak-ng"))
                 .toString();
         try {
-            Process p = new ProcessBuilder(List.of(exe, "-q", "--ipa", "-v", voice))
+            List<String> command = new ArrayList<>(List.of(exe, "-q", "--ipa"));
+            command.addAll(input.arguments());
+            Process p = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(
@@ -95,7 +107,7 @@ final class EspeakPhonemes {
         return out.toString();
     }
 
-    private static String ascii(char c) {
+    static String ascii(char c) {
         return switch (c) {
             case '，', '、' -> ",";
             case '。' -> ".";
@@ -108,16 +120,11 @@ final class EspeakPhonemes {
     }
 
     /**
-     * Whether espeak-ng phonemizes Chinese here: Debian's espeak-ng-data lacks the Mandarin dictionary's extended list,
-     * so most characters come back as their pinyin read in English ({@code (en)nɪ5θɹˈiː5} for 你), which no Chinese
-     * voice can speak.
+     * Whether espeak-ng phonemizes Chinese as Mandarin here ({@link Mandarin#voice()}): builds whose {@code cmn} voice
+     * lacks the extended Mandarin list read most characters as pinyin spelled in English ({@code (en)nɪ5θɹˈiː5} for
+     * 你), but their {@code cmn-latn-pinyin} voice reads the same pinyin as Mandarin.
      */
     static boolean speaksChinese() {
-        try {
-            String ipa = raw("你们好", "cmn");
-            return !ipa.isBlank() && !ipa.contains("(en)");
-        } catch (SpeechException e) {
-            return false;
-        }
+        return Mandarin.voice().isPresent();
     }
 }

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -12,8 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * espeak-ng as a subprocess: text on its standard input (never on the command line), a WAV (22.05 kHz) on its
- * standard output. Chinese text is spoken with the Mandarin voice {@code cmn}, anything else with the configured voice
- * ({@code en-us} by default). About 50 ms per phrase.
+ * standard output. Text with Chinese characters is spoken with the Mandarin voice that reads them as Mandarin here
+ * ({@link Mandarin}: {@code cmn-latn-pinyin} on Debian, whose {@code cmn} says "ni three" for 你), its English words
+ * with the configured voice; anything else with the configured voice ({@code en-us} by default). About 50 ms per
+ * phrase.
  */
 final class EspeakTextToSpeech implements TextToSpeech {
     private static final long TIMEOUT_SECONDS = 20;
@@ -41,9 +44,13 @@ final class EspeakTextToSpeech implements TextToSpeech {
     @Override
     public Pcm synthesize(String text) {
         Path exe = executable().orElseThrow(() -> new SpeechException("espeak-ng is not installed"));
-        String v = containsChinese(text) ? "cmn" : voice;
+        Mandarin.Input input = input(text);
+        String v = input.voice();
         try {
-            Process p = new ProcessBuilder(List.of(exe.toString(), "-v", v, "-s", "160", "--stdout"))
+            List<String> command = new ArrayList<>(List.of(exe.toString()));
+            command.addAll(input.arguments());
+            command.addAll(List.of("-s", "160", "--stdout"));
+            Process p = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(
@@ -56,7 +63,7 @@ final class EspeakTextToSpeech implements TextToSpeech {
                     },
                     r -> Thread.ofVirtual().name("espeak-read").start(r));
             try (OutputStream in = p.getOutputStream()) {
-                in.write(text.getBytes(StandardCharsets.UTF_8));
+                in.write(input.text().getBytes(StandardCharsets.UTF_8));
             }
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -75,12 +82,20 @@ final class EspeakTextToSpeech implements TextToSpeech {
         }
     }
 
+    /**
+     * What espeak-ng is given for the text: Chinese text in the Mandarin voice that reads it as Mandarin here, its Latin
+     * words in the configured voice ({@link Mandarin}); other text in the configured voice.
+     */
+    Mandarin.Input input(String text) {
+        return Mandarin.Input.of(text, containsChinese(text) ? "cmn" : voice, voice);
+    }
+
     static boolean containsChinese(String text) {
         return text.codePoints().anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN);
     }
 
     @Override
     public String describe() {
-        return "espeak-ng voice " + voice + " (cmn for Chinese)";
+        return "espeak-ng voice " + voice + " (" + Mandarin.voice().orElse("cmn") + " for Chinese)";
     }
 }

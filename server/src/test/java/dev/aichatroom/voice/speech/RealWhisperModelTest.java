@@ -68,7 +68,7 @@ class RealWhisperModelTest {
         int errors = 0;
         int words = 0;
         int asked = 0;
-        // Debian's espeak-ng reads Chinese characters as pinyin spelled in English ("ni three"): no test of Chinese
+        // an espeak-ng with no voice that reads Chinese as Mandarin ("ni three"): no test of Chinese
         boolean chinese = EspeakPhonemes.speaksChinese();
         if (!chinese) {
             System.out.println("SKIPPED the 10 Chinese questions: this espeak-ng cannot speak Chinese (no full Mandarin"

@@ -16,10 +16,14 @@ public final class TestAudio {
         return espeak("en-us", phrase);
     }
 
-    /** The phrase spoken by espeak-ng in {@code voice} ({@code en-us}, {@code cmn}) at 140 words per minute. */
+    /**
+     * The phrase spoken by espeak-ng in {@code voice} ({@code en-us}, {@code cmn}: the voice that reads Chinese as
+     * Mandarin here, see {@link Mandarin}) at 140 words per minute.
+     */
     public static Pcm espeak(String voice, String phrase) {
+        String v = Mandarin.isMandarin(voice) ? Mandarin.voice().orElse(voice) : voice;
         try {
-            Process p = new ProcessBuilder("espeak-ng", "-v", voice, "-s", "140", "--stdout", phrase)
+            Process p = new ProcessBuilder("espeak-ng", "-v", v, "-s", "140", "--stdout", phrase)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             byte[] wav = p.getInputStream().readAllBytes();
