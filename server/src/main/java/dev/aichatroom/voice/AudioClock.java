@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Every 10 ms, sends each session's next frame of reply audio (or silence) into its peer connection: WebRTC's custom
  * audio source expects a steady 10 ms cadence. One platform thread for all sessions; a late tick catches up at most
- * 100 ms and then resynchronises.
+ * 100 ms and then resynchronises. With no session listening the thread sleeps without a timer: an idle product does
+ * not wake up 100 times a second.
  */
 final class AudioClock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AudioClock.class);
@@ -30,6 +31,7 @@ final class AudioClock implements AutoCloseable {
 
     void add(Listener l) {
         listeners.add(l);
+        LockSupport.unpark(thread);
     }
 
     void remove(Listener l) {
@@ -39,6 +41,11 @@ final class AudioClock implements AutoCloseable {
     private void run() {
         long next = System.nanoTime();
         while (running) {
+            if (listeners.isEmpty()) {
+                LockSupport.park(this); // add() or close() wakes it
+                next = System.nanoTime();
+                continue;
+            }
             for (Listener l : listeners) {
                 try {
                     l.tick();
