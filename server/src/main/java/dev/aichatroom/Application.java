@@ -473,7 +473,8 @@ public final class Application implements AutoCloseable {
                         config.receiveMaximum(),
                         false,
                         Optional.empty(),
-                        config.keepAliveSeconds()))
+                        config.keepAliveSeconds(),
+                        1)) // broker and service stop together: no restart of the broker alone to guard against
                 .orElseGet(() -> new MqttSettings(
                         config.externalBroker().orElse("localhost"),
                         config.broker().port(),
@@ -484,7 +485,8 @@ public final class Application implements AutoCloseable {
                         config.receiveMaximum(),
                         config.serviceTls(),
                         config.serviceTrust(),
-                        config.keepAliveSeconds()));
+                        config.keepAliveSeconds(),
+                        config.outputQos()));
     }
 
     private void scheduleIdleExpiry() {

@@ -709,7 +709,9 @@ public final class ChatService implements AutoCloseable {
 
     private CompletableFuture<Void> publishMessage(ChatMessage message) {
         lastMessageTime = message.timestamp();
-        return publish(topics.out(message.room()), Json.bytes(message), false).whenComplete((done, failed) -> {
+        String topic = topics.out(message.room());
+        // once: a broker restarted while its acknowledgement was on the way must not route it twice (decision 0022)
+        return counted(topic, mqtt.publishOnce(topic, Json.bytes(message))).whenComplete((done, failed) -> {
             if (failed == null) {
                 published.increment();
             }
@@ -1051,7 +1053,11 @@ public final class ChatService implements AutoCloseable {
     }
 
     private CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain) {
-        return mqtt.publish(topic, payload, retain).whenComplete((ok, error) -> {
+        return counted(topic, mqtt.publish(topic, payload, retain));
+    }
+
+    private CompletableFuture<Void> counted(String topic, CompletableFuture<Void> publishing) {
+        return publishing.whenComplete((ok, error) -> {
             if (error == null) {
                 sent.incrementAndGet();
             } else {

@@ -23,6 +23,7 @@ import javax.net.ssl.TrustManagerFactory;
  * @param receiveMaximum the Receive Maximum the service's connection asks for: how many unacknowledged inputs the
  *     broker may send it at once
  * @param keepAliveSeconds the MQTT keep-alive of the service's own connection (MQTT_KEEP_ALIVE)
+ * @param outputQos on an external broker, the QoS of the chat messages the service publishes (MQTT_OUTPUT_QOS, 1 or 2)
  * @param ai the assistant
  * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
  * @param voice the voice companion
@@ -41,6 +42,7 @@ public record AppConfig(
         long sessionExpirySeconds,
         int receiveMaximum,
         int keepAliveSeconds,
+        int outputQos,
         HttpConfig http,
         StoreConfig store,
         ChatConfig chat,

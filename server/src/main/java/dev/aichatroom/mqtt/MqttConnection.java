@@ -467,6 +467,21 @@ public final class MqttConnection implements AutoCloseable {
      * publishes are already waiting for the broker.
      */
     public CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain) {
+        return publish(topic, payload, retain, MqttQos.AT_LEAST_ONCE);
+    }
+
+    /**
+     * Publishes a message its subscribers must get once, such as a chat message on {@code messages/out}: at
+     * {@link MqttSettings#outputQos()}. At QoS 2 the broker routes it once even when it is sent again after a lost
+     * acknowledgement (a broker restarted with its sessions, the connection cut): the client keeps its packet
+     * identifier and state over a reconnect to the same session. Completes when the broker has it (PUBACK, or PUBCOMP
+     * at QoS 2). Blocks like {@link #publish}.
+     */
+    public CompletableFuture<Void> publishOnce(String topic, byte[] payload) {
+        return publish(topic, payload, false, settings.outputQos() == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE);
+    }
+
+    private CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, MqttQos qos) {
         try {
             publishPermits.acquire();
         } catch (InterruptedException e) {
@@ -477,7 +492,7 @@ public final class MqttConnection implements AutoCloseable {
         // the permit goes back on every path: a topic the client library refuses (U+0000, a lone surrogate) throws
         // before anything is sent, and 10,000 such throws would otherwise stop this connection publishing for good
         try {
-            publisher.execute(() -> send(topic, payload, retain, done));
+            publisher.execute(() -> send(topic, payload, retain, qos, done));
         } catch (RuntimeException e) {
             publishPermits.release();
             done.completeExceptionally(e);
@@ -485,12 +500,12 @@ public final class MqttConnection implements AutoCloseable {
         return done;
     }
 
-    private void send(String topic, byte[] payload, boolean retain, CompletableFuture<Void> done) {
+    private void send(String topic, byte[] payload, boolean retain, MqttQos qos, CompletableFuture<Void> done) {
         CompletableFuture<? extends Mqtt5PublishResult> sent;
         try {
             sent = client.publishWith()
                     .topic(topic)
-                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .qos(qos)
                     .retain(retain)
                     .payload(payload)
                     .send();

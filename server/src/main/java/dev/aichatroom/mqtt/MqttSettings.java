@@ -12,6 +12,9 @@ import javax.net.ssl.TrustManagerFactory;
  * @param trust the certificates a TLS broker may present; empty = the JVM's default trust store
  * @param keepAliveSeconds the MQTT keep-alive: a connection silent for 1.5 times this is taken as lost (by the broker)
  *     and one whose PINGREQ goes unanswered is dropped and opened again (by the client)
+ * @param outputQos the QoS of {@link MqttConnection#publishOnce} (1 or 2): 2 makes the hop to the broker exactly once,
+ *     so that a broker restarted while an output's acknowledgement was on its way does not route it twice
+ *     (docs/decisions/0022-outputs-at-qos-2.md)
  */
 public record MqttSettings(
         String host,
@@ -23,9 +26,16 @@ public record MqttSettings(
         int receiveMaximum,
         boolean tls,
         Optional<TrustManagerFactory> trust,
-        int keepAliveSeconds) {
+        int keepAliveSeconds,
+        int outputQos) {
     /** MQTT_KEEP_ALIVE's default, the HiveMQ client's own. */
     public static final int DEFAULT_KEEP_ALIVE = 60;
+
+    public MqttSettings {
+        if (outputQos < 1 || outputQos > 2) {
+            throw new IllegalArgumentException("output QoS must be 1 or 2: " + outputQos);
+        }
+    }
 
     public MqttSettings(
             String host,
@@ -47,6 +57,7 @@ public record MqttSettings(
                 receiveMaximum,
                 tls,
                 trust,
-                DEFAULT_KEEP_ALIVE);
+                DEFAULT_KEEP_ALIVE,
+                1);
     }
 }

@@ -114,12 +114,21 @@ public final class Mosquitto implements AutoCloseable {
     }
 
     private void launch() {
-        process = Processes.start(List.of(
-                "/usr/sbin/mosquitto", "-c", dir.resolve("mosquitto.conf").toString()));
+        try {
+            // to a file, not a pipe nobody reads: a chatty log (log_type debug) would fill the pipe and stop Mosquitto
+            process = new ProcessBuilder(
+                            "/usr/sbin/mosquitto",
+                            "-c",
+                            dir.resolve("mosquitto.conf").toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run /usr/sbin/mosquitto (install mosquitto)", e);
+        }
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
             if (!process.isAlive()) {
-                throw new AssertionError("mosquitto exited: "
-                        + new String(process.getInputStream().readAllBytes()));
+                throw new AssertionError("mosquitto exited: " + Files.readString(log()));
             }
             try (Socket s = new Socket("127.0.0.1", port)) {
                 return true;
@@ -131,6 +140,11 @@ public final class Mosquitto implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** What Mosquitto wrote (every run of it, appended): its log, with the {@code log_type}s its configuration asks. */
+    public Path log() {
+        return dir.resolve("mosquitto.log");
     }
 
     public void restart() {

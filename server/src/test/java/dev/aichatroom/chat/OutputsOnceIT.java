@@ -1,0 +1,190 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.testing.AckDroppingProxy;
+import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.TestProduct;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Each stored message is routed by the broker once, whatever happens to the service's connection to it (issue 12,
+ * docs/decisions/0022-outputs-at-qos-2.md). The consumers here keep their sessions; what they are sent twice by the
+ * broker itself (a redelivery, MQTT's DUP flag) is the consumer hop's at-least-once, not the service's doing.
+ */
+@Timeout(300)
+class OutputsOnceIT {
+    private static final String SERVICE = "chat-service-outputs-once";
+
+    /**
+     * The broker takes an output and its acknowledgement is lost with the connection: at QoS 1 the service sends it
+     * again once reconnected, as MQTT requires, and the broker routes the copy as a new message (before the fix: 10 of
+     * 10 such outputs came out twice); at QoS 2 the broker knows the copy by its packet identifier and routes it once.
+     */
+    @Test
+    void an_output_whose_acknowledgement_is_lost_with_the_connection_comes_out_once() {
+        int n = 200;
+        try (Mosquitto mosquitto = Mosquitto.start(false);
+                AckDroppingProxy proxy = new AckDroppingProxy(mosquitto.port());
+                TestProduct product = TestProduct.start(Map.of(
+                        "MQTT_BROKER", "127.0.0.1",
+                        "MQTT_PORT", Integer.toString(proxy.port()),
+                        "MQTT_OUTPUT_QOS", System.getenv().getOrDefault("IT_OUTPUT_QOS", "2"),
+                        "MQTT_CLIENT_ID", SERVICE,
+                        "VOICE_ENABLE", "false",
+                        "MCP_ENABLE", "false",
+                        "CHAT_RATE_PER_MINUTE", "0"))) {
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> product.get("/health").statusCode() == 200);
+            Map<String, AtomicInteger> outputs = new ConcurrentHashMap<>();
+            Mqtt5AsyncClient consumer =
+                    consumer(mosquitto.port(), "outputs-once-lost-ack", MqttQos.AT_LEAST_ONCE, outputs);
+
+            proxy.dropAcknowledgementsThenCut(10);
+            publishWithMessageIds(mosquitto.port(), n);
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> outputs.size() == n);
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+
+            assertThat(proxy.dropped()).as("acknowledgements lost").isEqualTo(10);
+            // the consumer's own connection never broke: the broker sent it nothing twice, so a repeat was routed twice
+            assertThat(repeats(outputs))
+                    .as("outputs routed twice after their acknowledgement was lost")
+                    .isEmpty();
+            consumer.disconnect();
+        }
+    }
+
+    /**
+     * Mosquitto stopped (SIGTERM, persistence on) and started again three times while the service publishes: the broker
+     * routes each output once (it is sent to a consumer for the first time, without DUP, once); a consumer with a
+     * persistent session may still get some twice, as redeliveries with DUP set (QoS 1 semantics; on Mosquitto 2.0.11
+     * at QoS 2 too, see the decision record), which is why consumers drop a {@code message_id} they have seen.
+     */
+    @Test
+    void a_broker_restart_routes_every_output_once_and_repeats_only_redeliveries() throws IOException {
+        int n = 6_000;
+        try (Mosquitto mosquitto = Mosquitto.start(true, "max_queued_messages 0\nlog_type debug\n");
+                TestProduct product = TestProduct.start(Map.of(
+                        "MQTT_BROKER", "127.0.0.1",
+                        "MQTT_PORT", Integer.toString(mosquitto.port()),
+                        "MQTT_CLIENT_ID", SERVICE,
+                        "VOICE_ENABLE", "false",
+                        "MCP_ENABLE", "false",
+                        "CHAT_RATE_PER_MINUTE", "0"))) {
+            Map<String, AtomicInteger> outputs = new ConcurrentHashMap<>();
+            Mqtt5AsyncClient consumer = consumer(mosquitto.port(), "outputs-once-qos1", MqttQos.AT_LEAST_ONCE, outputs);
+
+            publishWithMessageIds(mosquitto.port(), n);
+            for (int i = 0; i < 3; i++) {
+                int before = outputs.size();
+                await().atMost(Duration.ofSeconds(60)).until(() -> outputs.size() >= before + 500);
+                mosquitto.restart(); // SIGTERM: Mosquitto saves its sessions, in-flight messages included
+            }
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> outputs.size() == n);
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+
+            List<String> log = Files.readAllLines(mosquitto.log());
+            long firstSends = log.stream()
+                    .filter(l -> l.contains("Sending PUBLISH to outputs-once-qos1 (d0")
+                            && l.contains("'chatroom/messages/out'"))
+                    .count();
+            long redeliveries = log.stream()
+                    .filter(l -> l.contains("Sending PUBLISH to outputs-once-qos1 (d1")
+                            && l.contains("'chatroom/messages/out'"))
+                    .count();
+            assertThat(firstSends)
+                    .as("outputs the broker routed to the consumer")
+                    .isEqualTo(n);
+            int repeated = repeats(outputs).stream()
+                    .mapToInt(id -> outputs.get(id).get() - 1)
+                    .sum();
+            assertThat((long) repeated)
+                    .as("repeats beyond the broker's %d redeliveries", redeliveries)
+                    .isLessThanOrEqualTo(redeliveries);
+            consumer.disconnect();
+        }
+    }
+
+    private static List<String> repeats(Map<String, AtomicInteger> counts) {
+        return counts.entrySet().stream()
+                .filter(e -> e.getValue().get() > 1)
+                .map(Map.Entry::getKey)
+                .toList();
+    }
+
+    /** Counts each output's message_id; keeps its session (an hour) over the broker's restart. */
+    private static Mqtt5AsyncClient consumer(int port, String id, MqttQos qos, Map<String, AtomicInteger> counts) {
+        Mqtt5AsyncClient c = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(id)
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .automaticReconnect()
+                .initialDelay(100, TimeUnit.MILLISECONDS)
+                .maxDelay(1, TimeUnit.SECONDS)
+                .applyAutomaticReconnect()
+                .buildAsync();
+        c.publishes(
+                MqttGlobalPublishFilter.ALL,
+                p -> Json.tree(p.getPayloadAsBytes())
+                        .filter(j -> j.path("content").asText().startsWith("once-"))
+                        .ifPresent(
+                                j -> counts.computeIfAbsent(j.path("message_id").asText(), k -> new AtomicInteger())
+                                        .incrementAndGet()));
+        c.connectWith().cleanStart(false).sessionExpiryInterval(600).send().join();
+        c.subscribeWith().topicFilter("chatroom/messages/out").qos(qos).send().join();
+        return c;
+    }
+
+    /** {@code n} QoS 1 inputs, each with its own message_id, at most 1,000 unacknowledged at once, all acknowledged. */
+    private static void publishWithMessageIds(int port, int n) {
+        Mqtt5AsyncClient publisher = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier("outputs-once-pub")
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .buildAsync();
+        publisher.connect().join();
+        Semaphore window = new Semaphore(1_000);
+        List<CompletableFuture<?>> acks = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            window.acquireUninterruptibly();
+            String payload = "{\"client_id\":\"dev-once\",\"username\":\"d\",\"message_id\":\"in-" + i
+                    + "\",\"message\":\"once-" + i + "\"}";
+            acks.add(publisher
+                    .publishWith()
+                    .topic("chatroom/messages/in")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(payload.getBytes(StandardCharsets.UTF_8))
+                    .send()
+                    .whenComplete((r, e) -> window.release()));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                .orTimeout(60, TimeUnit.SECONDS)
+                .join();
+        publisher.disconnect().join();
+    }
+}
