@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The product jar running as its own process, as a user runs it ({@code java -jar}), with its output in a log file.
- * The JVM is started directly, so the process id is the JVM's and {@code /proc/PID/status} is its memory.
+ * The product jar running as its own process, as a user runs it (the README's {@code bin/ai-chatroom}, which starts
+ * {@code java} with the product's JVM options and the jar), with its output in a log file. The launcher replaces itself
+ * with the JVM ({@code exec}), so the process id is the JVM's and {@code /proc/PID/status} is its memory.
  */
 final class ProductProcess implements AutoCloseable {
     /** Variables of the product that must not leak in from the bench's own environment. */
@@ -85,11 +85,11 @@ final class ProductProcess implements AutoCloseable {
      * @param workDir the working directory, so that no stray {@code .env} is read
      */
     static ProductProcess start(Path jar, List<String> jvmArgs, Map<String, String> env, Path workDir, Path log) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmArgs);
-        command.add("-jar");
-        command.add(jar.toAbsolutePath().toString());
+        Path launcher = BenchConfig.root(Path.of("").toAbsolutePath()).resolve("bin/ai-chatroom");
+        if (!Files.isExecutable(launcher)) {
+            throw new BenchException("no launcher " + launcher + ": run the bench from the repository root");
+        }
+        List<String> command = List.of(launcher.toAbsolutePath().toString());
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
@@ -99,8 +99,14 @@ final class ProductProcess implements AutoCloseable {
                 .keySet()
                 .removeIf(k -> k.equals("PORT")
                         || k.equals("DATA_DIR")
+                        || k.equals("JAVA_TOOL_OPTIONS")
+                        || k.equals("JDK_JAVA_OPTIONS")
                         || PRODUCT_PREFIXES.stream().anyMatch(k::startsWith));
         environment.putAll(env);
+        // the bench's JDK, the jar under test (its ahead-of-time cache, if any, next to it) and extra JVM options
+        environment.put("JAVA_HOME", System.getProperty("java.home"));
+        environment.put("AICHATROOM_JAR", jar.toAbsolutePath().toString());
+        environment.put("JAVA_OPTS", String.join(" ", jvmArgs));
         try {
             Files.createDirectories(workDir);
             long started = System.nanoTime();

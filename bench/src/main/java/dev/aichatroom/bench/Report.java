@@ -117,8 +117,8 @@ final class Report {
         md.append("- product JVM options: ")
                 .append(
                         s.productJvmArgs().isEmpty()
-                                ? "none (JVM defaults)"
-                                : "`" + String.join(" ", s.productJvmArgs()) + "`")
+                                ? "`bin/ai-chatroom`'s (serial GC; the jar's ahead-of-time cache on JDK 25+)"
+                                : "`bin/ai-chatroom`'s and `" + String.join(" ", s.productJvmArgs()) + "`")
                 .append(
                         s.productEnv().isEmpty()
                                 ? ""
@@ -274,7 +274,8 @@ final class Report {
 
     private static void products(StringBuilder md, List<ProductSample> samples) {
         md.append("## Product start-up and memory\n\n")
-                .append("Start-up is process start (`java -jar`) → first `GET /health` 200. RSS is `VmRSS` of")
+                .append(
+                        "Start-up is process start (`bin/ai-chatroom`, as the README starts it) → first `GET /health` 200. RSS is `VmRSS` of")
                 .append(" `/proc/PID/status`, peak is `VmHWM`. *CPU* is the CPU time (user + system, all threads) the")
                 .append(
                         " product used until then: on a busy machine the wall-clock start-up grows, this hardly does.\n\n")
@@ -476,8 +477,9 @@ final class Report {
               max-throughput load before anything is measured: on two busy cores the product's JVM takes tens of
               seconds of load before its numbers settle (shown under *Right after start-up*); each measured run
               then has its own warm-up too.
-            - **Start-up and memory**: the product jar is started as a user runs it (`java -jar`, JVM defaults unless
-              `--product-jvm-args` is given) with a fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
+            - **Start-up and memory**: the product jar is started as a user runs it (`bin/ai-chatroom`, which adds
+              its JVM options and execs `java -jar`; `--product-jvm-args` adds more through `JAVA_OPTS`) with a
+              fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
             - **Connections** (`--connections`, default 10,000; `--only=connections` runs this part alone): for each
               broker and each transport (TCP, then WebSocket on the embedded broker's `ws://…/mqtt` or a Mosquitto
               `protocol websockets` listener) a fresh product (and Mosquitto) is started; after one chat message
