@@ -208,7 +208,7 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public void heartbeat(String instance) {
-        Jdbc.connected(dataSource, "record this instance as alive", c -> {
+        written("record this instance as alive", c -> {
             try (PreparedStatement ps =
                     c.prepareStatement("INSERT INTO outbox_instances (instance, seen_at) VALUES (?, " + nowMillis()
                             + ") ON CONFLICT (instance) DO UPDATE SET seen_at = excluded.seen_at")) {
@@ -306,7 +306,7 @@ public final class JdbcMessageStore implements MessageStore {
         }
         String in = String.join(",", java.util.Collections.nCopies(messageIds.size(), "?"));
         String forgetIn = String.join(",", java.util.Collections.nCopies(Math.max(1, acknowledging.size()), "?"));
-        Jdbc.connected(dataSource, "mark " + messageIds.size() + " message(s) published", c -> {
+        written("mark " + messageIds.size() + " message(s) published", c -> {
             c.setAutoCommit(false);
             try (PreparedStatement mark = c.prepareStatement("UPDATE messages SET published = "
                             + (sqlite ? "1" : "TRUE") + " WHERE message_id IN (" + in + ")");
@@ -335,6 +335,29 @@ public final class JdbcMessageStore implements MessageStore {
         });
     }
 
+    /**
+     * Runs a write of the hot path. SQLite takes one writer at a time and makes a second one wait in its busy handler,
+     * which sleeps 1, 2, 5, 10 … ms between tries: the chat worker's inserts and the outbox's marking, on two
+     * connections, collided on every burst and paid those sleeps (issue 13). On SQLite such writes therefore go through
+     * the appends' own connection, one after the other under {@link #writeLock}; PostgreSQL locks rows, not the
+     * database, and takes them on pooled connections side by side.
+     */
+    private <T> T written(String what, Jdbc.Work<T> work) {
+        if (!sqlite) {
+            return Jdbc.connected(dataSource, what, work);
+        }
+        writeLock.lock();
+        try {
+            insertStatement();
+            return work.run(writer);
+        } catch (SQLException e) {
+            closeWriter();
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e, true);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     @Override
     public java.util.Set<String> ledgerHashes() {
         return Jdbc.connected(dataSource, "read the input ledger", c -> {
@@ -351,7 +374,7 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public boolean takeRedelivery(String inputHash, String connection) {
-        return Jdbc.connected(dataSource, "look up a redelivered input", c -> {
+        return written("look up a redelivered input", c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM input_ledger WHERE id = (SELECT id FROM"
                     + " input_ledger WHERE input_hash = ? AND connection <> ? ORDER BY id LIMIT 1)")) {
                 ps.setString(1, inputHash);
@@ -363,7 +386,7 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public int forgetLedgerBefore(long beforeMillis, String connectionPrefix) {
-        return Jdbc.connected(dataSource, "forget old input ledger entries", c -> {
+        return written("forget old input ledger entries", c -> {
             try (PreparedStatement ps =
                     c.prepareStatement("DELETE FROM input_ledger WHERE created < ? AND substr(connection, 1, ?) = ?")) {
                 ps.setLong(1, beforeMillis);
