@@ -115,6 +115,10 @@ public final class ChatService implements AutoCloseable {
                     Thread.ofVirtual().name("chat-grace").factory());
 
     private final AtomicLong received = new AtomicLong();
+    /** QoS 0 inputs dropped because too many waited (the connection's event loop only writes these two). */
+    private final AtomicLong dropped = new AtomicLong();
+
+    private boolean dropping;
     private final io.micrometer.core.instrument.Counter published;
     private final AtomicLong sent = new AtomicLong();
     private final MeterRegistry meters;
@@ -183,6 +187,9 @@ public final class ChatService implements AutoCloseable {
                 .register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("chat.inputs.received", received, AtomicLong::get)
                 .register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("chat.inputs.dropped", dropped, AtomicLong::get)
+                .description("QoS 0 inputs dropped because the chat service was too far behind")
+                .register(meters);
         this.published = meters.counter("chat.messages.out");
         meters.gauge(
                 "chat.members",
@@ -193,7 +200,7 @@ public final class ChatService implements AutoCloseable {
                 .map(f -> config.sharedGroup().map(g -> "$share/" + g + "/" + f).orElse(f))
                 .toList();
         for (String filter : inputFilters) {
-            mqtt.subscribeEvents(filter, this::onInbound);
+            mqtt.subscribeEventsOnEventLoop(filter, this::onInbound);
         }
         onlineTicker.scheduleWithFixedDelay(
                 () -> {
@@ -281,11 +288,6 @@ public final class ChatService implements AutoCloseable {
     }
 
     /**
-     * On the MQTT connection's inbound thread: waits while the worker's queue is full. The broker sends no more than
-     * the Receive Maximum unacknowledged inputs, so waiting here pushes back on it; an input is never dropped while
-     * the broker counts it as delivered.
-     */
-    /**
      * Before the first input: publishes again, in order, what this instance stored and had not yet seen the broker
      * take when it last stopped (a crash, a kill), so it is on {@code messages/out} once.
      */
@@ -365,11 +367,27 @@ public final class ChatService implements AutoCloseable {
         worker.open();
     }
 
+    /**
+     * On the MQTT connection's event loop: hands the input to the worker without waiting. What the broker resends
+     * (QoS 1) is bounded by the connection's window; a QoS 0 input that finds {@link #WORKER_QUEUE} others waiting is
+     * dropped, as an MQTT client that cannot keep up drops them.
+     */
     private void onInbound(Inbound inbound) {
         received.incrementAndGet();
         long arrived = System.nanoTime();
-        if (!worker.putBatched(() -> handle(inbound, arrived))) {
+        if (worker.offerInput(() -> handle(inbound, arrived), inbound.atMostOnce())) {
+            if (dropping) {
+                dropping = false;
+                LOG.info("Chat inputs are taken again after {} QoS 0 input(s) were dropped", dropped.get());
+            }
+        } else if (closing || !inbound.atMostOnce()) {
             LOG.debug("Chat service stopping; input on {} left to the broker", inbound.topic());
+        } else {
+            dropped.incrementAndGet();
+            if (!dropping) {
+                dropping = true;
+                LOG.warn("Chat service overloaded: dropping QoS 0 inputs while {} wait", WORKER_QUEUE);
+            }
         }
     }
 

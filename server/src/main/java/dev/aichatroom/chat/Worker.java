@@ -1,20 +1,26 @@
 package dev.aichatroom.chat;
 
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One thread that runs tasks in order from a bounded queue. {@link #offer} refuses a task when the queue is full;
- * {@link #put} waits for room instead, so a producer that must not drop its task (an input the broker will not
- * resend while the service holds it unacknowledged) is slowed down rather than refused.
+ * One thread that runs tasks in order from one queue. {@link #offer} refuses a task when {@code capacity} tasks already
+ * wait or the worker is stopping. Inputs ({@link #offerInput}) never wait and are never crowded out by tasks: they are
+ * handed over on the MQTT connection's event loop, which must not block, and what bounds them is the connection (the
+ * broker sends no more unacknowledged QoS 1 inputs than its window, decision 0018); inputs the broker will not resend
+ * (QoS 0) are refused beyond {@code capacity} waiting, as an MQTT client that cannot keep up drops them.
  *
- * <p>Group commit: the thread takes whatever is queued (up to {@link #BATCH}) at once. Tasks queued with {@link
- * #putBatched} may leave work staged (messages to store); the worker runs {@code flush} before any other task and after
- * the last one it took, so staged work is stored in one transaction per burst and nothing runs out of order.
+ * <p>Group commit: the thread takes whatever is queued (up to {@link #BATCH}) at once. Inputs may leave work staged
+ * (messages to store); the worker runs {@code flush} before any other task and after the last one it took, so staged
+ * work is stored in one transaction per burst and nothing runs out of order.
+ *
+ * <p>A platform thread: the store's SQLite calls (JNI) would pin a virtual thread's carrier anyway, and every input
+ * wakes this thread, which costs less without the virtual-thread scheduler in between (issue 13).
  */
 final class Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
@@ -22,18 +28,25 @@ final class Worker implements AutoCloseable {
     /** At most this many tasks are taken at once, so a batch's transaction stays short. */
     static final int BATCH = 256;
 
-    /** A task that may leave staged work for {@link #flush}. */
-    private record Batched(Runnable task) implements Runnable {
-        @Override
-        public void run() {
-            task.run();
-        }
+    private enum Kind {
+        TASK,
+        INPUT,
+        DROPPABLE_INPUT
     }
 
-    private final BlockingQueue<Runnable> queue;
+    /** A queued task; inputs may leave staged work for {@link #flush}. */
+    private record Item(Runnable task, Kind kind) {}
+
+    private final BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final int capacity;
+    /** Tasks waiting (not inputs): at most {@link #capacity}. */
+    private final AtomicInteger tasks = new AtomicInteger();
+    /** QoS 0 inputs waiting: at most {@link #capacity}. */
+    private final AtomicInteger droppable = new AtomicInteger();
+
     private final Thread thread;
     private final Runnable flush;
-    private final java.util.List<Runnable> taken = new java.util.ArrayList<>(BATCH);
+    private final java.util.List<Item> taken = new java.util.ArrayList<>(BATCH);
     private final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean closing;
     private volatile boolean stopped;
@@ -42,43 +55,45 @@ final class Worker implements AutoCloseable {
         this(name, capacity, () -> {});
     }
 
-    /** @param flush stores what the batched tasks staged; runs on the worker thread */
+    /** @param flush stores what the inputs staged; runs on the worker thread */
     Worker(String name, int capacity, Runnable flush) {
         this.flush = flush;
-        this.queue = new ArrayBlockingQueue<>(capacity);
-        this.thread = Thread.ofVirtual().name(name).start(this::run);
+        this.capacity = capacity;
+        this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::run);
     }
 
-    /** Queues a task unless the queue is full or the worker is stopping. */
+    /** Queues a task unless {@code capacity} tasks wait already or the worker is stopping. */
     boolean offer(Runnable task) {
-        return !closing && queue.offer(task);
+        return enqueue(new Item(task, Kind.TASK), tasks);
     }
 
     /**
-     * Queues a task, waiting while the queue is full.
+     * Queues an input without ever waiting (the caller may be the connection's event loop).
      *
-     * @return false when the worker stops (or the caller is interrupted) before there is room
+     * @param atMostOnce the broker will not resend it (QoS 0): refused while {@code capacity} such inputs wait
+     * @return false when the worker stops, or for an input the broker will not resend when too many wait
      */
-    boolean put(Runnable task) {
-        return putTask(task);
-    }
-
-    /** Like {@link #put}, for a task that may stage work which the worker flushes before the next other task. */
-    boolean putBatched(Runnable task) {
-        return putTask(new Batched(task));
-    }
-
-    private boolean putTask(Runnable task) {
-        try {
-            while (!closing) {
-                if (queue.offer(task, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
-                    return true;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    boolean offerInput(Runnable task, boolean atMostOnce) {
+        if (atMostOnce) {
+            return enqueue(new Item(task, Kind.DROPPABLE_INPUT), droppable);
         }
-        return false;
+        if (closing) {
+            return false;
+        }
+        queue.add(new Item(task, Kind.INPUT));
+        return true;
+    }
+
+    private boolean enqueue(Item item, AtomicInteger count) {
+        if (closing) {
+            return false;
+        }
+        if (count.incrementAndGet() > capacity) {
+            count.decrementAndGet();
+            return false;
+        }
+        queue.add(item);
+        return true;
     }
 
     /** Starts running tasks: until then they wait in the queue (while what came before them is done). */
@@ -99,25 +114,32 @@ final class Worker implements AutoCloseable {
             return;
         }
         while (!stopped && !(closing && queue.isEmpty())) {
-            Runnable task;
+            Item first;
             try {
-                task = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                first = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (task == null) {
+            if (first == null) {
                 continue;
             }
-            taken.add(task);
+            taken.add(first);
             queue.drainTo(taken, BATCH - 1);
-            for (Runnable t : taken) {
+            for (Item item : taken) {
+                switch (item.kind()) {
+                    case TASK -> tasks.decrementAndGet();
+                    case DROPPABLE_INPUT -> droppable.decrementAndGet();
+                    case INPUT -> {}
+                }
+            }
+            for (Item item : taken) {
                 if (stopped) {
                     break; // dropped: inputs among them stay unacknowledged
                 }
-                if (!(t instanceof Batched)) {
+                if (item.kind() == Kind.TASK) {
                     runSafely(flush);
                 }
-                runSafely(t);
+                runSafely(item.task());
             }
             taken.clear();
             runSafely(flush);

@@ -8,15 +8,21 @@ import java.util.Optional;
  * One message the broker delivered. {@link #acknowledge()} once it is safely handled (QoS 1 messages only).
  *
  * @param connection names the service connection it came on (a redelivery comes on a later one)
+ * @param atMostOnce delivered at QoS 0: the broker will not hand it over again, whether it is acknowledged or not
  */
 public record Inbound(
-        String topic, byte[] payload, List<Map.Entry<String, String>> userProperties, Runnable ack, String connection) {
+        String topic,
+        byte[] payload,
+        List<Map.Entry<String, String>> userProperties,
+        Runnable ack,
+        String connection,
+        boolean atMostOnce) {
     public Inbound {
         userProperties = List.copyOf(userProperties);
     }
 
     public Inbound(String topic, byte[] payload, List<Map.Entry<String, String>> userProperties, Runnable ack) {
-        this(topic, payload, userProperties, ack, "");
+        this(topic, payload, userProperties, ack, "", false);
     }
 
     public void acknowledge() {

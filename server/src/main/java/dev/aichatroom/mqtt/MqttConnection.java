@@ -38,10 +38,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The product's one MQTT 5 connection: persistent session, QoS 1, reconnects for as long as the product runs.
- * Inbound messages are handed to their subscriber on one thread of their own, which may block to push back (the broker
- * sends no more than {@link MqttSettings#receiveMaximum()} unacknowledged messages), and acknowledged by the
- * subscriber once handled, so a crash before that leaves them with the broker. Outbound publishes go through one
- * bounded path: when the broker is slow, callers wait for a permit instead of growing memory.
+ * Inbound messages are handed to their subscriber on the connection's event loop or on one thread of their own, never
+ * waiting there (what bounds them is the broker, which sends no more unacknowledged QoS 1 messages than the
+ * connection's window, {@link InboundWindow}; QoS 0 ones that pile up are dropped), and acknowledged by the subscriber
+ * once handled, so a crash before that leaves them with the broker. Outbound publishes are sent from the caller's
+ * thread on one bounded path: when the broker is slow, callers wait for a permit instead of growing memory.
  *
  * <p>{@link #start} returns at once: the first connection, and every one after a loss, is retried with capped
  * exponential backoff and jitter; a watchdog re-opens a connection the client stopped retrying; {@link #health()} says
@@ -50,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class MqttConnection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
     private static final int MAX_IN_FLIGHT_PUBLISHES = 10_000;
+    /** QoS 0 messages that may wait for the inbound thread; beyond, they are dropped. */
+    static final int INBOUND_QOS0_QUEUE = 10_000;
     /** The most the MQTT 5 Receive Maximum allows, and what the service asks for. */
     public static final int RECEIVE_MAXIMUM = 65_535;
 
@@ -68,8 +71,12 @@ public final class MqttConnection implements AutoCloseable {
     private final List<Runnable> onReady = new CopyOnWriteArrayList<>();
     private final List<Runnable> onResumed = new CopyOnWriteArrayList<>();
     private final Semaphore publishPermits = new Semaphore(MAX_IN_FLIGHT_PUBLISHES);
-    private final ExecutorService publisher;
     private final ExecutorService inbound;
+    /** QoS 0 messages waiting for the inbound thread, at most {@link #INBOUND_QOS0_QUEUE}. */
+    private final AtomicInteger inboundQos0 = new AtomicInteger();
+    /** Event loop only. */
+    private boolean inboundDropping;
+
     private final ScheduledExecutorService watchdog;
     private final AtomicReference<OffsetDateTime> connectedSince = new AtomicReference<>();
     private final AtomicInteger failures = new AtomicInteger();
@@ -91,8 +98,11 @@ public final class MqttConnection implements AutoCloseable {
     /** The connection up now (or last), as {@link Inbound#connection()} names it. */
     private volatile String connectionName = "";
 
-    /** @param eventsOnly retained messages are not events: they are cleared on the broker and never handled */
-    private record Subscription(String filter, Consumer<Inbound> handler, boolean eventsOnly) {}
+    /**
+     * @param eventsOnly retained messages are not events: they are cleared on the broker and never handled
+     * @param onEventLoop the handler runs on the connection's event loop (it never blocks) instead of the inbound thread
+     */
+    private record Subscription(String filter, Consumer<Inbound> handler, boolean eventsOnly, boolean onEventLoop) {}
 
     /** Capped exponential backoff with jitter: attempt n waits between half and all of min(cap, first × 2^n). */
     record Backoff(Duration first, Duration cap) {
@@ -105,10 +115,6 @@ public final class MqttConnection implements AutoCloseable {
     public MqttConnection(MqttSettings settings) {
         this.settings = settings;
         this.window = InboundWindow.forReceiveMaximum(settings.receiveMaximum());
-        this.publisher = Executors.newSingleThreadExecutor(Thread.ofPlatform()
-                .name("mqtt-publish-" + settings.clientId())
-                .daemon(true)
-                .factory());
         this.inbound = Executors.newSingleThreadExecutor(Thread.ofPlatform()
                 .name("mqtt-inbound-" + settings.clientId())
                 .daemon(true)
@@ -184,7 +190,7 @@ public final class MqttConnection implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("subscribe before start: " + filter);
         }
-        subscriptions.add(new Subscription(filter, handler, false));
+        subscriptions.add(new Subscription(filter, handler, false, false));
     }
 
     /**
@@ -196,7 +202,21 @@ public final class MqttConnection implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("subscribe before start: " + filter);
         }
-        subscriptions.add(new Subscription(filter, handler, true));
+        subscriptions.add(new Subscription(filter, handler, true, false));
+    }
+
+    /**
+     * Like {@link #subscribeEvents}, with {@code handler} called on the connection's event loop, in the order the broker
+     * delivered: it must never block (it hands the message to a thread of its own). One thread hand-off less per
+     * message than the inbound thread (issue 13). What bounds the messages it takes is the connection's window of
+     * unacknowledged QoS 1 messages ({@link InboundWindow}); QoS 0 ones ({@link Inbound#atMostOnce()}) it must bound
+     * itself.
+     */
+    public void subscribeEventsOnEventLoop(String filter, Consumer<Inbound> handler) {
+        if (started) {
+            throw new IllegalStateException("subscribe before start: " + filter);
+        }
+        subscriptions.add(new Subscription(filter, handler, true, true));
     }
 
     /** Runs once, on a thread of its own, when the connection is first up and every filter is subscribed. */
@@ -220,7 +240,8 @@ public final class MqttConnection implements AutoCloseable {
     public void start(Duration firstAttempt, Runnable beforeFirstConnect) {
         started = true;
         problem = "connecting to " + endpoint();
-        client.publishes(MqttGlobalPublishFilter.ALL, this::dispatch, inbound, true);
+        // on the event loop: each subscription's handler runs there or on the inbound thread (dispatch)
+        client.publishes(MqttGlobalPublishFilter.ALL, this::dispatch, true);
         Thread.ofVirtual().name("mqtt-start-" + settings.clientId()).start(() -> {
             if (prepare(beforeFirstConnect)) {
                 prepared = true;
@@ -426,8 +447,14 @@ public final class MqttConnection implements AutoCloseable {
         return client.unsubscribe(unsubscribe.build()).thenApply(ack -> null);
     }
 
+    /**
+     * On the connection's event loop: hands each message to its subscription's handler, there or on the inbound
+     * thread. Messages the inbound thread has not taken yet are bounded by the window for QoS 1; QoS 0 ones beyond
+     * {@link #INBOUND_QOS0_QUEUE} waiting are dropped, as an MQTT client that cannot keep up drops them.
+     */
     private void dispatch(Mqtt5Publish publish) {
         String topic = publish.getTopic().toString();
+        boolean atMostOnce = publish.getQos() == MqttQos.AT_MOST_ONCE;
         Inbound inbound = new Inbound(
                 topic,
                 publish.getPayloadAsBytes(),
@@ -436,19 +463,45 @@ public final class MqttConnection implements AutoCloseable {
                                 p.getName().toString(), p.getValue().toString()))
                         .toList(),
                 publish::acknowledge,
-                connectionName);
+                connectionName,
+                atMostOnce);
         for (Subscription s : subscriptions) {
             if (TopicFilter.matches(s.filter(), topic)) {
                 if (s.eventsOnly() && publish.isRetain()) {
-                    clearRetained(topic, publish.getPayloadAsBytes().length);
                     publish.acknowledge();
-                } else {
+                    onInboundThread(true, () -> clearRetained(topic, inbound.payload().length));
+                } else if (s.onEventLoop()) {
                     s.handler().accept(inbound);
+                } else {
+                    onInboundThread(atMostOnce, () -> s.handler().accept(inbound));
                 }
                 return;
             }
         }
         publish.acknowledge();
+    }
+
+    /** Runs {@code task} on the inbound thread; one for a QoS 0 message is dropped while too many wait. */
+    private void onInboundThread(boolean atMostOnce, Runnable task) {
+        if (atMostOnce && inboundQos0.incrementAndGet() > INBOUND_QOS0_QUEUE) {
+            inboundQos0.decrementAndGet();
+            if (!inboundDropping) {
+                inboundDropping = true;
+                LOG.warn("Inbound messages pile up: dropping QoS 0 ones while {} wait", INBOUND_QOS0_QUEUE);
+            }
+            return;
+        }
+        inboundDropping = false;
+        try {
+            inbound.execute(() -> {
+                if (atMostOnce) {
+                    inboundQos0.decrementAndGet();
+                }
+                task.run();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // stopping: the broker hands QoS 1 messages over again to the next session
+        }
     }
 
     private void clearRetained(String topic, int length) {
@@ -489,14 +542,9 @@ public final class MqttConnection implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        // the permit goes back on every path: a topic the client library refuses (U+0000, a lone surrogate) throws
-        // before anything is sent, and 10,000 such throws would otherwise stop this connection publishing for good
-        try {
-            publisher.execute(() -> send(topic, payload, retain, qos, done));
-        } catch (RuntimeException e) {
-            publishPermits.release();
-            done.completeExceptionally(e);
-        }
+        // sent from the caller's thread: the client only queues the PUBLISH for its event loop, so a thread of our own
+        // in between was one more hand-off per message (issue 13) and kept nothing in order that the caller does not
+        send(topic, payload, retain, qos, done);
         return done;
     }
 
@@ -510,6 +558,8 @@ public final class MqttConnection implements AutoCloseable {
                     .payload(payload)
                     .send();
         } catch (RuntimeException e) {
+            // the permit goes back on every path: a topic the client library refuses (U+0000, a lone surrogate)
+            // throws before anything is sent, and 10,000 such throws would otherwise stop this connection publishing
             publishPermits.release();
             done.completeExceptionally(e);
             return;
@@ -573,7 +623,6 @@ public final class MqttConnection implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("MQTT disconnect did not complete: {}", rootMessage(e));
         }
-        publisher.shutdown();
         inbound.shutdownNow();
     }
 

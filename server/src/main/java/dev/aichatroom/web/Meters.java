@@ -16,6 +16,9 @@ public final class Meters {
             Map.entry(
                     "chat.inputs.received",
                     "Inputs that reached the chat service (messages, joins, leaves; those the broker refused are in chat_inputs_rejected)"),
+            Map.entry(
+                    "chat.inputs.dropped",
+                    "QoS 0 inputs dropped because 20,000 others were still waiting for the chat service (QoS 1 inputs wait at the broker instead)"),
             Map.entry("chat.messages.out", "Messages the chat service published on a room's messages/out"),
             Map.entry(
                     "chat.inputs.rejected",

@@ -1,0 +1,78 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The chat worker's queue: inputs never wait, QoS 0 inputs and tasks are bounded, order is kept. */
+@Timeout(30)
+class WorkerTest {
+
+    @Test
+    void a_flood_of_qos0_inputs_is_refused_beyond_the_capacity_instead_of_growing_memory() {
+        try (Worker worker = new Worker("test-worker", 100)) {
+            // not opened: nothing is taken, as when the service is behind
+            int accepted = 0;
+            for (int i = 0; i < 10_000; i++) {
+                if (worker.offerInput(() -> {}, true)) {
+                    accepted++;
+                }
+            }
+            assertThat(accepted).isEqualTo(100);
+            assertThat(worker.queued()).isEqualTo(100);
+        }
+    }
+
+    @Test
+    void inputs_the_broker_would_resend_are_never_refused_and_never_crowded_out_by_tasks() {
+        try (Worker worker = new Worker("test-worker", 100)) {
+            for (int i = 0; i < 100; i++) {
+                assertThat(worker.offer(() -> {})).isTrue();
+            }
+            assertThat(worker.offer(() -> {})).as("tasks beyond the capacity").isFalse();
+            assertThat(worker.offerInput(() -> {}, true))
+                    .as("QoS 0 inputs have a budget of their own")
+                    .isTrue();
+            for (int i = 0; i < 1_000; i++) {
+                // bounded by the connection's window, not here: refusing one would strand it unacknowledged
+                assertThat(worker.offerInput(() -> {}, false)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void everything_runs_in_the_order_it_came_and_staged_work_is_flushed_before_a_task_and_after_a_burst() {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        AtomicInteger staged = new AtomicInteger();
+        Runnable flush = () -> {
+            if (staged.get() > 0) {
+                ran.add("flush " + staged.getAndSet(0));
+            }
+        };
+        try (Worker worker = new Worker("test-worker", 100, flush)) {
+            worker.offerInput(() -> staged.incrementAndGet(), false);
+            worker.offerInput(() -> staged.incrementAndGet(), true);
+            worker.offer(() -> ran.add("task"));
+            worker.offerInput(() -> staged.incrementAndGet(), false);
+            worker.open();
+            await().atMost(Duration.ofSeconds(20)).until(() -> ran.size() == 3);
+            assertThat(ran).containsExactly("flush 2", "task", "flush 1");
+        }
+    }
+
+    @Test
+    void a_stopping_worker_refuses_everything() {
+        Worker worker = new Worker("test-worker", 100);
+        worker.open();
+        worker.close(Duration.ofSeconds(5));
+        assertThat(worker.offer(() -> {})).isFalse();
+        assertThat(worker.offerInput(() -> {}, false)).isFalse();
+        assertThat(worker.offerInput(() -> {}, true)).isFalse();
+    }
+}
