@@ -79,7 +79,7 @@ public record BenchConfig(
               --subscribers=2         subscribers of the output topic
               --warmup=2              seconds of load before each measured phase (not counted)
               --duration=5            seconds of each measured phase
-              --prewarm=20            seconds of discarded load (every path, max throughput) after each product start
+              --prewarm=60            seconds of discarded load (every path, max throughput) after each product start
               --rate=1000             msg/s offered by all publishers together in the fixed-rate (latency) runs
               --window=25             in-flight messages per publisher in the max-throughput runs
               --brokers=embedded,mosquitto  (embedded-tls: the embedded broker with clients on TLS, needs openssl)
@@ -217,7 +217,7 @@ public record BenchConfig(
                 integer(o, "subscribers", 2),
                 seconds(o, "warmup", 2),
                 seconds(o, "duration", 5),
-                seconds(o, "prewarm", 20),
+                seconds(o, "prewarm", 60),
                 integer(o, "rate", 1000),
                 integer(o, "window", 25),
                 list(o.getOrDefault("brokers", EMBEDDED + "," + MOSQUITTO)),

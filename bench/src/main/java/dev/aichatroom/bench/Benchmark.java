@@ -184,9 +184,11 @@ public final class Benchmark {
                 prewarm(broker, endpoint);
             }
             if (config.runs(BenchConfig.LOAD)) {
-                for (Route route : Route.values()) {
-                    for (int qos : config.qos()) {
-                        for (Mode mode : Mode.values()) {
+                // each chat run right before its raw counterpart: on a machine shared with other work the load changes
+                // from minute to minute, and a ratio of two runs minutes apart measured that change as well
+                for (int qos : config.qos()) {
+                    for (Mode mode : Mode.values()) {
+                        for (Route route : Route.values()) {
                             measure(new Scenario(broker, route, qos, mode), endpoint);
                         }
                     }
@@ -229,8 +231,8 @@ public final class Benchmark {
     private void prewarm(String broker, Endpoint endpoint) throws InterruptedException {
         int paths = Route.values().length * config.qos().size();
         BenchConfig warm = config.withPhases(Duration.ZERO, config.prewarm().dividedBy(paths));
-        for (Route route : Route.values()) {
-            for (int qos : config.qos()) {
+        for (int qos : config.qos()) {
+            for (Route route : Route.values()) {
                 RunResult r =
                         new LoadRun(warm, endpoint, new Scenario(broker, route, qos, Mode.MAX), ++runNumber).execute();
                 prewarms.add(r);

@@ -476,7 +476,9 @@ final class Report {
             - **Warm-up**: after each product start, every path gets a share of `--prewarm` seconds of discarded
               max-throughput load before anything is measured: on two busy cores the product's JVM takes tens of
               seconds of load before its numbers settle (shown under *Right after start-up*); each measured run
-              then has its own warm-up too.
+              then has its own warm-up too. Each chat run is measured right before the raw run it is compared with
+              (same QoS, same load), so that both see the same machine: other work on it changes from minute to
+              minute.
             - **Start-up and memory**: the product jar is started as a user runs it (`bin/ai-chatroom`, which adds
               its JVM options and execs `java -jar`; `--product-jvm-args` adds more through `JAVA_OPTS`) with a
               fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
