@@ -141,6 +141,7 @@ describe('other payloads', () => {
       mqtt_ws_url: 'ws://h:8083/mqtt',
       default_room: 'main',
       auth_required: false,
+      tokens_accepted: false,
       assistant_name: '智能助手',
       assistant_enabled: true,
       max_message_chars: 4000,
@@ -151,6 +152,7 @@ describe('other payloads', () => {
     expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main', member_idle_seconds: 3600 })?.member_idle_seconds).toBe(3600);
     expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main', assistant_enabled: false })?.assistant_enabled).toBe(false);
     expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main' })?.mqtt_ws_url).toBeNull();
+    expect(parsePageConfig({ mqtt_ws_url: null, default_room: 'main', tokens_accepted: true })?.tokens_accepted).toBe(true);
     expect(parsePageConfig({ mqtt_ws_url: 3, default_room: 'main' })).toBeNull();
   });
 

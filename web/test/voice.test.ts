@@ -4,7 +4,7 @@ import { initialSubtitles, isSpeaking, joinChunk, MAX_TRANSCRIPT, subtitlesReduc
 import { en, zh } from '../src/i18n';
 import type { ToolResult } from '../src/mcp/server';
 import type { MqttToken } from '../src/chat/protocol';
-import { serverCredentials } from '../src/voice/credentials';
+import { optionalCredentials, serverCredentials } from '../src/voice/credentials';
 import { suffixOf, voiceIds } from '../src/voice/ids';
 import { userMedia } from '../src/voice/media';
 import { hardwareTools, type Hardware, type PhotoSource } from '../src/voice/tools';
@@ -314,6 +314,23 @@ describe('the page MCP server credentials', () => {
     await credentials('voicemcp_abc-k3j9x');
 
     expect(asked).toEqual(['voice_abc-k3j9x', 'voice_abc-k3j9x', 'voicemcp_abc-k3j9x']);
+  });
+});
+
+describe("the call's optional token", () => {
+  it('logs the call in with a token where the broker takes one, and anonymously when none can be had', async () => {
+    let refuse = false;
+    const credentials = optionalCredentials(async (id) => {
+      if (refuse) throw new Error('429 RATE_LIMITED');
+      return { username: 'web-token', password: `p-${id}`, client_id: id, expires_at: '2026-11-22T09:00:00Z' };
+    }, 'voice_abc-k3j9x');
+
+    expect(await credentials()).toEqual({ username: 'web-token', password: 'p-voice_abc-k3j9x', expiresAt: Date.parse('2026-11-22T09:00:00Z') });
+    refuse = true;
+    const anonymous = await credentials();
+    expect(anonymous.username).toBe('');
+    expect(anonymous.password).toBe('');
+    expect(anonymous.expiresAt).toBeGreaterThan(Date.now());
   });
 });
 

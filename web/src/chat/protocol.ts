@@ -128,6 +128,11 @@ export interface PageConfig {
   mqtt_ws_url: string | null;
   default_room: string;
   auth_required: boolean;
+  /**
+   * Whether the broker takes tokens from `/api/mqtt/token` even where it does not require them (the embedded broker):
+   * the voice page's call logs in with one, which keeps it out of the anonymous devices' share of the call slots.
+   */
+  tokens_accepted: boolean;
   assistant_name: string;
   /** Whether an assistant answers in this product; true when an older server does not say. */
   assistant_enabled: boolean;
@@ -296,6 +301,7 @@ export function parsePageConfig(value: unknown): PageConfig | null {
     mqtt_ws_url: url,
     default_room: defaultRoom,
     auth_required: bool(value, 'auth_required') ?? false,
+    tokens_accepted: bool(value, 'tokens_accepted') ?? false,
     assistant_name: str(value, 'assistant_name') || '智能助手',
     assistant_enabled: bool(value, 'assistant_enabled') ?? true,
     max_message_chars: int(value, 'max_message_chars') ?? 4000,

@@ -7,7 +7,7 @@ import { DEFAULT_EMOTION, type Emotion } from '../avatar/emotions';
 import { CallSession, type PeerLike } from '../call/session';
 import { isSpeaking } from '../call/subtitles';
 import { fetchToken } from '../chat/api';
-import { toCredentials } from './credentials';
+import { optionalCredentials, toCredentials } from './credentials';
 import type { PageConfig } from '../chat/protocol';
 import { identity } from '../chat/storage';
 import { useI18n } from '../i18n/context';
@@ -41,7 +41,12 @@ function applyVolume(audio: HTMLAudioElement | null, v: Volume): void {
 export function VoicePage({ config, wsUrl }: { config: PageConfig; wsUrl: string }) {
   const { t } = useI18n();
   const [ids] = useState(() => voiceIds(identity()));
-  const credentials = config.auth_required ? async () => toCredentials(await fetchToken(ids.callClientId)) : undefined;
+  // the call logs in with a token wherever the broker takes one: anonymous devices cannot take every call slot
+  const credentials = config.auth_required
+    ? async () => toCredentials(await fetchToken(ids.callClientId))
+    : config.tokens_accepted
+      ? optionalCredentials(fetchToken, ids.callClientId)
+      : undefined;
   const call = useCall(
     () =>
       new CallSession({

@@ -138,10 +138,6 @@ public final class Application implements AutoCloseable {
                 meters,
                 externalBroker ? Optional.of(mqttSettings) : Optional.empty());
         voice = voiceService;
-        // anonymous devices and accounts together: some call slots are kept for those who logged in
-        voiceService.reserveSlotsForLoggedInDevices(broker.isPresent()
-                && config.broker().anonymousAllowed()
-                && !config.broker().accounts().isEmpty());
         if (config.mqttEnabled()) {
             started.push(mqtt); // stops after the parts that publish through it
         }
@@ -182,6 +178,7 @@ public final class Application implements AutoCloseable {
                                         ? Optional.of(config.broker().wsPort())
                                         : Optional.empty(),
                                 tokensInUse,
+                                broker.isPresent(),
                                 config.ai().provider() != AiConfig.Provider.NONE,
                                 config.voice().iceServers().stream()
                                         .map(IceServer::browserEntry)

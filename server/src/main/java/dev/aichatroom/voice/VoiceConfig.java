@@ -49,7 +49,7 @@ public record VoiceConfig(
      * @param offersPerMinute offers one device may make a minute (after a burst of {@link #OFFER_BURST}); all devices
      *     together may make {@code maxSessions} times as many
      * @param reservedSessions session slots anonymous devices cannot take, kept for devices that logged in with an
-     *     account or a token; used only where the broker accepts both kinds
+     *     account or a token (the product's voice page gets one in every mode); the embedded broker tells who is who
      * @param udpPorts the UDP port range WebRTC binds its sockets in; empty = any free port
      */
     public record Limits(int offersPerMinute, int reservedSessions, java.util.Optional<PortRange> udpPorts) {

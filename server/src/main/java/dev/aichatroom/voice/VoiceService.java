@@ -72,8 +72,6 @@ public final class VoiceService implements AutoCloseable {
     private final dev.aichatroom.chat.RateLimiter allOffers;
     /** Whether each device that sent signalling logged in (account or token); known only on the embedded broker. */
     private final Map<String, Boolean> loggedIn = new ConcurrentHashMap<>();
-    /** Whether some slots are kept for devices that logged in: only where anonymous devices and accounts mix. */
-    private volatile boolean reserveForLoggedIn;
     /** Set where the broker is external: other instances may share it, and only one of them answers calls. */
     private Optional<MqttSettings> externalBroker = Optional.empty();
 
@@ -141,14 +139,6 @@ public final class VoiceService implements AutoCloseable {
      */
     public void sender(String deviceId, boolean authenticated) {
         loggedIn.put(deviceId, authenticated);
-    }
-
-    /**
-     * Keeps {@code VOICE_RESERVED_SESSIONS} slots for devices that logged in; for a broker that admits both anonymous
-     * devices and accounts (elsewhere everyone is of one kind, and a reserve would only waste slots).
-     */
-    public void reserveSlotsForLoggedInDevices(boolean reserve) {
-        this.reserveForLoggedIn = reserve;
     }
 
     /** Loads WebRTC and the speech engines; never throws for what this machine lacks. */
@@ -345,8 +335,10 @@ public final class VoiceService implements AutoCloseable {
             if (free <= 0) {
                 return Optional.of("too many voice sessions (" + config.maxSessions() + "); try again later");
             }
-            if (anonymous && reserveForLoggedIn && free <= config.limits().reservedSessions()) {
-                return Optional.of("the voice sessions left are kept for signed-in users; try again later");
+            // in every mode: the product's own voice page logs in with a token even where anonymous devices may call
+            if (anonymous && free <= config.limits().reservedSessions()) {
+                return Optional.of("the voice sessions left are kept for the product's pages and signed-in devices;"
+                        + " try again later");
             }
         }
         return Descriptors.shortage();

@@ -15,6 +15,9 @@ import java.util.function.Consumer;
  * @param wsPort the embedded broker's WebSocket port, used when {@link WebConfig#mqttWsUrl()} is not set; empty when
  *     there is none (an external broker without {@code MQTT_WS_URL})
  * @param authRequired whether the broker wants credentials, so the page asks {@code /api/mqtt/token} first
+ * @param tokensAccepted whether the broker takes the tokens of {@code /api/mqtt/token} (the embedded broker, in every
+ *     mode): the voice page then logs its call in with one even where it need not, so that its call gets one of the
+ *     slots anonymous devices cannot take ({@code VOICE_RESERVED_SESSIONS})
  * @param assistantEnabled whether an assistant answers (false with {@code AI_PROVIDER=none}): the page then shows no
  *     assistant among the members and offers no {@code @AI}
  * @param iceServers the STUN/TURN servers of {@code VOICE_ICE_SERVERS} as entries of a browser's
@@ -25,6 +28,7 @@ public record PageRoutes(
         ChatConfig chat,
         Optional<Integer> wsPort,
         boolean authRequired,
+        boolean tokensAccepted,
         boolean assistantEnabled,
         List<Map<String, Object>> iceServers)
         implements Consumer<RoutesConfig> {
@@ -45,6 +49,7 @@ public record PageRoutes(
                 web.mqttWsUrl().or(() -> wsPort.map(p -> wsUrl(ctx, p))).orElse(null));
         body.put("default_room", chat.defaultRoom());
         body.put("auth_required", authRequired);
+        body.put("tokens_accepted", tokensAccepted);
         body.put("assistant_name", web.assistantName());
         body.put("assistant_enabled", assistantEnabled);
         body.put("max_message_chars", chat.maxMessageChars());

@@ -320,7 +320,6 @@ class VoiceServiceTest {
         FakeRtc rtc = new FakeRtc();
         try (VoiceService voice =
                 service(config(3, new VoiceConfig.Limits(12, 1, java.util.Optional.empty())), () -> rtc)) {
-            voice.reserveSlotsForLoggedInDevices(true);
             voice.start();
             for (String anon : List.of("a1", "a2", "a3")) {
                 voice.sender(anon, false);
@@ -329,7 +328,7 @@ class VoiceServiceTest {
             awaitOn("$webrtc/a1", "sdp_answer");
             awaitOn("$webrtc/a2", "sdp_answer");
             assertThat(awaitOn("$webrtc/a3", "webrtc_terminated").path("reason").asText())
-                    .contains("kept for signed-in users");
+                    .contains("kept for the product's pages");
             voice.sender("u1", true);
             voice.route("u1", new Signal.Offer(OFFER));
             awaitOn("$webrtc/u1", "sdp_answer");

@@ -97,6 +97,7 @@ class WebApiIT {
         JsonNode config = json(response);
         assertThat(config.get("mqtt_ws_url").asText()).isEqualTo("ws://127.0.0.1:" + wsPort + "/mqtt");
         assertThat(config.get("auth_required").asBoolean()).isTrue();
+        assertThat(config.get("tokens_accepted").asBoolean()).isTrue();
         assertThat(config.get("default_room").asText()).isEqualTo("main");
         assertThat(config.get("assistant_name").asText()).isEqualTo("智能助手");
         assertThat(config.get("assistant_enabled").asBoolean()).isTrue();
