@@ -182,7 +182,7 @@ final class NativeRtc implements Rtc {
                 await(localSet, "the answer could not be applied");
                 Matcher m = SDP_UFRAG.matcher(answer.sdp);
                 localUfrag = m.find() ? m.group(1) : null;
-                return answer.sdp;
+                return OpusDtx.request(answer.sdp);
             } catch (Error e) {
                 rethrowFatal(e);
                 throw new RtcException("invalid offer: " + firstLine(e.getMessage()), e);

@@ -10,6 +10,13 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -24,7 +31,13 @@ import org.slf4j.LoggerFactory;
  *  nextFrame() ◀─10 ms frames, 48 kHz─ speak (text-to-speech, sentence by sentence) ◀───────────────┘
  * </pre>
  *
- * The listen and respond stages are virtual threads; recognize and speak, which compute, are platform threads.
+ * The listen, recognize and respond stages are virtual threads; speech-to-text runs on a platform thread of its own
+ * ({@code recognizer}), and so does speak, which computes.
+ *
+ * <p>Recognition starts early: when the speaker pauses ({@link TurnDetector.Event.Paused}, half the end-of-turn
+ * silence), the audio so far goes to speech-to-text at once. If the turn ends without more speech, that transcription is
+ * the turn's (the utterance is the same audio), so only what is left of it comes after the end of the turn; if speech
+ * resumes, it is discarded (cancelled if it has not started).
  *
  * <p>Overflow: microphone frames (3 s), utterances (2) and turns (4) drop the oldest; sentences and reply audio make
  * their producer wait (back-pressure on the model and the synthesizer). A turn, or speech that starts while a reply
@@ -37,24 +50,46 @@ final class Pipeline implements AutoCloseable {
     static final int RATE = 48_000;
     private static final byte[] SILENCE = new byte[FRAME_SAMPLES * 2];
 
-    private record Frame(byte[] pcm, int rate, int channels) {}
+    private record Frame(byte[] pcm, int rate, int channels, long arrivedNanos) {}
 
-    private record Utterance(Pcm audio, long endedNanos) {}
+    /**
+     * A turn's audio on its way to text: {@code text} runs on the recognizer (started at a pause or at the end of the
+     * turn); {@code speechEndedNanos} is when the last frame of speech arrived, {@code endedNanos} when the turn ended.
+     */
+    private record Utterance(Pcm audio, long speechEndedNanos, long endedNanos, Future<Recognised> text) {}
+
+    /** A transcription and the time the engine took for it. */
+    private record Recognised(String text, long tookNanos) {}
 
     /**
      * What the user said, or (with {@code canned}) speech that was not understood and gets this fixed reply; {@code
-     * recognitionNanos} is how long speech-to-text took (0 for typed text).
+     * recognitionNanos} is how long after the end of the turn speech-to-text had the text (0 for typed text), {@code
+     * silenceNanos} how long the end of turn waited after the last speech (0 for typed text).
      */
-    private record Turn(String text, long endedNanos, long recognitionNanos, Optional<String> canned) {}
+    private record Turn(
+            String text, long endedNanos, long recognitionNanos, long silenceNanos, Optional<String> canned) {}
 
     /**
      * A sentence to speak, or the end of a reply when {@code text} is empty; {@code cutNanos} is when the sentence was
      * complete (the assistant's part of the latency ends there).
      */
     private record Sentence(
-            long generation, String taskId, String text, long endedNanos, long recognitionNanos, long cutNanos) {
+            long generation,
+            String taskId,
+            String text,
+            long endedNanos,
+            long recognitionNanos,
+            long silenceNanos,
+            long cutNanos) {
         Sentence(long generation, String taskId, String text, Turn turn) {
-            this(generation, taskId, text, turn.endedNanos(), turn.recognitionNanos(), System.nanoTime());
+            this(
+                    generation,
+                    taskId,
+                    text,
+                    turn.endedNanos(),
+                    turn.recognitionNanos(),
+                    turn.silenceNanos(),
+                    System.nanoTime());
         }
     }
 
@@ -76,6 +111,9 @@ final class Pipeline implements AutoCloseable {
     private final AtomicLong generation = new AtomicLong();
     private final ReentrantLock task = new ReentrantLock();
     private final List<Thread> stages = new ArrayList<>();
+    /** Speech-to-text, one utterance at a time: a platform thread, as the engines compute for up to seconds. */
+    private final ExecutorService recognizer;
+
     private volatile Thread replying;
     private String activeTask;
     private volatile long firstAudioNanos = -1;
@@ -114,14 +152,18 @@ final class Pipeline implements AutoCloseable {
         this.agent = agent;
         this.turns = turns;
         this.audio = audio;
+        this.recognizer = Executors.newSingleThreadExecutor(Thread.ofPlatform()
+                .daemon(true)
+                .name("voice-recognizer-" + deviceId)
+                .factory());
     }
 
     void start() {
         if (audio) {
             stage("listen", this::listen, Thread.ofVirtual());
-            // speech engines compute for up to a second at a time: platform threads, so that they never hold one of
-            // the few carriers of the virtual threads that signalling and the other sessions run on
-            stage("recognize", this::recognize, Thread.ofPlatform().daemon(true));
+            // waits for the recognizer, whose platform thread computes: the engines never hold one of the few carriers
+            // of the virtual threads that signalling and the other sessions run on
+            stage("recognize", this::recognize, Thread.ofVirtual());
         }
         stage("respond", this::respond, Thread.ofVirtual());
         stage("speak", this::speak, audio ? Thread.ofPlatform().daemon(true) : Thread.ofVirtual());
@@ -150,12 +192,12 @@ final class Pipeline implements AutoCloseable {
 
     /** The device's audio; called on WebRTC's audio thread: never blocks, drops the oldest frame when full. */
     void hear(byte[] pcm, int rate, int channels) {
-        offerDroppingOldest(frames, new Frame(pcm, rate, channels));
+        offerDroppingOldest(frames, new Frame(pcm, rate, channels, System.nanoTime()));
     }
 
     /** Typed text ({@code chat}): a turn like recognised speech. */
     void typed(String text) {
-        startTurn(text, System.nanoTime(), 0);
+        startTurn(text, System.nanoTime(), 0, 0);
     }
 
     /** The next 10 ms of reply audio (48 kHz mono), silence when there is none. Called by the audio clock. */
@@ -177,9 +219,14 @@ final class Pipeline implements AutoCloseable {
 
     private void listen() throws InterruptedException {
         TurnDetector detector = new TurnDetector(turns);
+        Optional<Future<Recognised>> speculation = Optional.empty();
+        long lastSpeech = System.nanoTime();
         while (true) {
             Frame f = frames.take();
             Optional<TurnDetector.Event> e = detector.accept(mono(f));
+            if (detector.loud()) {
+                lastSpeech = f.arrivedNanos();
+            }
             if (e.isPresent()) {
                 switch (e.get()) {
                     case TurnDetector.Event.SpeechStarted s -> {
@@ -188,32 +235,64 @@ final class Pipeline implements AutoCloseable {
                             interruptReply("the user spoke over the reply");
                         }
                     }
-                    case TurnDetector.Event.Utterance u ->
-                        offerDroppingOldest(utterances, new Utterance(u.audio(), System.nanoTime()));
+                    case TurnDetector.Event.Paused p -> speculation = Optional.of(transcribe(p.audio()));
+                    case TurnDetector.Event.Resumed r -> {
+                        speculation.ifPresent(s -> s.cancel(false)); // if it has not started yet: it never will
+                        speculation = Optional.empty();
+                    }
+                    case TurnDetector.Event.Utterance u -> {
+                        Future<Recognised> text =
+                                u.sincePause() && speculation.isPresent() ? speculation.get() : transcribe(u.audio());
+                        speculation = Optional.empty();
+                        offerDroppingOldest(utterances, new Utterance(u.audio(), lastSpeech, System.nanoTime(), text));
+                    }
                 }
             }
         }
     }
 
+    /** Starts transcribing on the recognizer; a pipeline that is closing answers with nothing recognised. */
+    private Future<Recognised> transcribe(Pcm audio) {
+        try {
+            return recognizer.submit(() -> {
+                long t0 = System.nanoTime();
+                String text = stt.transcribe(audio);
+                long took = System.nanoTime() - t0;
+                metrics.recognised(took);
+                return new Recognised(text, took);
+            });
+        } catch (RejectedExecutionException closing) {
+            return CompletableFuture.completedFuture(new Recognised("", 0));
+        }
+    }
+
     private void recognize() throws InterruptedException {
         Utterance u = utterances.take();
-        long t0 = System.nanoTime();
         String text;
         long took;
         try {
-            text = stt.transcribe(u.audio());
-            took = System.nanoTime() - t0;
-            metrics.recognised(took);
-        } catch (SpeechException e) {
-            LOG.warn("Speech-to-text failed for {}: {}", deviceId, e.getMessage());
+            Recognised r = u.text().get();
+            text = r.text();
+            took = Math.max(0, System.nanoTime() - u.endedNanos()); // what was left of it at the end of the turn
+            LOG.debug(
+                    "Recognised '{}' from {} ({} ms of audio in {} ms, {} ms after the end of the turn)",
+                    text,
+                    deviceId,
+                    u.audio().duration().toMillis(),
+                    r.tookNanos() / 1_000_000,
+                    took / 1_000_000);
+        } catch (ExecutionException e) {
+            LOG.warn(
+                    "Speech-to-text failed for {}: {}",
+                    deviceId,
+                    e.getCause() instanceof SpeechException s
+                            ? s.getMessage()
+                            : e.getCause().toString());
             return;
+        } catch (CancellationException e) {
+            return; // a pipeline closing
         }
-        LOG.debug(
-                "Recognised '{}' from {} ({} ms of audio in {} ms)",
-                text,
-                deviceId,
-                u.audio().duration().toMillis(),
-                (System.nanoTime() - t0) / 1_000_000);
+        long silence = Math.max(0, u.endedNanos() - u.speechEndedNanos());
         if (text.isBlank()) {
             // never a guess: the user hears and reads that they were not understood
             LOG.debug(
@@ -221,10 +300,11 @@ final class Pipeline implements AutoCloseable {
                     deviceId,
                     u.audio().duration().toMillis());
             interruptReply("a new turn began");
-            offerDroppingOldest(turnQueue, new Turn("", u.endedNanos(), took, Optional.of(notUnderstood(language))));
+            offerDroppingOldest(
+                    turnQueue, new Turn("", u.endedNanos(), took, silence, Optional.of(notUnderstood(language))));
         } else {
             outbox.event(new Wire.AsrResponse(text));
-            startTurn(text, u.endedNanos(), took);
+            startTurn(text, u.endedNanos(), took, silence);
         }
     }
 
@@ -235,9 +315,9 @@ final class Pipeline implements AutoCloseable {
                 : "Sorry, I didn't catch that.";
     }
 
-    private void startTurn(String text, long endedNanos, long recognitionNanos) {
+    private void startTurn(String text, long endedNanos, long recognitionNanos, long silenceNanos) {
         interruptReply("a new turn began");
-        offerDroppingOldest(turnQueue, new Turn(text, endedNanos, recognitionNanos, Optional.empty()));
+        offerDroppingOldest(turnQueue, new Turn(text, endedNanos, recognitionNanos, silenceNanos, Optional.empty()));
     }
 
     private void respond() throws InterruptedException {
@@ -334,9 +414,10 @@ final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Logs and meters the time from the end of the user's turn to the first reply audio, stage by stage: recognition,
-     * the assistant's first sentence, waiting for the speaker, synthesis, and the audio queue up to the clock's frame.
-     * The end-of-turn wait ({@code VOICE_END_OF_TURN_MS}) comes before all of it.
+     * Logs and meters the time from the end of the user's turn to the first reply audio, stage by stage: recognition
+     * (what was left of it at the end of the turn), the assistant's first sentence, waiting for the speaker, synthesis,
+     * and the audio queue up to the clock's frame. The end-of-turn wait ({@code end_of_turn}: from the last frame of
+     * speech heard, about {@code VOICE_END_OF_TURN_MS}) comes before all of it.
      */
     private void reportLatency(Sentence s, long synthStart, long synthEnd) {
         for (int i = 0; i < 500 && firstAudioNanos <= 0; i++) {
@@ -356,18 +437,21 @@ final class Pipeline implements AutoCloseable {
         long synthesis = synthEnd - synthStart;
         long queued = Math.max(0, first - synthEnd);
         metrics.firstAudio(first - s.endedNanos());
+        if (s.silenceNanos() > 0) {
+            metrics.stage("end_of_turn", s.silenceNanos());
+        }
         metrics.stage("recognition", s.recognitionNanos());
         metrics.stage("assistant", assistant);
         metrics.stage("speaker_wait", waited);
         metrics.stage("synthesis", synthesis);
         metrics.stage("audio_queue", queued);
         LOG.info(
-                "Voice {}: first reply audio {} ms after the end of the turn ({} ms of silence ended it): recognition"
-                        + " {} ms, assistant's first sentence {} ms, waiting for the speaker {} ms, synthesis {} ms,"
-                        + " audio queue {} ms",
+                "Voice {}: first reply audio {} ms after the end of the turn ({} ms after the last speech heard):"
+                        + " recognition {} ms (what was left of it), assistant's first sentence {} ms, waiting for the"
+                        + " speaker {} ms, synthesis {} ms, audio queue {} ms",
                 deviceId,
                 ms(first - s.endedNanos()),
-                turns.endSilence().toMillis(),
+                ms(first - s.endedNanos() + s.silenceNanos()),
                 ms(s.recognitionNanos()),
                 ms(assistant),
                 ms(waited),
@@ -479,6 +563,7 @@ final class Pipeline implements AutoCloseable {
             r.interrupt();
         }
         stages.forEach(Thread::interrupt);
+        recognizer.shutdownNow();
         for (Thread t : stages) {
             try {
                 t.join(2000);
@@ -487,12 +572,14 @@ final class Pipeline implements AutoCloseable {
                 return;
             }
         }
-        if (r != null) {
-            try {
+        try {
+            if (r != null) {
                 r.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
+            // an engine in the middle of an utterance finishes it (none of them can be interrupted)
+            recognizer.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         frames.clear();
         outbound.clear();

@@ -141,6 +141,11 @@ final class DevicePeer {
                     && Pcm.fromLittleEndian(frame, 0, 960, 48_000).levelDbfs() > -40) {
                 spokeFrom.set(System.nanoTime());
             }
+            if (m != SILENT
+                    && pos <= s.length
+                    && Pcm.fromLittleEndian(frame, 0, 960, 48_000).levelDbfs() > -45) {
+                micLoudUntil.set(System.nanoTime());
+            }
             if (pos >= s.length && m != SILENT) {
                 spokeUntil.compareAndSet(0, System.nanoTime());
             }
@@ -155,11 +160,14 @@ final class DevicePeer {
 
     private static final Pcm SILENT = Pcm.silence(java.time.Duration.ofMillis(10), 48_000);
     final AtomicLong spokeUntil = new AtomicLong();
+    /** When the microphone last sent a frame of speech (louder than -45 dBFS, the service's threshold). */
+    final AtomicLong micLoudUntil = new AtomicLong();
 
     /** Starts saying {@code speech} (resampled to 48 kHz) into the microphone. */
     void say(Pcm speech) {
         spokeUntil.set(0);
         spokeFrom.set(0);
+        micLoudUntil.set(0);
         microphone = speech.resample(48_000);
     }
 

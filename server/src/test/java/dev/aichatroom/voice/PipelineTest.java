@@ -391,6 +391,75 @@ class PipelineTest {
         }
     }
 
+    /** Speech-to-text that answers "call N" and notes the audio of each call. */
+    private static final class Counting implements SpeechToText {
+        final List<Pcm> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public int sampleRate() {
+            return 16_000;
+        }
+
+        @Override
+        public String transcribe(Pcm audio) {
+            calls.add(audio);
+            return "call " + calls.size();
+        }
+
+        @Override
+        public String describe() {
+            return "counting";
+        }
+    }
+
+    @Test
+    void recognition_starts_at_the_pause_before_the_turn_ends_and_its_text_is_the_turns() {
+        RecordingOutbox out = new RecordingOutbox();
+        Counting stt = new Counting();
+        try (Pipeline p = new Pipeline(
+                "dev8", out, stt, TONE, streaming(5, "Yes."), VoiceConfig.defaultTurns(), true, VoiceMetrics.none())) {
+            p.start();
+            Player player = Player.start(p, 2);
+            speak(p, 50);
+            silence(p, 40); // 400 ms: past the 200 ms pause, short of the 700 ms that end the turn
+            await().atMost(Duration.ofSeconds(10)).until(() -> stt.calls.size() == 1);
+            assertThat(out.eventTypes()).doesNotContain("asr_response");
+            silence(p, 60);
+            await().atMost(Duration.ofSeconds(10)).until(() -> out.eventTypes().contains("tts_complete"));
+            player.stop();
+            assertThat(stt.calls).hasSize(1); // not transcribed a second time at the end of the turn
+            assertThat(out.events.stream()
+                            .filter(e -> e.path("type").asText().equals("asr_response"))
+                            .map(e -> e.path("results").asText()))
+                    .containsExactly("call 1");
+        }
+    }
+
+    @Test
+    void speech_that_resumes_after_a_pause_discards_the_pauses_recognition() {
+        RecordingOutbox out = new RecordingOutbox();
+        Counting stt = new Counting();
+        try (Pipeline p = new Pipeline(
+                "dev9", out, stt, TONE, streaming(5, "Yes."), VoiceConfig.defaultTurns(), true, VoiceMetrics.none())) {
+            p.start();
+            Player player = Player.start(p, 2);
+            speak(p, 50);
+            silence(p, 30);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stt.calls.size() == 1);
+            speak(p, 50);
+            silence(p, 100);
+            await().atMost(Duration.ofSeconds(10)).until(() -> out.eventTypes().contains("tts_complete"));
+            player.stop();
+            assertThat(stt.calls).hasSize(2);
+            assertThat(stt.calls.get(1).duration())
+                    .isGreaterThan(stt.calls.get(0).duration());
+            assertThat(out.events.stream()
+                            .filter(e -> e.path("type").asText().equals("asr_response"))
+                            .map(e -> e.path("results").asText()))
+                    .containsExactly("call 2"); // the whole turn's words, never the first half's
+        }
+    }
+
     /** The audio clock of a test: pulls the pipeline's frames every few ms and notes the loud ones. */
     private static final class Player {
         final AtomicInteger loudFrames = new AtomicInteger();

@@ -30,9 +30,10 @@ class TurnDetectorTest {
         for (int i = 0; i < 100; i++) {
             d.accept(frame(0)).ifPresent(events::add);
         }
-        assertThat(events).hasSize(2);
+        assertThat(events).hasSize(3);
         assertThat(events.get(0)).isInstanceOf(TurnDetector.Event.SpeechStarted.class);
-        Pcm audio = ((TurnDetector.Event.Utterance) events.get(1)).audio();
+        assertThat(events.get(1)).isInstanceOf(TurnDetector.Event.Paused.class);
+        Pcm audio = ((TurnDetector.Event.Utterance) events.get(2)).audio();
         // pre-roll (300 ms incl. the first 80 ms of speech) + the rest of the speech + 200 ms of trailing silence
         assertThat(audio.duration()).isBetween(Duration.ofMillis(1290), Duration.ofMillis(1490));
     }
@@ -54,5 +55,54 @@ class TurnDetectorTest {
         assertThat(events)
                 .filteredOn(e -> e instanceof TurnDetector.Event.Utterance)
                 .isNotEmpty();
+    }
+
+    @Test
+    void a_pause_reports_the_audio_so_far_which_is_the_utterance_when_the_turn_ends_without_more_speech() {
+        TurnDetector d = new TurnDetector(VoiceConfig.defaultTurns());
+        List<TurnDetector.Event> events = new ArrayList<>();
+        feed(d, events, 0, 50);
+        feed(d, events, 0.3, 100);
+        feed(d, events, 0, 100);
+        assertThat(events)
+                .extracting(e -> e.getClass().getSimpleName())
+                .containsExactly("SpeechStarted", "Paused", "Utterance");
+        Pcm paused = ((TurnDetector.Event.Paused) events.get(1)).audio();
+        TurnDetector.Event.Utterance u = (TurnDetector.Event.Utterance) events.get(2);
+        assertThat(u.sincePause()).isTrue();
+        assertThat(u.audio().samples()).isEqualTo(paused.samples());
+    }
+
+    @Test
+    void speech_after_a_pause_resumes_the_turn_and_its_utterance_is_not_the_pauses() {
+        TurnDetector d = new TurnDetector(VoiceConfig.defaultTurns());
+        List<TurnDetector.Event> events = new ArrayList<>();
+        feed(d, events, 0.3, 100);
+        feed(d, events, 0, 30); // 300 ms: a pause, not the 700 ms that end the turn
+        feed(d, events, 0.3, 50);
+        feed(d, events, 0, 100);
+        assertThat(events)
+                .extracting(e -> e.getClass().getSimpleName())
+                .containsExactly("SpeechStarted", "Paused", "Resumed", "Paused", "Utterance");
+        Pcm first = ((TurnDetector.Event.Paused) events.get(1)).audio();
+        Pcm second = ((TurnDetector.Event.Paused) events.get(3)).audio();
+        TurnDetector.Event.Utterance u = (TurnDetector.Event.Utterance) events.get(4);
+        assertThat(u.sincePause()).isTrue();
+        assertThat(u.audio().samples()).isEqualTo(second.samples());
+        assertThat(first.duration()).isLessThan(second.duration());
+    }
+
+    @Test
+    void the_pause_is_half_the_end_of_turn_silence_between_100_and_200_ms() {
+        assertThat(TurnDetector.pauseFrames(70)).isEqualTo(20);
+        assertThat(TurnDetector.pauseFrames(30)).isEqualTo(15);
+        assertThat(TurnDetector.pauseFrames(12)).isEqualTo(10);
+        assertThat(TurnDetector.pauseFrames(10)).isEqualTo(9); // always before the end of the turn
+    }
+
+    private static void feed(TurnDetector d, List<TurnDetector.Event> events, double amplitude, int frames) {
+        for (int i = 0; i < frames; i++) {
+            d.accept(frame(amplitude)).ifPresent(events::add);
+        }
     }
 }

@@ -166,7 +166,17 @@ class VoiceBrowserIT {
             chromium = null;
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> TestProduct.get(httpPort, "/health").body().contains("0 session(s)"));
-            await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
+            try {
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() -> Resources.now().within(before, 4));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("resources before the call " + before + ", now " + Resources.now()
+                        + "; threads: "
+                        + Thread.getAllStackTraces().keySet().stream()
+                                .map(Thread::getName)
+                                .sorted()
+                                .toList());
+            }
             LOG.info(
                     "MEASURED browser killed mid-call (after a warm-up call): resources before the call {}, during"
                             + " {}, after {}",

@@ -278,7 +278,12 @@ class VoiceCallIT {
                 .append(" local streaming server (30 ms between chunks), speech-to-text ")
                 .append(engines())
                 .append(". The stages are the product's `voice_reply_stage_seconds` for that turn; the total is")
-                .append(" measured at the device, from the end of the WAV to the first loud frame it hears.\n\n")
+                .append(" measured at the device, from the last frame of speech its microphone sent to the first loud")
+                .append(" frame it hears. Load average at the end of the run: ")
+                .append(loadAverage())
+                .append(" on ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores.\n\n")
                 .append("| stage | ms |\n|---|---:|\n");
         benchmark.forEach((stage, ms) ->
                 md.append("| ").append(stage).append(" | ").append(ms).append(" |\n"));
@@ -291,6 +296,14 @@ class VoiceCallIT {
                 : old + (old.endsWith("\n") || old.isEmpty() ? "\n" : "\n\n") + md + "\n";
         Files.writeString(file, updated);
         LOG.info("Voice benchmark written to {}", file);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     private static String engines() {
@@ -379,7 +392,7 @@ class VoiceCallIT {
                     .contains("processing", "complete");
             assertThat(p.loudFrames.get()).isGreaterThan(50); // ≥ 0.5 s of reply speech reached the device
             measured.add("end of speech → first reply audio at the device, first turn "
-                    + (p.firstLoudAt.get() - p.spokeUntil.get()) / 1_000_000 + " ms (includes the "
+                    + (p.firstLoudAt.get() - p.micLoudUntil.get()) / 1_000_000 + " ms (includes the "
                     + VoiceConfig.defaultTurns().endSilence().toMillis() + " ms end-of-turn silence)");
             measured.add("whole product's heap after GC during a call, Sphinx loaded: " + heapUsed() / (1024 * 1024)
                     + " MB");
@@ -392,41 +405,47 @@ class VoiceCallIT {
             assertThat(d.awaitEvent("asr_response").path("results").asText()).isEqualTo("turn off the camera");
             d.awaitEvent("tts_complete");
             await().atMost(Duration.ofSeconds(5)).until(() -> p.firstLoudAt.get() > 0);
-            long warm = (p.firstLoudAt.get() - p.spokeUntil.get()) / 1_000_000;
+            // from the last sound of speech the device's microphone sent (espeak-ng's WAV ends with 430 ms of silence
+            // after it, which the end of turn counts as silence too)
+            long warm = (p.firstLoudAt.get() - p.micLoudUntil.get()) / 1_000_000;
             measured.add("end of speech → first reply audio at the device, warm " + warm + " ms");
             // the same turn stage by stage, as the product meters it (voice_reply_stage_seconds)
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> stages(get("/metrics")).getOrDefault("audio_queue", new double[2])[1]
                             > stagesBefore.getOrDefault("audio_queue", new double[2])[1]);
             Map<String, double[]> stagesAfter = stages(get("/metrics"));
-            StringBuilder breakdown = new StringBuilder("warm turn stage by stage: end-of-turn silence "
-                    + VoiceConfig.defaultTurns().endSilence().toMillis() + " ms");
+            StringBuilder breakdown = new StringBuilder("warm turn stage by stage:");
             long server = 0;
             benchmark.clear();
-            benchmark.put(
-                    "end-of-turn silence (`VOICE_END_OF_TURN_MS`)",
-                    VoiceConfig.defaultTurns().endSilence().toMillis());
-            for (String stage : List.of("recognition", "assistant", "speaker_wait", "synthesis", "audio_queue")) {
-                double[] a = stagesAfter.get(stage);
-                double[] b = stagesBefore.getOrDefault(stage, new double[2]);
-                assertThat(a).as(stage).isNotNull();
+            Map<String, String> names = new java.util.LinkedHashMap<>();
+            names.put("end_of_turn", "end of turn: last speech heard → silence long enough (`VOICE_END_OF_TURN_MS`)");
+            names.put("recognition", "recognition: what was left of it after the end of turn");
+            names.put("assistant", "assistant's first sentence");
+            names.put("speaker_wait", "waiting for the speaker");
+            names.put("synthesis", "synthesis of the first sentence");
+            names.put("audio_queue", "audio queue to the clock's frame");
+            for (Map.Entry<String, String> stage : names.entrySet()) {
+                double[] a = stagesAfter.get(stage.getKey());
+                double[] b = stagesBefore.getOrDefault(stage.getKey(), new double[2]);
+                assertThat(a).as(stage.getKey()).isNotNull();
                 long ms = Math.round((a[0] - b[0]) / (a[1] - b[1]) * 1000);
                 server += ms;
-                benchmark.put(stage, ms);
-                breakdown.append(", ").append(stage).append(' ').append(ms).append(" ms");
+                benchmark.put(stage.getValue(), ms);
+                breakdown
+                        .append(' ')
+                        .append(stage.getKey())
+                        .append(' ')
+                        .append(ms)
+                        .append(" ms,");
             }
             breakdown
-                    .append("; the rest of the ")
+                    .append(" WebRTC both ways (device → service, service → device) ")
+                    .append(warm - server)
+                    .append(" ms, total ")
                     .append(warm)
-                    .append(" ms (")
-                    .append(warm
-                            - server
-                            - VoiceConfig.defaultTurns().endSilence().toMillis())
-                    .append(" ms) is espeak-ng's trailing silence in the WAV and the two WebRTC legs");
+                    .append(" ms");
             measured.add(breakdown.toString());
-            benchmark.put(
-                    "the rest: the WAV's trailing silence, the two WebRTC legs",
-                    warm - server - VoiceConfig.defaultTurns().endSilence().toMillis());
+            benchmark.put("WebRTC both ways: device → service, service → device (the rest)", warm - server);
             benchmark.put("**end of speech → first reply audio at the device**", warm);
             // the voice turn in the chat room, marked as voice
             JsonNode said =
