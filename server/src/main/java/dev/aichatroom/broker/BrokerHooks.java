@@ -37,7 +37,9 @@ final class BrokerHooks
 
     private static final String MQTT = "MQTT";
     private final ClientListener clients;
-    private final List<PublishInspector> inspectors;
+    /** Each inspector with its topic filters, asked for once rather than on every publish. */
+    private final List<Inspecting> inspectors;
+
     private final BrokerSecurity security;
     private final Map<String, Integer> connectionsPerClient = new ConcurrentHashMap<>();
 
@@ -47,7 +49,9 @@ final class BrokerHooks
             ClientListener clients, List<PublishInspector> inspectors, BrokerSecurity security, ListenerGuard guard) {
         this.guard = guard;
         this.clients = clients;
-        this.inspectors = List.copyOf(inspectors);
+        this.inspectors = inspectors.stream()
+                .map(i -> new Inspecting(i, List.copyOf(i.topicFilters())))
+                .toList();
         this.security = security;
     }
 
@@ -123,12 +127,34 @@ final class BrokerHooks
                 throw new ActiveMQSecurityException(forged.get());
             }
         }
-        for (PublishInspector inspector : inspectors) {
-            if (inspector.topicFilters().stream().anyMatch(f -> TopicFilter.matches(f, topic))) {
-                inspect(inspector, session, connection.getClientID(), topic, message);
+        for (Inspecting inspecting : inspectors) {
+            if (inspecting.matches(topic)) {
+                inspect(inspecting.inspector(), session, connection.getClientID(), topic, message);
             }
         }
     }
+
+    private record Inspecting(PublishInspector inspector, List<String> filters) {
+        boolean matches(String topic) {
+            for (String filter : filters) {
+                if (TopicFilter.matches(filter, topic)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * A broker message id: unique across restarts (a random prefix per start) without a {@code SecureRandom} draw per
+     * publish, which {@code UUID.randomUUID()} took on every input (issue 13).
+     */
+    static String brokerMessageId() {
+        return BOOT + Long.toHexString(SEQUENCE.incrementAndGet());
+    }
+
+    private static final String BOOT = UUID.randomUUID() + "-";
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
 
     private static void inspect(
             PublishInspector inspector, ServerSession session, String clientId, String topic, Message message)
@@ -147,7 +173,7 @@ final class BrokerHooks
             throw new ActiveMQSecurityException(refusal.get());
         }
         stamp(message, PublishInspector.SENDER_CLIENT_ID, clientId);
-        stamp(message, PublishInspector.BROKER_MESSAGE_ID, UUID.randomUUID().toString());
+        stamp(message, PublishInspector.BROKER_MESSAGE_ID, brokerMessageId());
     }
 
     /** The configured account the session's connection logged in with, as {@link BrokerSecurity} admitted it. */

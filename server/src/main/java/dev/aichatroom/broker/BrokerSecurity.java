@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authentication and per-topic authorization for the embedded broker. Artemis asks {@link #authenticate} on connect
- * and again before each authorization (its caches are off, so every decision sees the connection's own client id).
+ * and again before each authorization (its caches are off, so every decision sees the connection's own client id);
+ * the identity of a connection already admitted, with the same client id and credentials, is answered from memory.
  */
 final class BrokerSecurity implements ActiveMQSecurityManager5 {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerSecurity.class);
@@ -31,7 +32,22 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
     private final List<Authenticator> authenticators;
     private final AccessPolicy policy;
     private final ClientListener clients;
-    private final Set<Object> admittedConnections = ConcurrentHashMap.newKeySet();
+    /** Connections admitted, by id, with the identity they were admitted as. */
+    private final Map<Object, Admitted> admittedConnections = new ConcurrentHashMap<>();
+
+    /**
+     * What a connection was admitted with. Artemis asks {@link #authenticate} again before every authorization (every
+     * publish): for the same client id and credentials the answer is the same subject (a token is not checked for expiry
+     * after the first time), so it is kept instead of computed again (a browser token's HMAC per publish, issue 13).
+     */
+    private record Admitted(String clientId, String user, String password, Subject subject) {
+        boolean same(String otherClientId, String otherUser, String otherPassword) {
+            return clientId.equals(otherClientId)
+                    && java.util.Objects.equals(user, otherUser)
+                    && java.util.Objects.equals(password, otherPassword);
+        }
+    }
+
     private final ListenerGuard guard;
 
     BrokerSecurity(
@@ -56,7 +72,11 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
     @Override
     public Subject authenticate(String user, String password, RemotingConnection connection, String securityDomain) {
         String clientId = connection == null || connection.getClientID() == null ? "" : connection.getClientID();
-        boolean firstTime = connection == null || !admittedConnections.contains(connection.getID());
+        Admitted admitted = connection == null ? null : admittedConnections.get(connection.getID());
+        if (admitted != null && admitted.same(clientId, user, password)) {
+            return admitted.subject();
+        }
+        boolean firstTime = admitted == null;
         ClientIdentity.Kind kind = identify(clientId, user, password, firstTime);
         if (kind == null) {
             if (firstTime) {
@@ -80,12 +100,12 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
                 return null;
             }
         }
-        if (connection != null && firstTime) {
-            admittedConnections.add(connection.getID());
-        }
         Subject subject = new Subject();
         subject.getPrincipals().add(new UserPrincipal(user == null ? "" : user));
         subject.getPublicCredentials().add(who);
+        if (connection != null) {
+            admittedConnections.put(connection.getID(), new Admitted(clientId, user, password, subject));
+        }
         return subject;
     }
 

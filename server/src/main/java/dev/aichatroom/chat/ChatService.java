@@ -181,7 +181,8 @@ public final class ChatService implements AutoCloseable {
                 mqtt.keepAlive().multipliedBy(3),
                 suspects::add,
                 () -> submit(this::republishFailed),
-                () -> submit(this::forgetStaleLedger));
+                () -> submit(this::forgetStaleLedger),
+                this::submit);
         this.processing = Timer.builder("chat.message.processing")
                 .description("Time from an input's arrival to its publication on messages/out")
                 .register(meters);

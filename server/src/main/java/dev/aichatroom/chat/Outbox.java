@@ -11,7 +11,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -63,6 +62,13 @@ final class Outbox implements AutoCloseable {
     private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
     private final ConcurrentLinkedQueue<Pending> failed = new ConcurrentLinkedQueue<>();
     private final Thread thread;
+    /** Hands {@link #markDone} to the chat worker; false when it cannot take it (the outbox's thread marks then). */
+    private final java.util.function.Predicate<Runnable> onWorker;
+    /** A {@link #markDone} is queued on the worker and has not started yet. */
+    private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    /** One marker at a time, so that inputs are acknowledged in the order the broker took their messages. */
+    private final java.util.concurrent.locks.ReentrantLock marking = new java.util.concurrent.locks.ReentrantLock();
+
     private volatile boolean closing;
 
     /**
@@ -74,6 +80,8 @@ final class Outbox implements AutoCloseable {
      *     broker: its ledger entry stays, and a redelivery is looked up there
      * @param republish asks for the failed publishes to be tried again (they are taken with {@link #takeFailed()})
      * @param sweep asked every {@link #SWEEP_EVERY} to forget ledger entries whose inputs did not come again
+     * @param onWorker runs the marking on the chat worker, between its batches of inputs (on the store's one
+     *     connection, without waking a thread of its own for every PUBACK); false when the worker cannot take it
      */
     Outbox(
             MessageStore store,
@@ -82,7 +90,9 @@ final class Outbox implements AutoCloseable {
             Duration confirmAfter,
             Consumer<String> mayComeAgain,
             Runnable republish,
-            Runnable sweep) {
+            Runnable sweep,
+            java.util.function.Predicate<Runnable> onWorker) {
+        this.onWorker = onWorker;
         this.store = store;
         this.connected = connected;
         this.currentConnection = currentConnection;
@@ -101,6 +111,27 @@ final class Outbox implements AutoCloseable {
      */
     void published(String messageId, Runnable afterMark, Optional<Ledger> ledger) {
         done.add(new Done(messageId, afterMark, ledger));
+        if (scheduled.compareAndSet(false, true) && !onWorker.test(this::markDone)) {
+            scheduled.set(false); // the outbox's own thread marks it on its next round
+        }
+    }
+
+    /**
+     * Marks, in batches, what the broker has taken so far, then acknowledges the inputs, in the order the broker took
+     * their messages. Runs on the chat worker, or on the outbox's thread when the worker did not take it in time.
+     */
+    private void markDone() {
+        scheduled.set(false);
+        marking.lock();
+        try {
+            while (!done.isEmpty()) {
+                List<Done> batch = new ArrayList<>();
+                done.drainTo(batch, BATCH);
+                mark(batch);
+            }
+        } finally {
+            marking.unlock();
+        }
     }
 
     /** Hashes of inputs acknowledged on a connection other than {@code current} and not yet known to be taken. */
@@ -131,17 +162,14 @@ final class Outbox implements AutoCloseable {
         long lastRetry = System.nanoTime();
         long lastSweep = System.nanoTime();
         while (!(closing && done.isEmpty())) {
-            Done first;
+            boolean waiting = !done.isEmpty();
             try {
-                first = done.poll(200, TimeUnit.MILLISECONDS);
+                Thread.sleep(closing ? 10 : 200);
             } catch (InterruptedException e) {
                 return;
             }
-            if (first != null) {
-                List<Done> batch = new ArrayList<>();
-                batch.add(first);
-                done.drainTo(batch, BATCH - 1);
-                mark(batch);
+            if (closing || (waiting && !done.isEmpty())) {
+                markDone(); // the worker is stopping, or it has not come to it for a whole round
             } else {
                 forgetConfirmed();
             }

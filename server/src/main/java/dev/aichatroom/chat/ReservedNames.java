@@ -56,8 +56,24 @@ public final class ReservedNames {
 
     /** The reserved name that {@code name} is or looks like. */
     public Optional<String> lookalikeOf(String name) {
-        return keys(name).stream().map(nameByKey::get).filter(Objects::nonNull).findFirst();
+        Optional<String> known = seen.get(name);
+        if (known != null) {
+            return known;
+        }
+        Optional<String> found =
+                keys(name).stream().map(nameByKey::get).filter(Objects::nonNull).findFirst();
+        if (seen.size() >= SEEN_MAX) {
+            seen.clear(); // bounded: a client that makes up a new name per message only finds the cache empty
+        }
+        seen.put(name, found);
+        return found;
     }
+
+    /** How many names' answers are kept: the folding and skeletons cost more than the rest of an input's checks. */
+    static final int SEEN_MAX = 4_096;
+
+    /** Names asked about lately (every input that names a user is asked about, on broker threads and the worker). */
+    private final Map<String, Optional<String>> seen = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * The forms a name is compared in: the skeleton of the folded name, and the skeleton of the folded skeleton of the
