@@ -49,6 +49,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +69,8 @@ public final class Application implements AutoCloseable {
     private HttpServer http;
     private ChatService chat;
     private VoiceService voice;
+    /** Completes once the HTTP server listens: what can wait for it starts then. */
+    private final CompletableFuture<Void> httpUp = new CompletableFuture<>();
 
     public Application(AppConfig config) {
         this.config = config;
@@ -93,18 +97,31 @@ public final class Application implements AutoCloseable {
         started.push(meters::close);
 
         createDataDir();
-        MessageStore store = JdbcMessageStore.open(config.store());
-        started.push(store);
-
+        // the store (schema migrations) and the broker do not need each other: they start side by side
+        CompletableFuture<MessageStore> opening =
+                inBackground("start-store", () -> JdbcMessageStore.open(config.store()));
         MqttTokens tokens = MqttTokens.create(config.web(), clock);
         Optional<Broker> broker =
                 config.mqttEnabled() && config.externalBroker().isEmpty()
                         ? Optional.of(embeddedBroker(tokens))
                         : Optional.empty();
-        if (broker.isPresent()) {
+        try {
             // before the settings: the service's own listener gets its port when it starts
-            broker.get().start();
-            started.push(broker.get());
+            broker.ifPresent(Broker::start);
+        } catch (RuntimeException e) {
+            opening.thenAccept(Application::closeQuietly);
+            throw e;
+        }
+        MessageStore store;
+        try {
+            store = joined(opening);
+        } catch (RuntimeException | Error e) {
+            broker.ifPresent(Application::closeQuietly);
+            throw e;
+        }
+        started.push(store); // stops after the broker, as before
+        broker.ifPresent(started::push);
+        if (broker.isPresent()) {
             EmbeddedBroker embedded = (EmbeddedBroker) broker.get();
             Gauge.builder("mqtt.connections", embedded, EmbeddedBroker::connectionCount)
                     .register(meters);
@@ -144,14 +161,17 @@ public final class Application implements AutoCloseable {
         started.push(chat);
         started.push(mcp);
         started.push(assistant);
-        voiceService.start();
+        // speech engines and WebRTC load beside the rest: /health says "loading", calls wait for them
+        voiceService.startInBackground();
         started.push(voiceService);
         if (config.mqttEnabled()) {
             // the parts that talk over MQTT start once the broker is there: now, or whenever it appears
             mqtt.onResumed(chat::resumed);
             mqtt.onReady(() -> {
                 chat.start();
-                mcp.start(mcpConnection(mqttSettings, config.broker().limits().maxPacketSize()));
+                // MCP's start (seconds of class loading on a cold JVM) waits for the HTTP server: /health first
+                httpUp.thenRun(() -> mcp.start(
+                        mcpConnection(mqttSettings, config.broker().limits().maxPacketSize())));
                 voiceService.brokerReady();
             });
             boolean restore = externalBroker && config.chat().sharedGroup().isEmpty();
@@ -216,7 +236,44 @@ public final class Application implements AutoCloseable {
                                 meters)));
         http.start();
         started.push(http);
+        httpUp.complete(null);
         watchCertificate(http, broker, meters);
+    }
+
+    /** Runs {@code task} on a platform thread of its own (class loading and native code, no blocking I/O to wait). */
+    private static <T> CompletableFuture<T> inBackground(String name, Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread.ofPlatform().name(name).daemon(true).start(() -> {
+            try {
+                result.complete(task.get());
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("Stopping {} failed: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+
+    /** The result of a background start; its exception as thrown there. */
+    private static <T> T joined(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     /**
@@ -507,6 +564,13 @@ public final class Application implements AutoCloseable {
         long every = ChatService.MEMBER_LIST_REFRESH.toMillis();
         refresher.scheduleWithFixedDelay(chat::republishMemberLists, every, every, TimeUnit.MILLISECONDS);
         started.push(refresher::shutdownNow);
+    }
+
+    /** Waits until what starts in the background (voice) is done: for tests that call at once. */
+    public void awaitBackgroundStart(Duration timeout) throws InterruptedException {
+        if (voice != null) {
+            voice.awaitLoaded(timeout);
+        }
     }
 
     public int httpPort() {

@@ -82,6 +82,16 @@ public final class VoiceService implements AutoCloseable {
     /** The role last logged; null before the first election. Guarded by {@code this}. */
     private Boolean elected;
 
+    /** Signalling that came while the engines and WebRTC load in the background, in order; null once loaded. */
+    private List<Runnable> held;
+    /** Whether the service's connection was ready, and whether this instance joined the election. Guarded by held's lock. */
+    private boolean brokerIsReady;
+
+    private boolean joinedElection;
+    private final Object holding = new Object();
+    private volatile Thread loader;
+    private volatile boolean loading;
+
     /** Registers the signalling subscription on {@code mqtt}; call before the connection connects. */
     public VoiceService(
             VoiceConfig config,
@@ -141,6 +151,53 @@ public final class VoiceService implements AutoCloseable {
         loggedIn.put(deviceId, authenticated);
     }
 
+    /**
+     * Loads WebRTC and the speech engines on a thread of its own, so that the chat is up meanwhile: {@code /health}
+     * says voice is loading, and signalling that comes before it is done waits for it and is then handled in order.
+     */
+    public void startInBackground() {
+        if (!config.enabled()) {
+            start();
+            return;
+        }
+        synchronized (holding) {
+            held = new java.util.ArrayList<>();
+        }
+        loading = true;
+        loader = Thread.ofPlatform().name("voice-start").daemon(true).start(() -> {
+            try {
+                start();
+            } finally {
+                loading = false;
+                releaseHeld();
+                joinElectionOnceReady();
+            }
+        });
+    }
+
+    /** Waits until a background start is done (tests, and a stop). */
+    public void awaitLoaded(Duration timeout) throws InterruptedException {
+        Thread t = loader;
+        if (t != null) {
+            t.join(timeout);
+        }
+    }
+
+    private void releaseHeld() {
+        while (true) {
+            List<Runnable> batch;
+            synchronized (holding) {
+                if (held == null || held.isEmpty()) {
+                    held = null;
+                    return;
+                }
+                batch = List.copyOf(held);
+                held.clear();
+            }
+            batch.forEach(Runnable::run);
+        }
+    }
+
     /** Loads WebRTC and the speech engines; never throws for what this machine lacks. */
     public void start() {
         if (!config.enabled()) {
@@ -171,9 +228,21 @@ public final class VoiceService implements AutoCloseable {
 
     /** Once the service's MQTT connection is first up: on an external broker, learn which instance answers calls. */
     public void brokerReady() {
-        if (rtc.isPresent()) {
-            externalBroker.ifPresent(this::joinElection);
+        synchronized (holding) {
+            brokerIsReady = true;
         }
+        joinElectionOnceReady();
+    }
+
+    /** Joins the election once both the broker and WebRTC are there, whichever came last. */
+    private void joinElectionOnceReady() {
+        synchronized (holding) {
+            if (!brokerIsReady || rtc.isEmpty() || joinedElection || loading) {
+                return;
+            }
+            joinedElection = true;
+        }
+        externalBroker.ifPresent(this::joinElection);
     }
 
     /**
@@ -232,6 +301,21 @@ public final class VoiceService implements AutoCloseable {
 
     void onInbound(Inbound inbound) {
         inbound.acknowledge(); // signalling is live: nothing to redeliver after a crash
+        synchronized (holding) {
+            if (held != null) {
+                if (held.size() < config.maxSessions() * MAX_EARLY_CANDIDATES) {
+                    held.add(() -> handle(inbound));
+                } else {
+                    VoiceTopics.deviceOf(inbound.topic())
+                            .ifPresent(d -> terminate(d, "voice is still loading; try again in a few seconds"));
+                }
+                return;
+            }
+        }
+        handle(inbound);
+    }
+
+    private void handle(Inbound inbound) {
         Optional<String> device = VoiceTopics.deviceOf(inbound.topic());
         if (device.isPresent() && (answering || sessions.containsKey(device.get()))) {
             if (VoiceTopics.isEventsIn(inbound.topic())) {
@@ -494,6 +578,10 @@ public final class VoiceService implements AutoCloseable {
                         ? "deciding which instance answers calls; "
                         : answering ? "answers calls; " : "stands by, " + p.oldest() + " answers calls; ")
                 .orElse("");
+        if (loading) {
+            return new Health(
+                    Health.State.DEGRADED, "loading the speech engines and WebRTC; calls wait until they are loaded");
+        }
         if (unavailable.isEmpty() && presence.map(p -> !p.isConnected()).orElse(false)) {
             return new Health(
                     Health.State.DEGRADED,
@@ -518,6 +606,11 @@ public final class VoiceService implements AutoCloseable {
     /** Ends every session, then frees WebRTC and the engines. */
     @Override
     public void close() {
+        try {
+            awaitLoaded(Duration.ofSeconds(30)); // what it loads is closed below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         answering = false;
         synchronized (this) {
             closed = true;

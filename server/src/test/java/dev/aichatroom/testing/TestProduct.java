@@ -50,6 +50,11 @@ public final class TestProduct implements AutoCloseable {
     private void startApp() {
         app = new Application(ConfigLoader.load(Env.of(env)));
         app.start();
+        try {
+            app.awaitBackgroundStart(java.time.Duration.ofSeconds(120)); // tests call at once: voice loaded first
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public void restart() {

@@ -144,6 +144,44 @@ class VoiceServiceTest {
         }
     }
 
+    @Test
+    void signalling_that_comes_while_voice_loads_in_the_background_waits_for_it_and_is_then_handled() throws Exception {
+        java.util.concurrent.CountDownLatch loaded = new java.util.concurrent.CountDownLatch(1);
+        try (VoiceService voice = service(() -> {
+            try {
+                loaded.await(); // WebRTC's native library takes its time
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new RtcException("no WebRTC in this test");
+        })) {
+            voice.startInBackground();
+            assertThat(voice.health().state()).isEqualTo(Health.State.DEGRADED);
+            assertThat(voice.health().detail()).contains("loading");
+            java.util.function.BiConsumer<String, String> send =
+                    (topic, json) -> voice.onInbound(new dev.aichatroom.mqtt.Inbound(
+                            topic, json.getBytes(java.nio.charset.StandardCharsets.UTF_8), List.of(), () -> {}));
+            send.accept("$message/d9/multimedia_proxy", "{\"type\":\"message\",\"payload\":\"hello\"}");
+            send.accept(
+                    "$webrtc/d10/multimedia_proxy",
+                    "{\"type\":\"sdp_offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF"
+                            + " 111\\r\\na=rtcp-mux\\r\\n\"}}");
+            assertThat(published)
+                    .as("nothing is answered, or refused, while loading")
+                    .isEmpty();
+
+            loaded.countDown();
+            assertThat(awaitOn("$message/d9", "tts_text").path("text").asText()).isEqualTo("Hello there.");
+            // the offer is refused for what the machine lacks, not for loading
+            assertThat(awaitOn("$webrtc/d10", "webrtc_terminated")
+                            .path("reason")
+                            .asText())
+                    .isEqualTo("voice is unavailable: no WebRTC in this test");
+            voice.awaitLoaded(Duration.ofSeconds(10));
+            assertThat(voice.health().state()).isEqualTo(Health.State.DISABLED);
+        }
+    }
+
     /** A WebRTC engine that records what sessions ask of it; its peers connect as they answer. */
     static final class FakeRtc implements Rtc {
         final List<String> calls = new CopyOnWriteArrayList<>();

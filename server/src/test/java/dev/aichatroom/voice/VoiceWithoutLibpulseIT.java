@@ -60,11 +60,11 @@ class VoiceWithoutLibpulseIT {
         try (HttpClient client = HttpClient.newHttpClient()) {
             HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health"))
                     .build();
-            await().atMost(Duration.ofSeconds(60))
-                    .ignoreExceptions()
-                    .until(() -> client.send(health, HttpResponse.BodyHandlers.ofString())
-                                    .statusCode()
-                            == 200);
+            // voice loads after the chat is up (/health 200 with voice "loading"): wait until it has tried
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                HttpResponse<String> r = client.send(health, HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 && !r.body().contains("loading the speech engines");
+            });
             JsonNode checks = Json.tree(client.send(health, HttpResponse.BodyHandlers.ofByteArray())
                             .body())
                     .orElseThrow()
