@@ -71,6 +71,8 @@ public final class Application implements AutoCloseable {
     private VoiceService voice;
     /** Completes once the HTTP server listens: what can wait for it starts then. */
     private final CompletableFuture<Void> httpUp = new CompletableFuture<>();
+    /** Which browser owns which client id (tokens): the budget of a browser's connections together. */
+    private volatile ClientIdOwners browsers;
 
     public Application(AppConfig config) {
         this.config = config;
@@ -132,6 +134,7 @@ public final class Application implements AutoCloseable {
         boolean tokensInUse = broker.isPresent() && !config.broker().anonymousAllowed();
         // which browser owns which client id: kept in the store where it matters, so a restart hands no id over
         ClientIdOwners owners = tokensInUse ? new ClientIdOwners(clock, store.claims()) : new ClientIdOwners(clock);
+        browsers = owners;
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
@@ -395,6 +398,19 @@ public final class Application implements AutoCloseable {
         }
     }
 
+    /**
+     * The budget all of a publisher's connections share (issue 15): its account's, or for a browser's token the
+     * browser's that owns the client id (one browser may hold many ids, each with a token); anonymous clients have only
+     * their connection's, bounded in number per address by the broker.
+     */
+    private Optional<String> budgetOf(String sender, Optional<String> account, boolean authenticated) {
+        if (account.isPresent()) {
+            return account.map(a -> "account:" + a);
+        }
+        ClientIdOwners owners = browsers;
+        return authenticated && owners != null ? owners.ownerOf(sender).map(o -> "browser:" + o) : Optional.empty();
+    }
+
     private EmbeddedBroker embeddedBroker(MqttTokens tokens) {
         // proxy → device signalling and voice events ($webrtc/{id}, $message/{id}) are the service's too
         List<String> serviceOnly = new java.util.ArrayList<>(List.of(Topics.outputFilters()));
@@ -450,7 +466,9 @@ public final class Application implements AutoCloseable {
                     String topic,
                     byte[] payload,
                     boolean retained) {
-                return chat == null ? Optional.empty() : chat.inspect(topic, payload, sender, account, authenticated);
+                return chat == null
+                        ? Optional.empty()
+                        : chat.inspect(topic, payload, sender, budgetOf(sender, account, authenticated), authenticated);
             }
         };
         // who sent an offer: voice keeps some call slots for devices that logged in (decision 0012)

@@ -899,11 +899,12 @@ public final class ChatService implements AutoCloseable {
     }
 
     /**
-     * Like {@link #inspect(String, byte[], String, boolean)}, for a publisher that logged in with a configured account:
-     * its connections share the account's budget as well, so that 20 connections do not get 20 times the rate.
+     * Like {@link #inspect(String, byte[], String, boolean)}, for a publisher whose connections share a budget as well
+     * ({@code budget}: {@code account:NAME} for a configured account, {@code browser:OWNER} for the tokens of one
+     * browser), so that 20 connections do not get 20 times the rate.
      */
     public Optional<String> inspect(
-            String topic, byte[] payload, String senderClientId, Optional<String> account, boolean authenticated) {
+            String topic, byte[] payload, String senderClientId, Optional<String> budget, boolean authenticated) {
         Optional<Topics.Parsed> parsed = topics.parse(topic);
         if (parsed.isEmpty()) {
             return Optional.empty();
@@ -926,7 +927,7 @@ public final class ChatService implements AutoCloseable {
                     .about(inputId(result)));
         } else {
             rejection = heldElsewhereNow(parsed.get().room(), result, senderClientId)
-                    .or(() -> overRate(result, senderClientId, account));
+                    .or(() -> overRate(result, senderClientId, budget));
             if (rejection.isPresent() && rejection.get().code() == Code.RATE_LIMITED) {
                 // anonymous clients may speak for another client id (the seed's Node.js example): answer there
                 replyTo = authenticated ? replyTo : Optional.of(clientIdOf(result));
@@ -956,14 +957,14 @@ public final class ChatService implements AutoCloseable {
 
     /**
      * The rate limits of the embedded broker, keyed on the publisher's MQTT connection (its client id), whatever
-     * client_id the payload names, and on its account when it logged in with one (all the account's connections
-     * together get the budget of one): messages at CHAT_RATE_PER_MINUTE, joins (which make rooms) at {@value
-     * #JOINS_PER_MINUTE} a minute.
+     * client_id the payload names, and on the budget its connections share (an account's, a browser's tokens': all
+     * its connections together get the budget of one): messages at CHAT_RATE_PER_MINUTE, joins (which make rooms) at
+     * {@value #JOINS_PER_MINUTE} a minute.
      */
-    private Optional<Rejection> overRate(Inputs.Result result, String senderClientId, Optional<String> account) {
+    private Optional<Rejection> overRate(Inputs.Result result, String senderClientId, Optional<String> budget) {
         long now = System.nanoTime();
-        List<String> keys = account.isPresent()
-                ? List.of("mqtt:" + senderClientId, "account:" + account.get())
+        List<String> keys = budget.isPresent()
+                ? List.of("mqtt:" + senderClientId, budget.get())
                 : List.of("mqtt:" + senderClientId);
         long wait = switch (result) {
             case Inputs.Message m -> rateLimiter.acquireAll(keys, now);
