@@ -37,15 +37,29 @@ final class VoiceConfigLoader {
                 maxSessions,
                 room,
                 speech(env, language, dataDir),
-                new VoiceConfig.Turns(
-                        env.integer("VOICE_VAD_THRESHOLD_DBFS", (int) d.thresholdDbfs(), -90, 0),
-                        Duration.ofMillis(env.integer(
-                                "VOICE_SPEECH_START_MS", (int) d.startSpeech().toMillis(), 10, 2000)),
-                        Duration.ofMillis(env.integer(
-                                "VOICE_END_OF_TURN_MS", (int) d.endSilence().toMillis(), 100, 10_000)),
-                        Duration.ofSeconds(env.integer("VOICE_MAX_UTTERANCE_SECONDS", 15, 1, 120)),
-                        env.bool("VOICE_BARGE_IN", true)),
+                turns(env, d),
                 limits(env, maxSessions));
+    }
+
+    private static VoiceConfig.Turns turns(Env env, VoiceConfig.Turns d) {
+        VoiceConfig.Vad vad = switch (env.string("VOICE_VAD", "silero").strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "silero" -> VoiceConfig.Vad.SILERO;
+            case "energy" -> VoiceConfig.Vad.ENERGY;
+            default -> throw new ConfigException("VOICE_VAD", "use silero or energy");
+        };
+        // one value for both detectors when set; by default each its own
+        Optional<Duration> endOfTurn = env.optional("VOICE_END_OF_TURN_MS")
+                .map(v -> Duration.ofMillis(env.integer("VOICE_END_OF_TURN_MS", 0, 100, 10_000)));
+        Duration energyEnd = endOfTurn.orElse(d.endSilence());
+        return new VoiceConfig.Turns(
+                env.integer("VOICE_VAD_THRESHOLD_DBFS", (int) d.thresholdDbfs(), -90, 0),
+                Duration.ofMillis(env.integer(
+                        "VOICE_SPEECH_START_MS", (int) d.startSpeech().toMillis(), 10, 2000)),
+                vad == VoiceConfig.Vad.SILERO ? endOfTurn.orElse(VoiceConfig.SILERO_END_SILENCE) : energyEnd,
+                Duration.ofSeconds(env.integer("VOICE_MAX_UTTERANCE_SECONDS", 15, 1, 120)),
+                env.bool("VOICE_BARGE_IN", true),
+                vad,
+                energyEnd);
     }
 
     private static VoiceConfig.Limits limits(Env env, int maxSessions) {

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * The listen, recognize and respond stages are virtual threads; speech-to-text runs on a platform thread of its own
  * ({@code recognizer}), and so does speak, which computes.
  *
- * <p>Recognition starts early: when the speaker pauses ({@link TurnDetector.Event.Paused}, half the end-of-turn
+ * <p>Recognition starts early: when the speaker pauses ({@link TurnDetector.Event.Paused}, a third of the end-of-turn
  * silence), the audio so far goes to speech-to-text at once. If the turn ends without more speech, that transcription is
  * the turn's (the utterance is the same audio), so only what is left of it comes after the end of the turn; if speech
  * resumes, it is discarded (cancelled if it has not started).
@@ -119,6 +119,7 @@ final class Pipeline implements AutoCloseable {
     private volatile long firstAudioNanos = -1;
     private final VoiceMetrics metrics;
     private final String language;
+    private final Optional<SileroVad> vad;
 
     Pipeline(
             String deviceId,
@@ -129,10 +130,13 @@ final class Pipeline implements AutoCloseable {
             VoiceConfig.Turns turns,
             boolean audio,
             VoiceMetrics metrics) {
-        this(deviceId, outbox, stt, tts, agent, turns, audio, metrics, "en");
+        this(deviceId, outbox, stt, tts, agent, turns, audio, metrics, "en", Optional.empty());
     }
 
-    /** @param language the call's language ({@code CHAT_LANGUAGE}): what "I didn't catch that" is said in */
+    /**
+     * @param language the call's language ({@code CHAT_LANGUAGE}): what "I didn't catch that" is said in
+     * @param vad Silero VAD where {@code turns} are for it; empty = the energy detector
+     */
     Pipeline(
             String deviceId,
             Outbox outbox,
@@ -142,7 +146,9 @@ final class Pipeline implements AutoCloseable {
             VoiceConfig.Turns turns,
             boolean audio,
             VoiceMetrics metrics,
-            String language) {
+            String language,
+            Optional<SileroVad> vad) {
+        this.vad = vad;
         this.language = language;
         this.metrics = metrics;
         this.deviceId = deviceId;
@@ -218,12 +224,25 @@ final class Pipeline implements AutoCloseable {
     // ---- stages ----
 
     private void listen() throws InterruptedException {
-        TurnDetector detector = new TurnDetector(turns);
+        Optional<SileroVad.Stream> silero = vad.map(SileroVad::stream);
+        TurnDetector detector = new TurnDetector(silero.isPresent() ? turns : turns.energy());
         Optional<Future<Recognised>> speculation = Optional.empty();
         long lastSpeech = System.nanoTime();
         while (true) {
             Frame f = frames.take();
-            Optional<TurnDetector.Event> e = detector.accept(mono(f));
+            Pcm m = mono(f);
+            Optional<TurnDetector.Event> e;
+            try {
+                e = silero.isPresent()
+                        // fed every frame (its windows and state run on); a frame under the threshold is never speech
+                        ? detector.accept(m, silero.get().speech(m) & m.levelDbfs() > turns.thresholdDbfs())
+                        : detector.accept(m);
+            } catch (IllegalStateException failed) {
+                LOG.warn("Voice activity detection for {} falls back to loudness: {}", deviceId, failed.getMessage());
+                silero = Optional.empty();
+                detector = new TurnDetector(turns.energy());
+                continue;
+            }
             if (detector.loud()) {
                 lastSpeech = f.arrivedNanos();
             }

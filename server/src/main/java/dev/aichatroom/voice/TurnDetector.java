@@ -10,7 +10,7 @@ import java.util.Optional;
  * Energy-based voice activity detection and end of turn, fed 10 ms frames: {@link VoiceConfig.Turns#startSpeech()} of
  * frames above the threshold start an utterance (with {@value #PRE_ROLL_FRAMES}0 ms of audio before it, so the first
  * syllable is kept), {@link VoiceConfig.Turns#endSilence()} below it end the turn, and an utterance is cut at
- * {@link VoiceConfig.Turns#maxUtterance()}. A shorter pause inside the turn ({@link #pauseFrames}: half the end-of-turn
+ * {@link VoiceConfig.Turns#maxUtterance()}. A shorter pause inside the turn ({@link #pauseFrames}: a third of the end-of-turn
  * silence, 100 to 200 ms) is reported with the audio so far, so that recognition can start while the turn may still
  * go on: if the turn then ends without more speech, the utterance is that same audio. Not thread-safe: one listener
  * thread owns it.
@@ -66,9 +66,12 @@ final class TurnDetector {
         this.pauseFrames = pauseFrames(endFrames);
     }
 
-    /** Half the end-of-turn silence, at least 100 and at most {@value #TRAILING_FRAMES}0 ms, and less than all of it. */
+    /**
+     * A third of the end-of-turn silence, at least 100 and at most {@value #TRAILING_FRAMES}0 ms, and less than all of
+     * it: 100 ms of the 300 that end a turn with Silero VAD, 200 of the loudness detector's 700.
+     */
     static int pauseFrames(int endFrames) {
-        return Math.max(1, Math.min(endFrames - 1, Math.clamp(endFrames / 2, 10, TRAILING_FRAMES)));
+        return Math.max(1, Math.min(endFrames - 1, Math.clamp(endFrames / 3, 10, TRAILING_FRAMES)));
     }
 
     private static int frames(long millis) {

@@ -34,14 +34,49 @@ public record VoiceConfig(
     /**
      * Voice activity detection and end of turn.
      *
-     * @param thresholdDbfs a 10 ms frame louder than this is speech
+     * @param thresholdDbfs a 10 ms frame louder than this is speech (with Silero: a quieter frame never is)
      * @param startSpeech this much speech in a row starts an utterance (and interrupts a reply: barge-in)
      * @param endSilence this much silence after speech ends the turn
      * @param maxUtterance an utterance is cut here
      * @param bargeIn whether speaking over a reply stops it
+     * @param vad what tells speech from silence ({@code VOICE_VAD})
+     * @param energyEndSilence the end-of-turn silence of the energy detector, where it stands in for Silero
      */
     public record Turns(
-            double thresholdDbfs, Duration startSpeech, Duration endSilence, Duration maxUtterance, boolean bargeIn) {}
+            double thresholdDbfs,
+            Duration startSpeech,
+            Duration endSilence,
+            Duration maxUtterance,
+            boolean bargeIn,
+            Vad vad,
+            Duration energyEndSilence) {
+        /** The energy detector alone. */
+        public Turns(
+                double thresholdDbfs,
+                Duration startSpeech,
+                Duration endSilence,
+                Duration maxUtterance,
+                boolean bargeIn) {
+            this(thresholdDbfs, startSpeech, endSilence, maxUtterance, bargeIn, Vad.ENERGY, endSilence);
+        }
+
+        /** These turns with the energy detector, for when Silero cannot load. */
+        public Turns energy() {
+            return new Turns(
+                    thresholdDbfs, startSpeech, energyEndSilence, maxUtterance, bargeIn, Vad.ENERGY, energyEndSilence);
+        }
+    }
+
+    /** Voice activity detectors. */
+    public enum Vad {
+        /** Silero VAD through ONNX Runtime: speech, not loudness, so a shorter end-of-turn silence does. */
+        SILERO,
+        /** Loudness above {@code VOICE_VAD_THRESHOLD_DBFS}. */
+        ENERGY
+    }
+
+    /** The end-of-turn silence by default: Silero VAD tells a pause from noise, the energy detector needs longer. */
+    public static final Duration SILERO_END_SILENCE = Duration.ofMillis(300);
 
     /**
      * Limits on offers (decision 0012).

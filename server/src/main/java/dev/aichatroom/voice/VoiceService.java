@@ -64,6 +64,10 @@ public final class VoiceService implements AutoCloseable {
     private volatile boolean warmed;
     private volatile SpeechToText stt;
     private volatile TextToSpeech tts;
+    /** Silero VAD where {@code VOICE_VAD=silero} and the model loaded; else the energy detector judges speech. */
+    private volatile Optional<SileroVad> vad = Optional.empty();
+
+    private volatile String turnDetection = "";
     private volatile AudioClock clock;
     private final VoiceMetrics metrics;
     /** Offers per device, and (key {@code *}) of all devices together. Guarded by itself. */
@@ -217,7 +221,12 @@ public final class VoiceService implements AutoCloseable {
         try {
             rtc = Optional.of(rtcStarter.get());
             unavailable = Optional.empty();
-            LOG.info("Voice ready: speech-to-text {}, text-to-speech {}", stt.describe(), tts.describe());
+            loadVad();
+            LOG.info(
+                    "Voice ready: speech-to-text {}, text-to-speech {}, turns: {}",
+                    stt.describe(),
+                    tts.describe(),
+                    turnDetection);
         } catch (RtcException | LinkageError e) {
             String why = e instanceof RtcException ? e.getMessage() : NativeRtc.explain(e);
             unavailable = Optional.of(why);
@@ -483,6 +492,24 @@ public final class VoiceService implements AutoCloseable {
         }
     }
 
+    /** Loads Silero VAD if the turns are for it; the energy detector stands in where it cannot load. */
+    private void loadVad() {
+        VoiceConfig.Turns turns = config.turns();
+        if (turns.vad() == VoiceConfig.Vad.SILERO && vad.isEmpty()) {
+            try {
+                vad = Optional.of(SileroVad.load());
+            } catch (IllegalStateException e) {
+                LOG.warn("Silero VAD unavailable, loudness ends turns instead: {}", e.getMessage());
+                turnDetection = "loudness (Silero VAD unavailable: " + e.getMessage() + "), end of turn after "
+                        + turns.energyEndSilence().toMillis() + " ms of silence";
+                return;
+            }
+        }
+        turnDetection = vad.isPresent()
+                ? "Silero VAD, end of turn after " + turns.endSilence().toMillis() + " ms of silence"
+                : "loudness, end of turn after " + turns.energy().endSilence().toMillis() + " ms of silence";
+    }
+
     /** Opens a session: for {@code offer}, or text-only when it is null. */
     private Session open(String deviceId, Signal.Offer offer) {
         boolean media = offer != null;
@@ -496,7 +523,8 @@ public final class VoiceService implements AutoCloseable {
                 config.turns(),
                 media,
                 metrics,
-                config.speech().whisper().language().orElse(config.speech().language()));
+                config.speech().whisper().language().orElse(config.speech().language()),
+                vad);
         Session s = new Session(
                 deviceId,
                 outbox,
@@ -591,7 +619,7 @@ public final class VoiceService implements AutoCloseable {
         return unavailable
                 .map(why -> new Health(Health.State.DISABLED, why))
                 .orElseGet(() -> Health.up(role + sessions.size() + " session(s); speech-to-text " + stt.describe()
-                        + "; text-to-speech " + tts.describe()));
+                        + "; text-to-speech " + tts.describe() + "; turns: " + turnDetection));
     }
 
     /** The sessions open right now, by device. */

@@ -28,8 +28,19 @@ class VoiceConfigLoaderTest {
         assertThat(c.speech().whisper()).isEqualTo(SpeechConfig.Whisper.defaults(java.nio.file.Path.of("data/models")));
         assertThat(c.speech().whisper().fileName()).isEqualTo("ggml-base.bin");
         assertThat(c.speech().tts()).isEqualTo(SpeechConfig.Tts.AUTO);
-        assertThat(c.turns()).isEqualTo(VoiceConfig.defaultTurns());
+        assertThat(c.turns().vad()).isEqualTo(VoiceConfig.Vad.SILERO);
+        assertThat(c.turns().endSilence()).isEqualTo(VoiceConfig.SILERO_END_SILENCE);
+        assertThat(c.turns().energy()).isEqualTo(VoiceConfig.defaultTurns()); // where Silero cannot load: 700 ms
         assertThat(c.limits()).isEqualTo(VoiceConfig.defaultLimits(16));
+    }
+
+    @Test
+    void ends_turns_by_loudness_after_700_ms_with_voice_vad_energy_and_after_the_set_silence_with_either() {
+        assertThat(load(Map.of("VOICE_VAD", "energy")).turns())
+                .isEqualTo(VoiceConfig.defaultTurns().energy());
+        VoiceConfig.Turns set = load(Map.of("VOICE_END_OF_TURN_MS", "500")).turns();
+        assertThat(set.endSilence()).isEqualTo(Duration.ofMillis(500));
+        assertThat(set.energy().endSilence()).isEqualTo(Duration.ofMillis(500));
     }
 
     @Test

@@ -162,7 +162,8 @@ class PipelineTest {
                     VoiceConfig.defaultTurns(),
                     true,
                     VoiceMetrics.none(),
-                    language)) {
+                    language,
+                    java.util.Optional.empty())) {
                 p.start();
                 Player player = Player.start(p, 2);
                 speak(p, 50);

@@ -93,9 +93,10 @@ class TurnDetectorTest {
     }
 
     @Test
-    void the_pause_is_half_the_end_of_turn_silence_between_100_and_200_ms() {
+    void the_pause_is_a_third_of_the_end_of_turn_silence_between_100_and_200_ms() {
         assertThat(TurnDetector.pauseFrames(70)).isEqualTo(20);
-        assertThat(TurnDetector.pauseFrames(30)).isEqualTo(15);
+        assertThat(TurnDetector.pauseFrames(45)).isEqualTo(15);
+        assertThat(TurnDetector.pauseFrames(30)).isEqualTo(10);
         assertThat(TurnDetector.pauseFrames(12)).isEqualTo(10);
         assertThat(TurnDetector.pauseFrames(10)).isEqualTo(9); // always before the end of the turn
     }
