@@ -76,6 +76,20 @@ class LauncherTest {
                 .noneMatch(a -> a.startsWith("-XX:AOTCache"));
     }
 
+    @Test
+    void an_older_jdk_is_refused_with_what_to_do() throws Exception {
+        Path jar = jar(false);
+        Path jdk = jdk("17.0.12");
+        ProcessBuilder pb = new ProcessBuilder("sh", LAUNCHER.toString()).redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", jdk.toString());
+        pb.environment().put("AICHATROOM_JAR", jar.toString());
+        Process p = pb.start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("JDK 17", "JDK 21 or newer");
+    }
+
     /** A jar (and its cache) in a directory with a space in its name: paths stay whole. */
     private Path jar(boolean withCache) throws IOException {
         Path app = Files.createDirectories(dir.resolve("app"));
@@ -86,12 +100,18 @@ class LauncherTest {
         return jar;
     }
 
-    private List<String> launch(String version, Path jar, Map<String, String> env, String... args) throws Exception {
+    /** A stand-in JDK: its java prints its arguments, one a line. */
+    private Path jdk(String version) throws IOException {
         Path jdk = dir.resolve("jdk-" + version);
         Files.createDirectories(jdk.resolve("bin"));
         Files.writeString(jdk.resolve("release"), "IMPLEMENTOR=\"test\"\nJAVA_VERSION=\"" + version + "\"\n");
         Path java = Files.writeString(jdk.resolve("bin/java"), "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return jdk;
+    }
+
+    private List<String> launch(String version, Path jar, Map<String, String> env, String... args) throws Exception {
+        Path jdk = jdk(version);
 
         List<String> command = new java.util.ArrayList<>(List.of("sh", LAUNCHER.toString()));
         command.addAll(List.of(args));
