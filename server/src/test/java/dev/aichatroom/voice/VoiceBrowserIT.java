@@ -137,7 +137,7 @@ class VoiceBrowserIT {
                                     .asLong()
                             - offer,
                     reply.path("t").asLong() - speechEnd.path("at").asLong(),
-                    VoiceConfig.defaultTurns().endSilence().toMillis(),
+                    VoiceConfig.SILERO_END_SILENCE.toMillis(), // the product's default, with Silero VAD
                     replyEnd.path("loudMs").asLong());
 
             // that call was the warm-up: the pools a first call creates for good (WebRTC's factory, Sphinx) exist now

@@ -393,7 +393,7 @@ class VoiceCallIT {
             assertThat(p.loudFrames.get()).isGreaterThan(50); // ≥ 0.5 s of reply speech reached the device
             measured.add("end of speech → first reply audio at the device, first turn "
                     + (p.firstLoudAt.get() - p.micLoudUntil.get()) / 1_000_000 + " ms (includes the "
-                    + VoiceConfig.defaultTurns().endSilence().toMillis() + " ms end-of-turn silence)");
+                    + VoiceConfig.SILERO_END_SILENCE.toMillis() + " ms end-of-turn silence of Silero VAD)");
             measured.add("whole product's heap after GC during a call, Sphinx loaded: " + heapUsed() / (1024 * 1024)
                     + " MB");
             // a second turn, with the speech model loaded
