@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The service's routing and its disabled path, without WebRTC. */
-@Timeout(30)
+@Timeout(90)
 class VoiceServiceTest {
     record Published(String topic, JsonNode json) {}
 
@@ -55,7 +55,7 @@ class VoiceServiceTest {
     }
 
     private JsonNode awaitOn(String topic, String type) {
-        await().atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(15))
                 .until(() -> published.stream()
                         .anyMatch(p -> p.topic().equals(topic)
                                 && p.json().path("type").asText().equals(type)));
@@ -113,7 +113,7 @@ class VoiceServiceTest {
             awaitOn("$message/d4", "tts_complete");
             assertThat(voice.devices()).containsExactly("d4");
             voice.deviceGone("d4");
-            await().atMost(Duration.ofSeconds(5)).until(() -> voice.devices().isEmpty());
+            await().atMost(Duration.ofSeconds(15)).until(() -> voice.devices().isEmpty());
         }
     }
 
@@ -135,7 +135,7 @@ class VoiceServiceTest {
             assertThat(awaitOn("$message/d7", "tts_text").path("text").asText()).isEqualTo("Hello there.");
             awaitOn("$message/d7", "tts_complete");
             send.accept("{\"type\":\"message\",\"payload\":{\"text\":\"again\"}}");
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(15))
                     .until(() -> published.stream()
                                     .filter(p -> p.json().path("type").asText().equals("tts_complete"))
                                     .count()
@@ -234,10 +234,10 @@ class VoiceServiceTest {
                             .path("sdp")
                             .asText())
                     .isEqualTo("v=0 answer 1");
-            await().atMost(Duration.ofSeconds(5)).until(() -> rtc.calls.contains("1 candidate candidate:early"));
+            await().atMost(Duration.ofSeconds(15)).until(() -> rtc.calls.contains("1 candidate candidate:early"));
             assertThat(rtc.calls).containsSubsequence("1 answer", "1 candidate candidate:early");
             voice.route("d5", new Signal.Offer(offer));
-            await().atMost(Duration.ofSeconds(5)).until(() -> rtc.calls.containsAll(List.of("1 close", "2 answer")));
+            await().atMost(Duration.ofSeconds(15)).until(() -> rtc.calls.containsAll(List.of("1 close", "2 answer")));
             assertThat(voice.devices()).containsExactly("d5");
         }
         assertThat(rtc.calls).contains("2 close", "rtc close");
@@ -263,12 +263,12 @@ class VoiceServiceTest {
             voice.start();
             voice.route("d6", new Signal.Offer(first));
             voice.route("d6", candidate("a", "one"));
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(15))
                     .until(() -> rtc.calls.stream().anyMatch(c -> c.startsWith("1 candidate candidate:a ")));
             // the device calls again; its first candidates overtake the new offer on the way
             voice.route("d6", candidate("b", "two"));
             voice.route("d6", new Signal.Offer(second));
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(15))
                     .until(() -> rtc.calls.stream().anyMatch(c -> c.startsWith("2 candidate candidate:b ")));
             assertThat(rtc.calls).noneMatch(c -> c.startsWith("1 candidate candidate:b "));
             assertThat(rtc.calls.stream().filter(c -> c.startsWith("2 ")).toList())
