@@ -2,24 +2,22 @@ package dev.aichatroom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.ai.FakeOpenAi;
 import dev.aichatroom.mcp.TestPage;
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.testing.ArtemisCluster;
+import dev.aichatroom.testing.ScaleOutFixture;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -41,11 +39,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
-    private static final String SCHEMA =
-            "cluster_" + UUID.randomUUID().toString().substring(0, 8);
     private static final String DEVICE =
             "cluster_dev-" + UUID.randomUUID().toString().substring(0, 6);
 
+    private static ScaleOutFixture instances;
     private static ArtemisCluster cluster;
     private static FakeOpenAi model;
     private static TestPage page;
@@ -58,12 +55,7 @@ class ClusterIT {
 
     @BeforeAll
     static void start() throws Exception {
-        boolean configured = System.getenv("TEST_POSTGRES_URL") != null;
-        if (!configured && "1".equals(System.getenv("REQUIRE_POSTGRES"))) {
-            throw new IllegalStateException("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set");
-        }
-        assumeTrue(configured, "TEST_POSTGRES_URL not set: cluster test skipped");
-        sql("CREATE SCHEMA " + SCHEMA);
+        instances = ScaleOutFixture.create("cluster");
         cluster = ArtemisCluster.start(2);
         model = new FakeOpenAi();
         model.byDefault(FakeOpenAi.text("Hello", " from", " node", " zero."));
@@ -78,51 +70,20 @@ class ClusterIT {
     }
 
     private static TestProduct instance(String clientId, int node) {
-        String url = System.getenv("TEST_POSTGRES_URL");
-        Map<String, String> env = new HashMap<>(Map.of(
-                "MQTT_BROKER", "127.0.0.1",
-                "MQTT_PORT", Integer.toString(cluster.mqttPort(node)),
-                "MQTT_CLIENT_ID", clientId,
-                "CHAT_SHARED_GROUP", "ai-chatroom",
-                "CHAT_RATE_PER_MINUTE", "0",
-                "DATABASE_URL", url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA,
-                "AI_PROVIDER", "openai-compatible",
-                "AI_BASE_URL", model.baseUrl(),
-                "AI_MODEL", "fake-model",
-                "MCP_ROOM_TOOLS", "all"));
-        env.put("DATABASE_USER", System.getenv().getOrDefault("TEST_POSTGRES_USER", ""));
-        env.put("DATABASE_PASSWORD", System.getenv().getOrDefault("TEST_POSTGRES_PASSWORD", ""));
-        return TestProduct.start(env);
+        return instances.start(
+                clientId,
+                cluster.mqttPort(node),
+                Map.of(
+                        "CHAT_RATE_PER_MINUTE", "0",
+                        "AI_PROVIDER", "openai-compatible",
+                        "AI_BASE_URL", model.baseUrl(),
+                        "AI_MODEL", "fake-model",
+                        "MCP_ROOM_TOOLS", "all"));
     }
 
     @AfterAll
-    static void stop() throws SQLException {
-        for (AutoCloseable c : new AutoCloseable[] {observer, device, page, a, b, model, cluster}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
-        if (cluster != null) {
-            sql("DROP SCHEMA " + SCHEMA + " CASCADE");
-        }
-    }
-
-    private static void sql(String statement) throws SQLException {
-        try (Connection c = db();
-                Statement s = c.createStatement()) {
-            s.execute(statement);
-        }
-    }
-
-    private static Connection db() throws SQLException {
-        return DriverManager.getConnection(
-                System.getenv("TEST_POSTGRES_URL"),
-                System.getenv("TEST_POSTGRES_USER"),
-                System.getenv("TEST_POSTGRES_PASSWORD"));
+    static void stop() {
+        ScaleOutFixture.closeAll(observer, device, page, instances, model, cluster);
     }
 
     private static String mcp(TestProduct instance) {
@@ -261,10 +222,10 @@ class ClusterIT {
     }
 
     private static List<String> stored() throws SQLException {
-        try (Connection c = db();
+        try (Connection c = instances.db();
                 Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery("SELECT client_id FROM " + SCHEMA + ".room_members WHERE room = 'main'")) {
+                ResultSet rs = st.executeQuery(
+                        "SELECT client_id FROM " + instances.table("room_members") + " WHERE room = 'main'")) {
             List<String> ids = new ArrayList<>();
             while (rs.next()) {
                 ids.add(rs.getString(1));

@@ -2,20 +2,18 @@ package dev.aichatroom.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.ScaleOutFixture;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,10 +31,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class OutboxTakeoverIT {
-    private static final String SCHEMA =
-            "takeover_" + UUID.randomUUID().toString().substring(0, 8);
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
+    private static ScaleOutFixture instances;
     private static Mosquitto mosquitto;
     private static TestProduct a;
     private static TestProduct b;
@@ -44,12 +41,7 @@ class OutboxTakeoverIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        boolean configured = System.getenv("TEST_POSTGRES_URL") != null;
-        if (!configured && "1".equals(System.getenv("REQUIRE_POSTGRES"))) {
-            throw new IllegalStateException("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set");
-        }
-        assumeTrue(configured, "TEST_POSTGRES_URL not set: outbox takeover test skipped");
-        sql("CREATE SCHEMA " + SCHEMA);
+        instances = ScaleOutFixture.create("takeover");
         mosquitto = Mosquitto.start(true);
         a = instance("takeover-a");
         b = instance("takeover-b");
@@ -57,43 +49,21 @@ class OutboxTakeoverIT {
     }
 
     private static TestProduct instance(String clientId) {
-        String url = System.getenv("TEST_POSTGRES_URL");
-        Map<String, String> env = new HashMap<>(Map.of(
-                "MQTT_BROKER",
-                "127.0.0.1",
-                "MQTT_PORT",
-                Integer.toString(mosquitto.port()),
-                "MQTT_CLIENT_ID",
+        return instances.start(
                 clientId,
-                "CHAT_SHARED_GROUP",
-                "ai-chatroom",
-                "CHAT_INSTANCE_TIMEOUT",
-                Long.toString(TIMEOUT.toSeconds()),
-                "DATABASE_URL",
-                url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA,
-                "VOICE_ENABLE",
-                "false",
-                "MCP_ENABLE",
-                "false"));
-        env.put("DATABASE_USER", System.getenv().getOrDefault("TEST_POSTGRES_USER", ""));
-        env.put("DATABASE_PASSWORD", System.getenv().getOrDefault("TEST_POSTGRES_PASSWORD", ""));
-        return TestProduct.start(env);
+                mosquitto.port(),
+                Map.of(
+                        "CHAT_INSTANCE_TIMEOUT",
+                        Long.toString(TIMEOUT.toSeconds()),
+                        "VOICE_ENABLE",
+                        "false",
+                        "MCP_ENABLE",
+                        "false"));
     }
 
     @AfterAll
-    static void stop() throws SQLException {
-        for (AutoCloseable c : new AutoCloseable[] {observer, a, b, mosquitto}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
-        if (mosquitto != null) {
-            sql("DROP SCHEMA " + SCHEMA + " CASCADE");
-        }
+    static void stop() {
+        ScaleOutFixture.closeAll(observer, instances, mosquitto);
     }
 
     @Test
@@ -131,10 +101,11 @@ class OutboxTakeoverIT {
     }
 
     private static void storeUnpublished(String instance, String text) throws SQLException {
-        try (Connection c = db();
-                PreparedStatement ps = c.prepareStatement("INSERT INTO " + SCHEMA + ".messages (message_id, room, type,"
-                        + " client_id, username, content, source, created_at, published, instance) VALUES (?, 'main',"
-                        + " 'user_message', 'dev-1', '设备', ?, 'mqtt', '2026-12-05T00:00:00.000Z', FALSE, ?)")) {
+        try (Connection c = instances.db();
+                PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO " + instances.table("messages") + " (message_id, room, type,"
+                                + " client_id, username, content, source, created_at, published, instance) VALUES (?, 'main',"
+                                + " 'user_message', 'dev-1', '设备', ?, 'mqtt', '2026-12-05T00:00:00.000Z', FALSE, ?)")) {
             ps.setString(1, UUID.randomUUID().toString());
             ps.setString(2, text);
             ps.setString(3, instance);
@@ -144,29 +115,15 @@ class OutboxTakeoverIT {
 
     /** {@code instance:published} of every message this test stored. */
     private static List<String> owners() throws SQLException {
-        try (Connection c = db();
+        try (Connection c = instances.db();
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT instance, published FROM " + SCHEMA + ".messages WHERE content"
-                        + " LIKE 'left by b%' OR content LIKE 'in b''s outbox%'")) {
+                ResultSet rs = s.executeQuery("SELECT instance, published FROM " + instances.table("messages")
+                        + " WHERE content" + " LIKE 'left by b%' OR content LIKE 'in b''s outbox%'")) {
             List<String> owners = new ArrayList<>();
             while (rs.next()) {
                 owners.add(rs.getString(1) + ":" + rs.getBoolean(2));
             }
             return owners;
         }
-    }
-
-    private static void sql(String statement) throws SQLException {
-        try (Connection c = db();
-                Statement s = c.createStatement()) {
-            s.execute(statement);
-        }
-    }
-
-    private static Connection db() throws SQLException {
-        return DriverManager.getConnection(
-                System.getenv("TEST_POSTGRES_URL"),
-                System.getenv("TEST_POSTGRES_USER"),
-                System.getenv("TEST_POSTGRES_PASSWORD"));
     }
 }

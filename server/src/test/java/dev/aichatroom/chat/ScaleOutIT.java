@@ -1,7 +1,6 @@
 package dev.aichatroom.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.mcp.mqtt.DiscoveredServer;
@@ -10,6 +9,7 @@ import dev.aichatroom.mcp.mqtt.McpMqttServerDiscovery;
 import dev.aichatroom.mcp.mqtt.MqttConnectionConfig;
 import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.ScaleOutFixture;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
 import io.modelcontextprotocol.client.McpClient;
@@ -17,7 +17,6 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -47,9 +46,8 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScaleOutIT {
     private static final int N = 200;
-    private static final String SCHEMA =
-            "scaleout_" + UUID.randomUUID().toString().substring(0, 8);
 
+    private static ScaleOutFixture instances;
     private static Mosquitto mosquitto;
     private static TestProduct a;
     private static TestProduct b;
@@ -58,12 +56,7 @@ class ScaleOutIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        boolean configured = System.getenv("TEST_POSTGRES_URL") != null;
-        if (!configured && "1".equals(System.getenv("REQUIRE_POSTGRES"))) {
-            throw new IllegalStateException("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set");
-        }
-        assumeTrue(configured, "TEST_POSTGRES_URL not set: scale-out test skipped");
-        sql("CREATE SCHEMA " + SCHEMA);
+        instances = ScaleOutFixture.create("scaleout");
         mosquitto = Mosquitto.start(true);
         a = instance("scale-a");
         b = instance("scale-b");
@@ -72,56 +65,22 @@ class ScaleOutIT {
     }
 
     private static TestProduct instance(String clientId) {
-        String url = System.getenv("TEST_POSTGRES_URL");
-        Map<String, String> env = new java.util.HashMap<>(Map.of(
-                "MQTT_BROKER", "127.0.0.1",
-                "MQTT_PORT", Integer.toString(mosquitto.port()),
-                "MQTT_CLIENT_ID", clientId,
-                "CHAT_SHARED_GROUP", "ai-chatroom",
-                "CHAT_RATE_PER_MINUTE", "0",
-                "DATABASE_URL", url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA,
-                "VOICE_ENABLE", "false",
-                "AI_PROVIDER", "none"));
-        env.put("DATABASE_USER", System.getenv().getOrDefault("TEST_POSTGRES_USER", ""));
-        env.put("DATABASE_PASSWORD", System.getenv().getOrDefault("TEST_POSTGRES_PASSWORD", ""));
-        return TestProduct.start(env);
+        return instances.start(
+                clientId,
+                mosquitto.port(),
+                Map.of("CHAT_RATE_PER_MINUTE", "0", "VOICE_ENABLE", "false", "AI_PROVIDER", "none"));
     }
 
     @AfterAll
-    static void stop() throws SQLException {
-        for (AutoCloseable c : new AutoCloseable[] {device, observer, a, b, mosquitto}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
-        if (mosquitto != null) {
-            sql("DROP SCHEMA " + SCHEMA + " CASCADE");
-        }
-    }
-
-    private static Connection db() throws SQLException {
-        return DriverManager.getConnection(
-                System.getenv("TEST_POSTGRES_URL"),
-                System.getenv("TEST_POSTGRES_USER"),
-                System.getenv("TEST_POSTGRES_PASSWORD"));
-    }
-
-    private static void sql(String statement) throws SQLException {
-        try (Connection c = db();
-                Statement s = c.createStatement()) {
-            s.execute(statement);
-        }
+    static void stop() {
+        ScaleOutFixture.closeAll(device, observer, instances, mosquitto);
     }
 
     private static long storedWithPrefix(String prefix) throws SQLException {
-        try (Connection c = db();
+        try (Connection c = instances.db();
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(
-                        "SELECT count(*) FROM " + SCHEMA + ".messages WHERE content LIKE '" + prefix + "%'")) {
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM " + instances.table("messages")
+                        + " WHERE content LIKE '" + prefix + "%'")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -265,10 +224,10 @@ class ScaleOutIT {
 
     /** The members of the default room in the store. */
     private static List<String> stored() throws SQLException {
-        try (Connection c = db();
+        try (Connection c = instances.db();
                 Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery("SELECT client_id FROM " + SCHEMA + ".room_members WHERE room = 'main'")) {
+                ResultSet rs = st.executeQuery(
+                        "SELECT client_id FROM " + instances.table("room_members") + " WHERE room = 'main'")) {
             List<String> stored = new ArrayList<>();
             while (rs.next()) {
                 stored.add(rs.getString(1));
