@@ -142,7 +142,8 @@ final class FaultBench {
         if (kind.instances() > 1) {
             resetPostgres();
         }
-        try (FaultBroker broker = FaultBroker.start(config.mosquitto(), dir.resolve("mosquitto"), config.autosave());
+        try (FaultBroker broker = FaultBroker.start(
+                        config.mosquitto(), dir.resolve("mosquitto"), config.autosave(), config.autosaveOnChanges());
                 CuttableProxy proxy = new CuttableProxy(broker.endpoint())) {
             int servicePort = kind == FaultKind.PARTITION
                     ? proxy.port()
@@ -237,6 +238,7 @@ final class FaultBench {
         env.put("MCP_ENABLE", "false");
         env.put("MQTT_KEEP_ALIVE", Long.toString(config.keepAlive().toSeconds()));
         env.put("MQTT_CLIENT_ID", "fault-service-" + tag + "-" + i);
+        env.putAll(config.productEnv());
         if (kind.instances() > 1) {
             env.put("CHAT_SHARED_GROUP", "faults");
             env.put("DATABASE_URL", config.postgres().orElseThrow());

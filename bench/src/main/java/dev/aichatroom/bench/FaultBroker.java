@@ -27,8 +27,13 @@ final class FaultBroker implements AutoCloseable {
         this.port = port;
     }
 
-    /** @param autosave {@code autosave_interval} in seconds, 0 for Mosquitto's default (1800) */
-    static FaultBroker start(Path binary, Path dir, int autosave) throws InterruptedException {
+    /**
+     * @param autosave {@code autosave_interval} in seconds (changes with {@code onChanges}), 0 for Mosquitto's default
+     *     (1800 s)
+     * @param onChanges {@code autosave_on_changes}: save after {@code autosave} changes (messages queued, retained,
+     *     subscriptions) instead of every {@code autosave} seconds
+     */
+    static FaultBroker start(Path binary, Path dir, int autosave, boolean onChanges) throws InterruptedException {
         if (!Files.isExecutable(binary)) {
             throw new BenchException(binary + " is not an executable Mosquitto: install it (apt-get install mosquitto)"
                     + " or pass --mosquitto=PATH");
@@ -36,7 +41,8 @@ final class FaultBroker implements AutoCloseable {
         FaultBroker b = new FaultBroker(binary, dir, Ports.free());
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("mosquitto.conf"), config(b.port, dir, autosave), StandardCharsets.UTF_8);
+            Files.writeString(
+                    dir.resolve("mosquitto.conf"), config(b.port, dir, autosave, onChanges), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new BenchException("cannot write Mosquitto's configuration in " + dir + ": " + e.getMessage(), e);
         }
@@ -44,7 +50,7 @@ final class FaultBroker implements AutoCloseable {
         return b;
     }
 
-    static String config(int port, Path dir, int autosave) {
+    static String config(int port, Path dir, int autosave, boolean onChanges) {
         return "listener " + port + " 127.0.0.1\n"
                 + "allow_anonymous true\n"
                 // started by root it would become 'mosquitto' and could not write the bench's files
@@ -52,6 +58,7 @@ final class FaultBroker implements AutoCloseable {
                 + "persistence true\n"
                 + "persistence_location " + dir.toAbsolutePath() + "/\n"
                 + (autosave > 0 ? "autosave_interval " + autosave + "\n" : "")
+                + (onChanges ? "autosave_on_changes true\n" : "")
                 + "max_queued_messages " + "0" + "\n"
                 + "log_type error\nlog_type warning\nlog_type notice\n";
     }

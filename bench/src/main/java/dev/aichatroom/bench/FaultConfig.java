@@ -21,6 +21,8 @@ import java.util.Set;
  * @param down how long a killed or stopped process stays down before it is started again
  * @param postgres JDBC URL of a PostgreSQL database the two-instance scenarios may wipe; empty skips them
  * @param autosave Mosquitto's {@code autosave_interval}, seconds (its default 1800); 0 leaves it out
+ * @param autosaveOnChanges Mosquitto's {@code autosave_on_changes}: {@code autosave} counts changes, not seconds
+ * @param productEnv extra variables for every product process, e.g. {@code MQTT_OUTPUT_QOS=1}
  */
 record FaultConfig(
         Path productJar,
@@ -38,6 +40,8 @@ record FaultConfig(
         String postgresUser,
         String postgresPassword,
         int autosave,
+        boolean autosaveOnChanges,
+        Map<String, String> productEnv,
         List<String> productJvmArgs,
         Path markdown,
         Path json,
@@ -56,6 +60,8 @@ record FaultConfig(
               --postgres=$FAULTS_POSTGRES_URL  JDBC URL of a PostgreSQL database the bench WIPES (two-instance
                                       scenarios; skipped without one); --postgres-user=postgres --postgres-password=
               --autosave=0            Mosquitto autosave_interval in s; 0 keeps its default (1800)
+              --autosave-on-changes=false  true: autosave_on_changes, --autosave counts changes instead of seconds
+              --product-env=          NAME=value settings for every product process, space-separated
               --product-jvm-args=     JVM options for the product, space-separated
               --jar=server/target/ai-chatroom.jar  --mosquitto=/usr/sbin/mosquitto
               --out=docs/benchmarks.md  (only the block between the faults markers is replaced)
@@ -79,6 +85,8 @@ record FaultConfig(
             "postgres-user",
             "postgres-password",
             "autosave",
+            "autosave-on-changes",
+            "product-env",
             "product-jvm-args",
             "jar",
             "mosquitto",
@@ -89,6 +97,10 @@ record FaultConfig(
     FaultConfig {
         scenarios = List.copyOf(scenarios);
         productJvmArgs = List.copyOf(productJvmArgs);
+        productEnv = Map.copyOf(productEnv);
+        if (autosaveOnChanges && autosave < 1) {
+            throw new BenchException("--autosave-on-changes needs --autosave, the number of changes between saves");
+        }
         if (publishers < 1 || messages < publishers || rate < publishers || burst < publishers) {
             throw new BenchException("--publishers must be at least 1, and --messages, --rate and --burst at least"
                     + " one per publisher");
@@ -141,12 +153,31 @@ record FaultConfig(
                 o.getOrDefault("postgres-user", environment.getOrDefault("FAULTS_POSTGRES_USER", "postgres")),
                 o.getOrDefault("postgres-password", environment.getOrDefault("FAULTS_POSTGRES_PASSWORD", "")),
                 integer(o, "autosave", 0),
+                Boolean.parseBoolean(
+                        o.getOrDefault("autosave-on-changes", "false").strip()),
+                productEnv(o.getOrDefault("product-env", "")),
                 Arrays.stream(o.getOrDefault("product-jvm-args", "").strip().split("\\s+"))
                         .filter(w -> !w.isEmpty())
                         .toList(),
                 root.resolve(o.getOrDefault("out", "docs/benchmarks.md")),
                 root.resolve(o.getOrDefault("json", "docs/benchmarks-faults.json")),
                 root.resolve(o.getOrDefault("work", "bench/target/faults-work")));
+    }
+
+    /** {@code NAME=value NAME=value}: each word one setting. */
+    static Map<String, String> productEnv(String words) {
+        Map<String, String> env = new HashMap<>();
+        for (String w : words.strip().split("\\s+")) {
+            if (w.isEmpty()) {
+                continue;
+            }
+            int eq = w.indexOf('=');
+            if (eq < 1) {
+                throw new BenchException("--product-env: '" + w + "' is not NAME=value");
+            }
+            env.put(w.substring(0, eq), w.substring(eq + 1));
+        }
+        return env;
     }
 
     private static List<String> labels() {

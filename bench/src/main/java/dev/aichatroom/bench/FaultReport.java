@@ -65,6 +65,16 @@ final class FaultReport {
                 e.os(),
                 e.mosquitto(),
                 e.totalSeconds()));
+        md.append("Mosquitto saved its persistence file ")
+                .append(saving(s))
+                .append("; product settings beyond the method's: ")
+                .append(
+                        s.productEnv().isEmpty()
+                                ? "none"
+                                : s.productEnv().entrySet().stream()
+                                        .map(en -> "`" + en.getKey() + "=" + en.getValue() + "`")
+                                        .collect(java.util.stream.Collectors.joining(", ")))
+                .append(".\n\n");
         md.append("| scenario | instances | acknowledged | lost | duplicated (same id) | reordered | delayed > 1 s |"
                 + " recovery | p50 / p99 / max ms |\n");
         md.append("|---|---|---|---|---|---|---|---|---|\n");
@@ -137,6 +147,25 @@ final class FaultReport {
         md.append(METHOD);
         md.append(END);
         return md.toString();
+    }
+
+    /** Mosquitto's save setting in words. */
+    static String saving(FaultResults.Settings s) {
+        if (s.mosquittoAutosaveOnChanges()) {
+            return String.format(
+                    Locale.ROOT,
+                    "after every %,d changes (`autosave_on_changes true`, `autosave_interval %d`) and when stopped",
+                    s.mosquittoAutosave(),
+                    s.mosquittoAutosave());
+        }
+        if (s.mosquittoAutosave() > 0) {
+            return String.format(
+                    Locale.ROOT,
+                    "every %d s (`autosave_interval %d`) and when stopped",
+                    s.mosquittoAutosave(),
+                    s.mosquittoAutosave());
+        }
+        return "every 1800 s (its default `autosave_interval`) and when stopped";
     }
 
     private static String count(long n) {

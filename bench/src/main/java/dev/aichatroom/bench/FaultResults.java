@@ -29,6 +29,8 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
             long faultAfterSeconds,
             long downSeconds,
             int mosquittoAutosave,
+            boolean mosquittoAutosaveOnChanges,
+            java.util.Map<String, String> productEnv,
             List<String> productJvmArgs,
             String arguments) {
         static Settings of(FaultConfig c, String args) {
@@ -42,6 +44,8 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
                     c.faultAfter().toSeconds(),
                     c.down().toSeconds(),
                     c.autosave(),
+                    c.autosaveOnChanges(),
+                    new java.util.TreeMap<>(c.productEnv()),
                     c.productJvmArgs(),
                     args.isBlank() ? "(defaults)" : args);
         }

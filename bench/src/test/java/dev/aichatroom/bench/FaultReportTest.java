@@ -39,5 +39,25 @@ class FaultReportTest {
         assertThat(block).contains("| broker-sigkill | 1 | 20,000 | 3 | 2 (1) | 0 | 5 | 2.5 s |");
         assertThat(block).contains("| instance-sigkill | 2 | skipped: no PostgreSQL |");
         assertThat(block).contains("- broker-sigkill: 2 never stored");
+        assertThat(block).contains("every 1800 s (its default `autosave_interval`)");
+    }
+
+    @Test
+    void the_block_says_how_mosquitto_saved_and_which_product_settings_were_added() {
+        FaultResults.Settings s = FaultResults.Settings.of(
+                FaultConfig.parse(
+                        new String[] {
+                            "--only=faults",
+                            "--autosave=100",
+                            "--autosave-on-changes=true",
+                            "--product-env=MQTT_OUTPUT_QOS=1"
+                        },
+                        java.nio.file.Path.of("."),
+                        java.util.Map.of()),
+                "");
+        assertThat(FaultReport.saving(s))
+                .isEqualTo(
+                        "after every 100 changes (`autosave_on_changes true`, `autosave_interval 100`) and when stopped");
+        assertThat(s.productEnv()).containsEntry("MQTT_OUTPUT_QOS", "1");
     }
 }
