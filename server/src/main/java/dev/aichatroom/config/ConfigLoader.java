@@ -165,7 +165,7 @@ public final class ConfigLoader {
                 env.integer(
                         "MQTT_RECEIVE_MAXIMUM", MqttConnection.RECEIVE_MAXIMUM, 1_000, MqttConnection.RECEIVE_MAXIMUM),
                 env.integer("MQTT_KEEP_ALIVE", MqttSettings.DEFAULT_KEEP_ALIVE, 1, 65_535),
-                env.integer("MQTT_OUTPUT_QOS", 2, 1, 2),
+                env.integer("MQTT_OUTPUT_QOS", 1, 1, 2),
                 http(env, tls, plaintextAllowed),
                 store(env, dataDir),
                 chat(env),
