@@ -21,10 +21,12 @@ import java.util.Optional;
  *       {@code chatroom/clients/%c/errors}, {@code %c} standing for the owner's client id), whatever its wildcards:
  *       {@code chatroom/#}, {@code chatroom/+/+/errors} and {@code chatroom/+/other/errors} are refused,
  *       {@code chatroom/+/messages/out} and {@code chatroom/+/{its id}/errors} are not;
- *   <li>under MCP over MQTT's topics may only speak for itself ({@link McpTopics});
- *   <li>may not subscribe to filters starting with a wildcard ({@code #}, {@code +/…}): the broker would let those
- *       see retained {@code $} topics.
+ *   <li>under MCP over MQTT's topics may only speak for itself ({@link McpTopics}).
  * </ul>
+ *
+ * A filter starting with a wildcard ({@code #}, {@code +/…}) is judged like any other: it never matches a {@code $}
+ * topic (MQTT 5 §4.7.2, which {@link BrokerHooks} makes true for retained messages too), so {@code +/+} is allowed and
+ * {@code #} is refused only because it could match the raw inputs and other clients' private topics.
  *
  * A shared subscription ({@code $share/group/filter}) is judged by its filter.
  */
@@ -86,10 +88,7 @@ public record AccessPolicy(
         if (who.isService()) {
             return true;
         }
-        String first = bare.split("/", 2)[0];
-        return !first.equals("#")
-                && !first.equals("+")
-                && serviceOnlyRead.stream().noneMatch(f -> intersects(bare, f))
+        return serviceOnlyRead.stream().noneMatch(f -> intersects(bare, f))
                 && ownerPrefixes.stream().allMatch(prefix -> onlyOwn(who.clientId(), bare, prefix))
                 && privateTopics.stream().allMatch(t -> onlyOwnPrivate(who.clientId(), bare, t))
                 && McpTopics.maySubscribe(who.clientId(), bare);

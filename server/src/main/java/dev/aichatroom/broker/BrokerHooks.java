@@ -3,11 +3,14 @@ package dev.aichatroom.broker;
 import dev.aichatroom.mqtt.TopicFilter;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -16,16 +19,21 @@ import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTUtil;
+import org.apache.activemq.artemis.core.server.MessageReference;
+import org.apache.activemq.artemis.core.server.ServerConsumer;
 import org.apache.activemq.artemis.core.server.ServerSession;
 import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerConnectionPlugin;
 import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerMessagePlugin;
 import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerSessionPlugin;
 import org.apache.activemq.artemis.core.transaction.Transaction;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Artemis plugins and the MQTT interceptor: client connect/disconnect events, publish inspection and stamping, and
- * the clamp that works around Artemis storing expiry intervals × 1000 in a 32-bit int.
+ * Artemis plugins and the MQTT interceptor: client connect/disconnect events, publish inspection and stamping, the
+ * clamp that works around Artemis storing expiry intervals × 1000 in a 32-bit int, and the rule that a filter starting
+ * with a wildcard never gets a {@code $} topic (MQTT 5 §4.7.2), which Artemis keeps for live messages only.
  */
 final class BrokerHooks
         implements ActiveMQServerSessionPlugin,
@@ -35,6 +43,7 @@ final class BrokerHooks
     /** Largest interval (s) Artemis can hold in milliseconds in an int. */
     static final int MAX_EXPIRY_SECONDS = Integer.MAX_VALUE / 1000;
 
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerHooks.class);
     private static final String MQTT = "MQTT";
     private final ClientListener clients;
     /** Each inspector with its topic filters, asked for once rather than on every publish. */
@@ -44,10 +53,18 @@ final class BrokerHooks
     private final Map<String, Integer> connectionsPerClient = new ConcurrentHashMap<>();
 
     private final ListenerGuard guard;
+    private final KeepAlive keepAlive;
+    /** Retained copies of {@code $} topics being removed from a subscription that may not have them. */
+    private final Set<MessageReference> dropping = ConcurrentHashMap.newKeySet();
 
     BrokerHooks(
-            ClientListener clients, List<PublishInspector> inspectors, BrokerSecurity security, ListenerGuard guard) {
+            ClientListener clients,
+            List<PublishInspector> inspectors,
+            BrokerSecurity security,
+            ListenerGuard guard,
+            KeepAlive keepAlive) {
         this.guard = guard;
+        this.keepAlive = keepAlive;
         this.clients = clients;
         this.inspectors = inspectors.stream()
                 .map(i -> new Inspecting(i, List.copyOf(i.topicFilters())))
@@ -61,8 +78,56 @@ final class BrokerHooks
             clamp(connect.variableHeader().properties(), MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL);
         } else if (packet instanceof MqttPublishMessage publish) {
             clamp(publish.variableHeader().properties(), MqttProperties.MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL);
+        } else if (packet.fixedHeader().messageType() == MqttMessageType.DISCONNECT
+                && packet.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader disconnect) {
+            // a DISCONNECT may lengthen the session: 999,999,999 s wrapped into an expiry in the past
+            clamp(disconnect.properties(), MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL);
         }
         return true;
+    }
+
+    /**
+     * MQTT 5 §4.7.2: a filter starting with a wildcard ({@code #}, {@code +/…}) matches no topic starting with
+     * {@code $}. Artemis keeps live {@code $} messages out of such a subscription with a queue filter, but copies the
+     * retained messages of every matching topic straight into the new subscription's queue, past that filter (MCP
+     * presence and voice topics reached {@code #}). Such a copy is not delivered, and is removed from the queue.
+     */
+    @Override
+    public boolean canAccept(ServerConsumer consumer, MessageReference reference) {
+        if (!hidden(consumer.getQueue().getAddress(), reference.getMessage().getAddressSimpleString())) {
+            return true;
+        }
+        if (dropping.add(reference)) {
+            // not here: the queue is in the middle of its delivery loop
+            Thread.ofVirtual().name("broker-dollar-drop").start(() -> drop(reference));
+        }
+        return false;
+    }
+
+    /** Whether a message on {@code address} must not reach a subscription queue bound to {@code subscription}. */
+    static boolean hidden(SimpleString subscription, SimpleString address) {
+        if (address == null || address.length() == 0 || address.charAt(0) != '$') {
+            return false;
+        }
+        if (subscription == null || subscription.length() == 0) {
+            return false;
+        }
+        char first = subscription.charAt(0);
+        return first == '#' || first == '*';
+    }
+
+    private void drop(MessageReference reference) {
+        try {
+            reference.getQueue().deleteReference(reference.getMessage().getMessageID());
+        } catch (Exception e) {
+            LOG.warn(
+                    "Could not remove the retained {} message from subscription {}: {}",
+                    reference.getMessage().getAddress(),
+                    reference.getQueue().getName(),
+                    e.toString());
+        } finally {
+            dropping.remove(reference);
+        }
     }
 
     private static void clamp(MqttProperties properties, MqttProperties.MqttPropertyType type) {
@@ -108,6 +173,7 @@ final class BrokerHooks
     @Override
     public void afterDestroyConnection(RemotingConnection connection) {
         security.connectionClosed(connection.getID());
+        keepAlive.connectionClosed(connection.getID());
     }
 
     @Override

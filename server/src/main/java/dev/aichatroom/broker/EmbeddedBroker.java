@@ -15,10 +15,14 @@ import java.util.concurrent.ThreadPoolExecutor;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.postoffice.QueueBinding;
+import org.apache.activemq.artemis.core.remoting.server.impl.RemotingServiceImpl;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.core.server.impl.ActiveMQServerImpl;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.spi.core.protocol.ConnectionEntry;
 import org.apache.activemq.artemis.spi.core.remoting.Acceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +57,7 @@ public final class EmbeddedBroker implements Broker {
     private final BrokerSecurity security;
     private final BrokerHooks hooks;
     private final ListenerGuard guard;
+    private final KeepAlive keepAlive;
     private ActiveMQServer server;
     private int servicePort;
     private Path keyStoreFile;
@@ -80,7 +85,8 @@ public final class EmbeddedBroker implements Broker {
         this.guard = new ListenerGuard(config.limits(), Clock.systemUTC());
         this.security = new BrokerSecurity(
                 service.username(), service.password(), config, authenticators, policy, clients, guard);
-        this.hooks = new BrokerHooks(clients, inspectors, security, guard);
+        this.keepAlive = new KeepAlive(this::connectionEntry);
+        this.hooks = new BrokerHooks(clients, inspectors, security, guard, keepAlive);
     }
 
     private static String randomSecret() {
@@ -102,6 +108,8 @@ public final class EmbeddedBroker implements Broker {
             // allocates)
             server.getManagementService().enableNotifications(false);
             server.getRemotingService().addIncomingInterceptor(hooks);
+            server.getRemotingService().addIncomingInterceptor(keepAlive.incoming());
+            server.getRemotingService().addOutgoingInterceptor(keepAlive.outgoing());
             for (Acceptor acceptor : server.getRemotingService().getAcceptors().values()) {
                 if (!acceptor.isStarted()) {
                     throw new BrokerException(
@@ -207,11 +215,11 @@ public final class EmbeddedBroker implements Broker {
 
     private String acceptorUrl(String bind, int port, String tls) {
         String host = bind.contains(":") ? "[" + bind + "]" : bind;
-        // serverKeepAlive=-1: honour each client's own keep-alive (a 3.1.1 client with 0 is never cut off);
+        // serverKeepAlive: for MQTT 5 clients that ask for none or more (KeepAlive gives 3.1.1 clients their own);
         // maximumPacketSize is told to MQTT 5 clients in CONNACK (ListenerGuard enforces it before buffering)
         return "tcp://" + host + ":" + port + "?protocols=MQTT"
                 + ";closeMqttConnectionOnPublishAuthorizationFailure=false"
-                + ";serverKeepAlive=-1"
+                + ";serverKeepAlive=" + KeepAlive.SERVER_SECONDS
                 + ";maximumPacketSize=" + config.limits().maxPacketSize()
                 + tls;
     }
@@ -251,6 +259,14 @@ public final class EmbeddedBroker implements Broker {
                 : running.getRemotingService().getConnections().size();
     }
 
+    /** The broker's entry for a connection: its TTL is the connection's keep-alive. */
+    private Optional<ConnectionEntry> connectionEntry(Object connectionId) {
+        ActiveMQServer running = server;
+        return running != null && running.getRemotingService() instanceof RemotingServiceImpl remoting
+                ? Optional.ofNullable(remoting.getConnectionEntry(connectionId))
+                : Optional.empty();
+    }
+
     /** The service connects to its own listener on loopback. */
     @Override
     public String host() {
@@ -265,6 +281,21 @@ public final class EmbeddedBroker implements Broker {
     /** How many addresses (topics) the broker holds now. */
     int addressCount() {
         return server == null ? 0 : server.getPostOffice().getAddresses().size();
+    }
+
+    /** How many messages wait in the subscription queues of an MQTT client id (Artemis names them {@code id.filter}). */
+    long queuedFor(String clientId) {
+        ActiveMQServer running = server;
+        if (running == null) {
+            return 0;
+        }
+        return running.getPostOffice()
+                .getAllBindings()
+                .filter(b -> b instanceof QueueBinding)
+                .map(b -> ((QueueBinding) b).getQueue())
+                .filter(q -> q.getName().toString().startsWith(clientId + "."))
+                .mapToLong(Queue::getMessageCount)
+                .sum();
     }
 
     @Override

@@ -62,9 +62,16 @@ class AccessPolicyTest {
     }
 
     @Test
-    void leading_wildcards_and_broker_internals_are_refused() {
-        assertThat(policy.maySubscribe(device, "#")).isFalse();
-        assertThat(policy.maySubscribe(device, "+/messages/out")).isFalse();
+    void leading_wildcards_are_judged_like_any_filter_and_broker_internals_are_refused() {
+        assertThat(policy.maySubscribe(device, "#"))
+                .as("could match the raw inputs")
+                .isFalse();
+        assertThat(policy.maySubscribe(device, "+/+/in"))
+                .as("could match chatroom/messages/in")
+                .isFalse();
+        assertThat(policy.maySubscribe(device, "+/messages/out")).isTrue();
+        assertThat(policy.maySubscribe(device, "+/+")).isTrue();
+        assertThat(policy.maySubscribe(device, "$share/g/+/C")).isTrue();
         assertThat(policy.maySubscribe(device, "chatroom/messages/out")).isTrue();
         assertThat(policy.mayPublish(service, "$sys/mqtt/sessions")).isFalse();
         assertThat(policy.maySubscribe(service, "$SYS/#")).isFalse();

@@ -123,14 +123,16 @@ class EmbeddedBrokerIT {
     }
 
     @Test
-    void subscribing_to_everything_is_refused_because_it_would_leak_dollar_topics() {
+    void subscribing_to_everything_is_refused_because_it_would_read_private_topics() {
         try (TestMqtt a = client("greedy")) {
             assertThatThrownBy(() -> a.subscribe("#"))
                     .isInstanceOfSatisfying(
                             Mqtt5SubAckException.class,
                             e -> assertThat(e.getMqttMessage().getReasonCodes())
                                     .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
-            assertThatThrownBy(() -> a.subscribe("+/messages/out")).isInstanceOf(Mqtt5SubAckException.class);
+            // a leading wildcard that cannot reach an input or another client's errors is a filter like any other
+            a.subscribe("+/messages/out");
+            assertThat(a.client().getState().isConnected()).isTrue();
         }
     }
 
