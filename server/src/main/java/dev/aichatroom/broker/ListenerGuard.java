@@ -100,6 +100,9 @@ final class ListenerGuard {
                 pipeline.addBefore(
                         decoder.name(), "ai-chatroom-packet-size", new PacketSizeGuard(limits.maxPacketSize()));
                 pipeline.addBefore(decoder.name(), "ai-chatroom-packet-validator", new PacketValidator());
+                // after the decoder, on the decoded packets: what Artemis leaves out of MQTT 5 (decision 0020)
+                pipeline.addAfter(decoder.name(), "ai-chatroom-inbound-quota", new InboundQuota());
+                pipeline.addAfter(decoder.name(), "ai-chatroom-empty-client-id", new EmptyClientId());
             }
         });
     }

@@ -50,8 +50,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class BrokerConformanceIT {
     /** Cases the product fails on purpose or by Artemis' design; each is explained in docs/conformance.md. */
-    static final Set<String> PRODUCT_MAY_FAIL =
-            Set.of("MQTT 5 zero_length_clientid", "MQTT 5 subscribe_identifiers", "MQTT 5 flow_control2");
+    static final Set<String> PRODUCT_MAY_FAIL = Set.of("MQTT 5 subscribe_identifiers");
 
     private static final long CASE_LIMIT_SECONDS = 60;
     private static final String BEGIN = "<!-- conformance:begin -->";
