@@ -499,7 +499,10 @@ class VoiceCallIT {
             DevicePeer p = d.call();
             await().atMost(Duration.ofSeconds(15)).until(() -> p.state() == RTCPeerConnectionState.CONNECTED);
         }
-        await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(Resources.now())
+                        .as("threads, descriptors and UDP sockets back to %s", before)
+                        .matches(r -> r.within(before, 4)));
     }
 
     @Test
@@ -515,7 +518,10 @@ class VoiceCallIT {
                     .startsWith("ICE did not connect within 3 s");
             assertThat((System.nanoTime() - answered) / 1_000_000).isBetween(2500L, 6000L);
         }
-        await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(Resources.now())
+                        .as("threads, descriptors and UDP sockets back to %s", before)
+                        .matches(r -> r.within(before, 4)));
     }
 
     @Test
@@ -532,7 +538,10 @@ class VoiceCallIT {
             }
         }
         Resources after = Resources.now();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(Resources.now())
+                        .as("threads, descriptors and UDP sockets back to %s", before)
+                        .matches(r -> r.within(before, 4)));
         LOG.info("resources before {} after {}", before, after);
     }
 
@@ -578,7 +587,10 @@ class VoiceCallIT {
             measured.add(
                     "consent lost → session ended " + (System.nanoTime() - lost) / 1_000_000 + " ms (" + reason + ")");
         }
-        await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(Resources.now())
+                        .as("threads, descriptors and UDP sockets back to %s", before)
+                        .matches(r -> r.within(before, 4)));
     }
 
     @Test
@@ -622,7 +634,10 @@ class VoiceCallIT {
             model.reply(30, "Sure, turning", " it on now.", " The camera is", " on and working.");
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> health().contains("0 session(s)"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> Resources.now().within(before, 4));
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(Resources.now())
+                        .as("threads, descriptors and UDP sockets back to %s", before)
+                        .matches(r -> r.within(before, 4)));
     }
 
     private static double bargeIns() throws Exception {
