@@ -1,28 +1,20 @@
 package dev.aichatroom.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.mqtt.MqttConnection;
+import dev.aichatroom.testing.ChatTraffic;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestProduct;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -70,23 +62,12 @@ class FlowControlIT {
                 "CHAT_RATE_PER_MINUTE", "0",
                 "VOICE_ENABLE", "false",
                 "MCP_ENABLE", "false"));
-        observer = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier("flow-observer")
-                .serverHost("127.0.0.1")
-                .serverPort(mosquitto.port())
-                .buildAsync();
-        observer.publishes(
-                MqttGlobalPublishFilter.ALL,
-                p -> Json.tree(p.getPayloadAsBytes())
-                        .map(j -> j.path("content").asText())
-                        .ifPresent(seen::add));
-        observer.connect().join();
-        observer.subscribeWith()
-                .topicFilter("chatroom/messages/out")
-                .qos(MqttQos.AT_MOST_ONCE)
-                .send()
-                .join();
+        observer = ChatTraffic.watchOutputs(
+                mosquitto.port(),
+                "flow-observer",
+                ChatTraffic.Session.CLEAN,
+                MqttQos.AT_MOST_ONCE,
+                j -> seen.add(j.path("content").asText()));
     }
 
     @AfterAll
@@ -124,38 +105,16 @@ class FlowControlIT {
 
     /** {@code n} QoS 1 inputs from one publisher, at most 2,000 unacknowledged at once, all acknowledged. */
     private static void publish(String run, int n) {
-        Mqtt5AsyncClient publisher = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier("flow-pub-" + run)
-                .serverHost("127.0.0.1")
-                .serverPort(mosquitto.port())
-                .buildAsync();
-        publisher.connect().join();
-        Semaphore window = new Semaphore(2_000);
-        List<CompletableFuture<?>> acks = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            window.acquireUninterruptibly();
-            String payload =
-                    "{\"client_id\":\"flow-" + run + "\",\"username\":\"f\",\"message\":\"" + run + "-" + i + "\"}";
-            acks.add(publisher
-                    .publishWith()
-                    .topic("chatroom/messages/in")
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .payload(payload.getBytes(StandardCharsets.UTF_8))
-                    .send()
-                    .whenComplete((r, e) -> window.release()));
-        }
-        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                .orTimeout(120, TimeUnit.SECONDS)
-                .join();
-        publisher.disconnect().join();
+        ChatTraffic.publishInputs(
+                mosquitto.port(),
+                "flow-pub-" + run,
+                n,
+                2_000,
+                i -> "{\"client_id\":\"flow-" + run + "\",\"username\":\"f\",\"message\":\"" + run + "-" + i + "\"}");
     }
 
     private static void assertAllOnceInOrder(String run, int n, Duration within) {
-        await().atMost(within)
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> ofRun(run).size() >= n);
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        ChatTraffic.awaitAllThenSettle(within, () -> ofRun(run).size() >= n);
         List<Integer> order = ofRun(run).stream()
                 .map(k -> Integer.parseInt(k.substring(run.length() + 1)))
                 .toList();

@@ -3,25 +3,18 @@ package dev.aichatroom.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import dev.aichatroom.mqtt.Json;
 import dev.aichatroom.testing.AckDroppingProxy;
+import dev.aichatroom.testing.ChatTraffic;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestProduct;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,10 +54,7 @@ class OutputsOnceIT {
 
             proxy.dropAcknowledgementsThenCut(10);
             publishWithMessageIds(mosquitto.port(), n);
-            await().atMost(Duration.ofSeconds(90))
-                    .pollInterval(Duration.ofMillis(200))
-                    .until(() -> outputs.size() == n);
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            ChatTraffic.awaitAllThenSettle(Duration.ofSeconds(90), () -> outputs.size() == n);
 
             assertThat(proxy.dropped()).as("acknowledgements lost").isEqualTo(10);
             // the consumer's own connection never broke: the broker sent it nothing twice, so a repeat was routed twice
@@ -101,10 +91,7 @@ class OutputsOnceIT {
                 await().atMost(Duration.ofSeconds(60)).until(() -> outputs.size() >= before + 500);
                 mosquitto.restart(); // SIGTERM: Mosquitto saves its sessions, in-flight messages included
             }
-            await().atMost(Duration.ofSeconds(180))
-                    .pollInterval(Duration.ofMillis(500))
-                    .until(() -> outputs.size() == n);
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            ChatTraffic.awaitAllThenSettle(Duration.ofSeconds(180), () -> outputs.size() == n);
 
             List<String> log = Files.readAllLines(mosquitto.log());
             long firstSends = log.stream()
@@ -135,56 +122,24 @@ class OutputsOnceIT {
                 .toList();
     }
 
-    /** Counts each output's message_id; keeps its session (an hour) over the broker's restart. */
+    /** Counts each output's message_id; keeps its session over the broker's restart. */
     private static Mqtt5AsyncClient consumer(int port, String id, MqttQos qos, Map<String, AtomicInteger> counts) {
-        Mqtt5AsyncClient c = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .automaticReconnect()
-                .initialDelay(100, TimeUnit.MILLISECONDS)
-                .maxDelay(1, TimeUnit.SECONDS)
-                .applyAutomaticReconnect()
-                .buildAsync();
-        c.publishes(
-                MqttGlobalPublishFilter.ALL,
-                p -> Json.tree(p.getPayloadAsBytes())
-                        .filter(j -> j.path("content").asText().startsWith("once-"))
-                        .ifPresent(
-                                j -> counts.computeIfAbsent(j.path("message_id").asText(), k -> new AtomicInteger())
-                                        .incrementAndGet()));
-        c.connectWith().cleanStart(false).sessionExpiryInterval(600).send().join();
-        c.subscribeWith().topicFilter("chatroom/messages/out").qos(qos).send().join();
-        return c;
+        return ChatTraffic.watchOutputs(port, id, ChatTraffic.Session.PERSISTENT, qos, j -> {
+            if (j.path("content").asText().startsWith("once-")) {
+                counts.computeIfAbsent(j.path("message_id").asText(), k -> new AtomicInteger())
+                        .incrementAndGet();
+            }
+        });
     }
 
     /** {@code n} QoS 1 inputs, each with its own message_id, at most 1,000 unacknowledged at once, all acknowledged. */
     private static void publishWithMessageIds(int port, int n) {
-        Mqtt5AsyncClient publisher = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier("outputs-once-pub")
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildAsync();
-        publisher.connect().join();
-        Semaphore window = new Semaphore(1_000);
-        List<CompletableFuture<?>> acks = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            window.acquireUninterruptibly();
-            String payload = "{\"client_id\":\"dev-once\",\"username\":\"d\",\"message_id\":\"in-" + i
-                    + "\",\"message\":\"once-" + i + "\"}";
-            acks.add(publisher
-                    .publishWith()
-                    .topic("chatroom/messages/in")
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .payload(payload.getBytes(StandardCharsets.UTF_8))
-                    .send()
-                    .whenComplete((r, e) -> window.release()));
-        }
-        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                .orTimeout(60, TimeUnit.SECONDS)
-                .join();
-        publisher.disconnect().join();
+        ChatTraffic.publishInputs(
+                port,
+                "outputs-once-pub",
+                n,
+                1_000,
+                i -> "{\"client_id\":\"dev-once\",\"username\":\"d\",\"message_id\":\"in-" + i
+                        + "\",\"message\":\"once-" + i + "\"}");
     }
 }

@@ -1,25 +1,17 @@
 package dev.aichatroom.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.testing.ChatTraffic;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestProduct;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -44,39 +36,28 @@ class RedeliveryIT {
             // the consumer keeps its session over the restart; a repeat with the same message_id would be the broker
             // redelivering one output, not the service taking an input twice, so ids are counted per text
             Map<String, Set<String>> idsByText = new ConcurrentHashMap<>();
-            Mqtt5AsyncClient observer = MqttClient.builder()
-                    .useMqttVersion5()
-                    .identifier("redelivery-observer")
-                    .serverHost("127.0.0.1")
-                    .serverPort(mosquitto.port())
-                    .automaticReconnectWithDefaultConfig()
-                    .buildAsync();
-            observer.publishes(
-                    MqttGlobalPublishFilter.ALL,
-                    p -> Json.tree(p.getPayloadAsBytes())
-                            .ifPresent(j -> idsByText
-                                    .computeIfAbsent(j.path("content").asText(), t -> ConcurrentHashMap.newKeySet())
-                                    .add(j.path("message_id").asText())));
-            observer.connectWith()
-                    .cleanStart(false)
-                    .sessionExpiryInterval(600)
-                    .send()
-                    .join();
-            observer.subscribeWith()
-                    .topicFilter("chatroom/messages/out")
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .send()
-                    .join();
+            Mqtt5AsyncClient observer = ChatTraffic.watchOutputs(
+                    mosquitto.port(),
+                    "redelivery-observer",
+                    ChatTraffic.Session.PERSISTENT,
+                    MqttQos.AT_LEAST_ONCE,
+                    j -> idsByText
+                            .computeIfAbsent(j.path("content").asText(), t -> ConcurrentHashMap.newKeySet())
+                            .add(j.path("message_id").asText()));
 
-            publishWithoutMessageId(mosquitto.port(), n);
+            ChatTraffic.publishInputs(
+                    mosquitto.port(),
+                    "redelivery-pub",
+                    n,
+                    2_000,
+                    i -> "{\"client_id\":\"dev-redelivery\",\"username\":\"d\",\"message\":\"held-" + i + "\"}");
             mosquitto.restart(); // while the service still works through them
-            await().atMost(Duration.ofSeconds(180))
-                    .pollInterval(Duration.ofMillis(500))
-                    .until(() -> idsByText.keySet().stream()
+            ChatTraffic.awaitAllThenSettle(
+                    Duration.ofSeconds(180),
+                    () -> idsByText.keySet().stream()
                                     .filter(t -> t.startsWith("held-"))
                                     .count()
                             == n);
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
             List<String> takenTwice = idsByText.entrySet().stream()
                     .filter(e -> e.getValue().size() > 1)
                     .map(Map.Entry::getKey)
@@ -84,33 +65,5 @@ class RedeliveryIT {
             assertThat(takenTwice).as("inputs taken more than once").isEmpty();
             observer.disconnect();
         }
-    }
-
-    /** {@code n} QoS 1 inputs without message_id, at most 2,000 unacknowledged at once, all acknowledged. */
-    private static void publishWithoutMessageId(int port, int n) {
-        Mqtt5AsyncClient publisher = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier("redelivery-pub")
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildAsync();
-        publisher.connect().join();
-        Semaphore window = new Semaphore(2_000);
-        List<CompletableFuture<?>> acks = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            window.acquireUninterruptibly();
-            String payload = "{\"client_id\":\"dev-redelivery\",\"username\":\"d\",\"message\":\"held-" + i + "\"}";
-            acks.add(publisher
-                    .publishWith()
-                    .topic("chatroom/messages/in")
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .payload(payload.getBytes(StandardCharsets.UTF_8))
-                    .send()
-                    .whenComplete((r, e) -> window.release()));
-        }
-        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                .orTimeout(60, TimeUnit.SECONDS)
-                .join();
-        publisher.disconnect().join();
     }
 }
