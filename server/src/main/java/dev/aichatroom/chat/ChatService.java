@@ -454,7 +454,10 @@ public final class ChatService implements AutoCloseable {
         }
         if (ledger.isPresent() && suspects.contains(ledger.get().inputHash())) {
             flushStaged(); // the ledger must hold what came before
-            if (isRedelivery(ledger.get(), inbound)) {
+            Optional<String> stored = redeliveryOf(ledger.get(), inbound);
+            if (stored.isPresent()) {
+                // the entry stays, now on this connection, until it has stayed up: it may go before the ack arrives
+                outbox.redelivered(stored.get(), new Outbox.Ledger(ledger.get().inputHash(), inbound.connection()));
                 inbound.acknowledge();
                 return;
             }
@@ -475,12 +478,16 @@ public final class ChatService implements AutoCloseable {
         }
     }
 
-    /** Whether a keyless input is the broker's redelivery of one already stored; asks again while the store fails. */
-    private boolean isRedelivery(MessageStore.LedgerEntry ledger, Inbound inbound) {
+    /**
+     * The message stored for a keyless input when the input is the broker's redelivery of one already stored (its
+     * ledger entry is claimed for this connection); asks again while the store fails.
+     */
+    private Optional<String> redeliveryOf(MessageStore.LedgerEntry ledger, Inbound inbound) {
         for (int attempt = 0; !closing; attempt++) {
             try {
-                boolean again = store.takeRedelivery(ledger.inputHash(), inbound.connection());
-                if (again) {
+                Optional<String> again =
+                        store.claimRedelivery(ledger.inputHash(), inbound.connection(), clock.millis());
+                if (again.isPresent()) {
                     LOG.debug("Input on {} is a redelivery of one already stored; skipped", inbound.topic());
                 }
                 return again;
@@ -489,11 +496,11 @@ public final class ChatService implements AutoCloseable {
                     LOG.warn("Input on {} waits for the message store: {}", inbound.topic(), e.getMessage());
                 }
                 if (!backOff(attempt)) {
-                    return false;
+                    return Optional.empty();
                 }
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     /**

@@ -134,6 +134,27 @@ final class Outbox implements AutoCloseable {
         }
     }
 
+    /**
+     * A redelivered input whose ledger entry was claimed for the connection it came on again (message {@code
+     * messageId}), about to be acknowledged there: the entry is kept until that connection has stayed up for the
+     * confirm period, like that of an input acknowledged the first time, and its hash may come again if it goes first.
+     */
+    void redelivered(String messageId, Ledger ledger) {
+        remember(messageId, ledger, currentConnection.get(), System.nanoTime());
+    }
+
+    /** Keeps the ledger entry of an input acknowledged (or about to be) on {@code ledger.connection()}. */
+    private void remember(String messageId, Ledger ledger, String current, long now) {
+        if (ledger.connection().equals(current)) {
+            synchronized (unconfirmed) {
+                unconfirmed.addLast(new Unconfirmed(messageId, ledger, now));
+            }
+        } else {
+            // acknowledged on a connection that is gone: the broker hands the input over again
+            mayComeAgain.accept(ledger.inputHash());
+        }
+    }
+
     /** Hashes of inputs acknowledged on a connection other than {@code current} and not yet known to be taken. */
     List<String> unconfirmedElsewhere(String current) {
         synchronized (unconfirmed) {
@@ -211,14 +232,14 @@ final class Outbox implements AutoCloseable {
         return forget;
     }
 
-    /** Between batches: forgets what is confirmed (marking its messages again is harmless). */
+    /** Between batches: forgets the ledger entries of what is confirmed. */
     private void forgetConfirmed() {
         List<String> forget = confirmed();
         if (forget.isEmpty()) {
             return;
         }
         try {
-            store.markPublished(forget, forget);
+            store.markPublished(List.of(), forget);
         } catch (StoreException e) {
             LOG.warn("Cannot forget {} input ledger entries yet: {}", forget.size(), e.getMessage());
             // kept: a later redelivery would find them, a new identical input on a later connection too (rare)
@@ -253,21 +274,14 @@ final class Outbox implements AutoCloseable {
         String current = currentConnection.get();
         long now = System.nanoTime();
         for (Done d : batch) {
+            // kept before the acknowledgement: at every moment the input is unacknowledged or unconfirmed, so a new
+            // connection's first input never misses it among the suspects
+            d.ledger().ifPresent(l -> remember(d.messageId(), l, current, now));
             try {
                 d.afterMark().run();
             } catch (RuntimeException e) {
                 LOG.warn("Acknowledging the input of {} failed: {}", d.messageId(), e.toString());
             }
-            d.ledger().ifPresent(l -> {
-                if (l.connection().equals(current)) {
-                    synchronized (unconfirmed) {
-                        unconfirmed.addLast(new Unconfirmed(d.messageId(), l, now));
-                    }
-                } else {
-                    // acknowledged on a connection that is gone: the broker hands the input over again
-                    mayComeAgain.accept(l.inputHash());
-                }
-            });
         }
     }
 

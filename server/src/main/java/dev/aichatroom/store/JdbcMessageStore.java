@@ -301,10 +301,10 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public void markPublished(java.util.Collection<String> messageIds, java.util.Collection<String> acknowledging) {
-        if (messageIds.isEmpty()) {
+        if (messageIds.isEmpty() && acknowledging.isEmpty()) {
             return;
         }
-        String in = String.join(",", java.util.Collections.nCopies(messageIds.size(), "?"));
+        String in = String.join(",", java.util.Collections.nCopies(Math.max(1, messageIds.size()), "?"));
         String forgetIn = String.join(",", java.util.Collections.nCopies(Math.max(1, acknowledging.size()), "?"));
         written("mark " + messageIds.size() + " message(s) published", c -> {
             c.setAutoCommit(false);
@@ -316,7 +316,9 @@ public final class JdbcMessageStore implements MessageStore {
                 for (String id : messageIds) {
                     mark.setString(i++, id);
                 }
-                mark.executeUpdate();
+                if (!messageIds.isEmpty()) {
+                    mark.executeUpdate();
+                }
                 if (!acknowledging.isEmpty()) {
                     i = 1;
                     for (String id : acknowledging) {
@@ -373,13 +375,19 @@ public final class JdbcMessageStore implements MessageStore {
     }
 
     @Override
-    public boolean takeRedelivery(String inputHash, String connection) {
+    public Optional<String> claimRedelivery(String inputHash, String connection, long nowMillis) {
         return written("look up a redelivered input", c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM input_ledger WHERE id = (SELECT id FROM"
-                    + " input_ledger WHERE input_hash = ? AND connection <> ? ORDER BY id LIMIT 1)")) {
-                ps.setString(1, inputHash);
-                ps.setString(2, connection);
-                return ps.executeUpdate() == 1;
+            // PostgreSQL: an entry another instance is claiming right now is left to it
+            try (PreparedStatement ps = c.prepareStatement("UPDATE input_ledger SET connection = ?, created = ?"
+                    + " WHERE id = (SELECT id FROM input_ledger WHERE input_hash = ? AND connection <> ? ORDER BY id"
+                    + " LIMIT 1" + (sqlite ? "" : " FOR UPDATE SKIP LOCKED") + ") RETURNING message_id")) {
+                ps.setString(1, connection);
+                ps.setLong(2, nowMillis);
+                ps.setString(3, inputHash);
+                ps.setString(4, connection);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
             }
         });
     }

@@ -65,17 +65,19 @@ public interface MessageStore extends AutoCloseable {
     List<Takeover> takeOver(String taker, java.time.Duration timeout);
 
     /**
-     * Marks messages published and forgets the ledger entries of {@code acknowledging} (the inputs about to be
-     * acknowledged), in one transaction.
+     * Marks messages published and forgets the ledger entries of {@code acknowledging} (inputs whose acknowledgement
+     * surely reached the broker), in one transaction. Either may be empty.
      */
     void markPublished(java.util.Collection<String> messageIds, java.util.Collection<String> acknowledging);
 
     /**
-     * Takes (removes) one ledger entry for {@code inputHash} recorded on another connection than {@code connection}.
+     * Claims one ledger entry for {@code inputHash} recorded on another connection than {@code connection}: it is
+     * recorded on {@code connection} from now ({@code nowMillis}) and kept, since the acknowledgement of this copy may be
+     * lost with {@code connection} too, and the broker hands the input over once more (decision 0027).
      *
-     * @return true when there was one: the input is a redelivery of one already stored
+     * @return the id of the message stored for the input when there was one: the input is a redelivery
      */
-    boolean takeRedelivery(String inputHash, String connection);
+    Optional<String> claimRedelivery(String inputHash, String connection, long nowMillis);
 
     /**
      * Forgets ledger entries recorded before {@code beforeMillis} on connections whose names start with

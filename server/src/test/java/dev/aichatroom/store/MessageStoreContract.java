@@ -61,13 +61,36 @@ abstract class MessageStoreContract {
                 Optional.of(new MessageStore.LedgerEntry(hash, mine + "/run/2", 5_000)));
 
         assertThat(store.forgetLedgerBefore(2_000, mine + "/")).isEqualTo(1);
-        assertThat(store.takeRedelivery(hash, mine + "/run/3"))
+        assertThat(store.claimRedelivery(hash, mine + "/run/3", 9_000))
                 .as("the other instance's entry")
-                .isTrue();
-        assertThat(store.takeRedelivery(hash, mine + "/run/3"))
+                .contains(room + "l2");
+        assertThat(store.claimRedelivery(hash, mine + "/run/3", 9_000))
                 .as("the newer entry of this instance")
-                .isTrue();
-        assertThat(store.takeRedelivery(hash, mine + "/run/3")).isFalse();
+                .contains(room + "l3");
+        assertThat(store.claimRedelivery(hash, mine + "/run/3", 9_000)).isEmpty();
+    }
+
+    @Test
+    void a_claimed_ledger_entry_is_kept_for_the_next_connection_until_it_is_forgotten() {
+        String mine = "svc-" + UUID.randomUUID();
+        String hash = "h" + UUID.randomUUID();
+        store.appendUnpublished(
+                message("c1", "again", Optional.empty()),
+                mine,
+                Optional.of(new MessageStore.LedgerEntry(hash, mine + "/run/1", 1_000)));
+
+        assertThat(store.claimRedelivery(hash, mine + "/run/2", 5_000)).contains(room + "c1");
+        assertThat(store.claimRedelivery(hash, mine + "/run/2", 5_500))
+                .as("on the connection that claimed it")
+                .isEmpty();
+        assertThat(store.forgetLedgerBefore(4_000, mine + "/"))
+                .as("claimed at 5,000: not older than 4,000")
+                .isZero();
+        assertThat(store.claimRedelivery(hash, mine + "/run/3", 6_000))
+                .as("the acknowledgement on run/2 was lost with it: the third copy")
+                .contains(room + "c1");
+        store.markPublished(List.of(), List.of(room + "c1"));
+        assertThat(store.claimRedelivery(hash, mine + "/run/4", 7_000)).isEmpty();
     }
 
     @Test
