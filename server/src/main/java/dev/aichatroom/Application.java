@@ -34,7 +34,9 @@ import dev.aichatroom.web.MqttTokens;
 import dev.aichatroom.web.OpsRoutes;
 import dev.aichatroom.web.PageRoutes;
 import dev.aichatroom.web.PhotoRoutes;
+import dev.aichatroom.web.StaticFiles;
 import dev.aichatroom.web.TokenRoutes;
+import io.javalin.config.RoutesConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -164,8 +166,8 @@ public final class Application implements AutoCloseable {
         started.push(chat);
         started.push(mcp);
         started.push(assistant);
-        // speech engines and WebRTC load beside the rest: /health says "loading", calls wait for them
-        voiceService.startInBackground();
+        // speech engines and WebRTC load once HTTP listens (/health first): /health says "loading", calls wait for them
+        voiceService.startInBackground(httpUp);
         started.push(voiceService);
         if (config.mqttEnabled()) {
             // the parts that talk over MQTT start once the broker is there: now, or whenever it appears
@@ -190,53 +192,50 @@ public final class Application implements AutoCloseable {
         scheduleIdleExpiry();
         scheduleMemberRefresh();
 
-        http = new HttpServer(
-                config.http(),
-                List.of(
-                        new ChatRoutes(chat, clock),
-                        new PageRoutes(
-                                config.web(),
-                                config.chat(),
-                                broker.isPresent() && config.broker().wsPort() > 0
-                                        ? Optional.of(config.broker().wsPort())
-                                        : Optional.empty(),
-                                tokensInUse,
-                                broker.isPresent(),
-                                config.ai().provider() != AiConfig.Provider.NONE,
-                                config.voice().iceServers().stream()
-                                        .map(IceServer::browserEntry)
-                                        .toList()),
-                        new TokenRoutes(
-                                tokens,
-                                owners,
-                                id -> id.startsWith(config.serviceClientId())
-                                        || config.broker()
-                                                .clientIds()
-                                                .ownerAmong(
-                                                        config.broker()
-                                                                .accounts()
-                                                                .keySet(),
-                                                        id)
-                                                .isPresent(),
-                                config.web().tokenRatePerMinute(),
-                                clock),
-                        PhotoRoutes.in(config.dataDir()),
-                        new OpsRoutes(
-                                Map.of(
-                                        "broker",
-                                                () -> !config.mqttEnabled()
-                                                        ? new Health(Health.State.DISABLED, "MQTT_ENABLE=false")
-                                                        : mqtt.problem()
-                                                                .map(why -> Health.down(mqtt.endpoint() + ": " + why))
-                                                                .orElseGet(() -> Health.up(mqtt.endpoint())),
-                                        "store",
-                                                () -> store.isHealthy()
-                                                        ? Health.up(store.toString())
-                                                        : Health.down(store.toString()),
-                                        "ai", () -> health(assistant.status()),
-                                        "mcp", () -> health(mcp.status()),
-                                        "voice", voiceService::health),
-                                meters)));
+        List<Consumer<RoutesConfig>> routes = new ArrayList<>(List.of(
+                new ChatRoutes(chat, clock),
+                new PageRoutes(
+                        config.web(),
+                        config.chat(),
+                        broker.isPresent() && config.broker().wsPort() > 0
+                                ? Optional.of(config.broker().wsPort())
+                                : Optional.empty(),
+                        tokensInUse,
+                        broker.isPresent(),
+                        config.ai().provider() != AiConfig.Provider.NONE,
+                        config.voice().iceServers().stream()
+                                .map(IceServer::browserEntry)
+                                .toList()),
+                new TokenRoutes(
+                        tokens,
+                        owners,
+                        id -> id.startsWith(config.serviceClientId())
+                                || config.broker()
+                                        .clientIds()
+                                        .ownerAmong(config.broker().accounts().keySet(), id)
+                                        .isPresent(),
+                        config.web().tokenRatePerMinute(),
+                        clock),
+                PhotoRoutes.in(config.dataDir()),
+                new OpsRoutes(
+                        Map.of(
+                                "broker",
+                                        () -> !config.mqttEnabled()
+                                                ? new Health(Health.State.DISABLED, "MQTT_ENABLE=false")
+                                                : mqtt.problem()
+                                                        .map(why -> Health.down(mqtt.endpoint() + ": " + why))
+                                                        .orElseGet(() -> Health.up(mqtt.endpoint())),
+                                "store",
+                                        () -> store.isHealthy()
+                                                ? Health.up(store.toString())
+                                                : Health.down(store.toString()),
+                                "ai", () -> health(assistant.status()),
+                                "mcp", () -> health(mcp.status()),
+                                "voice", voiceService::health),
+                        meters)));
+        // last: its /{name} must not take the place of another one-segment route
+        StaticFiles.ofPage().ifPresent(routes::add);
+        http = new HttpServer(config.http(), routes);
         http.start();
         started.push(http);
         httpUp.complete(null);

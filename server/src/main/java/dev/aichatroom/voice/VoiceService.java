@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -160,6 +162,15 @@ public final class VoiceService implements AutoCloseable {
      * says voice is loading, and signalling that comes before it is done waits for it and is then handled in order.
      */
     public void startInBackground() {
+        startInBackground(CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * As {@link #startInBackground()}, but the loading begins once {@code after} completes (the product's start:
+     * when HTTP listens, so that the engines' class loading, native libraries and garbage are not on the two cores
+     * while the chat starts); signalling is held from now on.
+     */
+    public void startInBackground(CompletionStage<?> after) {
         if (!config.enabled()) {
             start();
             return;
@@ -168,6 +179,10 @@ public final class VoiceService implements AutoCloseable {
             held = new java.util.ArrayList<>();
         }
         loading = true;
+        after.thenRun(this::loadOnThread);
+    }
+
+    private void loadOnThread() {
         loader = Thread.ofPlatform().name("voice-start").daemon(true).start(() -> {
             try {
                 start();

@@ -6,7 +6,6 @@ import dev.aichatroom.tls.TlsPolicy;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import io.javalin.http.staticfiles.Location;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,35 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP listener. Features hand it their routes; errors are answered as JSON in one place and logged once, here.
+ * The HTTP listener. Features hand it their routes (the page's files too: {@link StaticFiles}); errors are answered as
+ * JSON in one place and logged once, here.
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
-
-    /**
-     * Headers of the page and its files: everything users or the model write is rendered as text, and this policy is
-     * the second wall (no inline or foreign scripts, no framing). The page reaches MQTT over WebSocket on another port;
-     * mqtt.js runs its keep-alive timer in a worker made from a blob (background tabs throttle ordinary timers).
-     */
-    static final Map<String, String> PAGE_HEADERS = Map.of(
-            "Content-Security-Policy",
-            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; "
-                    + "script-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-                    + "frame-ancestors 'none'; form-action 'self'",
-            "X-Content-Type-Options",
-            "nosniff",
-            "Referrer-Policy",
-            "no-referrer",
-            "Cache-Control",
-            "no-cache");
-
-    /**
-     * The page's built files under {@code /assets/} carry a hash of their content in their names, so a name never
-     * serves other bytes: browsers and proxies may keep them for a year without asking again. The pages that name them
-     * ({@code index.html}, {@code voice.html}) stay {@code no-cache}, so a new release is seen on the next load.
-     */
-    static final Map<String, String> ASSET_HEADERS =
-            Map.of("X-Content-Type-Options", "nosniff", "Cache-Control", "public, max-age=31536000, immutable");
 
     private final HttpConfig config;
     private final List<Consumer<RoutesConfig>> routes;
@@ -71,22 +46,6 @@ public final class HttpServer implements AutoCloseable {
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
             config.tls().ifPresent(tls -> c.jetty.addConnector((server, http) -> httpsConnector(server, http, tls)));
-            if (HttpServer.class.getResource("/public/assets") != null) {
-                c.staticFiles.add(files -> {
-                    files.hostedPath = "/assets";
-                    files.directory = "/public/assets";
-                    files.location = Location.CLASSPATH;
-                    files.headers = ASSET_HEADERS;
-                });
-            }
-            if (HttpServer.class.getResource("/public/index.html") != null) {
-                c.staticFiles.add(files -> {
-                    files.hostedPath = "/";
-                    files.directory = "/public";
-                    files.location = Location.CLASSPATH;
-                    files.headers = PAGE_HEADERS;
-                });
-            }
             if (config.tls().isPresent()) {
                 c.routes.before(HttpServer::toHttps);
             }

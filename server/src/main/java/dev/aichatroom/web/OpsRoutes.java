@@ -55,7 +55,9 @@ public final class OpsRoutes implements Consumer<RoutesConfig> {
     private void count(Context ctx) {
         io.javalin.router.Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
         String route;
-        if (endpoint != null && !endpoint.path.isEmpty() && !"*".equals(endpoint.path)) {
+        if (endpoint != null && StaticFiles.ROUTES.contains(endpoint.path)) {
+            route = ctx.statusCode() < 400 ? "static" : "none";
+        } else if (endpoint != null && !endpoint.path.isEmpty() && !"*".equals(endpoint.path)) {
             route = endpoint.path;
         } else {
             route = ctx.statusCode() < 400 ? "static" : "none";

@@ -182,6 +182,34 @@ class VoiceServiceTest {
         }
     }
 
+    @Test
+    void voice_loads_only_once_the_start_it_waits_for_is_done_and_holds_signalling_until_then() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger loads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CompletableFuture<Void> httpUp = new java.util.concurrent.CompletableFuture<>();
+        try (VoiceService voice = service(() -> {
+            loads.incrementAndGet();
+            throw new RtcException("no WebRTC in this test");
+        })) {
+            voice.startInBackground(httpUp);
+            voice.onInbound(new dev.aichatroom.mqtt.Inbound(
+                    "$message/d11/multimedia_proxy",
+                    "{\"type\":\"message\",\"payload\":\"hello\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    List.of(),
+                    () -> {}));
+            voice.awaitLoaded(Duration.ofSeconds(1));
+            assertThat(loads).as("nothing loads before the start is done").hasValue(0);
+            assertThat(voice.health().detail()).contains("loading");
+            assertThat(published).as("signalling is held meanwhile").isEmpty();
+
+            httpUp.complete(null);
+            assertThat(awaitOn("$message/d11", "tts_text").path("text").asText())
+                    .isEqualTo("Hello there.");
+            voice.awaitLoaded(Duration.ofSeconds(10));
+            assertThat(loads).hasValue(1);
+            assertThat(voice.health().state()).isEqualTo(Health.State.DISABLED);
+        }
+    }
+
     /** A WebRTC engine that records what sessions ask of it; its peers connect as they answer. */
     static final class FakeRtc implements Rtc {
         final List<String> calls = new CopyOnWriteArrayList<>();
