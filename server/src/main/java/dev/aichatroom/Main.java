@@ -23,7 +23,7 @@ public final class Main {
             System.exit(2);
             return;
         }
-        // logback.xml reads LOG_LEVEL from the environment; this also honours a .env file
+        // LogSetup reads LOG_LEVEL from the environment; this also honours a .env file
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.toLevel(config.logLevel()));
         Application app = new Application(config);

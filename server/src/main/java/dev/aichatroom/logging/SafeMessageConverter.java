@@ -4,7 +4,7 @@ import ch.qos.logback.classic.pattern.MessageConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 
 /**
- * {@code %msg} of logback.xml, escaped by {@link LogText}: every log line of the product and of its libraries (Artemis,
+ * {@code %msg} of the console log (dev.aichatroom.LogSetup), escaped by {@link LogText}: every log line of the product and of its libraries (Artemis,
  * Netty, Javalin) is one line, whatever client-supplied value its message holds. Stack traces ({@code %ex}) are left
  * as they are: they are many lines by nature and are logged only for unexpected conditions.
  */

@@ -37,7 +37,7 @@ class LogInjectionIT {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         @SuppressWarnings("unchecked")
         OutputStreamAppender<ILoggingEvent> console = (OutputStreamAppender<ILoggingEvent>) root.getAppender("STDOUT");
-        assertThat(console).as("logback.xml's console appender").isNotNull();
+        assertThat(console).as("LogSetup's console appender").isNotNull();
         ListAppender<ILoggingEvent> captured = new ListAppender<>();
         captured.setContext(context);
         captured.start();
