@@ -22,6 +22,9 @@ final class CuttableProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Object gate = new Object();
     private volatile boolean cut;
+    /** Nothing from the broker is forwarded (the service's packets still are) while set. */
+    private volatile boolean holdDown;
+
     private volatile boolean closed;
 
     CuttableProxy(Endpoint target) {
@@ -42,6 +45,23 @@ final class CuttableProxy implements AutoCloseable {
         cut = true;
     }
 
+    /** Holds what the broker sends (acknowledgements, inputs); what the service sends still goes through. */
+    void holdBrokerPackets() {
+        holdDown = true;
+    }
+
+    /**
+     * Resets every connection through the proxy, dropping what it held, and forwards normally again: what a network
+     * device that loses a connection's state does. The service reconnects through the proxy.
+     */
+    void reset() {
+        sockets.forEach(this::quietClose);
+        holdDown = false;
+        synchronized (gate) {
+            gate.notifyAll();
+        }
+    }
+
     void heal() {
         synchronized (gate) {
             cut = false;
@@ -50,8 +70,12 @@ final class CuttableProxy implements AutoCloseable {
     }
 
     private void awaitOpen() throws InterruptedException {
+        awaitOpen(false);
+    }
+
+    private void awaitOpen(boolean fromBroker) throws InterruptedException {
         synchronized (gate) {
-            while (cut && !closed) {
+            while ((cut || (fromBroker && holdDown)) && !closed) {
                 gate.wait(100);
             }
         }
@@ -84,19 +108,19 @@ final class CuttableProxy implements AutoCloseable {
             quietClose(upstream);
             return;
         }
-        Thread.ofVirtual().start(() -> pump(client, upstream));
-        pump(upstream, client);
+        Thread.ofVirtual().start(() -> pump(client, upstream, false));
+        pump(upstream, client, true);
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean fromBroker) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream()) {
             for (int n; ; ) {
                 n = in.read(buffer);
-                awaitOpen();
-                if (n < 0) {
-                    break;
+                awaitOpen(fromBroker);
+                if (n < 0 || from.isClosed()) {
+                    break; // a reset while held: what was read is dropped
                 }
                 out.write(buffer, 0, n);
                 out.flush();

@@ -145,7 +145,7 @@ final class FaultBench {
         try (FaultBroker broker = FaultBroker.start(
                         config.mosquitto(), dir.resolve("mosquitto"), config.autosave(), config.autosaveOnChanges());
                 CuttableProxy proxy = new CuttableProxy(broker.endpoint())) {
-            int servicePort = kind == FaultKind.PARTITION
+            int servicePort = kind == FaultKind.PARTITION || kind == FaultKind.RESET
                     ? proxy.port()
                     : broker.endpoint().port();
             List<Instance> instances = new ArrayList<>();
@@ -325,6 +325,9 @@ final class FaultBench {
         }
     }
 
+    /** How many times the reset scenario resets the service's connection. */
+    private static final int RESETS = 5;
+
     /** The fault, at {@code --fault-after} into the load (the burst is its own fault, from the start). */
     private void inject(
             FaultKind kind,
@@ -368,6 +371,14 @@ final class FaultBench {
                     proxy.cut();
                     Thread.sleep(config.keepAlive().multipliedBy(3).toMillis());
                     proxy.heal();
+                }
+                case RESET -> {
+                    for (int i = 0; i < RESETS; i++) {
+                        proxy.holdBrokerPackets();
+                        Thread.sleep(1_000);
+                        proxy.reset();
+                        Thread.sleep(2_000);
+                    }
                 }
                 default -> throw new IllegalStateException(kind.toString());
             }

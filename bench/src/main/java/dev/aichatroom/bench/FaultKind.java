@@ -12,7 +12,12 @@ enum FaultKind {
     BROKER_SIGKILL("broker-sigkill", 1, "Mosquitto killed with SIGKILL (no save) and started again"),
     INSTANCE_SIGKILL("instance-sigkill", 2, "one of two instances killed with SIGKILL and started again"),
     INSTANCE_SIGTERM("instance-sigterm", 2, "one of two instances stopped with SIGTERM and started again"),
-    PARTITION("partition", 1, "the service's connection cut (nothing forwarded either way) for 3 keep-alives");
+    PARTITION("partition", 1, "the service's connection cut (nothing forwarded either way) for 3 keep-alives"),
+    RESET(
+            "reset",
+            1,
+            "the service's connection reset 5 times, 2 s apart, each after 1 s in which the broker's packets (its"
+                    + " acknowledgements, the inputs) were held and are then dropped");
 
     private final String label;
     private final int instances;

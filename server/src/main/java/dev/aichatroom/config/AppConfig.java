@@ -23,7 +23,8 @@ import javax.net.ssl.TrustManagerFactory;
  * @param receiveMaximum the Receive Maximum the service's connection asks for: how many unacknowledged inputs the
  *     broker may send it at once
  * @param keepAliveSeconds the MQTT keep-alive of the service's own connection (MQTT_KEEP_ALIVE)
- * @param outputQos on an external broker, the QoS of the chat messages the service publishes (MQTT_OUTPUT_QOS, 1 or 2)
+ * @param outputQos on an external broker, the QoS of the chat messages the service publishes (MQTT_OUTPUT_QOS, 1 or 2,
+ *     or {@code MqttSettings.OUTPUT_QOS_AUTO})
  * @param ai the assistant
  * @param mcp MCP over MQTT: the assistant's tools, the rooms as MCP servers
  * @param voice the voice companion

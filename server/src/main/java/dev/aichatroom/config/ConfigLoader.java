@@ -165,7 +165,7 @@ public final class ConfigLoader {
                 env.integer(
                         "MQTT_RECEIVE_MAXIMUM", MqttConnection.RECEIVE_MAXIMUM, 1_000, MqttConnection.RECEIVE_MAXIMUM),
                 env.integer("MQTT_KEEP_ALIVE", MqttSettings.DEFAULT_KEEP_ALIVE, 1, 65_535),
-                env.integer("MQTT_OUTPUT_QOS", 1, 1, 2),
+                outputQos(env),
                 http(env, tls, plaintextAllowed),
                 store(env, dataDir),
                 chat(env),
@@ -568,5 +568,16 @@ public final class ConfigLoader {
     /** The assistant's display name when AI_NAME is not set: the room's language decides (seed: 智能助手). */
     static String defaultAssistantName(String language) {
         return language.startsWith("en") ? "Assistant" : "智能助手";
+    }
+
+    /** MQTT_OUTPUT_QOS: auto (the default, chosen from the broker's version), 1 or 2. */
+    static int outputQos(Env env) {
+        String value = env.string("MQTT_OUTPUT_QOS", "auto").strip();
+        return switch (value) {
+            case "auto" -> MqttSettings.OUTPUT_QOS_AUTO;
+            case "1" -> 1;
+            case "2" -> 2;
+            default -> throw new ConfigException("MQTT_OUTPUT_QOS", "must be auto, 1 or 2, not '" + value + "'");
+        };
     }
 }

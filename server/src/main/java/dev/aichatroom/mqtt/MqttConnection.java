@@ -94,6 +94,9 @@ public final class MqttConnection implements AutoCloseable {
     /** This process, in connection names. */
     private static final String RUN = java.util.UUID.randomUUID().toString();
 
+    /** The QoS of {@link #publishOnce}: the setting's, or chosen before the first CONNECT when it is auto. */
+    private volatile MqttQos onceQos;
+
     private final AtomicInteger connections = new AtomicInteger();
     /** The connection up now (or last), as {@link Inbound#connection()} names it. */
     private volatile String connectionName = "";
@@ -115,6 +118,7 @@ public final class MqttConnection implements AutoCloseable {
     public MqttConnection(MqttSettings settings) {
         this.settings = settings;
         this.window = InboundWindow.forReceiveMaximum(settings.receiveMaximum());
+        this.onceQos = settings.outputQos() == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE;
         this.inbound = Executors.newSingleThreadExecutor(Thread.ofPlatform()
                 .name("mqtt-inbound-" + settings.clientId())
                 .daemon(true)
@@ -271,6 +275,7 @@ public final class MqttConnection implements AutoCloseable {
     private boolean prepare(Runnable beforeFirstConnect) {
         for (int attempt = 0; !closing; attempt++) {
             try {
+                chooseOutputQos();
                 beforeFirstConnect.run();
                 return true;
             } catch (MqttException e) {
@@ -302,6 +307,45 @@ public final class MqttConnection implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private volatile boolean outputQosChosen;
+
+    /**
+     * MQTT_OUTPUT_QOS=auto: reads the broker's retained {@value OutputQos#VERSION_TOPIC} on a short-lived connection of
+     * its own and chooses the QoS of {@link #publishOnce} from it ({@link OutputQos}); once, before the first CONNECT.
+     *
+     * @throws MqttException when the broker cannot be reached (tried again like the connection)
+     */
+    private void chooseOutputQos() {
+        if (settings.outputQos() != MqttSettings.OUTPUT_QOS_AUTO || outputQosChosen) {
+            return;
+        }
+        Optional<String> version;
+        try {
+            version = Optional.ofNullable(RetainedReader.read(
+                                    settings,
+                                    settings.clientId() + "-version",
+                                    List.of(OutputQos.VERSION_TOPIC),
+                                    Duration.ofMillis(300),
+                                    Duration.ofSeconds(5))
+                            .get(OutputQos.VERSION_TOPIC))
+                    .map(b -> new String(b, StandardCharsets.UTF_8));
+        } catch (MqttException e) {
+            if (e.unreachable()) {
+                throw e;
+            }
+            version = Optional.empty(); // not shown to this account: not a Mosquitto that says it is too old
+        }
+        OutputQos.Choice choice = OutputQos.choose(version);
+        onceQos = choice.qos() == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE;
+        outputQosChosen = true;
+        LOG.info("Chat messages go out at QoS {} (MQTT_OUTPUT_QOS=auto: {})", choice.qos(), choice.why());
+    }
+
+    /** The QoS chat messages go out at: 1 or 2. */
+    public int outputQos() {
+        return onceQos == MqttQos.EXACTLY_ONCE ? 2 : 1;
     }
 
     /** Sends a CONNECT; its failures (and later losses) come back through the disconnected listener. */
@@ -531,7 +575,7 @@ public final class MqttConnection implements AutoCloseable {
      * at QoS 2). Blocks like {@link #publish}.
      */
     public CompletableFuture<Void> publishOnce(String topic, byte[] payload) {
-        return publish(topic, payload, false, settings.outputQos() == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE);
+        return publish(topic, payload, false, onceQos);
     }
 
     private CompletableFuture<Void> publish(String topic, byte[] payload, boolean retain, MqttQos qos) {

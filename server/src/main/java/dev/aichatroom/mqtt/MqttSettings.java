@@ -12,9 +12,9 @@ import javax.net.ssl.TrustManagerFactory;
  * @param trust the certificates a TLS broker may present; empty = the JVM's default trust store
  * @param keepAliveSeconds the MQTT keep-alive: a connection silent for 1.5 times this is taken as lost (by the broker)
  *     and one whose PINGREQ goes unanswered is dropped and opened again (by the client)
- * @param outputQos the QoS of {@link MqttConnection#publishOnce} (1 or 2): 2 makes the hop to the broker exactly once,
- *     so that a broker restarted while an output's acknowledgement was on its way does not route it twice
- *     (docs/decisions/0022-outputs-at-qos-2.md)
+ * @param outputQos the QoS of {@link MqttConnection#publishOnce} (1 or 2, or {@link #OUTPUT_QOS_AUTO}): 2 makes the hop
+ *     to the broker exactly once, so that an output whose acknowledgement was lost with the connection is not routed
+ *     twice (docs/decisions/0022-outputs-at-qos-2.md, 0027)
  */
 public record MqttSettings(
         String host,
@@ -31,9 +31,12 @@ public record MqttSettings(
     /** MQTT_KEEP_ALIVE's default, the HiveMQ client's own. */
     public static final int DEFAULT_KEEP_ALIVE = 60;
 
+    /** MQTT_OUTPUT_QOS=auto (the default): chosen from the broker's version at start ({@link OutputQos}). */
+    public static final int OUTPUT_QOS_AUTO = 0;
+
     public MqttSettings {
-        if (outputQos < 1 || outputQos > 2) {
-            throw new IllegalArgumentException("output QoS must be 1 or 2: " + outputQos);
+        if (outputQos < OUTPUT_QOS_AUTO || outputQos > 2) {
+            throw new IllegalArgumentException("output QoS must be auto, 1 or 2: " + outputQos);
         }
     }
 
