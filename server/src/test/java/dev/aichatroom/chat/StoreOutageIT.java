@@ -3,12 +3,15 @@ package dev.aichatroom.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,11 +48,21 @@ class StoreOutageIT {
                 assertThat(sender.on("chatroom/clients/sender-1/errors")).isEmpty();
                 st.execute("ROLLBACK");
             }
-            observer.await(
-                    "chatroom/messages/out", r -> r.text().contains("second while locked"), Duration.ofSeconds(20));
-            assertThat(observer.on("chatroom/messages/out"))
-                    .extracting(r -> r.json().path("content").asText())
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> observer.on("chatroom/messages/out").size() >= 2);
+            // each once; in the sender's order as the service took them: the message_id (UUIDv7) and the store's
+            // order say so. The order in which a QoS 1 subscriber of the embedded broker receives the two may swap
+            // (Artemis ARTEMIS-6191, about 1 run in 20 here): PROTOCOL.md §1.6 tells consumers to order by
+            // timestamp and message_id, as the page does.
+            List<JsonNode> outputs = observer.on("chatroom/messages/out").stream()
+                    .map(TestMqtt.Received::json)
+                    .sorted(Comparator.comparing(j -> j.path("message_id").asText()))
+                    .toList();
+            assertThat(outputs)
+                    .extracting(j -> j.path("content").asText())
                     .containsExactly("while locked", "second while locked");
+            assertThat(product.get("/api/rooms/main/messages").body())
+                    .containsSubsequence("\"while locked\"", "\"second while locked\"");
 
             product.restart();
             try (TestMqtt again =
