@@ -499,10 +499,7 @@ class VoiceCallIT {
             DevicePeer p = d.call();
             await().atMost(Duration.ofSeconds(15)).until(() -> p.state() == RTCPeerConnectionState.CONNECTED);
         }
-        await().atMost(Duration.ofSeconds(15))
-                .untilAsserted(() -> assertThat(Resources.now())
-                        .as("threads, descriptors and UDP sockets back to %s", before)
-                        .matches(r -> r.within(before, 4)));
+        awaitResourcesBackTo(before);
     }
 
     @Test
@@ -518,10 +515,7 @@ class VoiceCallIT {
                     .startsWith("ICE did not connect within 3 s");
             assertThat((System.nanoTime() - answered) / 1_000_000).isBetween(2500L, 6000L);
         }
-        await().atMost(Duration.ofSeconds(15))
-                .untilAsserted(() -> assertThat(Resources.now())
-                        .as("threads, descriptors and UDP sockets back to %s", before)
-                        .matches(r -> r.within(before, 4)));
+        awaitResourcesBackTo(before);
     }
 
     @Test
@@ -538,10 +532,7 @@ class VoiceCallIT {
             }
         }
         Resources after = Resources.now();
-        await().atMost(Duration.ofSeconds(15))
-                .untilAsserted(() -> assertThat(Resources.now())
-                        .as("threads, descriptors and UDP sockets back to %s", before)
-                        .matches(r -> r.within(before, 4)));
+        awaitResourcesBackTo(before);
         LOG.info("resources before {} after {}", before, after);
     }
 
@@ -587,10 +578,7 @@ class VoiceCallIT {
             measured.add(
                     "consent lost → session ended " + (System.nanoTime() - lost) / 1_000_000 + " ms (" + reason + ")");
         }
-        await().atMost(Duration.ofSeconds(15))
-                .untilAsserted(() -> assertThat(Resources.now())
-                        .as("threads, descriptors and UDP sockets back to %s", before)
-                        .matches(r -> r.within(before, 4)));
+        awaitResourcesBackTo(before);
     }
 
     @Test
@@ -634,10 +622,17 @@ class VoiceCallIT {
             model.reply(30, "Sure, turning", " it on now.", " The camera is", " on and working.");
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> health().contains("0 session(s)"));
-        await().atMost(Duration.ofSeconds(15))
-                .untilAsserted(() -> assertThat(Resources.now())
-                        .as("threads, descriptors and UDP sockets back to %s", before)
-                        .matches(r -> r.within(before, 4)));
+        awaitResourcesBackTo(before);
+    }
+
+    /** Waits for threads, descriptors and UDP sockets to come back to {@code before}; says which did not. */
+    private static void awaitResourcesBackTo(Resources before) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            Resources now = Resources.now();
+            assertThat(now.within(before, 4))
+                    .as("threads, descriptors and UDP sockets back to %s: %s", before, now.beyond(before))
+                    .isTrue();
+        });
     }
 
     private static double bargeIns() throws Exception {
