@@ -11,7 +11,6 @@ import dev.aichatroom.config.Env;
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -36,14 +35,7 @@ class AccountsIT {
     }
 
     private static TestMqtt login(String clientId, String user, String password) {
-        return TestMqtt.connect(
-                product.mqttPort(),
-                clientId,
-                b -> b.simpleAuth()
-                        .username(user)
-                        .password(password.getBytes(StandardCharsets.UTF_8))
-                        .applySimpleAuth(),
-                c -> c);
+        return TestMqtt.login(product.mqttPort(), clientId, user, password);
     }
 
     @Test

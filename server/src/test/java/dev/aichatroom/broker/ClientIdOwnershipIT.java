@@ -45,14 +45,7 @@ class ClientIdOwnershipIT {
     }
 
     private static TestMqtt login(String clientId, String user, String password) {
-        return TestMqtt.connect(
-                product.mqttPort(),
-                clientId,
-                b -> b.simpleAuth()
-                        .username(user)
-                        .password(password.getBytes(StandardCharsets.UTF_8))
-                        .applySimpleAuth(),
-                c -> c);
+        return TestMqtt.login(product.mqttPort(), clientId, user, password);
     }
 
     @Test

@@ -74,14 +74,7 @@ class ServiceClientIdsIT {
     @Test
     void any_username_and_password_is_anonymous_when_no_accounts_are_configured() {
         // seed 2's demo page logs in as emqx-mcp-webrtc-web-ui / public
-        try (TestMqtt seed = TestMqtt.connect(
-                product.mqttPort(),
-                "seed-web-ui",
-                b -> b.simpleAuth()
-                        .username("emqx-mcp-webrtc-web-ui")
-                        .password("public".getBytes(StandardCharsets.UTF_8))
-                        .applySimpleAuth(),
-                c -> c)) {
+        try (TestMqtt seed = TestMqtt.login(product.mqttPort(), "seed-web-ui", "emqx-mcp-webrtc-web-ui", "public")) {
             seed.subscribe("chatroom/messages/out");
             assertThat(seed.tryPublish("chatroom/messages/out", "{}"))
                     .as("still an ordinary client")
@@ -89,14 +82,7 @@ class ServiceClientIdsIT {
         }
         Processes.mosquittoPub(
                 product.mqttPort(), "t/seed", "hello", "-i", "seed-cli", "-u", "emqx-mcp-webrtc-web-ui", "-P", "x");
-        assertThatThrownBy(() -> TestMqtt.connect(
-                                product.mqttPort(),
-                                "svc-guess",
-                                b -> b.simpleAuth()
-                                        .username("ai-chatroom-service")
-                                        .password("guess".getBytes(StandardCharsets.UTF_8))
-                                        .applySimpleAuth(),
-                                c -> c)
+        assertThatThrownBy(() -> TestMqtt.login(product.mqttPort(), "svc-guess", "ai-chatroom-service", "guess")
                         .close())
                 .as("the service's username with a wrong password is still refused")
                 .isInstanceOf(Mqtt5ConnAckException.class);

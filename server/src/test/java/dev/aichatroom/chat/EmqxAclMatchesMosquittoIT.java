@@ -7,7 +7,6 @@ import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.Processes;
 import dev.aichatroom.testing.TestMqtt;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,14 +91,7 @@ class EmqxAclMatchesMosquittoIT {
     }
 
     private static TestMqtt login(int port, Who who) {
-        return TestMqtt.connect(
-                port,
-                who.clientId(),
-                b -> b.simpleAuth()
-                        .username(who.user())
-                        .password((who.user() + "-pw").getBytes(StandardCharsets.UTF_8))
-                        .applySimpleAuth(),
-                c -> c);
+        return TestMqtt.login(port, who.clientId(), who.user(), who.user() + "-pw");
     }
 
     /** "publish T" / "read T" for what Mosquitto allows {@code who}, measured. */

@@ -7,7 +7,6 @@ import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.Processes;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,14 +20,7 @@ class MosquittoAclIT {
     private static final Path ACL = Path.of("..", "deploy", "mosquitto", "acl");
 
     private static TestMqtt login(int port, String clientId, String user) {
-        return TestMqtt.connect(
-                port,
-                clientId,
-                b -> b.simpleAuth()
-                        .username(user)
-                        .password((user + "-pw").getBytes(StandardCharsets.UTF_8))
-                        .applySimpleAuth(),
-                c -> c);
+        return TestMqtt.login(port, clientId, user, user + "-pw");
     }
 
     @Test

@@ -32,17 +32,7 @@ public final class RawMqtt implements AutoCloseable {
             body.write(will.length >> 8);
             body.write(will.length & 0xFF);
             body.write(will);
-            byte[] b = body.toByteArray();
-            ByteArrayOutputStream packet = new ByteArrayOutputStream();
-            packet.write(0x10);
-            int len = b.length;
-            do {
-                int digit = len % 128;
-                len /= 128;
-                packet.write(len > 0 ? digit | 0x80 : digit);
-            } while (len > 0);
-            packet.write(b);
-            s.getOutputStream().write(packet.toByteArray());
+            s.getOutputStream().write(connectPacket(body.toByteArray()));
             InputStream in = s.getInputStream();
             byte[] connack = in.readNBytes(4);
             if (connack.length != 4 || connack[0] != 0x20 || connack[3] != 0) {
@@ -72,22 +62,26 @@ public final class RawMqtt implements AutoCloseable {
             string(body, clientId);
             string(body, username);
             string(body, password);
-            byte[] b = body.toByteArray();
-            ByteArrayOutputStream packet = new ByteArrayOutputStream();
-            packet.write(0x10);
-            int len = b.length;
-            do {
-                int digit = len % 128;
-                len /= 128;
-                packet.write(len > 0 ? digit | 0x80 : digit);
-            } while (len > 0);
-            packet.write(b);
-            s.getOutputStream().write(packet.toByteArray());
+            s.getOutputStream().write(connectPacket(body.toByteArray()));
             byte[] connack = s.getInputStream().readNBytes(4);
             return connack.length == 4 && connack[0] == 0x20 ? connack[3] : -1;
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /** A CONNECT packet: its fixed header (type, remaining length as a variable byte integer), then {@code body}. */
+    private static byte[] connectPacket(byte[] body) {
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(0x10);
+        int len = body.length;
+        do {
+            int digit = len % 128;
+            len /= 128;
+            packet.write(len > 0 ? digit | 0x80 : digit);
+        } while (len > 0);
+        packet.writeBytes(body);
+        return packet.toByteArray();
     }
 
     private static void string(ByteArrayOutputStream out, String s) throws IOException {

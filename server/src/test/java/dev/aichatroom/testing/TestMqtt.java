@@ -49,6 +49,18 @@ public final class TestMqtt implements AutoCloseable {
         return connect(port, clientId, b -> b, c -> c);
     }
 
+    /** Connects with a username and password. */
+    public static TestMqtt login(int port, String clientId, String username, String password) {
+        return connect(
+                port,
+                clientId,
+                b -> b.simpleAuth()
+                        .username(username)
+                        .password(password.getBytes(StandardCharsets.UTF_8))
+                        .applySimpleAuth(),
+                c -> c);
+    }
+
     public static TestMqtt connect(
             int port,
             String clientId,

@@ -53,35 +53,38 @@ class PipelineTest {
         }
     };
 
-    static final SpeechToText FIXED = new SpeechToText() {
-        @Override
-        public int sampleRate() {
-            return 16_000;
-        }
+    /** A recogniser that hears {@code text} in any audio. */
+    static SpeechToText hearing(String text) {
+        return new SpeechToText() {
+            @Override
+            public int sampleRate() {
+                return 16_000;
+            }
 
-        @Override
-        public String transcribe(Pcm audio) {
-            return "turn on the camera";
-        }
+            @Override
+            public String transcribe(Pcm audio) {
+                return text;
+            }
 
-        @Override
-        public String describe() {
-            return "fixed";
-        }
-    };
+            @Override
+            public String describe() {
+                return "hears \"" + text + "\"";
+            }
+        };
+    }
+
+    static final SpeechToText FIXED = hearing("turn on the camera");
+
+    /** A pipeline with the default turns, no metrics and {@link #TONE} for a voice. */
+    static Pipeline pipeline(String deviceId, Outbox out, SpeechToText stt, Agent agent, boolean audio) {
+        return new Pipeline(deviceId, out, stt, TONE, agent, VoiceConfig.defaultTurns(), audio, VoiceMetrics.none());
+    }
 
     @Test
     void typed_text_gets_a_reply_in_text_events_sentence_by_sentence() {
         RecordingOutbox out = new RecordingOutbox();
-        try (Pipeline p = new Pipeline(
-                "dev1",
-                out,
-                FIXED,
-                TONE,
-                streaming(5, "First sentence", " here. Second", " one is here."),
-                VoiceConfig.defaultTurns(),
-                false,
-                VoiceMetrics.none())) {
+        try (Pipeline p =
+                pipeline("dev1", out, FIXED, streaming(5, "First sentence", " here. Second", " one is here."), false)) {
             p.start();
             p.typed("hello");
             await().atMost(Duration.ofSeconds(5))
@@ -108,15 +111,7 @@ class PipelineTest {
     @Test
     void speech_in_becomes_asr_response_and_reply_audio_out() {
         RecordingOutbox out = new RecordingOutbox();
-        try (Pipeline p = new Pipeline(
-                "dev2",
-                out,
-                FIXED,
-                TONE,
-                streaming(5, "Camera is on."),
-                VoiceConfig.defaultTurns(),
-                true,
-                VoiceMetrics.none())) {
+        try (Pipeline p = pipeline("dev2", out, FIXED, streaming(5, "Camera is on."), true)) {
             p.start();
             Player player = Player.start(p, 2);
             speak(p, 50);
@@ -130,22 +125,7 @@ class PipelineTest {
 
     @Test
     void speech_that_was_not_understood_gets_a_spoken_and_written_sorry_in_the_calls_language_and_no_guess() {
-        SpeechToText nothing = new SpeechToText() {
-            @Override
-            public int sampleRate() {
-                return 16_000;
-            }
-
-            @Override
-            public String transcribe(Pcm audio) {
-                return "";
-            }
-
-            @Override
-            public String describe() {
-                return "nothing";
-            }
-        };
+        SpeechToText nothing = hearing("");
         AtomicInteger asked = new AtomicInteger();
         Agent agent = (device, text, deltas) -> {
             asked.incrementAndGet();
@@ -283,15 +263,8 @@ class PipelineTest {
                 }
             }
         };
-        try (Pipeline p = new Pipeline(
-                "dev5",
-                racing,
-                FIXED,
-                TONE,
-                streaming(0, "The first sentence here. ", "The second sentence here."),
-                VoiceConfig.defaultTurns(),
-                false,
-                VoiceMetrics.none())) {
+        try (Pipeline p = pipeline(
+                "dev5", racing, FIXED, streaming(0, "The first sentence here. ", "The second sentence here."), false)) {
             pipeline.set(p);
             p.start();
             p.typed("hello");
@@ -368,8 +341,7 @@ class PipelineTest {
             deltas.accept("The second sentence.");
             return "The first sentence. The second sentence.";
         };
-        try (Pipeline p =
-                new Pipeline("dev7", out, FIXED, TONE, slow, VoiceConfig.defaultTurns(), true, VoiceMetrics.none())) {
+        try (Pipeline p = pipeline("dev7", out, FIXED, slow, true)) {
             p.start();
             Player player = Player.start(p, 2);
             p.typed("hello");
@@ -417,8 +389,7 @@ class PipelineTest {
     void recognition_starts_at_the_pause_before_the_turn_ends_and_its_text_is_the_turns() {
         RecordingOutbox out = new RecordingOutbox();
         Counting stt = new Counting();
-        try (Pipeline p = new Pipeline(
-                "dev8", out, stt, TONE, streaming(5, "Yes."), VoiceConfig.defaultTurns(), true, VoiceMetrics.none())) {
+        try (Pipeline p = pipeline("dev8", out, stt, streaming(5, "Yes."), true)) {
             p.start();
             Player player = Player.start(p, 2);
             speak(p, 50);
@@ -440,8 +411,7 @@ class PipelineTest {
     void speech_that_resumes_after_a_pause_discards_the_pauses_recognition() {
         RecordingOutbox out = new RecordingOutbox();
         Counting stt = new Counting();
-        try (Pipeline p = new Pipeline(
-                "dev9", out, stt, TONE, streaming(5, "Yes."), VoiceConfig.defaultTurns(), true, VoiceMetrics.none())) {
+        try (Pipeline p = pipeline("dev9", out, stt, streaming(5, "Yes."), true)) {
             p.start();
             Player player = Player.start(p, 2);
             speak(p, 50);
