@@ -47,73 +47,10 @@ public record BrokerConfig(
         accounts = Map.copyOf(accounts);
     }
 
-    /** With the journal's default sync ({@link #JOURNAL_SYNC_DEFAULT}). */
-    public BrokerConfig(
-            String bind,
-            int port,
-            int wsPort,
-            Path dataDir,
-            Map<String, String> accounts,
-            Optional<Boolean> allowAnonymous,
-            int tlsPort,
-            Optional<TlsIdentity> tls,
-            BrokerLimits limits,
-            ClientIdRules clientIds,
-            WebSocketOrigins origins) {
-        this(
-                bind,
-                port,
-                wsPort,
-                dataDir,
-                accounts,
-                allowAnonymous,
-                tlsPort,
-                tls,
-                limits,
-                clientIds,
-                origins,
-                JOURNAL_SYNC_DEFAULT);
-    }
-
-    /** Accounts own the client ids of {@link ClientIdRules#DEFAULTS}. */
-    public BrokerConfig(
-            String bind,
-            int port,
-            int wsPort,
-            Path dataDir,
-            Map<String, String> accounts,
-            Optional<Boolean> allowAnonymous,
-            int tlsPort,
-            Optional<TlsIdentity> tls,
-            BrokerLimits limits) {
-        this(
-                bind,
-                port,
-                wsPort,
-                dataDir,
-                accounts,
-                allowAnonymous,
-                tlsPort,
-                tls,
-                limits,
-                ClientIdRules.DEFAULTS,
-                WebSocketOrigins.own(5000, Optional.empty()));
-    }
-
-    /** With the default limits. */
-    public BrokerConfig(
-            String bind,
-            int port,
-            int wsPort,
-            Path dataDir,
-            Map<String, String> accounts,
-            Optional<Boolean> allowAnonymous,
-            int tlsPort,
-            Optional<TlsIdentity> tls) {
-        this(bind, port, wsPort, dataDir, accounts, allowAnonymous, tlsPort, tls, BrokerLimits.DEFAULTS);
-    }
-
-    /** Without TLS. */
+    /**
+     * Without TLS, with the default limits ({@link BrokerLimits#DEFAULTS}), client ids ({@link ClientIdRules#DEFAULTS}),
+     * WebSocket origins (the page on port 5000) and journal sync ({@link #JOURNAL_SYNC_DEFAULT}).
+     */
     public BrokerConfig(
             String bind,
             int port,
@@ -121,7 +58,19 @@ public record BrokerConfig(
             Path dataDir,
             Map<String, String> accounts,
             Optional<Boolean> allowAnonymous) {
-        this(bind, port, wsPort, dataDir, accounts, allowAnonymous, 0, Optional.empty());
+        this(
+                bind,
+                port,
+                wsPort,
+                dataDir,
+                accounts,
+                allowAnonymous,
+                0,
+                Optional.empty(),
+                BrokerLimits.DEFAULTS,
+                ClientIdRules.DEFAULTS,
+                WebSocketOrigins.own(5000, Optional.empty()),
+                JOURNAL_SYNC_DEFAULT);
     }
 
     public boolean anonymousAllowed() {

@@ -52,42 +52,53 @@ public final class Topics {
         return room.equals(defaultRoom) ? ROOT : ROOT + "/" + room;
     }
 
+    private static final String OUT = "messages/out";
+    private static final String STREAM = "messages/stream";
+    private static final String ONLINE = "users/online";
+    private static final String SYSTEM = "system";
+    private static final String TYPING = "users/typing";
+
     public String in(String room) {
-        return base(room) + "/messages/in";
+        return base(room) + "/" + Input.MESSAGE.suffix;
     }
 
     public String out(String room) {
-        return base(room) + "/messages/out";
+        return base(room) + "/" + OUT;
     }
 
     public String stream(String room) {
-        return base(room) + "/messages/stream";
+        return base(room) + "/" + STREAM;
     }
 
     public String join(String room) {
-        return base(room) + "/users/join";
+        return base(room) + "/" + Input.JOIN.suffix;
     }
 
     public String leave(String room) {
-        return base(room) + "/users/leave";
+        return base(room) + "/" + Input.LEAVE.suffix;
     }
 
     public String online(String room) {
-        return base(room) + "/users/online";
+        return base(room) + "/" + ONLINE;
     }
 
     public String system(String room) {
-        return base(room) + "/system";
+        return base(room) + "/" + SYSTEM;
     }
 
     /** Where clients say that someone is typing (never stored, never retained: PROTOCOL.md §1.7). */
     public String typing(String room) {
-        return base(room) + "/users/typing";
+        return base(room) + "/" + TYPING;
+    }
+
+    /** The topic {@code suffix} of the default room and of every other room. */
+    private static List<String> everyRoom(String suffix) {
+        return List.of(ROOT + "/" + suffix, ROOT + "/+/" + suffix);
     }
 
     /** Filters of every room's typing topic. */
     public static List<String> typingFilters() {
-        return List.of(ROOT + "/users/typing", ROOT + "/+/users/typing");
+        return everyRoom(TYPING);
     }
 
     public static String errors(String clientId) {
@@ -96,29 +107,23 @@ public final class Topics {
 
     /** Filters the service subscribes to: every room's inputs. */
     public static String[] inputFilters() {
-        String[] filters = new String[Input.values().length * 2];
-        int i = 0;
-        for (Input input : Input.values()) {
-            filters[i++] = ROOT + "/" + input.suffix;
-            filters[i++] = ROOT + "/+/" + input.suffix;
-        }
-        return filters;
+        return java.util.Arrays.stream(Input.values())
+                .flatMap(input -> everyRoom(input.suffix).stream())
+                .toArray(String[]::new);
     }
 
     /** Filters of every room's retained member list. */
     public static List<String> onlineFilters() {
-        return List.of(ROOT + "/users/online", ROOT + "/+/users/online");
+        return everyRoom(ONLINE);
     }
 
     /** Filters only the service may publish on. */
     public static String[] outputFilters() {
-        return new String[] {
-            ROOT + "/messages/out", ROOT + "/+/messages/out",
-            ROOT + "/messages/stream", ROOT + "/+/messages/stream",
-            ROOT + "/users/online", ROOT + "/+/users/online",
-            ROOT + "/system", ROOT + "/+/system",
-            ROOT + "/clients/#"
-        };
+        return java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of(OUT, STREAM, ONLINE, SYSTEM)
+                                .flatMap(suffix -> everyRoom(suffix).stream()),
+                        java.util.stream.Stream.of(ROOT + "/clients/#"))
+                .toArray(String[]::new);
     }
 
     /**

@@ -135,6 +135,36 @@ final class NativeRtc implements Rtc {
         audioModule.dispose();
     }
 
+    /** Completes {@code done} when a description is set, or fails it with an {@link RtcException}. */
+    static SetSessionDescriptionObserver whenSet(CompletableFuture<Void> done) {
+        return new SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+                done.complete(null);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                done.completeExceptionally(new RtcException(error));
+            }
+        };
+    }
+
+    /** Completes {@code created} with the offer or answer made, or fails it with an {@link RtcException}. */
+    static CreateSessionDescriptionObserver whenCreated(CompletableFuture<RTCSessionDescription> created) {
+        return new CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(RTCSessionDescription description) {
+                created.complete(description);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                created.completeExceptionally(new RtcException(error));
+            }
+        };
+    }
+
     private static void rethrowFatal(Error e) {
         if (e instanceof VirtualMachineError || e instanceof LinkageError) {
             throw e;
@@ -160,25 +190,15 @@ final class NativeRtc implements Rtc {
             try {
                 RTCSessionDescription offer = new RTCSessionDescription(RTCSdpType.OFFER, offerSdp);
                 CompletableFuture<Void> remoteSet = new CompletableFuture<>();
-                pc.setRemoteDescription(offer, setObserver(remoteSet));
+                pc.setRemoteDescription(offer, whenSet(remoteSet));
                 await(remoteSet, "the offer was refused");
                 // after the offer, so that the track takes the offer's audio transceiver (sendrecv)
                 pc.addTrack(track, List.of("voice"));
                 CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-                pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
-                    @Override
-                    public void onSuccess(RTCSessionDescription description) {
-                        created.complete(description);
-                    }
-
-                    @Override
-                    public void onFailure(String error) {
-                        created.completeExceptionally(new RtcException(error));
-                    }
-                });
+                pc.createAnswer(new RTCAnswerOptions(), whenCreated(created));
                 RTCSessionDescription answer = await(created, "no answer could be created");
                 CompletableFuture<Void> localSet = new CompletableFuture<>();
-                pc.setLocalDescription(answer, setObserver(localSet));
+                pc.setLocalDescription(answer, whenSet(localSet));
                 await(localSet, "the answer could not be applied");
                 Matcher m = SDP_UFRAG.matcher(answer.sdp);
                 localUfrag = m.find() ? m.group(1) : null;
@@ -187,20 +207,6 @@ final class NativeRtc implements Rtc {
                 rethrowFatal(e);
                 throw new RtcException("invalid offer: " + firstLine(e.getMessage()), e);
             }
-        }
-
-        private static SetSessionDescriptionObserver setObserver(CompletableFuture<Void> done) {
-            return new SetSessionDescriptionObserver() {
-                @Override
-                public void onSuccess() {
-                    done.complete(null);
-                }
-
-                @Override
-                public void onFailure(String error) {
-                    done.completeExceptionally(new RtcException(error));
-                }
-            };
         }
 
         private static <T> T await(CompletableFuture<T> step, String what) {

@@ -25,28 +25,25 @@ final class VoiceMetrics {
     VoiceMetrics(MeterRegistry meters, Map<String, ?> sessions) {
         this.meters = meters;
         meters.gauge("voice.sessions", sessions, Map::size);
-        started = Counter.builder("voice.sessions.started")
-                .description("Voice calls opened (an sdp_offer or a typed chat from a new device)")
-                .register(meters);
-        refused = Counter.builder("voice.offers.refused")
-                .description(
-                        "Offers refused before anything native was made: their shape, the offer rate, no free slot")
-                .register(meters);
-        answer = Timer.builder("voice.answer")
-                .description("From a device's sdp_offer to the sdp_answer")
-                .register(meters);
-        connect = Timer.builder("voice.connect")
-                .description("From a device's sdp_offer to the peer connection connected")
-                .register(meters);
-        recognition = Timer.builder("voice.recognition")
-                .description("Speech-to-text time of one utterance")
-                .register(meters);
-        firstAudio = Timer.builder("voice.reply.first.audio")
-                .description("From the end of the user's turn to the first audio of the reply")
-                .register(meters);
-        bargeIns = Counter.builder("voice.barge.ins")
-                .description("Replies cut short because the user spoke over them")
-                .register(meters);
+        started = counter(
+                "voice.sessions.started", "Voice calls opened (an sdp_offer or a typed chat from a new device)");
+        refused = counter(
+                "voice.offers.refused",
+                "Offers refused before anything native was made: their shape, the offer rate, no free slot");
+        answer = timer("voice.answer", "From a device's sdp_offer to the sdp_answer");
+        connect = timer("voice.connect", "From a device's sdp_offer to the peer connection connected");
+        recognition = timer("voice.recognition", "Speech-to-text time of one utterance");
+        firstAudio =
+                timer("voice.reply.first.audio", "From the end of the user's turn to the first audio of the reply");
+        bargeIns = counter("voice.barge.ins", "Replies cut short because the user spoke over them");
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(meters);
+    }
+
+    private Timer timer(String name, String description) {
+        return Timer.builder(name).description(description).register(meters);
     }
 
     /** {@code voice_answering}: 1 where this instance takes new calls, 0 where it stands by or cannot do voice. */

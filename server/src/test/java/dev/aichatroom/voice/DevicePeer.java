@@ -1,7 +1,6 @@
 package dev.aichatroom.voice;
 
 import dev.aichatroom.voice.speech.Pcm;
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCConfiguration;
@@ -13,7 +12,6 @@ import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.CustomAudioSource;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
@@ -173,27 +171,17 @@ final class DevicePeer {
 
     String offer() throws Exception {
         CompletableFuture<RTCSessionDescription> made = new CompletableFuture<>();
-        pc.createOffer(new RTCOfferOptions(), new CreateSessionDescriptionObserver() {
-            @Override
-            public void onSuccess(RTCSessionDescription d) {
-                made.complete(d);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                made.completeExceptionally(new IllegalStateException(error));
-            }
-        });
+        pc.createOffer(new RTCOfferOptions(), NativeRtc.whenCreated(made));
         RTCSessionDescription offer = made.get(10, TimeUnit.SECONDS);
         CompletableFuture<Void> set = new CompletableFuture<>();
-        pc.setLocalDescription(offer, observer(set));
+        pc.setLocalDescription(offer, NativeRtc.whenSet(set));
         set.get(10, TimeUnit.SECONDS);
         return offer.sdp;
     }
 
     void answer(String sdp) throws Exception {
         CompletableFuture<Void> set = new CompletableFuture<>();
-        pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.ANSWER, sdp), observer(set));
+        pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.ANSWER, sdp), NativeRtc.whenSet(set));
         set.get(10, TimeUnit.SECONDS);
     }
 
@@ -203,20 +191,6 @@ final class DevicePeer {
 
     RTCPeerConnectionState state() {
         return state.get();
-    }
-
-    private static SetSessionDescriptionObserver observer(CompletableFuture<Void> done) {
-        return new SetSessionDescriptionObserver() {
-            @Override
-            public void onSuccess() {
-                done.complete(null);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                done.completeExceptionally(new IllegalStateException(error));
-            }
-        };
     }
 
     void close() {

@@ -1,12 +1,8 @@
 package dev.aichatroom.voice.speech;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,38 +41,10 @@ final class EspeakPhonemes {
         String exe = EspeakTextToSpeech.executable()
                 .orElseThrow(() -> new SpeechException("Piper voices need espeak-ng: apt-get install espeak-ng"))
                 .toString();
-        try {
-            List<String> command = new ArrayList<>(List.of(exe, "-q", "--ipa"));
-            command.addAll(input.arguments());
-            Process p = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(
-                    () -> {
-                        try {
-                            return p.getInputStream().readAllBytes();
-                        } catch (IOException e) {
-                            return new byte[0];
-                        }
-                    },
-                    r -> Thread.ofVirtual().name("espeak-phonemes").start(r));
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(text.replace('\n', ' ').getBytes(StandardCharsets.UTF_8));
-            }
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new SpeechException("espeak-ng did not phonemize within " + TIMEOUT_SECONDS + " s");
-            }
-            if (p.exitValue() != 0) {
-                throw new SpeechException("espeak-ng exited with " + p.exitValue() + " (voice " + voice + ")");
-            }
-            return new String(out.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), StandardCharsets.UTF_8);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SpeechException("interrupted", e);
-        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new SpeechException("espeak-ng failed: " + e.getMessage(), e);
-        }
+        List<String> command = new ArrayList<>(List.of(exe, "-q", "--ipa"));
+        command.addAll(input.arguments());
+        byte[] ipa = EspeakTextToSpeech.run(command, text.replace('\n', ' '), voice, "phonemize", TIMEOUT_SECONDS);
+        return new String(ipa, StandardCharsets.UTF_8);
     }
 
     /** espeak-ng's clause lines joined as Piper joins them: each with its clause's punctuation, then a space. */

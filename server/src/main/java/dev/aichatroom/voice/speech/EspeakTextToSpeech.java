@@ -46,10 +46,18 @@ final class EspeakTextToSpeech implements TextToSpeech {
         Path exe = executable().orElseThrow(() -> new SpeechException("espeak-ng is not installed"));
         Mandarin.Input input = input(text);
         String v = input.voice();
+        List<String> command = new ArrayList<>(List.of(exe.toString()));
+        command.addAll(input.arguments());
+        command.addAll(List.of("-s", "160", "--stdout"));
+        return Pcm.fromWav(run(command, input.text(), v, "finish", TIMEOUT_SECONDS));
+    }
+
+    /**
+     * Runs espeak-ng with {@code stdin} as its input and returns what it wrote; {@code doing} says what it did not do
+     * when it takes longer than {@code timeoutSeconds}.
+     */
+    static byte[] run(List<String> command, String stdin, String voice, String doing, long timeoutSeconds) {
         try {
-            List<String> command = new ArrayList<>(List.of(exe.toString()));
-            command.addAll(input.arguments());
-            command.addAll(List.of("-s", "160", "--stdout"));
             Process p = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
@@ -63,17 +71,17 @@ final class EspeakTextToSpeech implements TextToSpeech {
                     },
                     r -> Thread.ofVirtual().name("espeak-read").start(r));
             try (OutputStream in = p.getOutputStream()) {
-                in.write(input.text().getBytes(StandardCharsets.UTF_8));
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new SpeechException("espeak-ng did not finish within " + TIMEOUT_SECONDS + " s");
+                throw new SpeechException("espeak-ng did not " + doing + " within " + timeoutSeconds + " s");
             }
-            byte[] wav = out.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            byte[] output = out.get(timeoutSeconds, TimeUnit.SECONDS);
             if (p.exitValue() != 0) {
-                throw new SpeechException("espeak-ng exited with " + p.exitValue() + " (voice " + v + ")");
+                throw new SpeechException("espeak-ng exited with " + p.exitValue() + " (voice " + voice + ")");
             }
-            return Pcm.fromWav(wav);
+            return output;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SpeechException("interrupted", e);

@@ -43,37 +43,10 @@ public record SpeechConfig(
         phrases = List.copyOf(phrases);
     }
 
-    /** With the default Piper voices, kept beside the whisper model and downloaded when it is. */
-    public SpeechConfig(
-            Stt stt,
-            Optional<String> sttModel,
-            Optional<Path> grammar,
-            List<String> phrases,
-            Tts tts,
-            Optional<String> ttsVoice,
-            Optional<String> ttsModel,
-            Optional<String> apiUrl,
-            Optional<String> apiKey,
-            String language,
-            Duration apiTimeout,
-            Whisper whisper) {
-        this(
-                stt,
-                sttModel,
-                grammar,
-                phrases,
-                tts,
-                ttsVoice,
-                ttsModel,
-                apiUrl,
-                apiKey,
-                language,
-                apiTimeout,
-                whisper,
-                Piper.defaults(whisper.dir(), whisper.download()));
-    }
-
-    /** Without a models directory: the default engine keeps its model under the working directory's {@code models}. */
+    /**
+     * Without a models directory: the default engines keep their models under the working directory's {@code models}
+     * and download them there.
+     */
     public SpeechConfig(
             Stt stt,
             Optional<String> sttModel,
@@ -98,7 +71,8 @@ public record SpeechConfig(
                 apiKey,
                 language,
                 apiTimeout,
-                Whisper.defaults(Path.of("models")));
+                Whisper.defaults(Path.of("models")),
+                Piper.defaults(Path.of("models"), true));
     }
 
     /** The multilingual whisper.cpp model {@code VOICE_STT=auto} downloads on first use. */
