@@ -6,12 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.aichatroom.mcp.mqtt.Fixtures.RunningServer;
 import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,19 +16,7 @@ import org.junit.jupiter.api.Timeout;
  * A broker may suggest names in CONNACK user properties. Mosquitto does not, so a proxy adds them to its CONNACK.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class BrokerSuggestionsIT {
-
-    private static MosquittoBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = MosquittoBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+class BrokerSuggestionsIT extends MosquittoPerClass {
 
     @Test
     void server_uses_the_server_name_suggested_by_the_broker() {
@@ -64,9 +49,7 @@ class BrokerSuggestionsIT {
                     try (McpSyncClient client = Fixtures.client(
                             discovery.transportFor(discovery.server(serverId).get()), clientConfig)) {
                         client.initialize();
-                        assertThat(textOf(client.callTool(
-                                        new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)))))
-                                .startsWith("Camera on");
+                        assertThat(textOf(client.callTool(Fixtures.CAMERA_ON))).startsWith("Camera on");
                     }
                 }
             }

@@ -12,26 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The SDK's client against the SDK's server over a real Mosquitto. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ClientServerIT {
-
-    private static MosquittoBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = MosquittoBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+class ClientServerIT extends MosquittoPerClass {
 
     @Test
     void client_initializes_lists_tools_and_calls_a_tool() {
@@ -50,8 +36,7 @@ class ClientServerIT {
                 List<McpSchema.Tool> tools = client.listTools().tools();
                 assertThat(tools).extracting(McpSchema.Tool::name).containsExactly("control_camera");
 
-                McpSchema.CallToolResult on =
-                        client.callTool(new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)));
+                McpSchema.CallToolResult on = client.callTool(Fixtures.CAMERA_ON);
                 assertThat(on.isError()).isNotEqualTo(Boolean.TRUE);
                 assertThat(textOf(on)).startsWith("Camera on");
 
@@ -205,8 +190,7 @@ class ClientServerIT {
                 try (McpSyncClient client =
                         Fixtures.client(discovery.transportFor(instance), Fixtures.clientConfig(broker))) {
                     client.initialize();
-                    McpSchema.CallToolResult result =
-                            client.callTool(new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)));
+                    McpSchema.CallToolResult result = client.callTool(Fixtures.CAMERA_ON);
                     assertThat(textOf(result)).isEqualTo("Camera on (" + instance.serverId() + ")");
                 }
             }
@@ -245,17 +229,7 @@ class ClientServerIT {
         String serverId = Fixtures.unique("srv");
         List<String> events = new CopyOnWriteArrayList<>();
         try (McpMqttServerDiscovery discovery = McpMqttServerDiscovery.create(Fixtures.clientConfig(broker, name))) {
-            discovery.addListener(new McpMqttServerDiscovery.Listener() {
-                @Override
-                public void serverOnline(DiscoveredServer server) {
-                    events.add("online " + server.serverId());
-                }
-
-                @Override
-                public void serverOffline(DiscoveredServer server) {
-                    events.add("offline " + server.serverId());
-                }
-            });
+            Fixtures.recordPresence(discovery, events);
             discovery.start().join();
             RunningServer server = Fixtures.startCameraServer(broker, name, serverId);
             await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("online " + serverId));

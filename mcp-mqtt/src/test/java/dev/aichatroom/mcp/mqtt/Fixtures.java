@@ -66,6 +66,25 @@ final class Fixtures {
                 .build();
     }
 
+    /** The camera tool's call that turns it on. */
+    static final McpSchema.CallToolRequest CAMERA_ON =
+            new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true));
+
+    /** Adds "online {server id}" and "offline {server id}" to {@code events} as {@code discovery} reports them. */
+    static void recordPresence(McpMqttServerDiscovery discovery, List<String> events) {
+        discovery.addListener(new McpMqttServerDiscovery.Listener() {
+            @Override
+            public void serverOnline(DiscoveredServer server) {
+                events.add("online " + server.serverId());
+            }
+
+            @Override
+            public void serverOffline(DiscoveredServer server) {
+                events.add("offline " + server.serverId());
+            }
+        });
+    }
+
     static McpSchema.CallToolResult text(String text) {
         return McpSchema.CallToolResult.builder().addTextContent(text).build();
     }

@@ -17,30 +17,16 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Broken, invalid and oversized messages get JSON-RPC errors on the right topic and break nothing. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class MalformedMessagesIT {
+class MalformedMessagesIT extends MosquittoPerClass {
 
     private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
             + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
             + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"0\"}}}";
-
-    private static MosquittoBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = MosquittoBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
 
     private record Target(String serverId, String serverName) {
         String control() {

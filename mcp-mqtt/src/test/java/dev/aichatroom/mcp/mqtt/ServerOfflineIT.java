@@ -18,30 +18,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Servers and clients going away: pending calls fail at once, sessions end, servers come back. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ServerOfflineIT {
-
-    private static MosquittoBroker broker;
+class ServerOfflineIT extends MosquittoPerClass {
 
     private final CountDownLatch entered = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
-
-    @BeforeAll
-    static void startBroker() {
-        broker = MosquittoBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
 
     @AfterEach
     void releaseSlowCalls() {
@@ -103,8 +89,7 @@ class ServerOfflineIT {
 
             // later calls fail immediately too
             long later = System.nanoTime();
-            assertThatThrownBy(() ->
-                            client.callTool(new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true))))
+            assertThatThrownBy(() -> client.callTool(Fixtures.CAMERA_ON))
                     .isInstanceOf(McpMqttException.class)
                     .hasMessageContaining("went offline");
             assertThat(Duration.ofNanos(System.nanoTime() - later)).isLessThan(Duration.ofSeconds(5));
@@ -141,37 +126,26 @@ class ServerOfflineIT {
         List<String> events = new CopyOnWriteArrayList<>();
         try (MqttWireProxy proxy = MqttWireProxy.to(broker);
                 McpMqttServerDiscovery discovery = McpMqttServerDiscovery.create(Fixtures.clientConfig(broker, name))) {
-            discovery.addListener(new McpMqttServerDiscovery.Listener() {
-                @Override
-                public void serverOnline(DiscoveredServer server) {
-                    events.add("online");
-                }
-
-                @Override
-                public void serverOffline(DiscoveredServer server) {
-                    events.add("offline");
-                }
-            });
+            Fixtures.recordPresence(discovery, events);
             discovery.start().join();
             var serverConfig = McpMqttServerConfig.builder(proxy.connection(), name)
                     .serverId(serverId)
                     .build();
             try (RunningServer server =
                     Fixtures.startServer(serverConfig, spec -> spec.tools(Fixtures.cameraTool(serverId)))) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> events.equals(List.of("online")));
+                await().atMost(Duration.ofSeconds(10)).until(() -> events.equals(List.of("online " + serverId)));
 
                 proxy.cutAll();
 
                 await().atMost(Duration.ofSeconds(20))
-                        .until(() -> events.equals(List.of("online", "offline", "online")));
+                        .until(() -> events.equals(
+                                List.of("online " + serverId, "offline " + serverId, "online " + serverId)));
                 assertThat(server.provider().isRunning()).isTrue();
                 McpMqttClientConfig config = Fixtures.clientConfig(broker);
                 try (McpSyncClient client = Fixtures.client(
                         discovery.transportFor(discovery.server(serverId).orElseThrow()), config)) {
                     client.initialize();
-                    assertThat(textOf(client.callTool(
-                                    new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)))))
-                            .startsWith("Camera on");
+                    assertThat(textOf(client.callTool(Fixtures.CAMERA_ON))).startsWith("Camera on");
                 }
             }
         }
@@ -188,17 +162,7 @@ class ServerOfflineIT {
                         McpMqttServerDiscovery.create(McpMqttClientConfig.builder(proxy.connection())
                                 .serverNameFilters(name)
                                 .build())) {
-            discovery.addListener(new McpMqttServerDiscovery.Listener() {
-                @Override
-                public void serverOnline(DiscoveredServer s) {
-                    events.add("online " + s.serverId());
-                }
-
-                @Override
-                public void serverOffline(DiscoveredServer s) {
-                    events.add("offline " + s.serverId());
-                }
-            });
+            Fixtures.recordPresence(discovery, events);
             discovery.start().join();
             await().atMost(Duration.ofSeconds(10)).until(() -> events.equals(List.of("online " + serverId)));
 
@@ -279,9 +243,7 @@ class ServerOfflineIT {
                 // the session is still usable; the late answer is dropped
                 release.countDown();
                 client.ping();
-                assertThat(textOf(client.callTool(
-                                new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)))))
-                        .startsWith("Camera on");
+                assertThat(textOf(client.callTool(Fixtures.CAMERA_ON))).startsWith("Camera on");
             }
         }
     }

@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,24 +22,12 @@ import org.junit.jupiter.api.Timeout;
  * client never sends {@code notifications/initialized} ends after the initialize timeout.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class SessionLimitsIT {
+class SessionLimitsIT extends MosquittoPerClass {
 
     private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
             + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
             + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"0\"}}}";
     private static final String INITIALIZED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
-
-    private static MosquittoBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = MosquittoBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
 
     private static String control(String serverId, String name) {
         return "$mcp-server/" + serverId + "/" + name;

@@ -18,27 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Mono;
 
 /** Watches the raw MQTT traffic and checks it against the MCP over MQTT wire contract. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WireContractIT {
-
-    private static MosquittoBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = MosquittoBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+class WireContractIT extends MosquittoPerClass {
 
     private static Map<String, Object> json(Seen seen) {
         return json(seen.payload());
@@ -99,7 +85,7 @@ class WireContractIT {
             client.initialize();
             clientId = transport.mcpClientId().orElseThrow();
             client.listTools();
-            client.callTool(new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)));
+            client.callTool(Fixtures.CAMERA_ON);
             client.ping();
             client.closeGracefully();
 
@@ -206,7 +192,7 @@ class WireContractIT {
                         discovery.transportFor(discovery.server(serverId).get());
                 try (McpSyncClient client = Fixtures.client(transport, config)) {
                     client.initialize();
-                    client.callTool(new McpSchema.CallToolRequest("control_camera", Map.of("enabled", true)));
+                    client.callTool(Fixtures.CAMERA_ON);
                     String clientId = transport.mcpClientId().orElseThrow();
                     String rpc = "$mcp-rpc/" + clientId + "/" + serverId + "/" + name;
 
