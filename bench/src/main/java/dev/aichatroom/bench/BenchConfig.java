@@ -244,6 +244,15 @@ public record BenchConfig(
 
     /** The same run with other warm-up and measured durations. */
     BenchConfig withPhases(Duration newWarmup, Duration newMeasure) {
+        return with(newWarmup, newMeasure, rate);
+    }
+
+    /** The same run with another offered rate for the fixed-rate runs. */
+    BenchConfig withRate(int newRate) {
+        return with(warmup, measure, newRate);
+    }
+
+    private BenchConfig with(Duration newWarmup, Duration newMeasure, int newRate) {
         return new BenchConfig(
                 productJar,
                 mosquitto,
@@ -251,38 +260,6 @@ public record BenchConfig(
                 subscribers,
                 newWarmup,
                 newMeasure,
-                prewarm,
-                rate,
-                window,
-                brokers,
-                qos,
-                startupRuns,
-                mosquittoMaxQueued,
-                mosquittoNoDelay,
-                productJvmArgs,
-                productEnv,
-                connections,
-                connectInFlight,
-                parts,
-                curveRates,
-                curveRooms,
-                curveQos,
-                flameSeconds,
-                flame,
-                markdown,
-                json,
-                workDir);
-    }
-
-    /** The same run with another offered rate for the fixed-rate runs. */
-    BenchConfig withRate(int newRate) {
-        return new BenchConfig(
-                productJar,
-                mosquitto,
-                publishers,
-                subscribers,
-                warmup,
-                measure,
                 prewarm,
                 newRate,
                 window,

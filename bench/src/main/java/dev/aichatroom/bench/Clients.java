@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
-/** The bench's MQTT 5 clients: clean sessions, no reconnect (a dropped connection must show up as losses). */
+/**
+ * The bench's MQTT 5 clients: clean sessions, no reconnect (a dropped connection must show up as losses), except the
+ * fault runs' persistent devices.
+ */
 final class Clients {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -24,6 +27,34 @@ final class Clients {
      * and so must not block.
      */
     static Mqtt5AsyncClient connect(Endpoint broker, String clientId, Consumer<Mqtt5Publish> onMessage) {
+        Mqtt5AsyncClient client = builder(broker, clientId).buildAsync();
+        client.publishes(MqttGlobalPublishFilter.ALL, onMessage);
+        await(client.connectWith().cleanStart(true).sessionExpiryInterval(0).send(), "connect " + clientId);
+        return client;
+    }
+
+    /**
+     * Connects a client that keeps its session (an hour) across connection losses and reconnects within a second, so
+     * that the client sends an unacknowledged QoS 1 publish again and the broker what it queued; {@link #stop} ends it.
+     */
+    static Mqtt5AsyncClient connectPersistent(Endpoint broker, String clientId, Consumer<Mqtt5Publish> onMessage) {
+        Mqtt5AsyncClient client = builder(broker, clientId)
+                .automaticReconnect()
+                .initialDelay(100, TimeUnit.MILLISECONDS)
+                .maxDelay(1, TimeUnit.SECONDS)
+                .applyAutomaticReconnect()
+                .buildAsync();
+        client.publishes(MqttGlobalPublishFilter.ALL, onMessage);
+        await(
+                client.connectWith()
+                        .cleanStart(false)
+                        .sessionExpiryInterval(3_600)
+                        .send(),
+                "connect " + clientId);
+        return client;
+    }
+
+    private static Mqtt5ClientBuilder builder(Endpoint broker, String clientId) {
         Mqtt5ClientBuilder builder = MqttClient.builder()
                 .useMqttVersion5()
                 .identifier(clientId)
@@ -33,10 +64,7 @@ final class Clients {
             builder =
                     builder.sslConfig().trustManagerFactory(broker.tls().get()).applySslConfig();
         }
-        Mqtt5AsyncClient client = builder.buildAsync();
-        client.publishes(MqttGlobalPublishFilter.ALL, onMessage);
-        await(client.connectWith().cleanStart(true).sessionExpiryInterval(0).send(), "connect " + clientId);
-        return client;
+        return builder;
     }
 
     static void subscribe(Mqtt5AsyncClient client, String filter, int qos) {
@@ -54,6 +82,17 @@ final class Clients {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Disconnects even while reconnecting (which stops the reconnecting), waiting 5 s at most. */
+    static void stop(Mqtt5AsyncClient client) {
+        try {
+            client.disconnect().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // over anyway
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,16 +1,12 @@
 package dev.aichatroom.bench;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -41,20 +37,8 @@ final class FaultPublisher implements AutoCloseable {
         this.run = run;
         this.clientId = clientId;
         this.withMessageId = withMessageId;
-        this.client = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(clientId)
-                .serverHost(broker.host())
-                .serverPort(broker.port())
-                .automaticReconnect()
-                .initialDelay(100, TimeUnit.MILLISECONDS)
-                .maxDelay(1, TimeUnit.SECONDS)
-                .applyAutomaticReconnect()
-                .buildAsync();
-        await(client.connectWith()
-                .cleanStart(false) // its id is new: nothing to resume, and reconnects keep the session
-                .sessionExpiryInterval(3_600)
-                .send());
+        // its id is new: nothing to resume, and reconnects keep the session
+        this.client = Clients.connectPersistent(broker, clientId, p -> {});
     }
 
     /** Open loop at {@code interval} until {@code count} inputs are sent; returns when they are. */
@@ -140,23 +124,6 @@ final class FaultPublisher implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            client.disconnect().get(5, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            // over anyway
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
-        try {
-            return f.get(Clients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new BenchException("a fault publisher could not connect: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted", e);
-        }
+        Clients.stop(client);
     }
 }

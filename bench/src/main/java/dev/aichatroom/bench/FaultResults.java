@@ -161,35 +161,16 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
         }
 
         Outcome withFates(FaultStore.Fates f) {
-            return new Outcome(
-                    scenario,
-                    description,
-                    instances,
-                    skipped,
-                    sent,
-                    failedPublishes,
-                    acknowledged,
-                    lost,
-                    f.neverStored(),
-                    f.unpublished(),
-                    f.published(),
-                    duplicates,
-                    duplicatesSameId,
-                    duplicatesWithoutKey,
-                    reordered,
-                    unacknowledgedArrived,
-                    delayed,
-                    recoverySeconds,
-                    p50Millis,
-                    p99Millis,
-                    maxMillis,
-                    seconds,
-                    notes,
-                    runNumber,
-                    lostKeys);
+            return with(f.neverStored(), f.unpublished(), f.published(), seconds, notes);
         }
 
         Outcome withNotes(List<String> moreNotes, double took) {
+            return with(lostNeverStored, lostUnpublished, lostPublished, took, moreNotes);
+        }
+
+        /** This outcome with the lost inputs' fates, the run's duration and its notes replaced. */
+        private Outcome with(
+                long neverStored, long unpublished, long published, double newSeconds, List<String> newNotes) {
             return new Outcome(
                     scenario,
                     description,
@@ -199,9 +180,9 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
                     failedPublishes,
                     acknowledged,
                     lost,
-                    lostNeverStored,
-                    lostUnpublished,
-                    lostPublished,
+                    neverStored,
+                    unpublished,
+                    published,
                     duplicates,
                     duplicatesSameId,
                     duplicatesWithoutKey,
@@ -212,8 +193,8 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
                     p50Millis,
                     p99Millis,
                     maxMillis,
-                    took,
-                    moreNotes,
+                    newSeconds,
+                    newNotes,
                     runNumber,
                     lostKeys);
         }

@@ -1,14 +1,7 @@
 package dev.aichatroom.bench;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,43 +15,13 @@ final class FaultSubscriber implements AutoCloseable {
     private final Mqtt5AsyncClient client;
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong lastArrival = new AtomicLong(System.nanoTime());
-    private int size;
-    private int[] pubs = new int[1 << 16];
-    private int[] seqs = new int[1 << 16];
-    private long[] sent = new long[1 << 16];
-    private long[] arrived = new long[1 << 16];
-    private String[] ids = new String[1 << 16];
+    private final ArrivalLog log = new ArrivalLog(true);
 
     FaultSubscriber(int run, String clientId, Endpoint broker) {
         this.run = run;
-        this.client = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(clientId)
-                .serverHost(broker.host())
-                .serverPort(broker.port())
-                .automaticReconnect()
-                .initialDelay(100, TimeUnit.MILLISECONDS)
-                .maxDelay(1, TimeUnit.SECONDS)
-                .applyAutomaticReconnect()
-                .buildAsync();
-        client.publishes(MqttGlobalPublishFilter.ALL, p -> record(p.getPayloadAsBytes(), System.nanoTime()));
-        try {
-            client.connectWith()
-                    .cleanStart(false)
-                    .sessionExpiryInterval(3_600)
-                    .send()
-                    .get(Clients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            client.subscribeWith()
-                    .topicFilter(LoadRun.CHAT_OUT)
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .send()
-                    .get(Clients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new BenchException("the fault subscriber could not connect and subscribe: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted", e);
-        }
+        this.client =
+                Clients.connectPersistent(broker, clientId, p -> record(p.getPayloadAsBytes(), System.nanoTime()));
+        Clients.subscribe(client, LoadRun.CHAT_OUT, 1);
     }
 
     private void record(byte[] payload, long at) {
@@ -68,20 +31,7 @@ final class FaultSubscriber implements AutoCloseable {
         }
         String id = messageId(payload);
         synchronized (this) {
-            if (size == pubs.length) {
-                int n = size * 2;
-                pubs = Arrays.copyOf(pubs, n);
-                seqs = Arrays.copyOf(seqs, n);
-                sent = Arrays.copyOf(sent, n);
-                arrived = Arrays.copyOf(arrived, n);
-                ids = Arrays.copyOf(ids, n);
-            }
-            pubs[size] = m.publisher();
-            seqs[size] = m.seq();
-            sent[size] = m.sentNanos();
-            arrived[size] = at;
-            ids[size] = id;
-            size++;
+            log.add(m, at, id);
         }
         received.incrementAndGet();
         lastArrival.set(at);
@@ -115,22 +65,11 @@ final class FaultSubscriber implements AutoCloseable {
 
     /** Everything received so far, in arrival order. */
     synchronized FaultAnalysis.Arrivals arrivals() {
-        return new FaultAnalysis.Arrivals(
-                Arrays.copyOf(pubs, size),
-                Arrays.copyOf(seqs, size),
-                Arrays.copyOf(sent, size),
-                Arrays.copyOf(arrived, size),
-                Arrays.copyOf(ids, size));
+        return log.snapshot();
     }
 
     @Override
     public void close() {
-        try {
-            client.disconnect().get(5, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            // over anyway
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Clients.stop(client);
     }
 }

@@ -1,6 +1,5 @@
 package dev.aichatroom.bench;
 
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,11 +22,7 @@ final class Recorder {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong foreign = new AtomicLong();
-    private int size;
-    private int[] pubs = new int[1 << 16];
-    private int[] seqs = new int[1 << 16];
-    private long[] sent = new long[1 << 16];
-    private long[] arrived = new long[1 << 16];
+    private final ArrivalLog log = new ArrivalLog(false);
 
     Recorder(int run, int publishers, Listener listener) {
         this.run = run;
@@ -43,18 +38,7 @@ final class Recorder {
         }
         lock.lock();
         try {
-            if (size == pubs.length) {
-                int n = size * 2;
-                pubs = Arrays.copyOf(pubs, n);
-                seqs = Arrays.copyOf(seqs, n);
-                sent = Arrays.copyOf(sent, n);
-                arrived = Arrays.copyOf(arrived, n);
-            }
-            pubs[size] = m.publisher();
-            seqs[size] = m.seq();
-            sent[size] = m.sentNanos();
-            arrived[size] = arrivedNanos;
-            size++;
+            log.add(m, arrivedNanos, "");
         } finally {
             lock.unlock();
         }
@@ -87,11 +71,11 @@ final class Recorder {
             long unique = 0;
             long duplicates = 0;
             long inWindow = 0;
-            long[] latencies = new long[size];
+            long[] latencies = new long[log.size()];
             int n = 0;
-            for (int i = 0; i < size; i++) {
-                int p = pubs[i];
-                int s = seqs[i];
+            for (int i = 0; i < log.size(); i++) {
+                int p = log.publisher(i);
+                int s = log.seq(i);
                 if (seen[p].get(s)) {
                     duplicates++;
                     continue;
@@ -99,9 +83,9 @@ final class Recorder {
                 seen[p].set(s);
                 unique++;
                 if (s >= measuredFrom[p] && s < measuredTo[p]) {
-                    latencies[n++] = arrived[i] - sent[i];
+                    latencies[n++] = log.arrived(i) - log.sent(i);
                 }
-                if (arrived[i] >= windowStart && arrived[i] < windowEnd) {
+                if (log.arrived(i) >= windowStart && log.arrived(i) < windowEnd) {
                     inWindow++;
                 }
             }
