@@ -192,6 +192,7 @@ final class FaultReport {
             after `--down` seconds; the first instance killed or stopped and started again with the same variables \
             after `--down` seconds; or the service's connection, which goes through a TCP proxy in the bench, cut \
             for three keep-alives (nothing forwarded either way, no new connection through; what was read meanwhile \
-            is delivered when it heals). The product's and Mosquitto's logs stay in `bench/target/faults-work/`.
+            is delivered when it heals), or reset five times, 2 s apart, each after 1 s in which what the broker sent \
+            was held (and is then dropped). The product's and Mosquitto's logs stay in `bench/target/faults-work/`.
             """;
 }
