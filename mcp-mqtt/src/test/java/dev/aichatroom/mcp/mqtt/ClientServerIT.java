@@ -108,14 +108,8 @@ class ClientServerIT extends MosquittoPerClass {
         String name = Fixtures.unique("lab/camera");
         String serverId = Fixtures.unique("srv");
         try (RunningServer server = Fixtures.startCameraServer(broker, name, serverId)) {
-            McpMqttClientConfig config = Fixtures.clientConfig(broker);
             List<List<String>> seen = new CopyOnWriteArrayList<>();
-            var transport = McpMqttClientTransport.create(config, serverId, name);
-            try (McpSyncClient client = Fixtures.client(
-                    transport,
-                    config,
-                    spec -> spec.toolsChangeConsumer(tools ->
-                            seen.add(tools.stream().map(McpSchema.Tool::name).toList())))) {
+            try (McpSyncClient client = clientSeeingToolLists(serverId, name, seen)) {
                 client.initialize();
 
                 server.server().addTool(Fixtures.tool("zoom", (exchange, request) -> Fixtures.text("zoomed")));
@@ -136,14 +130,8 @@ class ClientServerIT extends MosquittoPerClass {
         String name = Fixtures.unique("lab/camera");
         String serverId = Fixtures.unique("srv");
         try (RunningServer server = Fixtures.startCameraServer(broker, name, serverId)) {
-            McpMqttClientConfig config = Fixtures.clientConfig(broker);
             List<List<String>> seen = new CopyOnWriteArrayList<>();
-            var transport = McpMqttClientTransport.create(config, serverId, name);
-            try (McpSyncClient client = Fixtures.client(
-                    transport,
-                    config,
-                    spec -> spec.toolsChangeConsumer(tools ->
-                            seen.add(tools.stream().map(McpSchema.Tool::name).toList())))) {
+            try (McpSyncClient client = clientSeeingToolLists(serverId, name, seen)) {
                 client.initialize();
                 long start = System.nanoTime();
 
@@ -165,6 +153,17 @@ class ClientServerIT extends MosquittoPerClass {
                         .isLessThanOrEqualTo((int) floodSeconds + 3);
             }
         }
+    }
+
+    /** A client of the server whose every tools list after a {@code tools/list_changed} goes to {@code seen}. */
+    private static McpSyncClient clientSeeingToolLists(String serverId, String name, List<List<String>> seen) {
+        McpMqttClientConfig config = Fixtures.clientConfig(broker);
+        var transport = McpMqttClientTransport.create(config, serverId, name);
+        return Fixtures.client(
+                transport,
+                config,
+                spec -> spec.toolsChangeConsumer(tools ->
+                        seen.add(tools.stream().map(McpSchema.Tool::name).toList())));
     }
 
     @Test
