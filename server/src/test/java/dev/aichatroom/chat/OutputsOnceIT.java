@@ -67,7 +67,8 @@ class OutputsOnceIT {
 
     /**
      * Mosquitto stopped (SIGTERM, persistence on) and started again three times while the service publishes: the broker
-     * routes each output once (it is sent to a consumer for the first time, without DUP, once); a consumer with a
+     * routes each output once (it is sent to a consumer for the first time, without DUP, once), except, at QoS 1, one it
+     * routed right before stopping without writing its PUBACK, which the service sends again; a consumer with a
      * persistent session may still get some twice, as redeliveries with DUP set (QoS 1 semantics; on Mosquitto 2.0.11
      * at QoS 2 too, see the decision record), which is why consumers drop a {@code message_id} they have seen.
      */
@@ -106,15 +107,27 @@ class OutputsOnceIT {
                     .filter(l -> l.contains("Sending PUBLISH to outputs-once-qos1 (d1")
                             && l.contains("'chatroom/messages/out'"))
                     .count();
+            // at QoS 1 (MQTT_OUTPUT_QOS=auto on 2.0.11) an output Mosquitto routed right before it stopped, whose
+            // PUBACK
+            // it had not yet written, is sent again by the service (DUP) and routed again: that, and nothing else, may
+            // route an output twice (QoS 2 closes it, decision 0027; a run in CI routed 6,001 of 6,000)
+            long resends = log.stream()
+                    .filter(l -> l.contains("Received PUBLISH from " + SERVICE + " (d1")
+                            && l.contains("'chatroom/messages/out'"))
+                    .count();
             assertThat(firstSends)
-                    .as("outputs the broker routed to the consumer")
-                    .isEqualTo(n);
+                    .as(
+                            "outputs the broker routed to the consumer (the service sent %d again after a restart)",
+                            resends)
+                    .isBetween((long) n, n + resends);
             int repeated = repeats(outputs).stream()
                     .mapToInt(id -> outputs.get(id).get() - 1)
                     .sum();
             assertThat((long) repeated)
-                    .as("repeats beyond the broker's %d redeliveries", redeliveries)
-                    .isLessThanOrEqualTo(redeliveries);
+                    .as(
+                            "repeats beyond the broker's %d redeliveries and %d outputs routed again",
+                            redeliveries, firstSends - n)
+                    .isLessThanOrEqualTo(redeliveries + firstSends - n);
             consumer.disconnect();
         }
     }
