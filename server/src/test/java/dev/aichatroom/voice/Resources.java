@@ -43,8 +43,16 @@ record Resources(
         return new Resources(names.size() - notCounted, targets.size(), udpSockets, names, java, targets);
     }
 
+    /**
+     * Pool threads that come and go with what the test itself does, not with a call: the embedded broker's (idle 60 s),
+     * Awaitility's poll thread, the JDK HTTP clients the test polls {@code /health} with (each has a selector thread
+     * until it is collected) and the JDK's process reapers for the browsers the test starts and kills.
+     */
     private static boolean notCounted(String javaThread) {
-        return javaThread.contains("(activemq-") || javaThread.startsWith("awaitility");
+        return javaThread.contains("(activemq-")
+                || javaThread.startsWith("awaitility")
+                || javaThread.startsWith("HttpClient-")
+                || javaThread.equals("process reaper");
     }
 
     private static List<String> listThreadNames() {
