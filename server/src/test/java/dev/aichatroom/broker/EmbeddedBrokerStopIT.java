@@ -10,7 +10,6 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.TestMqtt;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +62,7 @@ class EmbeddedBrokerStopIT {
         List<CompletableFuture<Mqtt5PublishResult>> clears = new ArrayList<>();
         try (TestMqtt client = TestMqtt.connect(port, "stopper")) {
             for (int i = 0; i < 20; i++) {
-                retain(client, "presence/" + (i % 4), "{\"online\":" + i + "}");
+                client.publishRetained("presence/" + (i % 4), "{\"online\":" + i + "}");
             }
             for (int i = 0; i < 4; i++) { // as a client that stops does: clears its presence and disconnects at once
                 clears.add(client.client()
@@ -91,7 +90,7 @@ class EmbeddedBrokerStopIT {
         }
         broker = broker(port);
         try (TestMqtt late = TestMqtt.connect(port, "late").subscribe("presence/#")) {
-            retain(late, "marker", "x");
+            late.publishRetained("marker", "x");
             late.subscribe("marker");
             late.await("marker", r -> true);
             assertThat(late.on("presence/#"))
@@ -100,15 +99,5 @@ class EmbeddedBrokerStopIT {
         } finally {
             broker.close();
         }
-    }
-
-    private static void retain(TestMqtt client, String topic, String payload) {
-        client.client()
-                .publishWith()
-                .topic(topic)
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .retain(true)
-                .payload(payload.getBytes(StandardCharsets.UTF_8))
-                .send();
     }
 }

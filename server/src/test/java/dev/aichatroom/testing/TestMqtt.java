@@ -96,6 +96,29 @@ public final class TestMqtt implements AutoCloseable {
                 .send();
     }
 
+    /** Publishes a retained message at QoS 1 and waits for its PUBACK. */
+    public Mqtt5PublishResult publishRetained(String topic, String payload) {
+        return client.publishWith()
+                .topic(topic)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .retain(true)
+                .payload(payload.getBytes(StandardCharsets.UTF_8))
+                .send();
+    }
+
+    /** Asserts that the broker answers a SUBSCRIBE to {@code filter} with SUBACK 0x87 (not authorized) alone. */
+    public void assertSubscribeRefused(String filter) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> subscribe(filter))
+                .as(filter)
+                .isInstanceOfSatisfying(
+                        com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException.class,
+                        e -> org.assertj.core.api.Assertions.assertThat(
+                                        e.getMqttMessage().getReasonCodes())
+                                .containsExactly(
+                                        com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode
+                                                .NOT_AUTHORIZED));
+    }
+
     /** Publishes and returns the reason code of a PUBACK that refused the message, if one did. */
     public java.util.Optional<com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode> tryPublish(
             String topic, String payload) {
