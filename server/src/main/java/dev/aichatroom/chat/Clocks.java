@@ -43,10 +43,11 @@ public final class Clocks {
      * order in which the service took the messages, which a consumer can restore if the broker swaps two deliveries.
      */
     public static String uuid7() {
-        long now = System.currentTimeMillis() << 12;
-        long stamp = LAST.updateAndGet(last -> now > last ? now | RANDOM.nextInt(1 << 11) : last + 1);
-        byte[] random = new byte[8];
+        byte[] random = new byte[10]; // 62 bits for rand_b, 11 for where this millisecond's counter starts
         RANDOM.nextBytes(random);
+        long now = System.currentTimeMillis() << 12;
+        long start = now | ((random[8] & 0x07L) << 8) | (random[9] & 0xFFL);
+        long stamp = LAST.updateAndGet(last -> now > last ? start : last + 1);
         long msb = ((stamp >>> 12) << 16) | 0x7000L | (stamp & 0xFFFL);
         long lsb = 0x8000000000000000L | ((random[0] & 0x3FL) << 56);
         for (int i = 1; i < 8; i++) {
