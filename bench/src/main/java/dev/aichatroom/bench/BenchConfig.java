@@ -18,6 +18,8 @@ import java.util.Set;
  *
  * @param rate messages per second offered by all publishers together in the fixed-rate (latency) runs
  * @param window messages per publisher that may be on their way to the subscribers in the max-throughput runs
+ * @param sustainedP99 the p99 under which a fixed-rate step of the sustained-rate search counts as kept up; zero skips
+ *     the search
  * @param prewarm discarded max-throughput load on every path after each product start, shared among the paths, so
  *     that the first measured run does not pay for the product's JIT warm-up
  * @param connections idle clients opened at once in the connections part, per broker and transport; 0 skips it
@@ -40,6 +42,7 @@ public record BenchConfig(
         Duration prewarm,
         int rate,
         int window,
+        Duration sustainedP99,
         List<String> brokers,
         List<Integer> qos,
         int startupRuns,
@@ -82,6 +85,7 @@ public record BenchConfig(
               --prewarm=60            seconds of discarded load (every path, max throughput) after each product start
               --rate=1000             msg/s offered by all publishers together in the fixed-rate (latency) runs
               --window=25             in-flight messages per publisher in the max-throughput runs
+              --sustained-p99=0.1     seconds: p99 under which a step of the sustained-rate search kept up; 0 skips it
               --brokers=embedded,mosquitto  (embedded-tls: the embedded broker with clients on TLS, needs openssl)
               --qos=0,1
               --startup-runs=2        extra product starts (embedded broker) for start-up time and memory
@@ -113,6 +117,7 @@ public record BenchConfig(
             "prewarm",
             "rate",
             "window",
+            "sustained-p99",
             "brokers",
             "qos",
             "startup-runs",
@@ -162,6 +167,9 @@ public record BenchConfig(
         }
         if (rate < publishers) {
             throw new BenchException("--rate=" + rate + " is below one message per second per publisher");
+        }
+        if (sustainedP99.isNegative()) {
+            throw new BenchException("--sustained-p99 must not be negative");
         }
         if (window < 1) {
             throw new BenchException("--window must be at least 1");
@@ -220,6 +228,7 @@ public record BenchConfig(
                 seconds(o, "prewarm", 60),
                 integer(o, "rate", 1000),
                 integer(o, "window", 25),
+                seconds(o, "sustained-p99", 0.1),
                 list(o.getOrDefault("brokers", EMBEDDED + "," + MOSQUITTO)),
                 list(o.getOrDefault("qos", "0,1")).stream()
                         .map(q -> parseInt("qos", q))
@@ -263,6 +272,7 @@ public record BenchConfig(
                 prewarm,
                 newRate,
                 window,
+                sustainedP99,
                 brokers,
                 qos,
                 startupRuns,

@@ -187,9 +187,14 @@ public final class Benchmark {
                 // each chat run right before its raw counterpart: on a machine shared with other work the load changes
                 // from minute to minute, and a ratio of two runs minutes apart measured that change as well
                 for (int qos : config.qos()) {
-                    for (Mode mode : Mode.values()) {
+                    for (Mode mode : List.of(Mode.FIXED_RATE, Mode.MAX)) {
                         for (Route route : Route.values()) {
                             measure(new Scenario(broker, route, qos, mode), endpoint);
+                        }
+                    }
+                    if (!config.sustainedP99().isZero()) {
+                        for (Route route : Route.values()) {
+                            sustained(new Scenario(broker, route, qos, Mode.SUSTAINED), endpoint);
                         }
                     }
                 }
@@ -309,6 +314,63 @@ public final class Benchmark {
 
     private void measure(Scenario s, Endpoint endpoint) throws InterruptedException {
         runs.add(measure(s, endpoint, config, 1));
+    }
+
+    /**
+     * The sustained-rate search on one path ({@link RateSearch}), starting from what its closed-loop run delivered:
+     * fixed-rate steps of 1 s warm-up and 3 s measured, like the curve's points.
+     */
+    private void sustained(Scenario s, Endpoint endpoint) throws InterruptedException {
+        int start = runs.stream()
+                .filter(r -> r.scenario().equals(new Scenario(s.broker(), s.route(), s.qos(), Mode.MAX)))
+                .mapToInt(r -> (int) Math.round(r.deliveredPerSecond()))
+                .findFirst()
+                .orElse(config.rate());
+        BenchConfig step = config.withPhases(Duration.ofSeconds(1), CURVE_MEASURED);
+        long bound = config.sustainedP99().toNanos();
+        Scenario fixed = new Scenario(s.broker(), s.route(), s.qos(), Mode.FIXED_RATE);
+        RateSearch.Outcome o = RateSearch.search(start, rate -> {
+            RunResult r = new LoadRun(step.withRate(rate), endpoint, fixed, ++runNumber).execute();
+            boolean keptUp = RateSearch.keptUp(r, rate, bound);
+            console.info(
+                    "%-9s %-10s QoS %d sustained step  offered %7d msg/s, delivered %7.0f msg/s/sub, p99 %7.2f ms,"
+                            + " lost %d, dup %d: %s",
+                    s.broker(),
+                    s.route().label(),
+                    s.qos(),
+                    rate,
+                    r.deliveredPerSecond(),
+                    LatencySummary.ms(r.latency().p99()),
+                    r.lost(),
+                    r.duplicates(),
+                    keptUp ? "kept up" : "fell behind");
+            return new RateSearch.Step(rate, r, keptUp);
+        });
+        if (o.sustained().isEmpty()) {
+            problems.add(String.format(
+                    "%s %s QoS %d sustained rate: the path kept up with none of the rates tried (%s msg/s)",
+                    s.broker(),
+                    s.route().label(),
+                    s.qos(),
+                    o.steps().stream().map(x -> Integer.toString(x.rate())).toList()));
+            return;
+        }
+        RunResult r = o.sustained().get().result();
+        runs.add(new RunResult(
+                s,
+                r.publishers(),
+                r.subscribers(),
+                r.measuredSeconds(),
+                r.sent(),
+                r.offeredPerSecond(),
+                r.deliveredPerSecond(),
+                r.latency(),
+                r.lost(),
+                r.duplicates(),
+                r.foreign(),
+                r.publishErrors(),
+                r.rejected(),
+                r.stalled()));
     }
 
     /**

@@ -99,7 +99,8 @@ public record Results(
             int connectInFlight,
             List<String> parts,
             String command,
-            List<String> productEnv) {
+            List<String> productEnv,
+            double sustainedP99Millis) {
         public Settings {
             productEnv = productEnv == null ? List.of() : List.copyOf(productEnv);
             // absent from the JSON of runs made before --only existed: they ran everything but the connections
@@ -124,7 +125,8 @@ public record Results(
                     c.connectInFlight(),
                     c.parts(),
                     command,
-                    c.productEnv());
+                    c.productEnv(),
+                    c.sustainedP99().toMillis());
         }
     }
 

@@ -37,7 +37,12 @@ public record Scenario(String broker, Route route, int qos, Mode mode) {
          * Closed loop as fast as the path delivers: each publisher keeps at most a window of messages that have not yet
          * reached every subscriber, so the offered load settles at what the path sustains without unbounded queues.
          */
-        MAX("max throughput");
+        MAX("max throughput"),
+        /**
+         * The highest open-loop fixed rate the path keeps up with ({@link RateSearch}): what can be offered for good,
+         * whatever the latency of one message.
+         */
+        SUSTAINED("sustained rate");
 
         private final String label;
 

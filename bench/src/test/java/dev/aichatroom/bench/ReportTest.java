@@ -85,6 +85,24 @@ class ReportTest {
     }
 
     @Test
+    void shows_the_sustained_rates_and_their_ratio_when_the_search_ran() {
+        Results r = results();
+        List<RunResult> runs = new java.util.ArrayList<>(r.runs());
+        runs.add(run(Route.CHAT, Mode.SUSTAINED, 6_000, 3_000_000));
+        runs.add(run(Route.RAW, Mode.SUSTAINED, 12_000, 900_000));
+        Results searched = new Results(
+                r.environment(), r.settings(), r.products(), runs, r.prewarms(), r.connections(), r.problems());
+
+        String md = Report.markdown(searched);
+
+        assertThat(md).contains("chat sustained msg/s | raw sustained msg/s | chat ÷ raw");
+        assertThat(md)
+                .contains(
+                        "| embedded | 1 | 4,000 | 16,000 | 25 % | 6,000 | 12,000 | 50 % | 6.60 / 13.2 | 0.60 / 1.20 |");
+        assertThat(md).contains("p99 under 100 ms");
+    }
+
+    @Test
     void shows_connects_per_second_and_memory_per_idle_connection() {
         String md = Report.markdown(results());
 
