@@ -122,7 +122,9 @@ final class FaultBench {
                         Host.loadAverage(),
                         System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
                         System.getProperty("os.name") + " " + System.getProperty("os.version"),
-                        Mosquitto.version(config.mosquitto()),
+                        config.broker() == FaultBroker.Kind.ARTEMIS
+                                ? "ActiveMQ Artemis " + ArtemisVersion.of(config.productJar())
+                                : Mosquitto.version(config.mosquitto()),
                         Math.round((System.nanoTime() - t0) / 1e9)),
                 FaultResults.Settings.of(config, args),
                 outcomes);
@@ -142,8 +144,13 @@ final class FaultBench {
         if (kind.instances() > 1) {
             resetPostgres();
         }
-        try (FaultBroker broker = FaultBroker.start(
-                        config.mosquitto(), dir.resolve("mosquitto"), config.autosave(), config.autosaveOnChanges());
+        try (FaultBroker broker = config.broker() == FaultBroker.Kind.ARTEMIS
+                        ? FaultBroker.startArtemis(config.productJar(), dir.resolve("artemis"))
+                        : FaultBroker.start(
+                                config.mosquitto(),
+                                dir.resolve("mosquitto"),
+                                config.autosave(),
+                                config.autosaveOnChanges());
                 CuttableProxy proxy = new CuttableProxy(broker.endpoint())) {
             int servicePort = kind == FaultKind.PARTITION || kind == FaultKind.RESET
                     ? proxy.port()
@@ -175,7 +182,7 @@ final class FaultBench {
                         .map(FaultBench::shorten)
                         .distinct()
                         .limit(4)
-                        .forEach(l -> notes.add("mosquitto: " + l));
+                        .forEach(l -> notes.add(broker.kind().label() + ": " + l));
                 return attributed.withNotes(notes, (System.nanoTime() - began) / 1e9);
             } finally {
                 for (Instance instance : instances) {

@@ -23,10 +23,12 @@ import java.util.Set;
  * @param autosave Mosquitto's {@code autosave_interval}, seconds (its default 1800); 0 leaves it out
  * @param autosaveOnChanges Mosquitto's {@code autosave_on_changes}: {@code autosave} counts changes, not seconds
  * @param productEnv extra variables for every product process, e.g. {@code MQTT_OUTPUT_QOS=1}
+ * @param broker the external broker: Debian's Mosquitto, or ActiveMQ Artemis with its journal synced
  */
 record FaultConfig(
         Path productJar,
         Path mosquitto,
+        FaultBroker.Kind broker,
         List<FaultKind> scenarios,
         int publishers,
         int messages,
@@ -49,6 +51,8 @@ record FaultConfig(
     static final String USAGE = """
             Usage: java -jar bench/target/ai-chatroom-bench.jar --only=faults [--name=value ...]
               --scenarios=%s
+              --broker=mosquitto      or artemis: ActiveMQ Artemis syncing its journal before it acknowledges (its
+                                      results go to a faults-artemis block of their own)
               --publishers=4          publishers (each its own connection and client_id; odd ones send no message_id)
               --messages=20000        acknowledged inputs wanted per scenario, all publishers together
               --rate=500              inputs/s offered by all publishers together (all but the burst)
@@ -65,7 +69,7 @@ record FaultConfig(
               --product-jvm-args=     JVM options for the product, space-separated
               --jar=server/target/ai-chatroom.jar  --mosquitto=/usr/sbin/mosquitto
               --out=docs/benchmarks.md  (only the block between the faults markers is replaced)
-              --json=docs/benchmarks-faults.json
+              --json=docs/benchmarks-faults.json  (docs/benchmarks-faults-artemis.json with --broker=artemis)
               --work=bench/target/faults-work
             """.formatted(String.join(
             ",", FaultKind.all().stream().map(FaultKind::label).toList()));
@@ -73,6 +77,7 @@ record FaultConfig(
     private static final Set<String> KEYS = Set.of(
             "only",
             "scenarios",
+            "broker",
             "publishers",
             "messages",
             "rate",
@@ -132,9 +137,11 @@ record FaultConfig(
                         o.getOrDefault("postgres", environment.get("FAULTS_POSTGRES_URL")))
                 .map(String::strip)
                 .filter(s -> !s.isEmpty());
+        FaultBroker.Kind broker = FaultBroker.Kind.of(o.getOrDefault("broker", "mosquitto"));
         return new FaultConfig(
                 root.resolve(o.getOrDefault("jar", "server/target/ai-chatroom.jar")),
                 Path.of(o.getOrDefault("mosquitto", "/usr/sbin/mosquitto")),
+                broker,
                 Arrays.stream(o.getOrDefault("scenarios", String.join(",", labels()))
                                 .split(","))
                         .map(String::strip)
@@ -160,7 +167,11 @@ record FaultConfig(
                         .filter(w -> !w.isEmpty())
                         .toList(),
                 root.resolve(o.getOrDefault("out", "docs/benchmarks.md")),
-                root.resolve(o.getOrDefault("json", "docs/benchmarks-faults.json")),
+                root.resolve(o.getOrDefault(
+                        "json",
+                        broker == FaultBroker.Kind.ARTEMIS
+                                ? "docs/benchmarks-faults-artemis.json"
+                                : "docs/benchmarks-faults.json")),
                 root.resolve(o.getOrDefault("work", "bench/target/faults-work")));
     }
 

@@ -42,6 +42,19 @@ enum FaultKind {
         return description;
     }
 
+    /** The description for a run on {@code broker}: Artemis syncs what it acknowledged and saves nothing on the way out. */
+    String description(FaultBroker.Kind broker) {
+        return switch (broker) {
+            case MOSQUITTO -> description;
+            case ARTEMIS ->
+                switch (this) {
+                    case BROKER_SIGTERM -> "Artemis stopped with SIGTERM and started again";
+                    case BROKER_SIGKILL -> "Artemis killed with SIGKILL and started again";
+                    default -> description;
+                };
+        };
+    }
+
     static FaultKind of(String label) {
         return Arrays.stream(values())
                 .filter(k -> k.label.equals(label))

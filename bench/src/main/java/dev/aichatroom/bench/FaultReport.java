@@ -15,6 +15,14 @@ import java.util.Locale;
 final class FaultReport {
     static final String BEGIN = "<!-- faults:begin -->";
     static final String END = "<!-- faults:end -->";
+    /** Runs on ActiveMQ Artemis go to a block of their own, so that they do not replace the Mosquitto runs. */
+    static final String ARTEMIS_BEGIN = "<!-- faults-artemis:begin -->";
+
+    static final String ARTEMIS_END = "<!-- faults-artemis:end -->";
+
+    private static boolean onArtemis(FaultResults r) {
+        return r.settings().broker().equals(FaultBroker.Kind.ARTEMIS.label());
+    }
 
     private FaultReport() {}
 
@@ -23,7 +31,10 @@ final class FaultReport {
             Files.createDirectories(json.toAbsolutePath().getParent());
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
             String old = Files.exists(markdown) ? Files.readString(markdown, StandardCharsets.UTF_8) : "";
-            Files.writeString(markdown, splice(old, block(results)), StandardCharsets.UTF_8);
+            String updated = onArtemis(results)
+                    ? splice(old, block(results), ARTEMIS_BEGIN, ARTEMIS_END)
+                    : splice(old, block(results));
+            Files.writeString(markdown, updated, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new BenchException("cannot write the fault report: " + e.getMessage(), e);
         }
@@ -31,10 +42,14 @@ final class FaultReport {
 
     /** {@code document} with its faults block replaced by {@code block} (which includes the markers). */
     static String splice(String document, String block) {
-        int begin = document.indexOf(BEGIN);
-        int end = document.indexOf(END);
+        return splice(document, block, BEGIN, END);
+    }
+
+    static String splice(String document, String block, String beginMarker, String endMarker) {
+        int begin = document.indexOf(beginMarker);
+        int end = document.indexOf(endMarker);
         if (begin >= 0 && end > begin) {
-            return document.substring(0, begin) + block + document.substring(end + END.length());
+            return document.substring(0, begin) + block + document.substring(end + endMarker.length());
         }
         String sep = document.isEmpty() || document.endsWith("\n\n") ? "" : document.endsWith("\n") ? "\n" : "\n\n";
         return document + sep + block + "\n";
@@ -42,8 +57,12 @@ final class FaultReport {
 
     static String block(FaultResults r) {
         StringBuilder md = new StringBuilder();
-        md.append(BEGIN).append('\n');
-        md.append("## Faults\n\n");
+        boolean artemis = onArtemis(r);
+        md.append(artemis ? ARTEMIS_BEGIN : BEGIN).append('\n');
+        md.append(
+                artemis
+                        ? "### Faults on a broker that syncs before it acknowledges (ActiveMQ Artemis)\n\n"
+                        : "## Faults\n\n");
         FaultResults.Settings s = r.settings();
         FaultResults.Environment e = r.environment();
         md.append(String.format(
@@ -65,8 +84,14 @@ final class FaultReport {
                 e.os(),
                 e.mosquitto(),
                 e.totalSeconds()));
-        md.append("Mosquitto saved its persistence file ")
-                .append(saving(s))
+        md.append(
+                        artemis
+                                ? "The broker (`--broker=artemis`) is ActiveMQ Artemis in a process of its own, one MQTT"
+                                        + " listener on loopback, its journal written and synced (`fdatasync`) before"
+                                        + " it acknowledges a persistent (QoS 1 or 2) message: what it acknowledged"
+                                        + " survives its SIGKILL. The method below is the same with it in Mosquitto's"
+                                        + " place"
+                                : "Mosquitto saved its persistence file " + saving(s))
                 .append("; product settings beyond the method's: ")
                 .append(
                         s.productEnv().isEmpty()
@@ -126,7 +151,13 @@ final class FaultReport {
         }
         md.append("Scenarios:\n\n");
         for (FaultResults.Outcome o : r.outcomes()) {
-            md.append("- **").append(o.scenario()).append("**: ").append(o.description());
+            md.append("- **")
+                    .append(o.scenario())
+                    .append("**: ")
+                    .append(
+                            artemis
+                                    ? FaultKind.of(o.scenario()).description(FaultBroker.Kind.ARTEMIS)
+                                    : o.description());
             if (!o.skipped()) {
                 md.append(String.format(
                         Locale.ROOT,
@@ -144,8 +175,10 @@ final class FaultReport {
             }
         }
         md.append('\n');
-        md.append(METHOD);
-        md.append(END);
+        if (!artemis) {
+            md.append(METHOD);
+        }
+        md.append(artemis ? ARTEMIS_END : END);
         return md.toString();
     }
 

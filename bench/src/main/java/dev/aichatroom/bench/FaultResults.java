@@ -16,6 +16,7 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
             String loadAfter,
             String java,
             String os,
+            /** The broker's name and version (the field keeps the name of the runs made on Mosquitto alone). */
             String mosquitto,
             long totalSeconds) {}
 
@@ -32,7 +33,12 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
             boolean mosquittoAutosaveOnChanges,
             java.util.Map<String, String> productEnv,
             List<String> productJvmArgs,
-            String arguments) {
+            String arguments,
+            String broker) {
+        Settings {
+            broker = broker == null ? FaultBroker.Kind.MOSQUITTO.label() : broker;
+        }
+
         static Settings of(FaultConfig c, String args) {
             return new Settings(
                     c.publishers(),
@@ -47,7 +53,8 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
                     c.autosaveOnChanges(),
                     new java.util.TreeMap<>(c.productEnv()),
                     c.productJvmArgs(),
-                    args.isBlank() ? "(defaults)" : args);
+                    args.isBlank() ? "(defaults)" : args,
+                    c.broker().label());
         }
     }
 

@@ -49,4 +49,14 @@ class FaultConfigTest {
         assertThat(FaultConfig.wanted(new String[] {"--only=load"})).isFalse();
         assertThatThrownBy(() -> parse(Map.of(), "--only=faults", "--window=3")).isInstanceOf(BenchException.class);
     }
+
+    @Test
+    void the_broker_is_mosquitto_unless_artemis_is_asked_for() {
+        assertThat(parse(Map.of(), "--only=faults").broker()).isEqualTo(FaultBroker.Kind.MOSQUITTO);
+        assertThat(parse(Map.of(), "--only=faults", "--broker=artemis").broker())
+                .isEqualTo(FaultBroker.Kind.ARTEMIS);
+        assertThatThrownBy(() -> parse(Map.of(), "--only=faults", "--broker=hivemq"))
+                .isInstanceOf(BenchException.class)
+                .hasMessageContaining("hivemq");
+    }
 }

@@ -60,4 +60,35 @@ class FaultReportTest {
                         "after every 100 changes (`autosave_on_changes true`, `autosave_interval 100`) and when stopped");
         assertThat(s.productEnv()).containsEntry("MQTT_OUTPUT_QOS", "1");
     }
+
+    @Test
+    void a_run_on_artemis_goes_to_a_block_of_its_own_and_leaves_the_mosquitto_block_alone() {
+        FaultResults.Settings s = FaultResults.Settings.of(
+                FaultConfig.parse(
+                        new String[] {"--only=faults", "--broker=artemis"},
+                        java.nio.file.Path.of("."),
+                        java.util.Map.of()),
+                "--broker=artemis");
+        FaultAnalysis.Counts counts = new FaultAnalysis.Counts(
+                20_000, 0, 0, 0, 0, 0, 0, 1_000_000_000L, LatencySummary.empty(), List.of(), new long[] {1});
+        FaultResults r = new FaultResults(
+                new FaultResults.Environment(
+                        "2026-12-05T00:00:00Z", 2, "1", "2", "java", "linux", "ActiveMQ Artemis 2.55.0", 60),
+                s,
+                List.of(FaultResults.Outcome.of(FaultKind.BROKER_SIGKILL, 1, 20_000, 0, counts)));
+        String block = FaultReport.block(r);
+        assertThat(block).startsWith(FaultReport.ARTEMIS_BEGIN).endsWith(FaultReport.ARTEMIS_END);
+        assertThat(block).contains("ActiveMQ Artemis 2.55.0").contains("synced (`fdatasync`) before");
+        assertThat(block).doesNotContain("autosave_interval");
+
+        String doc = "# Bench\n" + FaultReport.BEGIN + "\nmosquitto runs\n" + FaultReport.END + "\n";
+        String once = FaultReport.splice(doc, block, FaultReport.ARTEMIS_BEGIN, FaultReport.ARTEMIS_END);
+        assertThat(once).startsWith(doc).contains("mosquitto runs").endsWith(block + "\n");
+        String twice = FaultReport.splice(
+                once,
+                FaultReport.ARTEMIS_BEGIN + "\nnewer\n" + FaultReport.ARTEMIS_END,
+                FaultReport.ARTEMIS_BEGIN,
+                FaultReport.ARTEMIS_END);
+        assertThat(twice).contains("mosquitto runs").contains("newer").doesNotContain("synced (`fdatasync`)");
+    }
 }
