@@ -22,6 +22,7 @@ import dev.aichatroom.mqtt.RetainedReader;
 import dev.aichatroom.store.JdbcMessageStore;
 import dev.aichatroom.store.McpServerStore;
 import dev.aichatroom.store.MessageStore;
+import dev.aichatroom.store.SqliteLibrary;
 import dev.aichatroom.tls.CertificateReloader;
 import dev.aichatroom.tls.TlsIdentity;
 import dev.aichatroom.voice.IceServer;
@@ -102,8 +103,12 @@ public final class Application implements AutoCloseable {
 
         createDataDir();
         // the store (schema migrations) and the broker do not need each other: they start side by side
-        CompletableFuture<MessageStore> opening =
-                inBackground("start-store", () -> JdbcMessageStore.open(config.store()));
+        CompletableFuture<MessageStore> opening = inBackground("start-store", () -> {
+            if (config.store().isSqlite()) {
+                SqliteLibrary.keepIn(config.dataDir());
+            }
+            return JdbcMessageStore.open(config.store());
+        });
         MqttTokens tokens = MqttTokens.create(config.web(), clock);
         Optional<Broker> broker =
                 config.mqttEnabled() && config.externalBroker().isEmpty()
