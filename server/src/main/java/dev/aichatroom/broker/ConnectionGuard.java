@@ -3,6 +3,7 @@ package dev.aichatroom.broker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * On one connection, right after TLS: closes it when it has not logged in within the CONNECT timeout, or when it
- * sends more than {@link ListenerGuard#PRE_LOGIN_BYTES} before it has. Steps aside once the login is accepted.
+ * sends more than {@link ListenerGuard#PRE_LOGIN_BYTES} before it has. Steps aside once the login is accepted
+ * ({@link #stepAside}): an idle connection keeps neither it nor its timer.
  */
 final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
@@ -28,7 +30,9 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     private final BrokerLimits limits;
     private final Optional<WebSocketOrigins> origins;
-    private final ByteArrayOutputStream head = new ByteArrayOutputStream();
+    /** The WebSocket upgrade request's head while it comes in; null before and after. */
+    private ByteArrayOutputStream head;
+
     private boolean headChecked;
     private ScheduledFuture<?> timeout;
     private long received;
@@ -38,6 +42,19 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         this.limits = limits;
         this.origins = origins;
         this.headChecked = origins.isEmpty();
+    }
+
+    /**
+     * Removes the guard from an admitted connection's pipeline, on the connection's event loop (where its reads run,
+     * so that a read that comes meanwhile finds it either there or gone).
+     */
+    static void stepAside(Channel channel) {
+        channel.eventLoop().execute(() -> {
+            ConnectionGuard guard = channel.pipeline().get(ConnectionGuard.class);
+            if (guard != null) {
+                channel.pipeline().remove(guard);
+            }
+        });
     }
 
     @Override
@@ -81,6 +98,9 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
      * page from another site may not use the broker with the visitor's network position or cookies).
      */
     private boolean originAllowed(ChannelHandlerContext ctx, ByteBuf b) {
+        if (head == null) {
+            head = new ByteArrayOutputStream();
+        }
         int n = Math.min(b.readableBytes(), MAX_HEAD - head.size());
         byte[] bytes = new byte[n];
         b.getBytes(b.readerIndex(), bytes);
@@ -98,7 +118,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                     ctx.channel().remoteAddress(),
                     printable(origin.orElse("")));
         }
-        head.reset();
+        head = null;
         return allowed;
     }
 

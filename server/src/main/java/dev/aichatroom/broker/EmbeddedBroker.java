@@ -2,6 +2,7 @@ package dev.aichatroom.broker;
 
 import dev.aichatroom.tls.TlsIdentity;
 import dev.aichatroom.tls.TlsPolicy;
+import io.netty.channel.ChannelPipeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.postoffice.QueueBinding;
+import org.apache.activemq.artemis.core.remoting.impl.netty.NettyConnection;
 import org.apache.activemq.artemis.core.remoting.server.impl.RemotingServiceImpl;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.JournalType;
@@ -25,6 +27,7 @@ import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.core.server.impl.ActiveMQServerImpl;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.activemq.artemis.spi.core.protocol.ConnectionEntry;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 import org.apache.activemq.artemis.spi.core.remoting.Acceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -285,6 +288,18 @@ public final class EmbeddedBroker implements Broker {
     /** The MBean server Artemis was given (tests: not the platform's). */
     MBeanServer mbeanServer() {
         return server.getMBeanServer();
+    }
+
+    /** The Netty pipelines of the connections open now, the service's included (tests: what an idle one keeps). */
+    List<ChannelPipeline> pipelines() {
+        ActiveMQServer running = server;
+        return running == null
+                ? List.of()
+                : running.getRemotingService().getConnections().stream()
+                        .map(RemotingConnection::getTransportConnection)
+                        .filter(c -> c instanceof NettyConnection)
+                        .map(c -> ((NettyConnection) c).getChannel().pipeline())
+                        .toList();
     }
 
     /** How many addresses (topics) the broker holds now. */

@@ -91,7 +91,10 @@ final class ListenerGuard {
         }
     }
 
-    /** Artemis has recognised MQTT on a connection: measure and check each packet from here on. */
+    /**
+     * Artemis has recognised MQTT on a connection (on its event loop; a WebSocket's upgrade is done by then): measure
+     * and check each packet from here on.
+     */
     void connectionCreated(RemotingConnection connection) {
         channel(connection).ifPresent(channel -> {
             ChannelPipeline pipeline = channel.pipeline();
@@ -104,6 +107,7 @@ final class ListenerGuard {
                 pipeline.addAfter(decoder.name(), "ai-chatroom-inbound-quota", new InboundQuota());
                 pipeline.addAfter(decoder.name(), "ai-chatroom-empty-client-id", new EmptyClientId());
             }
+            WebSocketFrames.replaceArtemisHandler(pipeline);
         });
     }
 
@@ -127,6 +131,7 @@ final class ListenerGuard {
             }
         }
         channel.get().attr(ADMITTED).set(Boolean.TRUE);
+        ConnectionGuard.stepAside(channel.get());
         return Optional.empty();
     }
 
