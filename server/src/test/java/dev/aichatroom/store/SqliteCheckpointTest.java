@@ -1,0 +1,107 @@
+package dev.aichatroom.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SQLite's WAL checkpoints run on the store's checkpoint thread, never inside a commit (the chat worker's), and the WAL
+ * stays bounded though the writer never pauses (decision 0029).
+ */
+@Timeout(120)
+class SqliteCheckpointTest {
+    /** SQLite's automatic checkpoint comes at 1,000 pages: a log past twice that was never checkpointed by a commit. */
+    private static final long AUTOCHECKPOINT_PAGES = 1_000;
+
+    @TempDir
+    Path dir;
+
+    private JdbcMessageStore open(Duration every, long limitPages) {
+        return JdbcMessageStore.open(
+                new StoreConfig("jdbc:sqlite:" + dir.resolve("chat.db"), Optional.empty(), Optional.empty(), 4),
+                every,
+                limitPages);
+    }
+
+    /** As the chat worker writes: each message stored in one transaction, marked published in another. */
+    private static void write(MessageStore store, int messages) {
+        for (int i = 0; i < messages; i++) {
+            String id = UUID.randomUUID().toString();
+            store.appendUnpublished(
+                    new StoredMessage(
+                            id,
+                            "main",
+                            "user_message",
+                            "c" + (i % 4),
+                            "user " + (i % 4),
+                            "message " + i + " of a steady writer, about as long as a chat line",
+                            "mqtt",
+                            Optional.empty(),
+                            "2026-12-05T12:00:00.000000Z",
+                            Optional.of("b:" + id)),
+                    "svc",
+                    Optional.empty());
+            store.markPublished(List.of(id), List.of());
+        }
+    }
+
+    @Test
+    void commits_never_checkpoint_and_a_round_at_the_limit_starts_the_log_over() throws SQLException {
+        // the checkpoint thread's first round is an hour away: whatever checkpoints meanwhile is a commit
+        try (JdbcMessageStore store = open(Duration.ofHours(1), AUTOCHECKPOINT_PAGES)) {
+            WalCheckpointer checkpointer = store.checkpointer().orElseThrow();
+            write(store, 600);
+
+            WalCheckpointer.Result round = checkpointer.checkpoint();
+
+            assertThat(checkpointer.maxLogFrames())
+                    .as("frames in the log: no commit checkpointed it")
+                    .isGreaterThan(2 * AUTOCHECKPOINT_PAGES);
+            assertThat(checkpointer.lockedRounds()).isEqualTo(1);
+            assertThat(round.complete()).as("every frame copied: %s", round).isTrue();
+
+            write(store, 1);
+            assertThat(checkpointer.checkpoint().logFrames())
+                    .as("the next write started the log over")
+                    .isLessThan(100);
+            assertThat(store.history("main", Optional.empty(), 1000)).hasSize(601);
+        }
+    }
+
+    @Test
+    void the_checkpoint_thread_copies_the_log_by_itself() {
+        try (JdbcMessageStore store = open(Duration.ofMillis(20), AUTOCHECKPOINT_PAGES)) {
+            WalCheckpointer checkpointer = store.checkpointer().orElseThrow();
+            write(store, 600);
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> checkpointer.completedCheckpoints() > 0
+                            && checkpointer.last().complete());
+            write(store, 1);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> checkpointer.last().complete()
+                            && checkpointer.last().logFrames() > 0
+                            && checkpointer.last().logFrames() < 100);
+            assertThat(store.history("main", Optional.empty(), 1000)).hasSize(601);
+        }
+    }
+
+    @Test
+    void a_database_in_memory_has_no_checkpoint_thread() {
+        try (JdbcMessageStore store = JdbcMessageStore.open(
+                new StoreConfig("jdbc:sqlite::memory:", Optional.empty(), Optional.empty(), 1),
+                Duration.ofMillis(20),
+                AUTOCHECKPOINT_PAGES)) {
+            assertThat(store.checkpointer()).isEmpty();
+        }
+    }
+}
