@@ -18,12 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's start command, {@code bin/ai-chatroom}, on the built jar: one process that is the JVM, running the serial
- * collector and, on JDK 25+, mapping the ahead-of-time cache the build wrote (docs/decisions/0024).
+ * collector and, on JDK 25+, mapping the ahead-of-time cache the build wrote (docs/decisions/0024), with its linked
+ * classes where the in-process model (and its Vector API module) is not in use (0031).
  */
 @Timeout(300)
 class LauncherIT {
     private static final Path JAR = Path.of("target/ai-chatroom.jar");
-    private static final Path CACHE = Path.of("target/ai-chatroom.aot");
+    /** The cache for a start without the in-process model (AI_PROVIDER=none below), written without the Vector API. */
+    private static final Path CACHE = Path.of("target/ai-chatroom-remote-ai.aot");
 
     @TempDir
     Path dir;
@@ -50,6 +52,8 @@ class LauncherIT {
         pb.environment().put("MQTT_WS_PORT", String.valueOf(FreePorts.next()));
         pb.environment().put("AI_PROVIDER", "none");
         pb.environment().put("VOICE_ENABLE", "false");
+        Path aotLog = dir.resolve("aot.log");
+        pb.environment().put("JAVA_OPTS", "-Xlog:aot=info:file=" + aotLog);
         Process product = pb.start();
         try (HttpClient client = HttpClient.newHttpClient()) {
             await().atMost(Duration.ofSeconds(240))
@@ -73,6 +77,10 @@ class LauncherIT {
                 assertThat(Files.readString(Path.of("/proc", Long.toString(product.pid()), "maps")))
                         .as("the cache is mapped")
                         .contains(CACHE.toAbsolutePath().normalize().toString());
+                // without the incubating Vector API module the JVM archives its module graph, and with it the classes
+                // linked ahead of time (decision 0031)
+                assertThat(Files.readString(aotLog))
+                        .contains("full module graph: enabled", "Using AOT-linked classes: true");
             }
         } finally {
             product.destroy();

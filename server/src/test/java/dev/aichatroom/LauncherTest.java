@@ -42,6 +42,37 @@ class LauncherTest {
     }
 
     @Test
+    void a_remote_provider_starts_without_the_vector_module_on_the_cache_written_without_it() throws Exception {
+        Path jar = jar(true);
+        List<String> args = launch("25.0.1", jar, Map.of("AI_PROVIDER", "qwen"));
+
+        assertThat(args)
+                .containsExactly(
+                        "-XX:+UseSerialGC",
+                        "-XX:AOTCache=" + dir.resolve("app/ai chatroom-remote-ai.aot"),
+                        "-jar",
+                        jar.toString());
+    }
+
+    @Test
+    void the_provider_is_read_from_the_env_file_where_the_environment_has_none() throws Exception {
+        Path jar = jar(true);
+        Files.writeString(
+                dir.resolve(".env"), "AI_PROVIDER=\"local\"\n# x\nexport AI_PROVIDER = None  # assistant off\n");
+        assertThat(launch("25.0.1", jar, Map.of()))
+                .doesNotContain("jdk.incubator.vector")
+                .contains("-XX:AOTCache=" + dir.resolve("app/ai chatroom-remote-ai.aot"));
+
+        // the environment's wins, as in the product
+        assertThat(launch("25.0.1", jar, Map.of("AI_PROVIDER", "local")))
+                .contains("jdk.incubator.vector", "-XX:AOTCache=" + dir.resolve("app/ai chatroom.aot"));
+
+        Files.writeString(dir.resolve(".env"), "AI_PROVIDER=qwen\nAI_PROVIDER='LOCAL'\n");
+        assertThat(launch("25.0.1", jar, Map.of()))
+                .contains("jdk.incubator.vector", "-XX:AOTCache=" + dir.resolve("app/ai chatroom.aot"));
+    }
+
+    @Test
     void jdk_25_without_a_cache_starts_without_one() throws Exception {
         Path jar = jar(false);
         assertThat(launch("25", jar, Map.of())).noneMatch(a -> a.contains("AOT") || a.contains("Shared"));
@@ -96,6 +127,7 @@ class LauncherTest {
         Path jar = Files.writeString(app.resolve("ai chatroom.jar"), "");
         if (withCache) {
             Files.writeString(app.resolve("ai chatroom.aot"), "");
+            Files.writeString(app.resolve("ai chatroom-remote-ai.aot"), "");
         }
         return jar;
     }
@@ -113,10 +145,14 @@ class LauncherTest {
     private List<String> launch(String version, Path jar, Map<String, String> env, String... args) throws Exception {
         Path jdk = jdk(version);
 
-        List<String> command = new java.util.ArrayList<>(List.of("sh", LAUNCHER.toString()));
+        List<String> command = new java.util.ArrayList<>(
+                List.of("sh", LAUNCHER.toAbsolutePath().toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        // in the test's directory: a .env there is the one the launcher reads
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).directory(dir.toFile());
         pb.environment().remove("JAVA_OPTS");
+        pb.environment().keySet().removeIf(k -> k.startsWith("AI_"));
         pb.environment().put("JAVA_HOME", jdk.toString());
         pb.environment().put("AICHATROOM_JAR", jar.toString());
         pb.environment().putAll(env);
