@@ -114,9 +114,13 @@ class VoiceBrowserIT {
                     r -> r.path("kind").asText().equals("reply-start")
                             && r.path("t").asLong() > speechEnd.path("at").asLong(),
                     Duration.ofSeconds(10));
-            JsonNode replyEnd = awaitReport(r -> r.path("kind").asText().equals("reply-end"), Duration.ofSeconds(10));
-            // speech, not a click: under CPU load the page may hear the first sentence alone before a gap
-            assertThat(replyEnd.path("loudMs").asLong()).isGreaterThan(300);
+            // speech, not a click: more than 300 ms of it. The page's count of loud reply audio grows over the call and
+            // is reported at each pause; under CPU load the audio comes with gaps, so the first pause may come after a
+            // fraction of the first sentence (a mid-session CI run at load 20 reported 100 ms there)
+            JsonNode replyEnd = awaitReport(
+                    r -> r.path("kind").asText().equals("reply-end")
+                            && r.path("loudMs").asLong() > 300,
+                    Duration.ofSeconds(30));
             List<String> spoken = reports.stream()
                     .filter(r -> event(r, "tts_text"))
                     .map(r -> r.path("msg").path("text").asText())
