@@ -96,9 +96,6 @@ public final class Application implements AutoCloseable {
         // every port first: a taken one is reported at once, by its variable, before anything listens
         dev.aichatroom.config.Ports.checkFree(dev.aichatroom.config.Ports.of(config));
         PrometheusMeterRegistry meters = dev.aichatroom.web.Meters.create();
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
-        new ProcessorMetrics().bindTo(meters);
         started.push(meters::close);
 
         createDataDir();
@@ -237,7 +234,9 @@ public final class Application implements AutoCloseable {
                                 "ai", () -> health(assistant.status()),
                                 "mcp", () -> health(mcp.status()),
                                 "voice", voiceService::health),
-                        meters)));
+                        meters,
+                        // the JVM's meters: bound at the first scrape, off the start's critical path
+                        List.of(new JvmMemoryMetrics(), new JvmThreadMetrics(), new ProcessorMetrics()))));
         // last: its /{name} must not take the place of another one-segment route
         StaticFiles.ofPage().ifPresent(routes::add);
         http = new HttpServer(config.http(), routes);
