@@ -550,8 +550,7 @@ public final class ChatService implements AutoCloseable {
         for (int attempt = 0; !closing; attempt++) {
             try {
                 List<Boolean> stored = outboxOn
-                        ? store.appendUnpublished(
-                                batch.stream().map(Staged::row).toList(), instance)
+                        ? storeUnpublished(batch.stream().map(Staged::row).toList(), attempt)
                         : batch.stream()
                                 .map(s -> store.append(s.row().message()))
                                 .toList();
@@ -575,6 +574,16 @@ public final class ChatService implements AutoCloseable {
             }
         }
         return List.of();
+    }
+
+    /**
+     * The outbox's rows of a burst; the first attempt also marks what the broker has taken meanwhile, in the same
+     * transaction: one commit for both (issue 13).
+     */
+    private List<Boolean> storeUnpublished(List<MessageStore.Unpublished> rows, int attempt) {
+        return attempt > 0
+                ? store.appendUnpublished(rows, instance)
+                : outbox.markAlong((marked, forget) -> store.appendUnpublished(rows, instance, marked, forget));
     }
 
     /** Waits before the next attempt at the store; false when interrupted. */

@@ -246,10 +246,42 @@ final class Outbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Group commit (issue 13), on the chat worker: {@code store} stores the worker's burst of inputs with what the broker
+     * has taken so far marked published (and the confirmed ledger entries forgotten) in the same transaction: its two
+     * arguments. Those inputs are acknowledged once it returns. When it fails, they are marked on their own (trying
+     * again like {@link #markDone}) and the failure is thrown, for the caller to try its burst again.
+     */
+    <T> T markAlong(java.util.function.BiFunction<List<String>, List<String>, T> store) {
+        marking.lock();
+        try {
+            List<Done> batch = new ArrayList<>();
+            done.drainTo(batch, BATCH);
+            List<String> forget = confirmed();
+            T result;
+            try {
+                result = store.apply(batch.stream().map(Done::messageId).toList(), forget);
+            } catch (StoreException e) {
+                mark(batch, forget);
+                throw e;
+            }
+            acknowledge(batch);
+            return result;
+        } finally {
+            marking.unlock();
+        }
+    }
+
     /** Marks a batch, trying again while the store fails; the inputs are acknowledged only after. */
     private void mark(List<Done> batch) {
+        mark(batch, confirmed());
+    }
+
+    private void mark(List<Done> batch, List<String> forget) {
+        if (batch.isEmpty() && forget.isEmpty()) {
+            return;
+        }
         List<String> ids = batch.stream().map(Done::messageId).toList();
-        List<String> forget = confirmed();
         for (int attempt = 0; ; attempt++) {
             try {
                 store.markPublished(ids, forget);
@@ -271,6 +303,11 @@ final class Outbox implements AutoCloseable {
                 }
             }
         }
+        acknowledge(batch);
+    }
+
+    /** After the marking's commit: keeps the ledger entries, then acknowledges the inputs, in order. */
+    private void acknowledge(List<Done> batch) {
         String current = currentConnection.get();
         long now = System.nanoTime();
         for (Done d : batch) {

@@ -222,7 +222,17 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public List<Boolean> appendUnpublished(List<Unpublished> batch, String instance) {
+        return appendUnpublished(batch, instance, List.of(), List.of());
+    }
+
+    @Override
+    public List<Boolean> appendUnpublished(
+            List<Unpublished> batch,
+            String instance,
+            java.util.Collection<String> published,
+            java.util.Collection<String> acknowledging) {
         if (batch.isEmpty()) {
+            markPublished(published, acknowledging);
             return List.of();
         }
         writeLock.lock();
@@ -230,6 +240,7 @@ public final class JdbcMessageStore implements MessageStore {
             PreparedStatement ps = outboxStatement();
             writer.setAutoCommit(false);
             try {
+                mark(writer, published, acknowledging);
                 List<Boolean> stored = new ArrayList<>(batch.size());
                 for (Unpublished u : batch) {
                     bind(ps, u.message());
@@ -413,28 +424,10 @@ public final class JdbcMessageStore implements MessageStore {
         if (messageIds.isEmpty() && acknowledging.isEmpty()) {
             return;
         }
-        String in = String.join(",", java.util.Collections.nCopies(Math.max(1, messageIds.size()), "?"));
-        String forgetIn = String.join(",", java.util.Collections.nCopies(Math.max(1, acknowledging.size()), "?"));
         written("mark " + messageIds.size() + " message(s) published", c -> {
             c.setAutoCommit(false);
-            try (PreparedStatement mark = c.prepareStatement("UPDATE messages SET published = "
-                            + (sqlite ? "1" : "TRUE") + " WHERE message_id IN (" + in + ")");
-                    PreparedStatement forget =
-                            c.prepareStatement("DELETE FROM input_ledger WHERE message_id IN (" + forgetIn + ")")) {
-                int i = 1;
-                for (String id : messageIds) {
-                    mark.setString(i++, id);
-                }
-                if (!messageIds.isEmpty()) {
-                    mark.executeUpdate();
-                }
-                if (!acknowledging.isEmpty()) {
-                    i = 1;
-                    for (String id : acknowledging) {
-                        forget.setString(i++, id);
-                    }
-                    forget.executeUpdate();
-                }
+            try {
+                mark(c, messageIds, acknowledging);
                 c.commit();
                 return null;
             } catch (SQLException e) {
@@ -444,6 +437,33 @@ public final class JdbcMessageStore implements MessageStore {
                 c.setAutoCommit(true);
             }
         });
+    }
+
+    /** Marks messages published and forgets ledger entries, in the caller's transaction on {@code c}. */
+    private void mark(Connection c, java.util.Collection<String> messageIds, java.util.Collection<String> acknowledging)
+            throws SQLException {
+        if (!messageIds.isEmpty()) {
+            String in = String.join(",", java.util.Collections.nCopies(messageIds.size(), "?"));
+            try (PreparedStatement mark = c.prepareStatement("UPDATE messages SET published = "
+                    + (sqlite ? "1" : "TRUE") + " WHERE message_id IN (" + in + ")")) {
+                int i = 1;
+                for (String id : messageIds) {
+                    mark.setString(i++, id);
+                }
+                mark.executeUpdate();
+            }
+        }
+        if (!acknowledging.isEmpty()) {
+            String in = String.join(",", java.util.Collections.nCopies(acknowledging.size(), "?"));
+            try (PreparedStatement forget =
+                    c.prepareStatement("DELETE FROM input_ledger WHERE message_id IN (" + in + ")")) {
+                int i = 1;
+                for (String id : acknowledging) {
+                    forget.setString(i++, id);
+                }
+                forget.executeUpdate();
+            }
+        }
     }
 
     /**

@@ -34,6 +34,17 @@ public interface MessageStore extends AutoCloseable {
     List<Boolean> appendUnpublished(List<Unpublished> batch, String instance);
 
     /**
+     * Group commit with the outbox's marking: marks {@code published} published and forgets the ledger entries of
+     * {@code acknowledging} ({@link #markPublished}) and stores {@code batch} ({@link #appendUnpublished(List, String)}),
+     * all in one transaction (all or none): a burst of inputs and the marking of the burst before cost one commit.
+     */
+    List<Boolean> appendUnpublished(
+            List<Unpublished> batch,
+            String instance,
+            java.util.Collection<String> published,
+            java.util.Collection<String> acknowledging);
+
+    /**
      * An input stored but not yet acknowledged, so that the broker's redelivery of it is not taken twice.
      *
      * @param inputHash the input's topic and payload, hashed

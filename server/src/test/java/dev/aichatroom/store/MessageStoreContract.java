@@ -183,6 +183,37 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void a_burst_is_stored_with_the_marking_of_the_one_before_in_one_transaction() {
+        String instance = "svc-" + UUID.randomUUID();
+        String hash = "h" + UUID.randomUUID();
+        store.appendUnpublished(
+                message("m1", "first", Optional.empty()),
+                instance,
+                Optional.of(new MessageStore.LedgerEntry(hash, instance + "/run/1", 1_000)));
+
+        List<Boolean> stored = store.appendUnpublished(
+                List.of(
+                        new MessageStore.Unpublished(message("m2", "second", Optional.of("k2")), Optional.empty()),
+                        new MessageStore.Unpublished(message("m3", "third", Optional.of("k2")), Optional.empty())),
+                instance,
+                List.of(room + "m1"),
+                List.of(room + "m1"));
+
+        assertThat(stored).containsExactly(true, false);
+        assertThat(store.unpublished(instance))
+                .extracting(StoredMessage::content)
+                .containsExactly("second");
+        assertThat(store.ledgerHashes()).doesNotContain(hash);
+        assertThat(store.history(room, Optional.empty(), 10))
+                .extracting(StoredMessage::content)
+                .containsExactly("first", "second");
+        // nothing to store: the marking alone
+        assertThat(store.appendUnpublished(List.of(), instance, List.of(room + "m2"), List.of()))
+                .isEmpty();
+        assertThat(store.unpublished(instance)).isEmpty();
+    }
+
+    @Test
     void history_survives_reopening() {
         store.append(message("keep", "kept", Optional.empty()));
         store.close();
