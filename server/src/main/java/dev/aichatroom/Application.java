@@ -457,6 +457,11 @@ public final class Application implements AutoCloseable {
             }
 
             @Override
+            public boolean backPressure() {
+                return true;
+            }
+
+            @Override
             public Optional<String> inspect(String sender, boolean authenticated, String topic, byte[] payload) {
                 return inspect(sender, Optional.empty(), authenticated, topic, payload, false);
             }

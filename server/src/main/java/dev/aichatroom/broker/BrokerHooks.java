@@ -44,6 +44,7 @@ final class BrokerHooks
     static final int MAX_EXPIRY_SECONDS = Integer.MAX_VALUE / 1000;
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerHooks.class);
+    private final InputBacklog backlog;
     private static final String MQTT = "MQTT";
     private final ClientListener clients;
     /** Each inspector with its topic filters, asked for once rather than on every publish. */
@@ -62,7 +63,9 @@ final class BrokerHooks
             List<PublishInspector> inspectors,
             BrokerSecurity security,
             ListenerGuard guard,
-            KeepAlive keepAlive) {
+            KeepAlive keepAlive,
+            InputBacklog backlog) {
+        this.backlog = backlog;
         this.guard = guard;
         this.keepAlive = keepAlive;
         this.clients = clients;
@@ -167,7 +170,7 @@ final class BrokerHooks
     /** Called while Artemis sets up the connection, before the first MQTT byte reaches its decoder. */
     @Override
     public void afterCreateConnection(RemotingConnection connection) {
-        guard.connectionCreated(connection);
+        guard.connectionCreated(connection).ifPresent(backlog::install);
     }
 
     @Override
@@ -195,6 +198,9 @@ final class BrokerHooks
         }
         for (Inspecting inspecting : inspectors) {
             if (inspecting.matches(topic)) {
+                if (inspecting.inspector().backPressure()) {
+                    backlog.routed(connection); // counted from its decoding; refused or routed from here
+                }
                 inspect(inspecting.inspector(), session, connection.getClientID(), topic, message);
             }
         }

@@ -12,13 +12,16 @@ import java.time.Duration;
  * @param maxConnectionsPerIp open connections from one address on the public listeners; 0 = no limit
  * @param loginFailuresPerIp wrong credentials from one address within a minute before it is banned; 0 = never banned
  * @param loginBan how long the first ban lasts; each ban in a row doubles it, up to {@link #MAX_BAN}
+ * @param maxInputBacklog chat inputs waiting for the chat service beyond which the clients that send more have their
+ *     reads paused (docs/decisions/0028-input-back-pressure.md); 0 = never
  */
 public record BrokerLimits(
         Duration connectTimeout,
         int maxPacketSize,
         int maxConnectionsPerIp,
         int loginFailuresPerIp,
-        Duration loginBan) {
+        Duration loginBan,
+        int maxInputBacklog) {
     /** The largest first packet (CONNECT) and the largest packet before the broker has accepted the login. */
     public static final int MAX_CONNECT_BYTES = 64 * 1024;
     /** What MQTT's variable byte integer can express. */
@@ -27,7 +30,7 @@ public record BrokerLimits(
     public static final Duration MAX_BAN = Duration.ofHours(1);
 
     public static final BrokerLimits DEFAULTS =
-            new BrokerLimits(Duration.ofSeconds(10), 4 * 1024 * 1024, 1000, 10, Duration.ofSeconds(60));
+            new BrokerLimits(Duration.ofSeconds(10), 4 * 1024 * 1024, 1000, 10, Duration.ofSeconds(60), 5_000);
 
     public BrokerLimits {
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {

@@ -63,6 +63,7 @@ public final class EmbeddedBroker implements Broker {
     private final BrokerHooks hooks;
     private final ListenerGuard guard;
     private final KeepAlive keepAlive;
+    private final InputBacklog backlog;
     private ActiveMQServer server;
     private int servicePort;
     private Path keyStoreFile;
@@ -91,7 +92,18 @@ public final class EmbeddedBroker implements Broker {
         this.security = new BrokerSecurity(
                 service.username(), service.password(), config, authenticators, policy, clients, guard);
         this.keepAlive = new KeepAlive(this::connectionEntry);
-        this.hooks = new BrokerHooks(clients, inspectors, security, guard, keepAlive);
+        List<String> backPressured = inspectors.stream()
+                .filter(PublishInspector::backPressure)
+                .flatMap(i -> i.topicFilters().stream())
+                .toList();
+        this.backlog = new InputBacklog(
+                config.limits().maxInputBacklog(),
+                SERVICE_USER,
+                session -> Optional.ofNullable(server)
+                        .map(s -> s.getSessionByID(session))
+                        .map(org.apache.activemq.artemis.core.server.ServerSession::getUsername),
+                backPressured);
+        this.hooks = new BrokerHooks(clients, inspectors, security, guard, keepAlive, backlog);
     }
 
     private static String randomSecret() {
@@ -108,6 +120,7 @@ public final class EmbeddedBroker implements Broker {
             // platform's creates and registers every JVM MXBean first (about 0.15 s of CPU at start, issue 13)
             server = new ActiveMQServerImpl(configuration(), MBeanServerFactory.newMBeanServer(), security);
             server.registerBrokerPlugin(hooks);
+            server.registerBrokerPlugin(backlog);
             server.start();
             // a management notification for every session, consumer and binding (two sessions per MQTT connection),
             // each a message with a dozen properties whose text is built for the log: only cluster connections and
@@ -354,6 +367,7 @@ public final class EmbeddedBroker implements Broker {
 
     @Override
     public void close() {
+        backlog.close();
         if (server != null) {
             try {
                 quiesce();

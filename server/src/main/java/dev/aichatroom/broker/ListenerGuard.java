@@ -94,9 +94,12 @@ final class ListenerGuard {
     /**
      * Artemis has recognised MQTT on a connection (on its event loop; a WebSocket's upgrade is done by then): measure
      * and check each packet from here on.
+     *
+     * @return its channel, unless it is on the service's own listener
      */
-    void connectionCreated(RemotingConnection connection) {
-        channel(connection).ifPresent(channel -> {
+    Optional<Channel> connectionCreated(RemotingConnection connection) {
+        Optional<Channel> found = channel(connection);
+        found.ifPresent(channel -> {
             ChannelPipeline pipeline = channel.pipeline();
             ChannelHandlerContext decoder = pipeline.context(MqttDecoder.class);
             if (decoder != null && pipeline.get(PacketSizeGuard.class) == null) {
@@ -109,6 +112,7 @@ final class ListenerGuard {
             }
             WebSocketFrames.replaceArtemisHandler(pipeline);
         });
+        return found.filter(c -> !serviceListeners.contains(c.parent()));
     }
 
     /**
@@ -231,6 +235,14 @@ final class ListenerGuard {
                     }
                     child.closeFuture().addListener(f -> closed(address.get()));
                 }
+                if (limited
+                        && limits.maxInputBacklog() > 0
+                        && child.config() instanceof io.netty.channel.epoll.EpollSocketChannelConfig epoll) {
+                    // level-triggered, as the NIO transport is: a connection whose reads InputBacklog paused is read
+                    // once per read asked for; edge-triggered, Netty reads until the socket is empty (megabytes on
+                    // loopback) whatever auto-read says (decision 0028)
+                    epoll.setEpollMode(io.netty.channel.epoll.EpollMode.LEVEL_TRIGGERED);
+                }
                 child.pipeline().addLast("ai-chatroom-guard-installer", new Installer(origins));
             }
             ctx.fireChannelRead(msg);
@@ -247,6 +259,10 @@ final class ListenerGuard {
 
         @Override
         public void channelRegistered(ChannelHandlerContext ctx) {
+            if (limits.maxInputBacklog() > 0) {
+                // reads of at most 64 KiB, and 1 KiB while InputBacklog paused the connection (decision 0028)
+                ctx.channel().config().setRecvByteBufAllocator(new InputBacklog.Reads());
+            }
             ChannelPipeline pipeline = ctx.pipeline();
             pipeline.addBefore(
                     pipeline.lastContext().name(), "ai-chatroom-guard", new ConnectionGuard(limits, origins));

@@ -17,6 +17,14 @@ public interface PublishInspector {
     List<String> topicFilters();
 
     /**
+     * Whether the broker slows the publishers of these topics while their consumer, the service, is behind
+     * ({@code MQTT_INPUT_BACKLOG}, docs/decisions/0028-input-back-pressure.md): true for the chat inputs.
+     */
+    default boolean backPressure() {
+        return false;
+    }
+
+    /**
      * @param senderClientId the publisher's MQTT client id
      * @param authenticated whether the publisher logged in with an account or token (not anonymous)
      * @return a reason to refuse the publish, or empty to let it through

@@ -68,7 +68,8 @@ public final class ConfigLoader {
                 env.integer("MQTT_MAX_CONNECTIONS_PER_IP", d.maxConnectionsPerIp(), 0, 1_000_000),
                 env.integer("MQTT_LOGIN_FAILURES_PER_IP", d.loginFailuresPerIp(), 0, 1_000_000),
                 Duration.ofSeconds(env.integer(
-                        "MQTT_LOGIN_BAN", (int) d.loginBan().toSeconds(), 1, (int) BrokerLimits.MAX_BAN.toSeconds())));
+                        "MQTT_LOGIN_BAN", (int) d.loginBan().toSeconds(), 1, (int) BrokerLimits.MAX_BAN.toSeconds())),
+                env.integer("MQTT_INPUT_BACKLOG", d.maxInputBacklog(), 0, 10_000_000));
     }
 
     public static AppConfig load(Env env) {

@@ -1,0 +1,114 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import dev.aichatroom.testing.TestMqtt;
+import dev.aichatroom.testing.TestProduct;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A client floods chat inputs faster than the service can take them (here the service takes none: its store is
+ * locked). Before decision 0028 the embedded broker acknowledged all of them at once and kept them for the service,
+ * spending the cores on inputs the service could not get to; now it stops reading the flooding client while more
+ * than {@code MQTT_INPUT_BACKLOG} inputs wait, and nothing is lost or reordered once the service catches up.
+ */
+@Timeout(240)
+class InputBackPressureIT {
+    private static final int FLOOD = 20_000;
+    private static final int LIMIT = 1_000;
+
+    private static List<String> storedContents(String db) throws Exception {
+        List<String> stored = new java.util.ArrayList<>();
+        try (Connection c = DriverManager.getConnection(db);
+                Statement st = c.createStatement();
+                java.sql.ResultSet rs =
+                        st.executeQuery("SELECT content FROM messages WHERE client_id = 'flooder' ORDER BY seq")) {
+            while (rs.next()) {
+                stored.add(rs.getString(1));
+            }
+        }
+        return stored;
+    }
+
+    @Test
+    void a_client_flooding_inputs_is_slowed_while_the_service_is_behind_and_loses_nothing() throws Exception {
+        try (TestProduct product =
+                        TestProduct.start(Map.of("CHAT_RATE_PER_MINUTE", "0", "MQTT_INPUT_BACKLOG", "" + LIMIT));
+                TestMqtt observer =
+                        TestMqtt.connect(product.mqttPort(), "observer").subscribe("chatroom/messages/out")) {
+            Mqtt5AsyncClient flooder = MqttClient.builder()
+                    .useMqttVersion5()
+                    .identifier("flooder")
+                    .serverHost("127.0.0.1")
+                    .serverPort(product.mqttPort())
+                    .buildAsync();
+            flooder.connect().get(30, TimeUnit.SECONDS);
+            AtomicInteger acknowledged = new AtomicInteger();
+            AtomicInteger failed = new AtomicInteger();
+            String db = "jdbc:sqlite:" + product.dataDir().resolve("chatroom.db");
+            try (Connection lock = DriverManager.getConnection(db);
+                    Statement st = lock.createStatement()) {
+                st.execute("BEGIN EXCLUSIVE"); // the service can store nothing: every input waits for it
+                for (int i = 0; i < FLOOD; i++) {
+                    String payload = "{\"client_id\":\"flooder\",\"username\":\"f\",\"message\":\"m-" + i + "\"}";
+                    flooder.publishWith()
+                            .topic("chatroom/messages/in")
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .payload(payload.getBytes(StandardCharsets.UTF_8))
+                            .send()
+                            .whenComplete((r, e) -> {
+                                if (e != null || r.getError().isPresent()) {
+                                    failed.incrementAndGet();
+                                } else {
+                                    acknowledged.incrementAndGet();
+                                }
+                            });
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.get() >= LIMIT);
+                // without back-pressure the broker acknowledges thousands a second whatever the service's backlog
+                // (from 1,000 to 4,000 in 3.5 s on two cores at load 31); with it, past the read that went over the
+                // limit (at most 64 KiB, a thousand inputs), the paused client's socket is read once a second, 1 KiB
+                // at a time (InputBacklog.MAX_PAUSE, PAUSED_READ_BYTES): about fifteen inputs a second
+                await().during(Duration.ofSeconds(8))
+                        .atMost(Duration.ofSeconds(10))
+                        .until(() -> acknowledged.get() < 4 * LIMIT);
+                assertThat(flooder.getState().isConnected())
+                        .as("paused, not cut")
+                        .isTrue();
+                st.execute("ROLLBACK");
+            }
+            await().atMost(Duration.ofSeconds(180))
+                    .until(() -> observer.on("chatroom/messages/out").size() >= FLOOD);
+            assertThat(failed.get()).isZero();
+            assertThat(acknowledged.get()).isEqualTo(FLOOD);
+            List<String> out = observer.on("chatroom/messages/out").stream()
+                    .map(r -> r.json().path("content").asText())
+                    .toList();
+            List<String> sent =
+                    IntStream.range(0, FLOOD).mapToObj(i -> "m-" + i).toList();
+            assertThat(out).as("each once").hasSize(FLOOD).containsExactlyInAnyOrderElementsOf(sent);
+            assertThat(storedContents(db)).as("each stored once").containsExactlyInAnyOrderElementsOf(sent);
+            // Not asserted here: the order. Pausing a socket's reads keeps its bytes in order, but under this flood the
+            // embedded broker (Artemis 2.55) intermittently delivers a few QoS 1 messages out of order to a
+            // subscriber, the service's input subscription or a client of messages/out alike, with or without
+            // MQTT_INPUT_BACKLOG (seen in each of 3 runs, one of them with back-pressure off); the order promise is
+            // StoreOutageIT's and ChatIT's.
+            flooder.disconnect().get(10, TimeUnit.SECONDS);
+        }
+    }
+}
