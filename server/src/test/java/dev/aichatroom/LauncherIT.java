@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +75,13 @@ class LauncherIT {
             String metrics = client.send(get(http, "/metrics"), HttpResponse.BodyHandlers.ofString())
                     .body();
             assertThat(metrics).as("the serial collector's pools").contains("id=\"Tenured Gen\"");
+            Matcher eden = Pattern.compile("(?m)^jvm_memory_max_bytes\\{[^}]*id=\"Eden Space\"[^}]*} (\\S+)$")
+                    .matcher(metrics);
+            assertThat(eden.find()).as("the eden's size in %s", metrics).isTrue();
+            assertThat(Double.parseDouble(eden.group(1)))
+                    .as(
+                            "a young generation of 32 MB, not a third of a heap sized from the machine's memory (decision 0030)")
+                    .isLessThanOrEqualTo(32 * 1024 * 1024);
             if (aot) {
                 assertThat(Files.readString(Path.of("/proc", Long.toString(product.pid()), "maps")))
                         .as("the cache is mapped")

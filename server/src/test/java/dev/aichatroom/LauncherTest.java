@@ -26,7 +26,8 @@ class LauncherTest {
     Path dir;
 
     @Test
-    void jdk_25_gets_the_serial_collector_and_the_ahead_of_time_cache_next_to_the_jar() throws Exception {
+    void jdk_25_gets_the_serial_collector_with_a_small_young_generation_and_the_ahead_of_time_cache_next_to_the_jar()
+            throws Exception {
         Path jar = jar(true);
         List<String> args = launch("25.0.1", jar, Map.of(), "--x");
 
@@ -35,6 +36,7 @@ class LauncherTest {
                         "--add-modules",
                         "jdk.incubator.vector",
                         "-XX:+UseSerialGC",
+                        "-Xmn32m",
                         "-XX:AOTCache=" + dir.resolve("app/ai chatroom.aot"),
                         "-jar",
                         jar.toString(),
@@ -49,6 +51,7 @@ class LauncherTest {
         assertThat(args)
                 .containsExactly(
                         "-XX:+UseSerialGC",
+                        "-Xmn32m",
                         "-XX:AOTCache=" + dir.resolve("app/ai chatroom-remote-ai.aot"),
                         "-jar",
                         jar.toString());
@@ -84,6 +87,7 @@ class LauncherTest {
         assertThat(launch("21.0.5", jar, Map.of()))
                 .contains(
                         "-XX:+UseSerialGC",
+                        "-Xmn32m",
                         "-XX:SharedArchiveFile=" + dir.resolve("app/ai chatroom.jsa"),
                         "-XX:+AutoCreateSharedArchive")
                 .noneMatch(a -> a.contains("AOTCache"));
@@ -94,7 +98,7 @@ class LauncherTest {
         Path jar = jar(true);
         List<String> args = launch("25", jar, Map.of("JAVA_OPTS", "-XX:+UseG1GC -Xmx300m"));
 
-        assertThat(args).doesNotContain("-XX:+UseSerialGC");
+        assertThat(args).doesNotContain("-XX:+UseSerialGC", "-Xmn32m");
         assertThat(args.subList(args.indexOf("-XX:+UseG1GC"), args.size()))
                 .startsWith("-XX:+UseG1GC", "-Xmx300m", "-jar");
     }
