@@ -94,7 +94,8 @@ final class FaultBench {
         for (FaultKind kind : config.scenarios()) {
             if (kind.instances() > 1 && config.postgres().isEmpty()) {
                 console.error(kind.label() + ": skipped, it needs PostgreSQL (--postgres=jdbc:postgresql://…)");
-                outcomes.add(FaultResults.Outcome.skipped(kind, "skipped: no PostgreSQL given (--postgres)"));
+                outcomes.add(FaultResults.Outcome.skipped(
+                        kind, config.broker(), "skipped: no PostgreSQL given (--postgres)"));
                 continue;
             }
             FaultResults.Outcome o = scenario(kind);
@@ -322,6 +323,7 @@ final class FaultBench {
                 }
                 return FaultResults.Outcome.of(
                         kind,
+                        config.broker(),
                         run,
                         publishers.stream().mapToLong(FaultPublisher::sent).sum(),
                         failed,

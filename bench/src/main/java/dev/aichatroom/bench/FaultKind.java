@@ -38,11 +38,7 @@ enum FaultKind {
         return instances;
     }
 
-    String description() {
-        return description;
-    }
-
-    /** The description for a run on {@code broker}: Artemis syncs what it acknowledged and saves nothing on the way out. */
+    /** What the scenario does on {@code broker}: Artemis syncs what it acknowledged and saves nothing on the way out. */
     String description(FaultBroker.Kind broker) {
         return switch (broker) {
             case MOSQUITTO -> description;

@@ -151,13 +151,7 @@ final class FaultReport {
         }
         md.append("Scenarios:\n\n");
         for (FaultResults.Outcome o : r.outcomes()) {
-            md.append("- **")
-                    .append(o.scenario())
-                    .append("**: ")
-                    .append(
-                            artemis
-                                    ? FaultKind.of(o.scenario()).description(FaultBroker.Kind.ARTEMIS)
-                                    : o.description());
+            md.append("- **").append(o.scenario()).append("**: ").append(o.description());
             if (!o.skipped()) {
                 md.append(String.format(
                         Locale.ROOT,

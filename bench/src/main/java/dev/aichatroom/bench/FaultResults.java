@@ -100,10 +100,10 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
             lostKeys = lostKeys == null ? List.of() : List.copyOf(lostKeys);
         }
 
-        static Outcome skipped(FaultKind kind, String why) {
+        static Outcome skipped(FaultKind kind, FaultBroker.Kind broker, String why) {
             return new Outcome(
                     kind.label(),
-                    kind.description(),
+                    kind.description(broker),
                     kind.instances(),
                     true,
                     0,
@@ -129,10 +129,11 @@ record FaultResults(Environment environment, Settings settings, List<Outcome> ou
                     List.of());
         }
 
-        static Outcome of(FaultKind kind, int run, long sent, long failed, FaultAnalysis.Counts c) {
+        static Outcome of(
+                FaultKind kind, FaultBroker.Kind broker, int run, long sent, long failed, FaultAnalysis.Counts c) {
             return new Outcome(
                     kind.label(),
-                    kind.description(),
+                    kind.description(broker),
                     kind.instances(),
                     false,
                     sent,

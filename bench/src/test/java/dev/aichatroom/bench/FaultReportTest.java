@@ -24,7 +24,8 @@ class FaultReportTest {
         FaultAnalysis.Counts counts = new FaultAnalysis.Counts(
                 20_000, 3, 2, 1, 0, 0, 5, 2_500_000_000L, LatencySummary.empty(), List.of(1L, 2L, 3L), new long[] {1, 1
                 });
-        FaultResults.Outcome lossy = FaultResults.Outcome.of(FaultKind.BROKER_SIGKILL, 1, 20_010, 10, counts)
+        FaultResults.Outcome lossy = FaultResults.Outcome.of(
+                        FaultKind.BROKER_SIGKILL, FaultBroker.Kind.MOSQUITTO, 1, 20_010, 10, counts)
                 .withFates(new FaultStore.Fates(2, 0, 1));
         FaultResults r = new FaultResults(
                 new FaultResults.Environment(
@@ -33,7 +34,10 @@ class FaultReportTest {
                         FaultConfig.parse(
                                 new String[] {"--only=faults"}, java.nio.file.Path.of("."), java.util.Map.of()),
                         ""),
-                List.of(lossy, FaultResults.Outcome.skipped(FaultKind.INSTANCE_SIGKILL, "skipped: no PostgreSQL")));
+                List.of(
+                        lossy,
+                        FaultResults.Outcome.skipped(
+                                FaultKind.INSTANCE_SIGKILL, FaultBroker.Kind.MOSQUITTO, "skipped: no PostgreSQL")));
         String block = FaultReport.block(r);
         assertThat(block).startsWith(FaultReport.BEGIN).endsWith(FaultReport.END);
         assertThat(block).contains("| broker-sigkill | 1 | 20,000 | 3 | 2 (1) | 0 | 5 | 2.5 s |");
@@ -75,11 +79,13 @@ class FaultReportTest {
                 new FaultResults.Environment(
                         "2026-12-05T00:00:00Z", 2, "1", "2", "java", "linux", "ActiveMQ Artemis 2.55.0", 60),
                 s,
-                List.of(FaultResults.Outcome.of(FaultKind.BROKER_SIGKILL, 1, 20_000, 0, counts)));
+                List.of(FaultResults.Outcome.of(
+                        FaultKind.BROKER_SIGKILL, FaultBroker.Kind.ARTEMIS, 1, 20_000, 0, counts)));
         String block = FaultReport.block(r);
         assertThat(block).startsWith(FaultReport.ARTEMIS_BEGIN).endsWith(FaultReport.ARTEMIS_END);
         assertThat(block).contains("ActiveMQ Artemis 2.55.0").contains("synced (`fdatasync`) before");
         assertThat(block).doesNotContain("autosave_interval");
+        assertThat(block).contains("**broker-sigkill**: Artemis killed with SIGKILL and started again");
 
         String doc = "# Bench\n" + FaultReport.BEGIN + "\nmosquitto runs\n" + FaultReport.END + "\n";
         String once = FaultReport.splice(doc, block, FaultReport.ARTEMIS_BEGIN, FaultReport.ARTEMIS_END);
