@@ -300,7 +300,11 @@ public final class ChatService implements AutoCloseable {
                 store.heartbeat(instance);
                 List<StoredMessage> left = store.unpublished(instance);
                 if (!left.isEmpty()) {
-                    LOG.info("Publishing {} stored message(s) that had not reached messages/out", left.size());
+                    // the broker may have taken some before the crash: those come out again, same message_id (0033)
+                    LOG.info(
+                            "Publishing {} stored message(s) not marked published before the last stop (any the broker"
+                                    + " had already taken come out again with the same message_id)",
+                            left.size());
                 }
                 // their inputs' ledger entries stay: those inputs come again and are recognised then
                 left.forEach(s -> publishStored(message(s), () -> {}, Optional.empty()));

@@ -29,6 +29,8 @@ public final class AckDroppingProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger toDrop = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
+    /** Whether the connection is cut once {@link #toDrop} acknowledgements were lost. */
+    private volatile boolean cutAfterDropping;
     /** Connections still to be cut after losing the client's acknowledgements ({@link #loseClientAcksAndCut}). */
     private final AtomicInteger flapsLeft = new AtomicInteger();
 
@@ -66,6 +68,16 @@ public final class AckDroppingProxy implements AutoCloseable {
 
     /** Loses the next {@code n} PUBACKs or PUBRECs the broker sends, then closes that connection both ways. */
     public void dropAcknowledgementsThenCut(int n) {
+        cutAfterDropping = true;
+        toDrop.set(n);
+    }
+
+    /**
+     * Loses the next {@code n} PUBACKs or PUBRECs the broker sends and keeps the connection up: the broker has routed
+     * those publishes, their sender waits for an acknowledgement that never comes (until it crashes, say).
+     */
+    public void dropAcknowledgements(int n) {
+        cutAfterDropping = false;
         toDrop.set(n);
     }
 
@@ -172,7 +184,7 @@ public final class AckDroppingProxy implements AutoCloseable {
                 int type = (packet[0][0] & 0xff) >> 4;
                 if ((type == PUBACK || type == PUBREC) && toDrop.get() > 0) {
                     dropped.incrementAndGet();
-                    if (toDrop.decrementAndGet() == 0) {
+                    if (toDrop.decrementAndGet() == 0 && cutAfterDropping) {
                         return; // cut: both sockets closed below
                     }
                     continue;

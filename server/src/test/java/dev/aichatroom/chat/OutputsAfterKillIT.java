@@ -1,0 +1,171 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.aichatroom.testing.AckDroppingProxy;
+import dev.aichatroom.testing.FreePorts;
+import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.TestMqtt;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The window the outbox cannot close (decision 0033): the service's process killed (SIGKILL) after the broker took
+ * outputs and before the service had their acknowledgements marked in its store. The product runs as a process of its
+ * own on Debian's Mosquitto 2.0.11 (outputs at QoS 1 there, decision 0027); a proxy in front of its connection loses the
+ * broker's PUBACKs of {@value #IN_WINDOW} outputs, which the broker has routed to the consumer, and the process is killed
+ * while it waits for them. Started again with the same variables, it publishes what it finds unmarked: exactly those
+ * outputs come out a second time, each once and with its first copy's {@code message_id} (what consumers drop,
+ * PROTOCOL.md §1.6); nothing acknowledged is lost, nothing marked comes again, and inputs after the restart come out once.
+ */
+@Timeout(300)
+class OutputsAfterKillIT {
+    private static final Path JAR = Path.of("target/ai-chatroom.jar");
+    private static final String OUT = "chatroom/messages/out";
+    private static final int IN_WINDOW = 5;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void outputs_the_broker_took_before_a_kill_come_out_again_once_each_with_their_message_id_and_nothing_else_repeats()
+            throws Exception {
+        assertThat(JAR).as("the product jar (mvn package)").exists();
+        int http = FreePorts.next();
+        try (Mosquitto mosquitto = Mosquitto.start(true);
+                AckDroppingProxy proxy = new AckDroppingProxy(mosquitto.port());
+                TestMqtt observer =
+                        TestMqtt.connect(mosquitto.port(), "kill-observer").subscribe(OUT);
+                TestMqtt device = TestMqtt.connect(mosquitto.port(), "kill-device")) {
+            Process first = start(http, proxy.port(), "first.log");
+            try {
+                awaitHealthy(http, first);
+                send(device, "before");
+                observer.await(OUT, r -> r.text().contains("\"before\""), Duration.ofSeconds(60));
+                // its PUBACK went through the proxy (it is marked): the next ones the proxy loses are the outputs below
+                await().atMost(Duration.ofSeconds(60)).until(() -> marked("before"));
+
+                proxy.dropAcknowledgements(IN_WINDOW);
+                for (int i = 1; i <= IN_WINDOW; i++) {
+                    send(device, "in-window-" + i);
+                }
+                // the broker routed each (the observer has it) and its PUBACK to the service is gone
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> proxy.dropped() == IN_WINDOW
+                                && contents().apply(observer).size() >= 1 + IN_WINDOW);
+            } finally {
+                first.destroyForcibly(); // SIGKILL: the outputs stay unmarked in the store
+                first.waitFor(30, TimeUnit.SECONDS);
+            }
+
+            Process second = start(http, proxy.port(), "second.log");
+            try {
+                awaitHealthy(http, second);
+                send(device, "after"); // taken after what was left was published again (ChatService.recover)
+                observer.await(OUT, r -> r.text().contains("\"after\""), Duration.ofSeconds(60));
+                await().during(Duration.ofSeconds(2))
+                        .atMost(Duration.ofSeconds(5))
+                        .until(() -> true);
+            } finally {
+                second.destroy();
+                second.waitFor(30, TimeUnit.SECONDS);
+            }
+
+            List<String> texts = contents().apply(observer);
+            Map<String, Long> copies = texts.stream().collect(Collectors.groupingBy(t -> t, Collectors.counting()));
+            Map<String, Long> ids = observer.on(OUT).stream()
+                    .filter(r -> r.json().path("type").asText().equals("user_message"))
+                    .collect(Collectors.groupingBy(
+                            r -> r.json().path("message_id").asText(), Collectors.counting()));
+            assertThat(copies.keySet())
+                    .as("nothing acknowledged is lost")
+                    .contains("before", "after", "in-window-1", "in-window-" + IN_WINDOW);
+            assertThat(copies)
+                    .as("the outputs the broker took and the service had not marked come out twice, nothing else")
+                    .allSatisfy((text, n) -> assertThat(n).isEqualTo(text.startsWith("in-window-") ? 2L : 1L));
+            assertThat(ids.values())
+                    .as("each repeat carries its first copy's message_id")
+                    .hasSize(2 + IN_WINDOW)
+                    .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(2L));
+        }
+    }
+
+    private static Function<TestMqtt, List<String>> contents() {
+        return o -> o.on(OUT).stream()
+                .filter(r -> r.json().path("type").asText().equals("user_message"))
+                .map(r -> r.json().path("content").asText())
+                .toList();
+    }
+
+    /** Whether the product's store has the message with this text marked published. */
+    private boolean marked(String text) throws java.sql.SQLException {
+        try (java.sql.Connection c =
+                        java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/chatroom.db"));
+                java.sql.PreparedStatement ps =
+                        c.prepareStatement("SELECT count(*) FROM messages WHERE content = ? AND published = 1")) {
+            ps.setString(1, text);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) == 1;
+            }
+        }
+    }
+
+    private static void send(TestMqtt device, String text) {
+        device.publish(
+                "chatroom/messages/in",
+                "{\"client_id\":\"dev-1\",\"username\":\"设备\",\"message\":\"" + text + "\",\"message_id\":\"id-" + text
+                        + "\"}");
+    }
+
+    private Process start(int http, int brokerPort, String log) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(
+                        java, "-jar", JAR.toAbsolutePath().toString())
+                .directory(Files.createDirectories(dir.resolve("cwd")).toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(
+                        ProcessBuilder.Redirect.appendTo(dir.resolve(log).toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("MQTT_") || k.startsWith("AI_") || k.startsWith("CHAT_"));
+        pb.environment().put("DATA_DIR", dir.resolve("data").toString());
+        pb.environment().put("PORT", String.valueOf(http));
+        pb.environment().put("MQTT_BROKER", "127.0.0.1");
+        pb.environment().put("MQTT_PORT", String.valueOf(brokerPort));
+        pb.environment().put("MQTT_CLIENT_ID", "chat-service-kill");
+        pb.environment().put("AI_PROVIDER", "none");
+        pb.environment().put("VOICE_ENABLE", "false");
+        pb.environment().put("MCP_ENABLE", "false");
+        return pb.start();
+    }
+
+    private void awaitHealthy(int http, Process product) {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health"))
+                    .build();
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
+                    .until(() -> {
+                        assertThat(product.isAlive())
+                                .as("the product is running (see %s)", dir)
+                                .isTrue();
+                        return client.send(health, HttpResponse.BodyHandlers.discarding())
+                                        .statusCode()
+                                == 200;
+                    });
+        }
+    }
+}
