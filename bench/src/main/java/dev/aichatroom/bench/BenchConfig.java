@@ -89,7 +89,7 @@ public record BenchConfig(
               --brokers=embedded,mosquitto  (embedded-tls: the embedded broker with clients on TLS, needs openssl)
               --qos=0,1
               --startup-runs=2        extra product starts (embedded broker) for start-up time and memory
-              --mosquitto-max-queued=100000  Mosquitto's max_queued_messages; 0 keeps its default (1000)
+              --mosquitto-max-queued=100000  Mosquitto's max_queued_messages and the embedded broker's MQTT_MAX_QUEUED_MESSAGES; 0 keeps their defaults (1000)
               --mosquitto-nodelay=false      true adds set_tcp_nodelay true (no Nagle) to Mosquitto's configuration
               --render=docs/benchmarks.json  only render the Markdown (--out) again from a run's JSON
               --product-jvm-args=     JVM options for the product, space-separated (default: none)

@@ -547,6 +547,11 @@ public final class Benchmark {
         // every bench client comes from 127.0.0.1: the connections part opens more than the default per-address limit
         env.put("MQTT_MAX_CONNECTIONS_PER_IP", "0");
         env.put("MQTT_CLIENT_ID", "bench-service-" + ProcessHandle.current().pid() + "-" + n);
+        if (external.isEmpty() && config.mosquittoMaxQueued() > 0) {
+            // the embedded broker's bound on what waits for one subscriber, as Mosquitto's max_queued_messages: the
+            // overload points would otherwise measure the bound (messages dropped for a subscriber behind) as loss
+            env.put("MQTT_MAX_QUEUED_MESSAGES", Integer.toString(config.mosquittoMaxQueued()));
+        }
         if (broker.equals(BenchConfig.EMBEDDED_TLS)) {
             SelfSigned certificate = SelfSigned.make(dir.resolve("tls"));
             env.put("TLS_CERT", certificate.certificate().toString());

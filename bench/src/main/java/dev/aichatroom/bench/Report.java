@@ -474,7 +474,9 @@ final class Report {
               dropped QoS 1 messages for subscribers that were only about 400 messages behind, which turned the
               anchor into a loss test. Mosquitto's other defaults stay, among them `set_tcp_nodelay false`
               (Nagle's algorithm on its sockets): with it, the chat path at QoS 0 showed about 23 ms p50 at 500 msg/s
-              where `--mosquitto-nodelay=true` gave about 1 ms (QoS 1 and the raw path were not affected).
+              where `--mosquitto-nodelay=true` gave about 1 ms (QoS 1 and the raw path were not affected). The
+              embedded broker's own bound of the same kind, `MQTT_MAX_QUEUED_MESSAGES` (1000 by default, decision
+              0036), is set to the same value.
             - **Latency**: the message text is `t=<nanos>;r=<run>;p=<publisher>;s=<seq>`; the bench both sends
               and receives, so `System.nanoTime()` is one clock. The subscriber reads it back from `content` (chat) or
               `message` (raw) and takes arrival − `t`. Percentiles are nearest-rank over every message sent in the

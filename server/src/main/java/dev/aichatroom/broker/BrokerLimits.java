@@ -14,6 +14,9 @@ import java.time.Duration;
  * @param loginBan how long the first ban lasts; each ban in a row doubles it, up to {@link #MAX_BAN}
  * @param maxInputBacklog chat inputs waiting for the chat service beyond which the clients that send more have their
  *     reads paused (docs/decisions/0028-input-back-pressure.md); 0 = never
+ * @param maxQueuedMessages messages the broker keeps for one client's subscription that it cannot deliver yet (a
+ *     subscriber that stops reading, a persistent session away) beyond which the oldest is dropped; the service's own
+ *     subscriptions are never bounded (docs/decisions/0036-bounded-subscriber-queues.md); 0 = no bound
  */
 public record BrokerLimits(
         Duration connectTimeout,
@@ -21,7 +24,8 @@ public record BrokerLimits(
         int maxConnectionsPerIp,
         int loginFailuresPerIp,
         Duration loginBan,
-        int maxInputBacklog) {
+        int maxInputBacklog,
+        int maxQueuedMessages) {
     /** The largest first packet (CONNECT) and the largest packet before the broker has accepted the login. */
     public static final int MAX_CONNECT_BYTES = 64 * 1024;
     /** What MQTT's variable byte integer can express. */
@@ -30,7 +34,7 @@ public record BrokerLimits(
     public static final Duration MAX_BAN = Duration.ofHours(1);
 
     public static final BrokerLimits DEFAULTS =
-            new BrokerLimits(Duration.ofSeconds(10), 4 * 1024 * 1024, 1000, 10, Duration.ofSeconds(60), 5_000);
+            new BrokerLimits(Duration.ofSeconds(10), 4 * 1024 * 1024, 1000, 10, Duration.ofSeconds(60), 5_000, 1000);
 
     public BrokerLimits {
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
@@ -39,6 +43,9 @@ public record BrokerLimits(
         if (maxPacketSize < MAX_CONNECT_BYTES || maxPacketSize > MQTT_MAX_PACKET) {
             throw new IllegalArgumentException(
                     "maxPacketSize must be between " + MAX_CONNECT_BYTES + " and " + MQTT_MAX_PACKET);
+        }
+        if (maxQueuedMessages < 0) {
+            throw new IllegalArgumentException("maxQueuedMessages must be 0 (no bound) or more");
         }
     }
 }

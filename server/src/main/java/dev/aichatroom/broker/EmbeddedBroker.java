@@ -64,6 +64,7 @@ public final class EmbeddedBroker implements Broker {
     private final ListenerGuard guard;
     private final KeepAlive keepAlive;
     private final InputBacklog backlog;
+    private final SubscriberQueues subscriberQueues;
     private ActiveMQServer server;
     private int servicePort;
     private Path keyStoreFile;
@@ -104,6 +105,7 @@ public final class EmbeddedBroker implements Broker {
                         .map(org.apache.activemq.artemis.core.server.ServerSession::getUsername),
                 backPressured);
         this.hooks = new BrokerHooks(clients, inspectors, security, guard, keepAlive, backlog);
+        this.subscriberQueues = new SubscriberQueues(config.limits().maxQueuedMessages(), SERVICE_USER);
     }
 
     private static String randomSecret() {
@@ -121,7 +123,9 @@ public final class EmbeddedBroker implements Broker {
             server = new ActiveMQServerImpl(configuration(), MBeanServerFactory.newMBeanServer(), security);
             server.registerBrokerPlugin(hooks);
             server.registerBrokerPlugin(backlog);
+            server.registerBrokerPlugin(subscriberQueues);
             server.start();
+            subscriberQueues.applyTo(server);
             // a management notification for every session, consumer and binding (two sessions per MQTT connection),
             // each a message with a dozen properties whose text is built for the log: only cluster connections and
             // JMX listen to them, and this broker has neither (issue 13: they were a large part of what a CONNECT
@@ -332,6 +336,24 @@ public final class EmbeddedBroker implements Broker {
                 .map(b -> ((QueueBinding) b).getQueue())
                 .filter(q -> q.getName().toString().startsWith(clientId + "."))
                 .mapToLong(Queue::getMessageCount)
+                .sum();
+    }
+
+    /**
+     * How many messages wait in the subscription queues of an MQTT client id and have not been sent towards it yet
+     * (tests: what {@code MQTT_MAX_QUEUED_MESSAGES} bounds).
+     */
+    long waitingFor(String clientId) {
+        ActiveMQServer running = server;
+        if (running == null) {
+            return 0;
+        }
+        return running.getPostOffice()
+                .getAllBindings()
+                .filter(b -> b instanceof QueueBinding)
+                .map(b -> ((QueueBinding) b).getQueue())
+                .filter(q -> q.getName().toString().startsWith(clientId + "."))
+                .mapToLong(q -> q.getMessageCount() - q.getDeliveringCount())
                 .sum();
     }
 

@@ -69,7 +69,8 @@ public final class ConfigLoader {
                 env.integer("MQTT_LOGIN_FAILURES_PER_IP", d.loginFailuresPerIp(), 0, 1_000_000),
                 Duration.ofSeconds(env.integer(
                         "MQTT_LOGIN_BAN", (int) d.loginBan().toSeconds(), 1, (int) BrokerLimits.MAX_BAN.toSeconds())),
-                env.integer("MQTT_INPUT_BACKLOG", d.maxInputBacklog(), 0, 10_000_000));
+                env.integer("MQTT_INPUT_BACKLOG", d.maxInputBacklog(), 0, 10_000_000),
+                env.integer("MQTT_MAX_QUEUED_MESSAGES", d.maxQueuedMessages(), 0, 10_000_000));
     }
 
     public static AppConfig load(Env env) {

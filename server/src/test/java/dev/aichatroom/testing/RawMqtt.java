@@ -70,6 +70,48 @@ public final class RawMqtt implements AutoCloseable {
         }
     }
 
+    /**
+     * A subscriber that stops reading: MQTT 3.1.1, clean session, subscribes to {@code filter} at {@code qos}, reads
+     * the SUBACK and then never reads again, with a receive buffer as small as the kernel allows, so that what the
+     * broker sends it piles up in the broker.
+     */
+    public static RawMqtt subscribeAndStall(int port, String clientId, String filter, int qos) {
+        try {
+            Socket s = new Socket();
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+            s.setSoTimeout(10_000);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            string(body, "MQTT");
+            body.write(4); // 3.1.1
+            body.write(0x02); // clean session
+            body.write(0);
+            body.write(0); // no keep-alive: the stalled reader sends nothing
+            string(body, clientId);
+            s.getOutputStream().write(connectPacket(body.toByteArray()));
+            InputStream in = s.getInputStream();
+            byte[] connack = in.readNBytes(4);
+            if (connack.length != 4 || connack[0] != 0x20 || connack[3] != 0) {
+                throw new IllegalStateException("CONNACK refused");
+            }
+            ByteArrayOutputStream subscribe = new ByteArrayOutputStream();
+            subscribe.write(0);
+            subscribe.write(1); // packet id 1
+            string(subscribe, filter);
+            subscribe.write(qos);
+            byte[] packet = connectPacket(subscribe.toByteArray());
+            packet[0] = (byte) 0x82;
+            s.getOutputStream().write(packet);
+            byte[] suback = in.readNBytes(5);
+            if (suback.length != 5 || (suback[0] & 0xFF) != 0x90 || (suback[4] & 0xFF) >= 0x80) {
+                throw new IllegalStateException("SUBSCRIBE refused");
+            }
+            return new RawMqtt(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A CONNECT packet: its fixed header (type, remaining length as a variable byte integer), then {@code body}. */
     private static byte[] connectPacket(byte[] body) {
         ByteArrayOutputStream packet = new ByteArrayOutputStream();
