@@ -45,6 +45,7 @@ public final class JdbcMessageStore implements MessageStore {
     private PreparedStatement insert;
     private PreparedStatement outboxInsert;
     private PreparedStatement ledgerInsert;
+    private final java.util.Map<String, PreparedStatement> writerStatements = new java.util.HashMap<>();
 
     private JdbcMessageStore(HikariDataSource dataSource, boolean sqlite) {
         this.dataSource = dataSource;
@@ -439,31 +440,58 @@ public final class JdbcMessageStore implements MessageStore {
         });
     }
 
-    /** Marks messages published and forgets ledger entries, in the caller's transaction on {@code c}. */
+    /**
+     * Marks messages published and forgets ledger entries, in the caller's transaction on {@code c}: one statement per
+     * id, executed as a batch, so that the statements are the same whatever the number of ids (an IN list of each
+     * length was compiled anew on every call, issue 13). On SQLite they are prepared once on the writer's connection.
+     */
     private void mark(Connection c, java.util.Collection<String> messageIds, java.util.Collection<String> acknowledging)
             throws SQLException {
         if (!messageIds.isEmpty()) {
-            String in = String.join(",", java.util.Collections.nCopies(messageIds.size(), "?"));
-            try (PreparedStatement mark = c.prepareStatement("UPDATE messages SET published = "
-                    + (sqlite ? "1" : "TRUE") + " WHERE message_id IN (" + in + ")")) {
-                int i = 1;
-                for (String id : messageIds) {
-                    mark.setString(i++, id);
-                }
-                mark.executeUpdate();
-            }
+            runBatch(c, markSql(), messageIds);
         }
         if (!acknowledging.isEmpty()) {
-            String in = String.join(",", java.util.Collections.nCopies(acknowledging.size(), "?"));
-            try (PreparedStatement forget =
-                    c.prepareStatement("DELETE FROM input_ledger WHERE message_id IN (" + in + ")")) {
-                int i = 1;
-                for (String id : acknowledging) {
-                    forget.setString(i++, id);
-                }
-                forget.executeUpdate();
-            }
+            runBatch(c, FORGET_SQL, acknowledging);
         }
+    }
+
+    private static final String FORGET_SQL = "DELETE FROM input_ledger WHERE message_id = ?";
+
+    private String markSql() {
+        return "UPDATE messages SET published = " + (sqlite ? "1" : "TRUE") + " WHERE message_id = ?";
+    }
+
+    private void runBatch(Connection c, String sql, java.util.Collection<String> ids) throws SQLException {
+        if (c == writer) {
+            runBatch(writerStatement(sql), ids);
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            runBatch(ps, ids);
+        }
+    }
+
+    private static void runBatch(PreparedStatement ps, java.util.Collection<String> ids) throws SQLException {
+        if (ids.size() == 1) {
+            ps.setString(1, ids.iterator().next());
+            ps.executeUpdate();
+            return;
+        }
+        for (String id : ids) {
+            ps.setString(1, id);
+            ps.addBatch();
+        }
+        ps.executeBatch();
+    }
+
+    /** A statement kept open on the writer's connection (SQLite), closed with it. Guarded by {@link #writeLock}. */
+    private PreparedStatement writerStatement(String sql) throws SQLException {
+        PreparedStatement ps = writerStatements.get(sql);
+        if (ps == null) {
+            ps = writer.prepareStatement(sql);
+            writerStatements.put(sql, ps);
+        }
+        return ps;
     }
 
     /**
@@ -556,6 +584,7 @@ public final class JdbcMessageStore implements MessageStore {
             LOG.debug("closing the store's writer connection failed: {}", e.getMessage());
         }
         writer = null;
+        writerStatements.clear();
         insert = null;
         outboxInsert = null;
         ledgerInsert = null;
