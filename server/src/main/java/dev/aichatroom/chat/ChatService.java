@@ -182,7 +182,7 @@ public final class ChatService implements AutoCloseable {
                 suspects::add,
                 () -> submit(this::republishFailed),
                 () -> submit(this::forgetStaleLedger),
-                this::submit);
+                worker::offerWhenQuiet);
         this.processing = Timer.builder("chat.message.processing")
                 .description("Time from an input's arrival to its publication on messages/out")
                 .register(meters);

@@ -38,7 +38,11 @@ final class Outbox implements AutoCloseable {
     /** A stored message whose publish failed, and what to do once it is marked. */
     record Pending(ChatMessage message, Runnable afterMark, Optional<Ledger> ledger) {}
 
-    private record Done(String messageId, Runnable afterMark, Optional<Ledger> ledger) {}
+    /** @param queuedNanos when the broker's acknowledgement came (nanoTime) */
+    private record Done(String messageId, Runnable afterMark, Optional<Ledger> ledger, long queuedNanos) {}
+
+    /** How long what the broker has taken may wait for the chat worker before the outbox's thread marks it. */
+    private static final Duration WORKER_GRACE = Duration.ofMillis(200);
 
     /** An input acknowledged on {@code ledger.connection()} at {@code ackedNanos}, its ledger entry kept until then. */
     private record Unconfirmed(String messageId, Ledger ledger, long ackedNanos) {}
@@ -80,8 +84,9 @@ final class Outbox implements AutoCloseable {
      *     broker: its ledger entry stays, and a redelivery is looked up there
      * @param republish asks for the failed publishes to be tried again (they are taken with {@link #takeFailed()})
      * @param sweep asked every {@link #SWEEP_EVERY} to forget ledger entries whose inputs did not come again
-     * @param onWorker runs the marking on the chat worker, between its batches of inputs (on the store's one
-     *     connection, without waking a thread of its own for every PUBACK); false when the worker cannot take it
+     * @param onWorker runs the marking on the chat worker once no input has come for a moment (on the store's one
+     *     connection, without waking a thread of its own for every PUBACK; an input that comes meanwhile has it done
+     *     in its burst's transaction by {@link #markAlong}); false when the worker cannot take it
      */
     Outbox(
             MessageStore store,
@@ -110,7 +115,7 @@ final class Outbox implements AutoCloseable {
      *     acknowledgement surely reached the broker, kept when it may not have (the input may come again)
      */
     void published(String messageId, Runnable afterMark, Optional<Ledger> ledger) {
-        done.add(new Done(messageId, afterMark, ledger));
+        done.add(new Done(messageId, afterMark, ledger, System.nanoTime()));
         if (scheduled.compareAndSet(false, true) && !onWorker.test(this::markDone)) {
             scheduled.set(false); // the outbox's own thread marks it on its next round
         }
@@ -183,14 +188,14 @@ final class Outbox implements AutoCloseable {
         long lastRetry = System.nanoTime();
         long lastSweep = System.nanoTime();
         while (!(closing && done.isEmpty())) {
-            boolean waiting = !done.isEmpty();
             try {
-                Thread.sleep(closing ? 10 : 200);
+                Thread.sleep(closing ? 10 : WORKER_GRACE.toMillis());
             } catch (InterruptedException e) {
                 return;
             }
-            if (closing || (waiting && !done.isEmpty())) {
-                markDone(); // the worker is stopping, or it has not come to it for a whole round
+            Done oldest = done.peek();
+            if (closing || (oldest != null && System.nanoTime() - oldest.queuedNanos() >= WORKER_GRACE.toNanos())) {
+                markDone(); // the worker is stopping, or it has not come to it in time
             } else {
                 forgetConfirmed();
             }

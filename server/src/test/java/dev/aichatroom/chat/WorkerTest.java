@@ -67,6 +67,49 @@ class WorkerTest {
     }
 
     @Test
+    void a_task_offered_when_quiet_waits_for_the_inputs_that_came_after_it_so_their_burst_does_its_work() {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        AtomicInteger staged = new AtomicInteger();
+        Runnable flush = () -> {
+            if (staged.get() > 0) {
+                ran.add("flush " + staged.getAndSet(0));
+            }
+        };
+        try (Worker worker = new Worker("test-worker", 100, flush)) {
+            // the outbox's marking, then the next input: the input's transaction marks along (one commit, not two)
+            worker.offerWhenQuiet(() -> ran.add("mark"));
+            worker.offerInput(() -> staged.incrementAndGet(), false);
+            worker.open();
+            await().atMost(Duration.ofSeconds(20)).until(() -> ran.size() == 2);
+            assertThat(ran).containsExactly("flush 1", "mark");
+        }
+    }
+
+    @Test
+    void a_task_offered_when_quiet_runs_by_itself_when_no_input_comes() {
+        AtomicInteger ran = new AtomicInteger();
+        try (Worker worker = new Worker("test-worker", 100)) {
+            worker.open();
+            worker.offerInput(() -> {}, false);
+            assertThat(worker.offerWhenQuiet(ran::incrementAndGet)).isTrue();
+            await().atMost(Duration.ofSeconds(20)).until(() -> ran.get() == 1);
+            worker.offerWhenQuiet(ran::incrementAndGet);
+            await().atMost(Duration.ofSeconds(20)).until(() -> ran.get() == 2);
+        }
+    }
+
+    @Test
+    void a_task_offered_when_quiet_still_runs_when_the_worker_stops() {
+        AtomicInteger ran = new AtomicInteger();
+        Worker worker = new Worker("test-worker", 100);
+        worker.offerInput(() -> {}, false);
+        worker.offerWhenQuiet(ran::incrementAndGet);
+        worker.open();
+        worker.close(Duration.ofSeconds(5));
+        assertThat(ran.get()).isEqualTo(1);
+    }
+
+    @Test
     void a_stopping_worker_refuses_everything() {
         Worker worker = new Worker("test-worker", 100);
         worker.open();
