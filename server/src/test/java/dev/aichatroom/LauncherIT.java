@@ -20,14 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's start command, {@code bin/ai-chatroom}, on the built jar: one process that is the JVM, running the serial
- * collector and, on JDK 25+, mapping the ahead-of-time cache the build wrote (docs/decisions/0024), with its linked
- * classes where the in-process model (and its Vector API module) is not in use (0031).
+ * collector and, on JDK 25+, mapping the ahead-of-time cache the build wrote (docs/decisions/0024) with its module graph
+ * and linked classes: the product's JVM never holds the incubating Vector API module (0031, 0035), also with the
+ * default assistant, the local model, which runs in a JVM of its own.
  */
 @Timeout(300)
 class LauncherIT {
     private static final Path JAR = Path.of("target/ai-chatroom.jar");
-    /** The cache for a start without the in-process model (AI_PROVIDER=none below), written without the Vector API. */
-    private static final Path CACHE = Path.of("target/ai-chatroom-remote-ai.aot");
+    private static final Path CACHE = Path.of("target/ai-chatroom.aot");
 
     @TempDir
     Path dir;
@@ -52,7 +52,7 @@ class LauncherIT {
         pb.environment().put("PORT", String.valueOf(http));
         pb.environment().put("MQTT_PORT", String.valueOf(FreePorts.next()));
         pb.environment().put("MQTT_WS_PORT", String.valueOf(FreePorts.next()));
-        pb.environment().put("AI_PROVIDER", "none");
+        // the defaults: the local model is the assistant
         pb.environment().put("VOICE_ENABLE", "false");
         Path aotLog = dir.resolve("aot.log");
         pb.environment().put("JAVA_OPTS", "-Xlog:aot=info:file=" + aotLog);
@@ -87,9 +87,11 @@ class LauncherIT {
                         .as("the cache is mapped")
                         .contains(CACHE.toAbsolutePath().normalize().toString());
                 // without the incubating Vector API module the JVM archives its module graph, and with it the classes
-                // linked ahead of time (decision 0031)
+                // linked ahead of time (decisions 0031, 0035)
                 assertThat(Files.readString(aotLog))
                         .contains("full module graph: enabled", "Using AOT-linked classes: true");
+                assertThat(Files.readString(Path.of("/proc", Long.toString(product.pid()), "cmdline")))
+                        .doesNotContain("jdk.incubator.vector");
             }
         } finally {
             product.destroy();

@@ -10,16 +10,13 @@ import com.github.tjake.jlama.safetensors.prompt.ToolCall;
 import com.github.tjake.jlama.safetensors.prompt.ToolResult;
 import com.github.tjake.jlama.util.JsonSupport;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
-import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.internal.JsonSchemaElementUtils;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.output.FinishReason;
@@ -32,7 +29,8 @@ import java.util.UUID;
 /**
  * LangChain4j's streaming chat interface over a loaded jlama model. Unlike {@code langchain4j-jlama}'s model, each call
  * gets a fresh session (its own KV cache), so calls do not run on into each other's context, and generation is
- * bounded by the request's {@code maxOutputTokens}. Generates on the caller's thread.
+ * bounded by the request's {@code maxOutputTokens}. Generates on the caller's thread; runs in the model's own process
+ * ({@link ModelWorker}).
  */
 final class JlamaChat implements StreamingChatModel {
     private static final float DEFAULT_TEMPERATURE = 0.3f;
@@ -46,23 +44,34 @@ final class JlamaChat implements StreamingChatModel {
 
     @Override
     public void chat(ChatRequest request, StreamingChatResponseHandler handler) {
+        List<ModelWorker.ToolSpec> tools = request.toolSpecifications() == null
+                ? List.of()
+                : request.toolSpecifications().stream()
+                        .map(ModelWorker.ToolSpec::of)
+                        .toList();
+        generate(request.messages(), tools, request.maxOutputTokens(), request.temperature(), handler);
+    }
+
+    /** Generates on this thread; a null {@code maxTokens} or {@code temperature} means the default. */
+    void generate(
+            List<ChatMessage> messages,
+            List<ModelWorker.ToolSpec> toolSpecs,
+            Integer maxOutputTokens,
+            Double requestTemperature,
+            StreamingChatResponseHandler handler) {
         try {
             PromptSupport.Builder prompt = model.promptSupport()
                     .orElseThrow(() -> new AiException(
                             AiException.Kind.UNAVAILABLE,
                             "the local model has no chat template (tokenizer_config.json)"))
                     .builder();
-            request.messages().forEach(m -> add(prompt, m));
-            List<Tool> tools = request.toolSpecifications() == null
-                    ? List.of()
-                    : request.toolSpecifications().stream().map(JlamaChat::tool).toList();
+            messages.forEach(m -> add(prompt, m));
+            List<Tool> tools = toolSpecs.stream().map(JlamaChat::tool).toList();
             PromptContext context = tools.isEmpty() ? prompt.build() : prompt.build(tools);
             int promptTokens = model.getTokenizer().encode(context.getPrompt()).length;
-            int maxTokens = request.maxOutputTokens() == null ? DEFAULT_MAX_TOKENS : request.maxOutputTokens();
+            int maxTokens = maxOutputTokens == null ? DEFAULT_MAX_TOKENS : maxOutputTokens;
             int ntokens = Math.min(model.getConfig().contextLength, promptTokens + 1 + maxTokens);
-            float temperature = request.temperature() == null
-                    ? DEFAULT_TEMPERATURE
-                    : request.temperature().floatValue();
+            float temperature = requestTemperature == null ? DEFAULT_TEMPERATURE : requestTemperature.floatValue();
             Generator.Response r = model.generate(
                     UUID.randomUUID(),
                     context,
@@ -94,21 +103,15 @@ final class JlamaChat implements StreamingChatModel {
         }
     }
 
-    /** A LangChain4j tool specification as jlama's tool (its prompt template renders it). */
-    static Tool tool(ToolSpecification spec) {
+    /** A tool as jlama's tool (its prompt template renders it). */
+    static Tool tool(ModelWorker.ToolSpec spec) {
         Function.Builder function = Function.builder().name(spec.name());
-        if (spec.description() != null) {
+        if (!spec.description().isEmpty()) {
             function.description(spec.description());
         }
-        JsonObjectSchema parameters = spec.parameters();
-        if (parameters != null) {
-            parameters
-                    .properties()
-                    .forEach((name, schema) -> function.addParameter(
-                            name,
-                            JsonSchemaElementUtils.toMap(schema),
-                            parameters.required().contains(name)));
-        }
+        spec.parameters()
+                .forEach((name, schema) ->
+                        function.addParameter(name, schema, spec.required().contains(name)));
         return Tool.from(function.build());
     }
 

@@ -65,6 +65,14 @@ final class ProviderHttpClient implements HttpClient {
         }
     }
 
+    /** Hands {@code abort}, which stops a call started on this thread, to the sink {@link #capturingAborts} set. */
+    static void onAbort(Runnable abort) {
+        Consumer<Runnable> sink = ABORTS.get();
+        if (sink != null) {
+            sink.accept(abort);
+        }
+    }
+
     /** An HTTP error answer of the provider, with the wait it asked for. */
     static final class ProviderHttpException extends HttpException {
         private static final long serialVersionUID = 1L;

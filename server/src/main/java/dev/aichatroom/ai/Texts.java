@@ -88,18 +88,18 @@ record Texts(boolean english) {
         return english ? name + " had no answer for @" + asker + "." : name + "没有回答 @" + asker + " 的问题（模型返回了空内容）。";
     }
 
-    /** For the room: no setup steps there (the operator's are in the log and /health: {@link #VECTOR_SETUP}). */
-    String vectorMissing() {
-        return english
-                ? "The local model cannot run on this server yet; the operator finds how to enable it in the server log"
-                        + " and /health."
-                : "本地模型暂时无法在此服务器上运行；管理员可在服务日志和 /health 中查看启用方法。";
+    /**
+     * For the room: the local model's process stopped unexpectedly.
+     *
+     * @param seconds when it may start again; 0 when at once
+     */
+    String localModelStopped(long seconds) {
+        if (english) {
+            return "the local model stopped unexpectedly; it starts again "
+                    + (seconds > 0 ? "in about " + seconds + " s." : "at the next question.");
+        }
+        return "本地模型意外停止；" + (seconds > 0 ? "约 " + seconds + " 秒后" : "下一个问题时") + "会重新启动。";
     }
-
-    /** For the log and /health. */
-    static final String VECTOR_SETUP = "the local model needs the JVM option --add-modules jdk.incubator.vector (e.g."
-            + " JDK_JAVA_OPTIONS=\"--add-modules jdk.incubator.vector\"); or set AI_PROVIDER and AI_API_KEY to use a"
-            + " remote model";
 
     /** Why a local model is not available, in plain words (the exception goes to the log). */
     String cannotLoad(boolean io) {
