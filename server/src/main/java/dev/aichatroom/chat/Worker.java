@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * work is stored in one transaction per burst and nothing runs out of order.
  *
  * <p>Tasks offered {@link #offerWhenQuiet when quiet} (the outbox's marking) wait until no input has come for {@link
- * #QUIET}: the next burst's transaction does their work along with its own (one commit instead of two, issue 13).
+ * #QUIET}, at most {@link #QUIET_LIMIT}: the next burst's transaction does their work along with its own (one commit
+ * instead of two, issue 13).
  *
  * <p>A platform thread: the store's SQLite calls (JNI) would pin a virtual thread's carrier anyway, and every input
  * wakes this thread, which costs less without the virtual-thread scheduler in between (issue 13).
@@ -36,6 +37,8 @@ final class Worker implements AutoCloseable {
      * gap between inputs at 1,000 msg/s, short next to what a client waits for its acknowledgement.
      */
     static final Duration QUIET = Duration.ofMillis(2);
+    /** The longest a task offered when quiet waits, however closely inputs follow each other. */
+    static final Duration QUIET_LIMIT = Duration.ofMillis(20);
 
     private enum Kind {
         TASK,
@@ -56,11 +59,15 @@ final class Worker implements AutoCloseable {
 
     private final Thread thread;
     private final Runnable flush;
+    private final long quietNanos;
+    private final long quietLimitNanos;
     private final java.util.List<Item> taken = new java.util.ArrayList<>(BATCH);
     /** Tasks offered when quiet, waiting for {@link #quietFrom}; only the worker thread touches them. */
     private final java.util.List<Runnable> whenQuiet = new java.util.ArrayList<>();
     /** When the tasks in {@link #whenQuiet} may run (nanoTime): {@link #QUIET} after the last input. */
     private long quietFrom;
+    /** When the first of the tasks in {@link #whenQuiet} was taken (nanoTime): they run {@link #QUIET_LIMIT} after. */
+    private long waitingSince;
 
     private final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean closing;
@@ -72,8 +79,18 @@ final class Worker implements AutoCloseable {
 
     /** @param flush stores what the inputs staged; runs on the worker thread */
     Worker(String name, int capacity, Runnable flush) {
+        this(name, capacity, flush, QUIET, QUIET_LIMIT);
+    }
+
+    /**
+     * @param quiet how long a task offered when quiet waits after the last input
+     * @param quietLimit the longest it waits
+     */
+    Worker(String name, int capacity, Runnable flush, Duration quiet, Duration quietLimit) {
         this.flush = flush;
         this.capacity = capacity;
+        this.quietNanos = quiet.toNanos();
+        this.quietLimitNanos = quietLimit.toNanos();
         this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::run);
     }
 
@@ -100,7 +117,8 @@ final class Worker implements AutoCloseable {
     }
 
     /**
-     * Queues a task that runs once no input has come for {@link #QUIET} (the tasks' budget applies): work the next
+     * Queues a task that runs once no input has come for {@link #QUIET}, or after {@link #QUIET_LIMIT} if inputs keep
+     * coming (the tasks' budget applies): work the next
      * burst's {@code flush} can do along with its own, such as marking what the broker has taken.
      */
     boolean offerWhenQuiet(Runnable task) {
@@ -162,7 +180,12 @@ final class Worker implements AutoCloseable {
                     break; // dropped: inputs among them stay unacknowledged
                 }
                 switch (item.kind()) {
-                    case WHEN_QUIET -> whenQuiet.add(item.task());
+                    case WHEN_QUIET -> {
+                        if (whenQuiet.isEmpty()) {
+                            waitingSince = System.nanoTime();
+                        }
+                        whenQuiet.add(item.task());
+                    }
                     case TASK -> {
                         runSafely(flush);
                         runSafely(item.task());
@@ -176,8 +199,9 @@ final class Worker implements AutoCloseable {
             taken.clear();
             runSafely(flush);
             if (inputs) {
-                quietFrom = System.nanoTime() + QUIET.toNanos();
+                quietFrom = System.nanoTime() + quietNanos;
             }
+            runWhenQuiet();
         }
         runWhenQuiet(); // stopping
     }
@@ -185,12 +209,18 @@ final class Worker implements AutoCloseable {
     /** How long to wait for the next item: until the tasks offered when quiet are due, if there are any. */
     private long pollNanos() {
         long poll = TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS);
-        return whenQuiet.isEmpty() ? poll : Math.max(0, Math.min(poll, quietFrom - System.nanoTime()));
+        return whenQuiet.isEmpty() ? poll : Math.max(0, Math.min(poll, dueIn()));
     }
 
-    /** Runs the tasks offered when quiet once they are due (nothing came meanwhile: flush has nothing staged). */
+    /** Nanoseconds until the tasks offered when quiet are due (negative: overdue). */
+    private long dueIn() {
+        long now = System.nanoTime();
+        return Math.min(quietFrom - now, waitingSince + quietLimitNanos - now);
+    }
+
+    /** Runs the tasks offered when quiet once they are due (after a flush: nothing is staged). */
     private void runWhenQuiet() {
-        if (whenQuiet.isEmpty() || (!closing && System.nanoTime() - quietFrom < 0)) {
+        if (whenQuiet.isEmpty() || (!closing && dueIn() > 0)) {
             return;
         }
         List<Runnable> due = List.copyOf(whenQuiet);

@@ -99,6 +99,30 @@ class WorkerTest {
     }
 
     @Test
+    void a_task_offered_when_quiet_runs_even_while_the_queue_is_never_empty() {
+        AtomicInteger ran = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean feeding = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // a quiet time no pause of the machine reaches, and a short limit
+        try (Worker worker = new Worker("test-worker", 100, () -> {}, Duration.ofMinutes(10), Duration.ofMillis(50))) {
+            // each input queues the next before it ends: the worker never finds its queue empty
+            Runnable input = new Runnable() {
+                @Override
+                public void run() {
+                    if (feeding.get()) {
+                        worker.offerInput(this, false);
+                    }
+                }
+            };
+            worker.offerInput(input, false);
+            worker.offerWhenQuiet(ran::incrementAndGet);
+            worker.open();
+            await().atMost(Duration.ofSeconds(20)).until(() -> ran.get() == 1);
+            assertThat(feeding.get()).as("the inputs were still coming").isTrue();
+            feeding.set(false);
+        }
+    }
+
+    @Test
     void a_task_offered_when_quiet_still_runs_when_the_worker_stops() {
         AtomicInteger ran = new AtomicInteger();
         Worker worker = new Worker("test-worker", 100);
