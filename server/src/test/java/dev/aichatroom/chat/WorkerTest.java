@@ -129,7 +129,7 @@ class WorkerTest {
         worker.offerInput(() -> {}, false);
         worker.offerWhenQuiet(ran::incrementAndGet);
         worker.open();
-        worker.close(Duration.ofSeconds(5));
+        worker.close(Duration.ofSeconds(20)); // a grace no pause of a loaded machine reaches
         assertThat(ran.get()).isEqualTo(1);
     }
 
