@@ -40,6 +40,32 @@ class ShadedJarIT {
         assertThat(Files.size(JAR)).as("jar size").isLessThan(120L * 1024 * 1024);
     }
 
+    /**
+     * ICU4J's locale data is left out of the jar but what the product reads (normalisation, character properties,
+     * confusable skeletons) is not: the name checks run here from the packaged jar alone, in a class loader of its own.
+     */
+    @Test
+    void the_name_checks_run_from_the_packaged_jar_without_the_icu_data_it_leaves_out() throws Exception {
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            List<String> names = jar.stream().map(ZipEntry::getName).toList();
+            assertThat(names).noneMatch(n -> n.startsWith("com/ibm/icu/impl/data/icudata/coll/"));
+            assertThat(names).noneMatch(n -> n.startsWith("com/knuddels/jtokkit/"));
+        }
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(
+                new java.net.URL[] {JAR.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            Class<?> reserved = Class.forName("dev.aichatroom.chat.ReservedNames", true, loader);
+            Object rules = reserved.getMethod("withAssistant", String.class).invoke(null, "智能助手");
+            java.lang.reflect.Method lookalike = reserved.getMethod("lookalikeOf", String.class);
+            // Cyrillic look-alikes (confusable skeleton), full-width letters (NFKC), case (case folding), an
+            // invisible character (character properties)
+            assertThat(lookalike.invoke(rules, "ЅҮЅТЕМ")).isEqualTo(java.util.Optional.of("system"));
+            assertThat(lookalike.invoke(rules, "ＳＹＳＴＥＭ")).isEqualTo(java.util.Optional.of("system"));
+            assertThat(lookalike.invoke(rules, "AI aSSISTANT")).isEqualTo(java.util.Optional.of("AI Assistant"));
+            assertThat(lookalike.invoke(rules, "智能\u200d助手")).isEqualTo(java.util.Optional.of("智能助手"));
+            assertThat(lookalike.invoke(rules, "Alice")).isEqualTo(java.util.Optional.empty());
+        }
+    }
+
     private static boolean isNativeLibrary(String name) {
         return name.endsWith(".so")
                 || name.endsWith(".dll")
