@@ -100,7 +100,11 @@ class RemoteModelIT {
                 429, Map.of("Retry-After", "1"), "{\"error\":{\"message\":\"Rate limit reached\"}}"));
         long start = System.nanoTime();
 
-        String text = reply();
+        // a first-output budget well above the 1 s asked for: with 2 s, a cold JVM's first call plus the wait left no
+        // time to try again (the retry is skipped when it cannot finish before the asker's deadline)
+        String text = reply(
+                new AiConfig.Limits(4, 16, Duration.ofSeconds(10), Duration.ofSeconds(10), 2, 4000, 256, 3),
+                ToolProvider.NONE);
 
         assertThat(text).isEqualTo("Hello from the fake model.");
         assertThat(fake.requests()).hasSize(2);
