@@ -58,8 +58,6 @@ final class BrokerHooks
     private final Map<String, OperationContext> contexts = new ConcurrentHashMap<>();
 
     private static final ThreadLocal<Previous> DELIVERING = new ThreadLocal<>();
-    private static final java.util.concurrent.Executor DELIVERY_EXECUTOR =
-            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     private final ListenerGuard guard;
     private final KeepAlive keepAlive;
@@ -157,11 +155,8 @@ final class BrokerHooks
     @Override
     public void afterCreateSession(ServerSession session) {
         RemotingConnection connection = session.getRemotingConnection();
-        if (isMqtt(connection)) {
-            contexts.put(
-                    session.getName(),
-                    new OperationContextImpl(
-                            new org.apache.activemq.artemis.utils.actors.OrderedExecutor(DELIVERY_EXECUTOR)));
+        if (isMqtt(connection) && session.getSessionContext() != null) {
+            contexts.put(session.getName(), session.getSessionContext());
         }
         if (isMqtt(connection) && connection.getClientID() != null) {
             connectionsPerClient.merge(connection.getClientID(), 1, Integer::sum);
