@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.stream.Stream;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerFactory;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -326,17 +327,7 @@ public final class EmbeddedBroker implements Broker {
 
     /** How many messages wait in the subscription queues of an MQTT client id (Artemis names them {@code id.filter}). */
     long queuedFor(String clientId) {
-        ActiveMQServer running = server;
-        if (running == null) {
-            return 0;
-        }
-        return running.getPostOffice()
-                .getAllBindings()
-                .filter(b -> b instanceof QueueBinding)
-                .map(b -> ((QueueBinding) b).getQueue())
-                .filter(q -> q.getName().toString().startsWith(clientId + "."))
-                .mapToLong(Queue::getMessageCount)
-                .sum();
+        return clientQueues(clientId).mapToLong(Queue::getMessageCount).sum();
     }
 
     /**
@@ -344,17 +335,24 @@ public final class EmbeddedBroker implements Broker {
      * (tests: what {@code MQTT_MAX_QUEUED_MESSAGES} bounds).
      */
     long waitingFor(String clientId) {
-        ActiveMQServer running = server;
-        if (running == null) {
-            return 0;
-        }
-        return running.getPostOffice()
-                .getAllBindings()
-                .filter(b -> b instanceof QueueBinding)
-                .map(b -> ((QueueBinding) b).getQueue())
-                .filter(q -> q.getName().toString().startsWith(clientId + "."))
+        return clientQueues(clientId)
                 .mapToLong(q -> q.getMessageCount() - q.getDeliveringCount())
                 .sum();
+    }
+
+    private Stream<Queue> clientQueues(String clientId) {
+        ActiveMQServer running = server;
+        return running == null
+                ? Stream.empty()
+                : queues(running).filter(q -> q.getName().toString().startsWith(clientId + "."));
+    }
+
+    /** Every queue the broker holds. */
+    static Stream<Queue> queues(ActiveMQServer server) {
+        return server.getPostOffice()
+                .getAllBindings()
+                .filter(b -> b instanceof QueueBinding)
+                .map(b -> ((QueueBinding) b).getQueue());
     }
 
     @Override

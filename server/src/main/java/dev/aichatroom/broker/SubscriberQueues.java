@@ -2,7 +2,6 @@ package dev.aichatroom.broker;
 
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.SimpleString;
-import org.apache.activemq.artemis.core.postoffice.QueueBinding;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerQueuePlugin;
@@ -45,11 +44,7 @@ final class SubscriberQueues implements ActiveMQServerQueuePlugin {
      * since they were created.
      */
     void applyTo(ActiveMQServer server) {
-        server.getPostOffice()
-                .getAllBindings()
-                .filter(b -> b instanceof QueueBinding)
-                .map(b -> ((QueueBinding) b).getQueue())
-                .forEach(this::apply);
+        EmbeddedBroker.queues(server).forEach(this::apply);
     }
 
     private void apply(Queue queue) {
