@@ -141,6 +141,9 @@ public final class Application implements AutoCloseable {
         browsers = owners;
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
+        if (externalBroker && config.chat().outputWitness()) {
+            chat.confirmOutputsThroughBroker(); // subscribes before the connection starts
+        }
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
         if (config.chat().sharedGroup().isPresent()) {
             // scale-out: on a broker cluster the servers' retained presence stays on their node (decision 0010)

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param reservedNames names people may not take: the assistant's ({@code AI_NAME} and the defaults) and the system's
  * @param instanceTimeout an instance that has not said it is alive (in the store) for this long is taken for dead:
  *     another one publishes the messages it stored and had not published
+ * @param outputWitness on an external broker, the service reads its own outputs back in its session, so that a restart
+ *     after a crash publishes again only those the broker had not taken (decision 0037)
  */
 public record ChatConfig(
         String defaultRoom,
@@ -31,7 +33,8 @@ public record ChatConfig(
         Optional<String> sharedGroup,
         ReservedNames reservedNames,
 
-        Duration instanceTimeout) {
+        Duration instanceTimeout,
+        boolean outputWitness) {
     public static ChatConfig defaults() {
         return new ChatConfig(
                 "main",
@@ -45,7 +48,8 @@ public record ChatConfig(
                 "zh",
                 Optional.empty(),
                 ReservedNames.withAssistant("智能助手"),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                true);
     }
 
     /** A shared-subscription group name: no topic separators or wildcards. */

@@ -128,6 +128,8 @@ public final class ChatService implements AutoCloseable {
     private final String instance;
     /** Messages are stored unpublished and marked once the broker has them (off without a broker). */
     private volatile boolean outboxOn = true;
+    /** The broker's copies of this instance's outputs, on an external broker (decision 0037). */
+    private volatile Optional<OutputWitness> witness = Optional.empty();
 
     /**
      * Hashes of inputs without a key that may be redelivered (in the ledger at start, or unacknowledged when a
@@ -182,7 +184,8 @@ public final class ChatService implements AutoCloseable {
                 suspects::add,
                 () -> submit(this::republishFailed),
                 () -> submit(this::forgetStaleLedger),
-                worker::offerWhenQuiet);
+                worker::offerWhenQuiet,
+                ids -> witness.ifPresent(w -> w.marked(ids)));
         this.processing = Timer.builder("chat.message.processing")
                 .description("Time from an input's arrival to its publication on messages/out")
                 .register(meters);
@@ -268,6 +271,14 @@ public final class ChatService implements AutoCloseable {
         return restored;
     }
 
+    /**
+     * Before the connection starts (an external broker): the service reads back its own outputs in its session, so that
+     * after a crash it publishes again only what the broker had not taken (docs/decisions/0037-output-witness.md).
+     */
+    public void confirmOutputsThroughBroker() {
+        witness = Optional.of(new OutputWitness(mqtt, instance));
+    }
+
     /** Announces the service once the MQTT connection is up: a system notice and fresh member lists. */
     public void start() {
         recover();
@@ -299,6 +310,18 @@ public final class ChatService implements AutoCloseable {
                 // first say this instance is alive: waits while another instance is taking its messages over
                 store.heartbeat(instance);
                 List<StoredMessage> left = store.unpublished(instance);
+                if (witness.isPresent()) {
+                    // the copies the broker still holds show which of them it had taken: marked, not sent again
+                    Set<String> shown = witness.get()
+                            .drain(
+                                    left.stream()
+                                            .map(StoredMessage::messageId)
+                                            .collect(java.util.stream.Collectors.toSet()),
+                                    this::markShown);
+                    left = left.stream()
+                            .filter(s -> !shown.contains(s.messageId()))
+                            .toList();
+                }
                 if (!left.isEmpty()) {
                     // the broker may have taken some before the crash: those come out again, same message_id (0033)
                     LOG.info(
@@ -317,6 +340,24 @@ public final class ChatService implements AutoCloseable {
                     Thread.sleep(STORE_RETRY.delay(attempt));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Marks published what the broker showed it had taken, trying again while the store fails. */
+    private void markShown(List<String> messageIds) {
+        for (int attempt = 0; !closing; attempt++) {
+            try {
+                store.markPublished(
+                        messageIds, List.of()); // their inputs' ledger entries stay: those inputs come again
+                return;
+            } catch (StoreException e) {
+                if (attempt == 0) {
+                    LOG.warn("Cannot mark {} message(s) published yet: {}", messageIds.size(), e.getMessage());
+                }
+                if (!backOff(attempt)) {
                     return;
                 }
             }
@@ -674,6 +715,7 @@ public final class ChatService implements AutoCloseable {
             publishMessage(message).whenComplete((ok, e) -> afterMark.run());
             return;
         }
+        witness.ifPresent(w -> w.publishing(message.messageId()));
         publishMessage(message).whenComplete((ok, e) -> {
             if (e == null) {
                 outbox.published(message.messageId(), afterMark, ledger);

@@ -68,6 +68,8 @@ final class Outbox implements AutoCloseable {
     private final Thread thread;
     /** Hands {@link #markDone} to the chat worker; false when it cannot take it (the outbox's thread marks then). */
     private final java.util.function.Predicate<Runnable> onWorker;
+    /** Told the messages whose marking has just committed (the broker's copies of them may be acknowledged). */
+    private final Consumer<List<String>> marked;
     /** A {@link #markDone} is queued on the worker and has not started yet. */
     private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
     /** One marker at a time, so that inputs are acknowledged in the order the broker took their messages. */
@@ -87,6 +89,7 @@ final class Outbox implements AutoCloseable {
      * @param onWorker runs the marking on the chat worker once no input has come for a moment (on the store's one
      *     connection, without waking a thread of its own for every PUBACK; an input that comes meanwhile has it done
      *     in its burst's transaction by {@link #markAlong}); false when the worker cannot take it
+     * @param marked told, after each marking's commit, which messages it marked published
      */
     Outbox(
             MessageStore store,
@@ -96,8 +99,10 @@ final class Outbox implements AutoCloseable {
             Consumer<String> mayComeAgain,
             Runnable republish,
             Runnable sweep,
-            java.util.function.Predicate<Runnable> onWorker) {
+            java.util.function.Predicate<Runnable> onWorker,
+            Consumer<List<String>> marked) {
         this.onWorker = onWorker;
+        this.marked = marked;
         this.store = store;
         this.connected = connected;
         this.currentConnection = currentConnection;
@@ -313,6 +318,9 @@ final class Outbox implements AutoCloseable {
 
     /** After the marking's commit: keeps the ledger entries, then acknowledges the inputs, in order. */
     private void acknowledge(List<Done> batch) {
+        if (!batch.isEmpty()) {
+            marked.accept(batch.stream().map(Done::messageId).toList());
+        }
         String current = currentConnection.get();
         long now = System.nanoTime();
         for (Done d : batch) {

@@ -96,6 +96,11 @@ public final class Topics {
         return List.of(ROOT + "/" + suffix, ROOT + "/+/" + suffix);
     }
 
+    /** Filters of every room's chat messages ({@code messages/out}). */
+    public static List<String> outFilters() {
+        return everyRoom(OUT);
+    }
+
     /** Filters of every room's typing topic. */
     public static List<String> typingFilters() {
         return everyRoom(TYPING);

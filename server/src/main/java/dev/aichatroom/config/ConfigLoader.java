@@ -400,7 +400,8 @@ public final class ConfigLoader {
                 language,
                 sharedGroup,
                 dev.aichatroom.chat.ReservedNames.withAssistant(env.string("AI_NAME", defaultAssistantName(language))),
-                Duration.ofSeconds(env.integer("CHAT_INSTANCE_TIMEOUT", 30, 2, 3600)));
+                Duration.ofSeconds(env.integer("CHAT_INSTANCE_TIMEOUT", 30, 2, 3600)),
+                env.bool("CHAT_OUTPUT_WITNESS", true));
     }
 
     static AiConfig ai(Env env, Path dataDir) {

@@ -223,6 +223,18 @@ public final class MqttConnection implements AutoCloseable {
         subscriptions.add(new Subscription(filter, handler, true, true));
     }
 
+    /**
+     * Like {@link #subscribe}, with {@code handler} called on the connection's event loop, in the order the broker
+     * delivered (it must never block), and retained messages handed over like any other: for messages the service
+     * reads back, such as copies of its own outputs (decision 0037).
+     */
+    public void subscribeOnEventLoop(String filter, Consumer<Inbound> handler) {
+        if (started) {
+            throw new IllegalStateException("subscribe before start: " + filter);
+        }
+        subscriptions.add(new Subscription(filter, handler, false, true));
+    }
+
     /** Runs once, on a thread of its own, when the connection is first up and every filter is subscribed. */
     public void onReady(Runnable action) {
         onReady.add(action);

@@ -1,0 +1,111 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aichatroom.mqtt.Inbound;
+import dev.aichatroom.mqtt.MqttConnection;
+import dev.aichatroom.mqtt.MqttSettings;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The outbox's witness (decision 0037) on a connection that never connects: copies are handed in directly. */
+@Timeout(30)
+class OutputWitnessTest {
+    private final MqttConnection mqtt = new MqttConnection(new MqttSettings(
+            "127.0.0.1", 1, "witness-test", Optional.empty(), Optional.empty(), 0, 100, false, Optional.empty()));
+    private final OutputWitness witness = new OutputWitness(mqtt, "witness-test");
+    private final List<String> acknowledged = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        mqtt.close();
+    }
+
+    private Inbound copy(String messageId) {
+        return new Inbound(
+                "chatroom/messages/out",
+                ("{\"type\":\"user_message\",\"username\":\"a\",\"content\":\"x\",\"message_id\":\"" + messageId
+                                + "\"}")
+                        .getBytes(StandardCharsets.UTF_8),
+                List.of(),
+                () -> acknowledged.add(messageId));
+    }
+
+    @Test
+    void a_copy_of_an_output_not_yet_marked_is_acknowledged_only_once_it_is_marked() {
+        witness.drain(Set.of(), ids -> {});
+        witness.publishing("m1");
+        witness.onCopy(copy("m1"));
+        assertThat(acknowledged).as("held while the output is not marked").isEmpty();
+        witness.marked(List.of("m1"));
+        assertThat(acknowledged).containsExactly("m1");
+        assertThat(witness.awaiting()).isZero();
+    }
+
+    @Test
+    void a_copy_that_comes_after_the_marking_or_of_another_instance_is_acknowledged_at_once() {
+        witness.drain(Set.of(), ids -> {});
+        witness.publishing("m1");
+        witness.marked(List.of("m1"));
+        witness.onCopy(copy("m1"));
+        witness.onCopy(copy("someone-else"));
+        assertThat(acknowledged).containsExactly("m1", "someone-else");
+        assertThat(witness.awaiting()).isZero();
+    }
+
+    @Test
+    void copies_the_session_held_at_start_mark_those_outputs_before_they_are_acknowledged() {
+        witness.onCopy(copy("m1"));
+        witness.onCopy(copy("someone-else"));
+        witness.onCopy(copy("m2"));
+        List<List<String>> marked = new ArrayList<>();
+        AtomicInteger acknowledgedWhenMarked = new AtomicInteger(-1);
+
+        Set<String> shown = witness.drain(Set.of("m1", "m2"), ids -> {
+            marked.add(ids);
+            acknowledgedWhenMarked.set(acknowledged.size());
+        });
+
+        assertThat(shown).containsExactlyInAnyOrder("m1", "m2");
+        assertThat(marked).containsExactly(List.of("m1", "m2"));
+        assertThat(acknowledgedWhenMarked)
+                .as("only the other instance's copy before the marking")
+                .hasValue(1);
+        assertThat(acknowledged).containsExactlyInAnyOrder("m1", "someone-else", "m2");
+    }
+
+    @Test
+    void without_its_marker_the_start_stops_waiting_and_leaves_what_it_did_not_see_to_publish() {
+        witness.onCopy(copy("m1"));
+        // the connection is down: the marker cannot be published, so nothing says the session has no more copies
+        Set<String> shown = witness.drain(Set.of("m1", "m3"), ids -> {});
+        assertThat(shown).containsExactly("m1");
+        witness.onCopy(copy("m3")); // after the drain, not an output waiting for its marking
+        assertThat(acknowledged).containsExactly("m1", "m3");
+    }
+
+    @Test
+    void the_message_id_is_read_at_the_top_level_only() {
+        assertThat(OutputWitness.messageId("{\"reply_to\":{\"message_id\":\"inner\"},\"message_id\":\"outer\"}"
+                        .getBytes(StandardCharsets.UTF_8)))
+                .contains("outer");
+        assertThat(OutputWitness.messageId("{\"content\":[\"message_id\"]}".getBytes(StandardCharsets.UTF_8)))
+                .isEmpty();
+        assertThat(OutputWitness.messageId("not json".getBytes(StandardCharsets.UTF_8)))
+                .isEmpty();
+        assertThat(OutputWitness.messageId(new byte[0])).isEmpty();
+    }
+
+    @Test
+    void the_marker_topic_names_the_instance_by_an_opaque_tag() {
+        assertThat(witness.markerTopic()).matches("aichatroom/witness/[0-9a-f]{24}");
+        assertThat(OutputWitness.tag("a/+/#")).matches("[0-9a-f]{24}").isNotEqualTo(OutputWitness.tag("b"));
+    }
+}
