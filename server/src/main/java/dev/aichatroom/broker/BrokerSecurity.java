@@ -156,11 +156,7 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
 
     @Override
     public boolean authorize(Subject subject, Set<Role> roles, CheckType checkType, String address) {
-        ClientIdentity who = subject == null
-                ? null
-                : subject.getPublicCredentials(ClientIdentity.class).stream()
-                        .findFirst()
-                        .orElse(null);
+        ClientIdentity who = identity(subject);
         if (who == null) {
             return false;
         }
@@ -182,6 +178,23 @@ final class BrokerSecurity implements ActiveMQSecurityManager5 {
             }
         }
         return allowed;
+    }
+
+    /**
+     * Whether the subject may publish to the address, as {@link #authorize} answers it for a send, without logging or
+     * telling the client about a refusal (Artemis asks {@link #authorize} afterwards and that does).
+     */
+    boolean maySend(Subject subject, String address) {
+        ClientIdentity who = identity(subject);
+        return who != null && policy.mayPublish(who, mqttTopic(address));
+    }
+
+    private static ClientIdentity identity(Subject subject) {
+        return subject == null
+                ? null
+                : subject.getPublicCredentials(ClientIdentity.class).stream()
+                        .findFirst()
+                        .orElse(null);
     }
 
     /** Artemis core address (or {@code address::queue}) back to the MQTT topic or filter. */

@@ -125,6 +125,7 @@ public final class EmbeddedBroker implements Broker {
             server.registerBrokerPlugin(hooks);
             server.registerBrokerPlugin(backlog);
             server.registerBrokerPlugin(subscriberQueues);
+            server.registerBrokerPlugin(new NewAddressRouting(security));
             server.start();
             subscriberQueues.applyTo(server);
             // a management notification for every session, consumer and binding (two sessions per MQTT connection),

@@ -1,0 +1,126 @@
+package dev.aichatroom.broker;
+
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.postoffice.AddressManager;
+import org.apache.activemq.artemis.core.postoffice.Binding;
+import org.apache.activemq.artemis.core.postoffice.Bindings;
+import org.apache.activemq.artemis.core.postoffice.impl.WildcardAddressManager;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.ServerSession;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerBindingPlugin;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerMessagePlugin;
+import org.apache.activemq.artemis.core.transaction.Transaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes the routing of an address complete before anything is routed to it (issue 12: acknowledged inputs lost at a
+ * new room's first moments).
+ *
+ * <p>Artemis builds an address's routing from the wildcard subscriptions that match it lazily, on the first publish
+ * ({@code WildcardAddressManager.getBindingsForRoutingAddress}), and makes the new routing table visible before it
+ * has added the subscriptions to it. A second publish to the same new address at that moment was routed to none or
+ * only some of its subscriptions, and acknowledged: when several clients wrote to a new room at once, the service's
+ * subscription missed the first of them and nothing said so. The same happens when the first subscription to an exact
+ * topic is made while that topic is first published to (the wildcard subscriptions are added to the new table after
+ * it is visible), and a wildcard subscription made while a new address is first published to could be left out of
+ * that address for good.
+ *
+ * <p>Here the lazy build runs, for each address, under one of a fixed set of locks, before the publish is routed:
+ * the second publisher waits until the table is complete. A new exact subscription builds the table the same way
+ * first, so its wildcard part is complete before it is visible. After a new wildcard subscription is added, every
+ * address it matches is given it if it is missing, with all the locks held, so that no build in progress can leave it
+ * out. A publish that its sender may not make builds nothing (Artemis refuses it afterwards).
+ */
+final class NewAddressRouting implements ActiveMQServerMessagePlugin, ActiveMQServerBindingPlugin {
+    private static final Logger LOG = LoggerFactory.getLogger(NewAddressRouting.class);
+    private static final int STRIPES = 64;
+
+    private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+    private final BrokerSecurity security;
+    private volatile ActiveMQServer server;
+
+    NewAddressRouting(BrokerSecurity security) {
+        this.security = security;
+        for (int i = 0; i < STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    @Override
+    public void registered(ActiveMQServer server) {
+        this.server = server;
+    }
+
+    @Override
+    public void beforeSend(
+            ServerSession session, Transaction tx, Message message, boolean direct, boolean noAutoCreateQueue)
+            throws ActiveMQException {
+        SimpleString address = message.getAddressSimpleString();
+        if (address == null || !security.maySend(session.getRemotingConnection().getSubject(), address.toString())) {
+            return;
+        }
+        build(address);
+    }
+
+    @Override
+    public void beforeAddBinding(Binding binding) {
+        SimpleString address = binding.getAddress();
+        if (!isWild(address)) {
+            build(address);
+        }
+    }
+
+    @Override
+    public void afterAddBinding(Binding binding) {
+        if (isWild(binding.getAddress())
+                && server.getPostOffice().getAddressManager() instanceof WildcardAddressManager wildcards) {
+            lockAll();
+            try {
+                wildcards.getAddressMap().visitMatching(binding.getAddress(), bindings -> {
+                    if (bindings.getBinding(String.valueOf(binding.getUniqueName())) == null) {
+                        bindings.addBinding(binding);
+                    }
+                });
+            } catch (Exception e) {
+                LOG.warn("Could not check the routing of subscription {}: {}", binding.getUniqueName(), e.toString());
+            } finally {
+                unlockAll();
+            }
+        }
+    }
+
+    /** Builds the address's routing table, if it has none yet, while no other build of it can run. */
+    private void build(SimpleString address) {
+        AddressManager addresses = server.getPostOffice().getAddressManager();
+        ReentrantLock lock = locks[Math.floorMod(address.hashCode(), STRIPES)];
+        lock.lock();
+        try {
+            Bindings ignored = addresses.getBindingsForRoutingAddress(address);
+        } catch (Exception e) {
+            // a wildcard in a publish's address, or an address Artemis cannot route: it refuses the publish itself
+            LOG.debug("No routing built ahead for {}: {}", address, e.toString());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean isWild(SimpleString address) {
+        return server.getConfiguration().getWildcardConfiguration().isWild(address);
+    }
+
+    private void lockAll() {
+        for (ReentrantLock lock : locks) {
+            lock.lock();
+        }
+    }
+
+    private void unlockAll() {
+        for (int i = STRIPES - 1; i >= 0; i--) {
+            locks[i].unlock();
+        }
+    }
+}
