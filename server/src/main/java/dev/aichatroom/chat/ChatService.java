@@ -317,7 +317,8 @@ public final class ChatService implements AutoCloseable {
                                     left.stream()
                                             .map(StoredMessage::messageId)
                                             .collect(java.util.stream.Collectors.toSet()),
-                                    this::markShown);
+                                    this::markShown,
+                                    worker::open);
                     left = left.stream()
                             .filter(s -> !shown.contains(s.messageId()))
                             .toList();

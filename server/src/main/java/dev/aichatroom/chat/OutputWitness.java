@@ -38,7 +38,12 @@ import org.slf4j.LoggerFactory;
 final class OutputWitness {
     private static final Logger LOG = LoggerFactory.getLogger(OutputWitness.class);
     /** The longest the start waits for the broker to hand back its marker. */
-    static final Duration DRAIN_LIMIT = Duration.ofSeconds(15);
+    static final Duration DRAIN_LIMIT = Duration.ofSeconds(60);
+    /**
+     * How long inputs wait for the drain: beyond, they are handled meanwhile (the marker may be queued behind more
+     * inputs than the connection's window lets through before they are acknowledged).
+     */
+    static final Duration INPUTS_WAIT = Duration.ofSeconds(2);
     /** Copies marked (one transaction) and acknowledged at a time while draining, so they never fill the window. */
     static final int DRAIN_BATCH = 500;
 
@@ -144,9 +149,10 @@ final class OutputWitness {
      *
      * @param unmarked this instance's messages not marked published
      * @param mark marks these messages published
+     * @param stillWaiting run once when the drain has taken {@link #INPUTS_WAIT} (inputs are handled from then on)
      * @return the messages of {@code unmarked} the broker showed it had taken; they are marked published now
      */
-    Set<String> drain(Set<String> unmarked, Consumer<List<String>> mark) {
+    Set<String> drain(Set<String> unmarked, Consumer<List<String>> mark, Runnable stillWaiting) {
         Set<String> shown = new HashSet<>();
         if (unmarked.isEmpty()) {
             endDrain();
@@ -166,9 +172,18 @@ final class OutputWitness {
         List<Copy> held = new ArrayList<>();
         String outcome = "timed out";
         long deadline = started + DRAIN_LIMIT.toNanos();
+        long inputsFrom = started + INPUTS_WAIT.toNanos();
+        boolean inputsWaiting = true;
         try {
             while (true) {
-                Copy c = drained.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                long until = inputsWaiting ? Math.min(deadline, inputsFrom) : deadline;
+                Copy c = drained.poll(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (c == null && inputsWaiting && System.nanoTime() - deadline < 0) {
+                    inputsWaiting = false;
+                    markAndAcknowledge(held, mark);
+                    stillWaiting.run(); // from now on the inputs before the marker are handled, and acknowledged
+                    continue;
+                }
                 if (c == null) {
                     break;
                 }
@@ -196,7 +211,7 @@ final class OutputWitness {
                         break; // every unmarked output was taken: nothing is left to wait for
                     }
                 } else {
-                    c.ack().run();
+                    settle(c.messageId(), c.ack()); // once inputs are handled, a copy of a new output is held too
                 }
             }
         } catch (InterruptedException e) {
