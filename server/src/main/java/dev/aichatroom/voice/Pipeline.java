@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * resumes, it is discarded (cancelled if it has not started).
  *
  * <p>Overflow: microphone frames (3 s), utterances (2) and turns (4) drop the oldest; sentences and reply audio make
- * their producer wait (back-pressure on the model and the synthesizer). A turn, or speech that starts while a reply
- * plays (barge-in), cancels the reply in progress: its audio queue is cleared, so the device hears silence from the
- * next 10 ms frame on, and {@code tts_terminate} is sent.
+ * their producer wait (back-pressure on the model and the synthesizer). A turn, or speech while a reply plays
+ * (barge-in: speech that starts during the reply, or a reply that begins while the user is speaking), cancels the reply
+ * in progress: its audio queue is cleared, so the device hears silence from the next 10 ms frame on, and {@code
+ * tts_terminate} is sent.
  */
 final class Pipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
@@ -246,14 +247,15 @@ final class Pipeline implements AutoCloseable {
             if (detector.loud()) {
                 lastSpeech = f.arrivedNanos();
             }
+            if (turns.bargeIn() && detector.inSpeech() && detector.loud() && speaking()) {
+                // at the start of speech, and at any frame of speech after it: a reply that began while the user was
+                // already speaking (both started at once) is cut too, not played over them until their turn ends
+                metrics.bargeIn();
+                interruptReply("the user spoke over the reply");
+            }
             if (e.isPresent()) {
                 switch (e.get()) {
-                    case TurnDetector.Event.SpeechStarted s -> {
-                        if (turns.bargeIn() && speaking()) {
-                            metrics.bargeIn();
-                            interruptReply("the user spoke over the reply");
-                        }
-                    }
+                    case TurnDetector.Event.SpeechStarted s -> {} // a reply playing was cut just above
                     case TurnDetector.Event.Paused p -> speculation = Optional.of(transcribe(p.audio()));
                     case TurnDetector.Event.Resumed r -> {
                         speculation.ifPresent(s -> s.cancel(false)); // if it has not started yet: it never will
@@ -484,10 +486,16 @@ final class Pipeline implements AutoCloseable {
 
     // ---- reply tasks ----
 
+    /**
+     * Whether a reply is under way: begun and not over, or audio of the current reply still queued. A frame of a cut
+     * reply that its synthesizer handed over after the cut (nextFrame skips it) is not one: speech over it is no second
+     * barge-in.
+     */
     private boolean speaking() {
         task.lock();
         try {
-            return activeTask != null || !outbound.isEmpty();
+            long current = generation.get();
+            return activeTask != null || outbound.stream().anyMatch(f -> f.generation() == current);
         } finally {
             task.unlock();
         }

@@ -125,9 +125,14 @@ final class DevicePeer {
     private void talk() {
         long next = System.nanoTime();
         int pos = 0;
+        Pcm playing = SILENT;
         byte[] frame = new byte[960];
         while (talking) {
             Pcm m = microphone;
+            if (m != playing) { // a new say(): from its first sample, whenever in the loop it came
+                playing = m;
+                pos = 0;
+            }
             short[] s = m.samples();
             java.util.Arrays.fill(frame, (byte) 0);
             for (int i = 0; i < 480 && pos < s.length; i++, pos++) {
@@ -150,9 +155,6 @@ final class DevicePeer {
             mic.pushAudio(frame, 16, 48_000, 1, 480);
             next += 10_000_000;
             LockSupport.parkNanos(next - System.nanoTime());
-            if (microphone != m) {
-                pos = 0;
-            }
         }
     }
 

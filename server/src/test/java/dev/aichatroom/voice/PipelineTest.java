@@ -53,6 +53,24 @@ class PipelineTest {
         }
     };
 
+    /** Five seconds of a tone per sentence: more than the 3 s audio queue holds. */
+    static final TextToSpeech FIVE_SECONDS = new TextToSpeech() {
+        @Override
+        public Pcm synthesize(String text) {
+            Pcm second = TONE.synthesize(text);
+            short[] s = new short[second.samples().length * 5];
+            for (int i = 0; i < 5; i++) {
+                System.arraycopy(second.samples(), 0, s, i * second.samples().length, second.samples().length);
+            }
+            return new Pcm(s, second.sampleRate());
+        }
+
+        @Override
+        public String describe() {
+            return "five seconds of tone";
+        }
+    };
+
     /** A recogniser that hears {@code text} in any audio. */
     static SpeechToText hearing(String text) {
         return new SpeechToText() {
@@ -191,29 +209,80 @@ class PipelineTest {
     }
 
     @Test
-    void a_cancelled_reply_plays_not_even_the_frame_its_synthesizer_was_handing_over() {
-        TextToSpeech fiveSeconds = new TextToSpeech() {
-            @Override
-            public Pcm synthesize(String text) {
-                Pcm second = TONE.synthesize(text);
-                short[] s = new short[second.samples().length * 5];
-                for (int i = 0; i < 5; i++) {
-                    System.arraycopy(second.samples(), 0, s, i * second.samples().length, second.samples().length);
+    void a_reply_that_begins_while_the_user_is_already_speaking_is_cut_while_they_speak_not_at_the_end_of_their_turn() {
+        // both start talking at once: the user's speech started (no reply playing yet, nothing to cut), then the
+        // reply to the previous turn begins while they go on. Cutting only at the start of speech missed this
+        // barge-in: the reply played over the user until their turn ended and was recognised.
+        RecordingOutbox out = new RecordingOutbox();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (Pipeline p = new Pipeline(
+                "dev-overlap",
+                out,
+                FIXED,
+                TONE,
+                streaming(5, "One long sentence. ", "Another long sentence. ", "And a third one here."),
+                VoiceConfig.defaultTurns(),
+                true,
+                new VoiceMetrics(meters, java.util.Map.of()))) {
+            p.start();
+            Player player = Player.start(p, 10);
+            AtomicBoolean talking = new AtomicBoolean(true);
+            Thread user = Thread.ofVirtual().start(() -> {
+                while (talking.get()) {
+                    speak(p, 1); // speech without a pause, as long as the test needs (an utterance ends at 15 s)
                 }
-                return new Pcm(s, second.sampleRate());
+            });
+            try {
+                speak(p, 20); // the user is well into their speech: it started with no reply to cut
+                p.typed("the previous turn"); // its reply begins now
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> out.eventTypes().contains("tts_terminate"));
+                assertThat(user.isAlive())
+                        .as("cut while the user is still speaking")
+                        .isTrue();
+            } finally {
+                talking.set(false);
+                player.stop();
             }
+            assertThat(meters.counter("voice.barge.ins").count()).isEqualTo(1);
+            assertThat(out.eventTypes()).doesNotContain("tts_complete");
+        }
+    }
 
-            @Override
-            public String describe() {
-                return "five seconds of tone";
-            }
-        };
+    @Test
+    void speaking_over_a_reply_counts_one_barge_in_even_when_its_synthesizer_hands_over_a_frame_after_the_cut() {
+        RecordingOutbox out = new RecordingOutbox();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (Pipeline p = new Pipeline(
+                "dev-once",
+                out,
+                FIXED,
+                FIVE_SECONDS,
+                streaming(0, "A long reply."),
+                VoiceConfig.defaultTurns(),
+                true,
+                new VoiceMetrics(meters, java.util.Map.of()))) {
+            p.start();
+            p.typed("talk");
+            // nothing plays the audio: the synthesizer fills the 3 s queue and waits to hand over the next frame,
+            // which it does once the barge-in has cleared the queue (a frame of the cut reply, never played)
+            await().atMost(Duration.ofSeconds(5)).until(() -> speakerIsIn("dev-once", "put"));
+            speak(p, 50); // half a second of speech over the reply: every frame after the first finds it cut
+            await().atMost(Duration.ofSeconds(5)).until(() -> speakerIsIn("dev-once", "take"));
+            speak(p, 20);
+            assertThat(out.eventTypes()).containsOnlyOnce("tts_terminate");
+            assertThat(meters.counter("voice.barge.ins").count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void a_cancelled_reply_plays_not_even_the_frame_its_synthesizer_was_handing_over() {
         RecordingOutbox out = new RecordingOutbox();
         try (Pipeline p = new Pipeline(
                 "dev4",
                 out,
                 FIXED,
-                fiveSeconds,
+                FIVE_SECONDS,
                 streaming(0, "A long reply."),
                 VoiceConfig.defaultTurns(),
                 true,
