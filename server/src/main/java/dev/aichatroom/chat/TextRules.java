@@ -13,6 +13,8 @@ import java.util.Optional;
  * message may hold newline and tab), no bidi overrides in names, and what counts as an empty text.
  */
 final class TextRules {
+    // loops over the characters rather than streams: these run for every chat input (issue 13: the streams'
+    // pipelines were a few per cent of what the chat path allocated)
     /** Braille pattern blank: shows as nothing, yet is neither a space nor default-ignorable in Unicode. */
     private static final int BRAILLE_BLANK = 0x2800;
 
@@ -50,13 +52,24 @@ final class TextRules {
 
     /** Whether the string holds a C0 or C1 control character (or DEL); newline and tab only when not allowed. */
     static boolean hasControl(String s, boolean newlineAndTabAllowed) {
-        return s.chars()
-                .anyMatch(c -> Character.isISOControl(c) && !(newlineAndTabAllowed && (c == '\n' || c == '\t')));
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) && !(newlineAndTabAllowed && (c == '\n' || c == '\t'))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the string holds a bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069). */
     static boolean hasBidiControl(String s) {
-        return s.chars().anyMatch(c -> (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069));
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -64,10 +77,16 @@ final class TextRules {
      * points (U+200B, U+2060, U+FEFF, U+3164, variation selectors, …) and the braille blank.
      */
     static boolean isBlank(String s) {
-        return s.codePoints()
-                .allMatch(c -> UCharacter.isUWhiteSpace(c)
-                        || Character.isWhitespace(c)
-                        || UCharacter.hasBinaryProperty(c, UProperty.DEFAULT_IGNORABLE_CODE_POINT)
-                        || c == BRAILLE_BLANK);
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            if (!(UCharacter.isUWhiteSpace(c)
+                    || Character.isWhitespace(c)
+                    || UCharacter.hasBinaryProperty(c, UProperty.DEFAULT_IGNORABLE_CODE_POINT)
+                    || c == BRAILLE_BLANK)) {
+                return false;
+            }
+            i += Character.charCount(c);
+        }
+        return true;
     }
 }

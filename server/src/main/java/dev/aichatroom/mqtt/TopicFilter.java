@@ -2,6 +2,8 @@ package dev.aichatroom.mqtt;
 
 /** MQTT topic filter matching ({@code +} one level, {@code #} the rest, {@code $share/group/} ignored). */
 public final class TopicFilter {
+    private static final String SHARE = "$share/";
+
     private TopicFilter() {}
 
     /** Whether {@code name} can stand as one level of a topic: not empty, no level separator, no wildcard. */
@@ -9,18 +11,48 @@ public final class TopicFilter {
         return !name.isEmpty() && !name.contains("/") && !name.contains("+") && !name.contains("#");
     }
 
+    /**
+     * Whether {@code topic} matches {@code filter}, level by level. Runs on the broker's threads for every publish
+     * (the inspectors' filters, the access policy): it walks both strings in place and allocates nothing (issue 13:
+     * splitting them was a fifth of what the chat path allocated).
+     */
     public static boolean matches(String filter, String topic) {
-        String bare = filter.startsWith("$share/") ? filter.split("/", 3)[2] : filter;
-        String[] f = bare.split("/", -1);
-        String[] t = topic.split("/", -1);
-        for (int i = 0; i < f.length; i++) {
-            if (f[i].equals("#")) {
-                return true;
-            }
-            if (i >= t.length || !f[i].equals("+") && !f[i].equals(t[i])) {
+        int f = 0;
+        if (filter.startsWith(SHARE)) {
+            int group = filter.indexOf('/', SHARE.length());
+            if (group < 0) {
                 return false;
             }
+            f = group + 1;
         }
-        return f.length == t.length;
+        int t = 0;
+        while (true) {
+            int fEnd = levelEnd(filter, f);
+            if (isWildcard(filter, f, fEnd, '#')) {
+                return true;
+            }
+            if (t > topic.length()) {
+                return false; // the topic has no level left for this one of the filter
+            }
+            int tEnd = levelEnd(topic, t);
+            if (!isWildcard(filter, f, fEnd, '+')
+                    && !(fEnd - f == tEnd - t && filter.regionMatches(f, topic, t, fEnd - f))) {
+                return false;
+            }
+            if (fEnd == filter.length()) {
+                return tEnd == topic.length();
+            }
+            f = fEnd + 1;
+            t = tEnd + 1; // past the end when the topic has no more levels
+        }
+    }
+
+    private static int levelEnd(String s, int from) {
+        int slash = s.indexOf('/', from);
+        return slash < 0 ? s.length() : slash;
+    }
+
+    private static boolean isWildcard(String filter, int from, int end, char wildcard) {
+        return end - from == 1 && filter.charAt(from) == wildcard;
     }
 }
