@@ -46,8 +46,6 @@ public final class EmbeddedBroker implements Broker {
     private static final Duration ADDRESS_LINGER = Duration.ofSeconds(5);
     /** Artemis's default for NIO: syncs are gathered for up to this long, each fdatasync serving all of them. */
     private static final int SYNC_BUFFER_TIMEOUT_NANOS = 3_333_333;
-    /** Without fdatasync a flush is one write to the operating system: gathering for long only adds latency. */
-    private static final int WRITE_BUFFER_TIMEOUT_NANOS = 100_000;
     /** The acceptors' names: plain MQTT, MQTT over WebSocket (wss:// with a certificate), MQTT over TLS. */
     private static final String TCP = "mqtt";
 
@@ -186,13 +184,14 @@ public final class EmbeddedBroker implements Broker {
         Configuration c = new ConfigurationImpl()
                 .setName("ai-chatroom")
                 .setPersistenceEnabled(true)
-                .setJournalType(JournalType.NIO)
+                // MQTT_JOURNAL_SYNC (docs/decisions/0014-journal-sync.md, 0038-mapped-journal.md): fdatasync before a
+                // QoS 1 acknowledgement, syncs gathered in a timed buffer (NIO); or, by default, each record copied
+                // into the journal file's memory-mapped pages (the operating system's page cache, which outlives the
+                // process) on the journal's thread, with no buffer, no timer thread and no writer thread in between
+                .setJournalType(config.journalSync() ? JournalType.NIO : JournalType.MAPPED)
                 .setJournalDirectory(dir + "/journal")
-                // MQTT_JOURNAL_SYNC (docs/decisions/0014-journal-sync.md): fdatasync before a QoS 1 acknowledgement,
-                // or only the write to the operating system, without the buffer's wait for more syncs to share
                 .setJournalDatasync(config.journalSync())
-                .setJournalBufferTimeout_NIO(
-                        config.journalSync() ? SYNC_BUFFER_TIMEOUT_NANOS : WRITE_BUFFER_TIMEOUT_NANOS)
+                .setJournalBufferTimeout_NIO(config.journalSync() ? SYNC_BUFFER_TIMEOUT_NANOS : 0)
                 .setBindingsDirectory(dir + "/bindings")
                 .setPagingDirectory(dir + "/paging")
                 .setLargeMessagesDirectory(dir + "/large-messages")
