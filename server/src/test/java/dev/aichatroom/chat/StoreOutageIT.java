@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -41,26 +40,26 @@ class StoreOutageIT {
                 sender.publish(
                         "chatroom/messages/in",
                         "{\"client_id\":\"sender-1\",\"username\":\"u\",\"message\":\"second while locked\"}");
-                // past the store's 5 s busy timeout: the first attempt has failed
+                // past the store's 5 s busy timeout: the first attempt has failed (the bound only matters if an
+                // output comes out; a pause of the machine between two polls must not fail it)
                 await().during(Duration.ofSeconds(7))
-                        .atMost(Duration.ofSeconds(9))
+                        .atMost(Duration.ofSeconds(30))
                         .until(() -> observer.on("chatroom/messages/out").isEmpty());
                 assertThat(sender.on("chatroom/clients/sender-1/errors")).isEmpty();
                 st.execute("ROLLBACK");
             }
             await().atMost(Duration.ofSeconds(20))
                     .until(() -> observer.on("chatroom/messages/out").size() >= 2);
-            // each once; in the sender's order as the service took them: the message_id (UUIDv7) and the store's
-            // order say so. The order in which a QoS 1 subscriber of the embedded broker receives the two may swap
-            // (Artemis ARTEMIS-6191, about 1 run in 20 here): PROTOCOL.md §1.6 tells consumers to order by
-            // timestamp and message_id, as the page does.
+            // each once, in the sender's order: as the subscriber receives them (the embedded broker keeps one
+            // publisher's order, decision 0032), and as the message_id (UUIDv7) and the store say it
             List<JsonNode> outputs = observer.on("chatroom/messages/out").stream()
                     .map(TestMqtt.Received::json)
-                    .sorted(Comparator.comparing(j -> j.path("message_id").asText()))
                     .toList();
             assertThat(outputs)
                     .extracting(j -> j.path("content").asText())
                     .containsExactly("while locked", "second while locked");
+            assertThat(outputs.get(0).path("message_id").asText())
+                    .isLessThan(outputs.get(1).path("message_id").asText());
             assertThat(product.get("/api/rooms/main/messages").body())
                     .containsSubsequence("\"while locked\"", "\"second while locked\"");
 
@@ -74,7 +73,7 @@ class StoreOutageIT {
                 again.await(
                         "chatroom/messages/out", r -> r.text().contains("after the restart"), Duration.ofSeconds(20));
                 await().during(Duration.ofMillis(500))
-                        .atMost(Duration.ofSeconds(3))
+                        .atMost(Duration.ofSeconds(10))
                         .until(() -> true);
                 assertThat(again.on("chatroom/messages/out"))
                         .as("taken once: nothing is handed to the restarted service again")
