@@ -347,22 +347,26 @@ public final class ChatService implements AutoCloseable {
         }
     }
 
-    /** Marks published what the broker showed it had taken, trying again while the store fails. */
-    private void markShown(List<String> messageIds) {
+    /**
+     * Marks published what the broker showed it had taken, trying again while the store fails; false when stopping
+     * first.
+     */
+    private boolean markShown(List<String> messageIds) {
         for (int attempt = 0; !closing; attempt++) {
             try {
                 store.markPublished(
                         messageIds, List.of()); // their inputs' ledger entries stay: those inputs come again
-                return;
+                return true;
             } catch (StoreException e) {
                 if (attempt == 0) {
                     LOG.warn("Cannot mark {} message(s) published yet: {}", messageIds.size(), e.getMessage());
                 }
                 if (!backOff(attempt)) {
-                    return;
+                    return false;
                 }
             }
         }
+        return false;
     }
 
     /**

@@ -18,7 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,11 +148,12 @@ final class OutputWitness {
      * marking committed), acknowledges every copy, and says which outputs the broker had taken.
      *
      * @param unmarked this instance's messages not marked published
-     * @param mark marks these messages published
+     * @param mark marks these messages published; false when it could not (stopping): their copies are then left
+     *     unacknowledged in the session, for the next start
      * @param stillWaiting run once when the drain has taken {@link #INPUTS_WAIT} (inputs are handled from then on)
      * @return the messages of {@code unmarked} the broker showed it had taken; they are marked published now
      */
-    Set<String> drain(Set<String> unmarked, Consumer<List<String>> mark, Runnable stillWaiting) {
+    Set<String> drain(Set<String> unmarked, Predicate<List<String>> mark, Runnable stillWaiting) {
         Set<String> shown = new HashSet<>();
         if (unmarked.isEmpty()) {
             endDrain();
@@ -241,12 +242,13 @@ final class OutputWitness {
         return shown;
     }
 
-    private static void markAndAcknowledge(List<Copy> held, Consumer<List<String>> mark) {
+    private static void markAndAcknowledge(List<Copy> held, Predicate<List<String>> mark) {
         if (held.isEmpty()) {
             return;
         }
-        mark.accept(held.stream().map(c -> c.messageId().orElseThrow()).toList());
-        held.forEach(c -> c.ack().run());
+        if (mark.test(held.stream().map(c -> c.messageId().orElseThrow()).toList())) {
+            held.forEach(c -> c.ack().run());
+        }
         held.clear();
     }
 

@@ -40,7 +40,7 @@ class OutputWitnessTest {
 
     @Test
     void a_copy_of_an_output_not_yet_marked_is_acknowledged_only_once_it_is_marked() {
-        witness.drain(Set.of(), ids -> {}, () -> {});
+        witness.drain(Set.of(), ids -> true, () -> {});
         witness.publishing("m1");
         witness.onCopy(copy("m1"));
         assertThat(acknowledged).as("held while the output is not marked").isEmpty();
@@ -51,7 +51,7 @@ class OutputWitnessTest {
 
     @Test
     void a_copy_that_comes_after_the_marking_or_of_another_instance_is_acknowledged_at_once() {
-        witness.drain(Set.of(), ids -> {}, () -> {});
+        witness.drain(Set.of(), ids -> true, () -> {});
         witness.publishing("m1");
         witness.marked(List.of("m1"));
         witness.onCopy(copy("m1"));
@@ -73,6 +73,7 @@ class OutputWitnessTest {
                 ids -> {
                     marked.add(ids);
                     acknowledgedWhenMarked.set(acknowledged.size());
+                    return true;
                 },
                 () -> {});
 
@@ -85,10 +86,18 @@ class OutputWitnessTest {
     }
 
     @Test
+    void copies_whose_marking_did_not_happen_stay_unacknowledged_for_the_next_start() {
+        witness.onCopy(copy("m1"));
+        Set<String> shown = witness.drain(Set.of("m1"), ids -> false, () -> {});
+        assertThat(shown).containsExactly("m1");
+        assertThat(acknowledged).as("the broker keeps the copy in the session").isEmpty();
+    }
+
+    @Test
     void without_its_marker_the_start_stops_waiting_and_leaves_what_it_did_not_see_to_publish() {
         witness.onCopy(copy("m1"));
         // the connection is down: the marker cannot be published, so nothing says the session has no more copies
-        Set<String> shown = witness.drain(Set.of("m1", "m3"), ids -> {}, () -> {});
+        Set<String> shown = witness.drain(Set.of("m1", "m3"), ids -> true, () -> {});
         assertThat(shown).containsExactly("m1");
         witness.onCopy(copy("m3")); // after the drain, not an output waiting for its marking
         assertThat(acknowledged).containsExactly("m1", "m3");
