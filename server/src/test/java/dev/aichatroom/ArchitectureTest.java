@@ -55,4 +55,21 @@ class ArchitectureTest {
         }
         assertThat(violations).isEmpty();
     }
+
+    /** The broker plugins a standalone Artemis loads from their own jar use nothing else of the product. */
+    @Test
+    void the_artemis_plugins_import_nothing_else_of_the_product() throws IOException {
+        List<String> violations = new ArrayList<>();
+        // imported or written out in full: only the plugins' own package
+        Pattern anyProduct = Pattern.compile("(dev\\.aichatroom\\.(?!broker\\.artemis\\b)[\\w.]+)");
+        try (Stream<Path> files = Files.walk(SOURCES.resolve("broker/artemis"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                Matcher m = anyProduct.matcher(Files.readString(file));
+                while (m.find()) {
+                    violations.add(file.getFileName() + " uses " + m.group(1));
+                }
+            }
+        }
+        assertThat(violations).isEmpty();
+    }
 }

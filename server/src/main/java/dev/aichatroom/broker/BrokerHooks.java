@@ -1,5 +1,6 @@
 package dev.aichatroom.broker;
 
+import dev.aichatroom.broker.artemis.PublisherOrder;
 import dev.aichatroom.mqtt.TopicFilter;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
@@ -17,8 +18,6 @@ import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQSecurityException;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
-import org.apache.activemq.artemis.core.persistence.OperationContext;
-import org.apache.activemq.artemis.core.persistence.impl.journal.OperationContextImpl;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTUtil;
 import org.apache.activemq.artemis.core.server.MessageReference;
@@ -47,17 +46,12 @@ final class BrokerHooks
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerHooks.class);
     private final InputBacklog backlog;
-    private static final String MQTT = "MQTT";
     private final ClientListener clients;
     /** Each inspector with its topic filters, asked for once rather than on every publish. */
     private final List<Inspecting> inspectors;
 
     private final BrokerSecurity security;
     private final Map<String, Integer> connectionsPerClient = new ConcurrentHashMap<>();
-    /** The storage context of each MQTT session, by session name (what a consumer names its session by). */
-    private final Map<String, OperationContext> contexts = new ConcurrentHashMap<>();
-
-    private static final ThreadLocal<Previous> DELIVERING = new ThreadLocal<>();
 
     private final ListenerGuard guard;
     private final KeepAlive keepAlive;
@@ -155,9 +149,6 @@ final class BrokerHooks
     @Override
     public void afterCreateSession(ServerSession session) {
         RemotingConnection connection = session.getRemotingConnection();
-        if (isMqtt(connection) && session.getSessionContext() != null) {
-            contexts.put(session.getName(), session.getSessionContext());
-        }
         if (isMqtt(connection) && connection.getClientID() != null) {
             connectionsPerClient.merge(connection.getClientID(), 1, Integer::sum);
             clients.connected(connection.getClientID());
@@ -166,7 +157,6 @@ final class BrokerHooks
 
     @Override
     public void afterCloseSession(ServerSession session, boolean failed) {
-        contexts.remove(session.getName());
         RemotingConnection connection = session.getRemotingConnection();
         if (isMqtt(connection) && connection.getClientID() != null) {
             String clientId = connection.getClientID();
@@ -197,7 +187,6 @@ final class BrokerHooks
         if (!isMqtt(connection)) {
             return;
         }
-        keepOrder(session);
         if (message.getAddress() == null) {
             return;
         }
@@ -219,53 +208,6 @@ final class BrokerHooks
             }
         }
     }
-
-    /**
-     * Keeps one MQTT connection's messages in the order it sent them (issue 12, ARTEMIS-6191). Artemis handles a
-     * connection's packets in order, but on whichever thread of its pool is free, and the journal's completion of a
-     * publish (which is when the message is added to its subscribers' queues, and its PUBACK sent) is tracked by the
-     * calling thread's storage context: each pool thread has one of its own, each completing on its own executor, so
-     * two publishes of one connection handled on two threads were queued in either order whenever the journal had
-     * not yet finished the first. Artemis sets the connection's own context only on the thread that accepted it; here
-     * every publish of the connection, on any thread, is tracked by that one context, which completes in order. The
-     * thread keeps the context until the next connection's publish sets its own: contexts only order completions, so
-     * other work on that thread that uses it is completed correctly too.
-     */
-    private static void keepOrder(ServerSession session) {
-        OperationContext context = session.getSessionContext();
-        if (context != null && OperationContextImpl.getContext() != context) {
-            OperationContextImpl.setContext(context);
-        }
-    }
-
-    /**
-     * Artemis writes every packet to an MQTT client once the storage context of the thread that sends it has finished
-     * its pending journal writes (MQTTProtocolHandler.sendToClient). A subscription's messages are delivered on
-     * whichever pool thread runs its queue at that moment, each with its own context: a message delivered on a thread
-     * with a journal write pending waited while the next one, delivered on another thread, was written at once (the
-     * service's inputs reached it swapped, and so did a subscriber's messages). Each delivery to an MQTT client now waits
-     * on that client's own context, in order; the thread's context is given back after the delivery.
-     */
-    @Override
-    public void beforeDeliver(ServerConsumer consumer, MessageReference reference) {
-        OperationContext context = contexts.get(consumer.getSessionID());
-        if (context != null) {
-            DELIVERING.set(new Previous(Optional.ofNullable(OperationContextImpl.getContext())));
-            OperationContextImpl.setContext(context);
-        }
-    }
-
-    @Override
-    public void afterDeliver(ServerConsumer consumer, MessageReference reference) {
-        Previous previous = DELIVERING.get();
-        if (previous != null) {
-            DELIVERING.remove();
-            OperationContextImpl.setContext(previous.context().orElse(null));
-        }
-    }
-
-    /** The context a delivering thread had before {@link #beforeDeliver}. */
-    private record Previous(Optional<OperationContext> context) {}
 
     private record Inspecting(PublishInspector inspector, List<String> filters) {
         boolean matches(String topic) {
@@ -353,7 +295,6 @@ final class BrokerHooks
     }
 
     private static boolean isMqtt(RemotingConnection connection) {
-        // "MQTT" followed by the protocol level once CONNECT is read
-        return connection != null && connection.getProtocolName().startsWith(MQTT);
+        return PublisherOrder.isMqtt(connection);
     }
 }

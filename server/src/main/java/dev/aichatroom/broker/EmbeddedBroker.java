@@ -1,5 +1,7 @@
 package dev.aichatroom.broker;
 
+import dev.aichatroom.broker.artemis.NewAddressRouting;
+import dev.aichatroom.broker.artemis.PublisherOrder;
 import dev.aichatroom.tls.TlsIdentity;
 import dev.aichatroom.tls.TlsPolicy;
 import io.netty.channel.ChannelPipeline;
@@ -125,10 +127,12 @@ public final class EmbeddedBroker implements Broker {
             // a private MBean server: Artemis registers nothing in it with JMX management off, and asking for the
             // platform's creates and registers every JVM MXBean first (about 0.15 s of CPU at start, issue 13)
             server = new ActiveMQServerImpl(configuration(), MBeanServerFactory.newMBeanServer(), security);
+            server.registerBrokerPlugin(new PublisherOrder());
             server.registerBrokerPlugin(hooks);
             server.registerBrokerPlugin(backlog);
             server.registerBrokerPlugin(subscriberQueues);
-            server.registerBrokerPlugin(new NewAddressRouting(security));
+            server.registerBrokerPlugin(new NewAddressRouting((session, address) ->
+                    security.maySend(session.getRemotingConnection().getSubject(), address.toString())));
             server.start();
             subscriberQueues.applyTo(server);
             // a management notification for every session, consumer and binding (two sessions per MQTT connection),

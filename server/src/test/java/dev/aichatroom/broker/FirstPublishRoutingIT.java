@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import dev.aichatroom.testing.Bursts;
 import dev.aichatroom.testing.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,7 +21,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
@@ -165,57 +165,16 @@ class FirstPublishRoutingIT {
         latecomer.disconnect();
     }
 
-    /**
-     * The publishers send to each topic at the same moment (a barrier per topic); each send returns on its PUBACK. The
-     * first publisher runs {@code alongside} for each topic just before it publishes.
-     */
     private static Set<String> racePublishers(
             String prefix,
             int topics,
             java.util.function.IntFunction<String> topic,
             java.util.function.IntConsumer alongside)
             throws Exception {
-        Set<String> sent = ConcurrentHashMap.newKeySet();
-        CyclicBarrier barrier = new CyclicBarrier(PUBLISHERS);
-        List<CompletableFuture<Void>> done = new ArrayList<>();
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(PUBLISHERS);
-        for (int p = 0; p < PUBLISHERS; p++) {
-            int publisher = p;
-            Mqtt5BlockingClient client = client(prefix + "-pub-" + p);
-            client.connect();
-            done.add(CompletableFuture.runAsync(
-                    () -> {
-                        try {
-                            for (int i = 0; i < topics; i++) {
-                                barrier.await(30, TimeUnit.SECONDS);
-                                if (publisher == 0) {
-                                    alongside.accept(i);
-                                }
-                                String payload = "p" + publisher + "-" + i;
-                                client.publishWith()
-                                        .topic(topic.apply(i))
-                                        .qos(MqttQos.AT_LEAST_ONCE)
-                                        .payload(payload.getBytes(StandardCharsets.UTF_8))
-                                        .send();
-                                sent.add(payload);
-                            }
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        } finally {
-                            client.disconnect();
-                        }
-                    },
-                    threads));
-        }
-        try {
-            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
-        } finally {
-            threads.shutdownNow();
-        }
-        return sent;
+        return Bursts.raceToTopics(port, prefix, PUBLISHERS, topics, topic, alongside);
     }
 
-    private static Set<String> missing(Set<String> sent, Set<String> got) {
+    static Set<String> missing(Set<String> sent, Set<String> got) {
         Set<String> missing = new TreeSet<>(sent);
         missing.removeAll(got);
         return missing;

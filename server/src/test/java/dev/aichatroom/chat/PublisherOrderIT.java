@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import dev.aichatroom.mqtt.Json;
+import dev.aichatroom.testing.Bursts;
 import dev.aichatroom.testing.TestProduct;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -16,12 +17,8 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -85,7 +82,7 @@ class PublisherOrderIT {
         await().atMost(Duration.ofSeconds(120)).until(() -> received.size() >= PUBLISHERS * EACH);
         subscriber.disconnect().get(10, TimeUnit.SECONDS);
         assertThat(received).as("each once").hasSize(PUBLISHERS * EACH).doesNotHaveDuplicates();
-        assertThat(behindALaterOne(received))
+        assertThat(Bursts.behindALaterOne(received))
                 .as("messages delivered behind a later one of the same publisher")
                 .isZero();
     }
@@ -127,55 +124,18 @@ class PublisherOrderIT {
         List<String> stored = stored(product);
         assertThat(stored).as("each stored once").hasSize(PUBLISHERS * EACH).doesNotHaveDuplicates();
         assertThat(out).as("each published once").hasSize(PUBLISHERS * EACH).doesNotHaveDuplicates();
-        assertThat(behindALaterOne(stored))
+        assertThat(Bursts.behindALaterOne(stored))
                 .as("messages stored behind a later one of the same publisher")
                 .isZero();
-        assertThat(behindALaterOne(out))
+        assertThat(Bursts.behindALaterOne(out))
                 .as("messages published behind a later one of the same publisher")
                 .isZero();
         // the service publishes in the order it stored, which its message_ids (UUIDv7, monotonic) say
         assertThat(ids).as("message_ids as received").isSorted();
     }
 
-    /**
-     * Each publisher on its own connection and thread sends its {@code EACH} messages at once, QoS 1, without waiting
-     * for acknowledgements; returns once all are acknowledged.
-     */
-    private static void publishAll(String prefix, String topic, PayloadOf payload) throws Exception {
-        List<Mqtt5AsyncClient> publishers = new ArrayList<>();
-        for (int p = 0; p < PUBLISHERS; p++) {
-            Mqtt5AsyncClient publisher = client(prefix + p);
-            publisher.connect().get(30, TimeUnit.SECONDS);
-            publishers.add(publisher);
-        }
-        Queue<CompletableFuture<?>> acks = new ConcurrentLinkedQueue<>();
-        List<Thread> senders = new ArrayList<>();
-        for (int p = 0; p < PUBLISHERS; p++) {
-            int publisher = p;
-            senders.add(Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < EACH; i++) {
-                    acks.add(publishers
-                            .get(publisher)
-                            .publishWith()
-                            .topic(topic)
-                            .qos(MqttQos.AT_LEAST_ONCE)
-                            .payload(payload.of(publisher, i).getBytes(StandardCharsets.UTF_8))
-                            .send());
-                }
-            }));
-        }
-        for (Thread sender : senders) {
-            assertThat(sender.join(Duration.ofSeconds(60))).as("sent").isTrue();
-        }
-        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
-        for (Mqtt5AsyncClient publisher : publishers) {
-            publisher.disconnect().get(10, TimeUnit.SECONDS);
-        }
-    }
-
-    @FunctionalInterface
-    private interface PayloadOf {
-        String of(int publisher, int index);
+    private static void publishAll(String prefix, String topic, Bursts.PayloadOf payload) throws Exception {
+        Bursts.publishAll(product.mqttPort(), prefix, topic, PUBLISHERS, EACH, payload);
     }
 
     private static Mqtt5AsyncClient client(String id) {
@@ -185,23 +145,6 @@ class PublisherOrderIT {
                 .serverHost("127.0.0.1")
                 .serverPort(product.mqttPort())
                 .buildAsync();
-    }
-
-    /** Messages ({@code publisher:index}) that came after a later one of the same publisher. */
-    static int behindALaterOne(List<String> messages) {
-        Map<String, Integer> highest = new HashMap<>();
-        int behind = 0;
-        for (String m : messages) {
-            String[] parts = m.split(":");
-            int index = Integer.parseInt(parts[1]);
-            Integer before = highest.get(parts[0]);
-            if (before != null && index < before) {
-                behind++;
-            } else {
-                highest.put(parts[0], index);
-            }
-        }
-        return behind;
     }
 
     private static List<String> stored(TestProduct product) throws Exception {

@@ -1,4 +1,4 @@
-package dev.aichatroom.broker;
+package dev.aichatroom.broker.artemis;
 
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -8,10 +8,10 @@ import org.apache.activemq.artemis.core.postoffice.AddressManager;
 import org.apache.activemq.artemis.core.postoffice.Binding;
 import org.apache.activemq.artemis.core.postoffice.Bindings;
 import org.apache.activemq.artemis.core.postoffice.impl.WildcardAddressManager;
+import org.apache.activemq.artemis.core.security.CheckType;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.ServerSession;
-import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerBindingPlugin;
-import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerMessagePlugin;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerPlugin;
 import org.apache.activemq.artemis.core.transaction.Transaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,17 +34,34 @@ import org.slf4j.LoggerFactory;
  * first, so its wildcard part is complete before it is visible. After a new wildcard subscription is added, every
  * address it matches is given it if it is missing, with all the locks held, so that no build in progress can leave it
  * out. A publish that its sender may not make builds nothing (Artemis refuses it afterwards).
+ *
+ * <p>A plugin of its own, with no other class of the product, so that a standalone Artemis can load it too
+ * ({@code docs/deployment.md}, decision 0039).
  */
-final class NewAddressRouting implements ActiveMQServerMessagePlugin, ActiveMQServerBindingPlugin {
+public final class NewAddressRouting implements ActiveMQServerPlugin {
     private static final Logger LOG = LoggerFactory.getLogger(NewAddressRouting.class);
     private static final int STRIPES = 64;
 
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
-    private final BrokerSecurity security;
+    /** Whether a session may publish to an address: asked, without side effects, before anything is built for it. */
+    @FunctionalInterface
+    public interface SendCheck {
+        boolean maySend(ServerSession session, SimpleString address);
+    }
+
+    private final SendCheck check;
     private volatile ActiveMQServer server;
 
-    NewAddressRouting(BrokerSecurity security) {
-        this.security = security;
+    /**
+     * For a standalone broker ({@code <broker-plugin class-name=…>}): asks the broker's own security store, so a
+     * publish it refuses is checked twice (twice in its audit log, when that is on).
+     */
+    public NewAddressRouting() {
+        this(null);
+    }
+
+    public NewAddressRouting(SendCheck check) {
+        this.check = check;
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -60,7 +77,7 @@ final class NewAddressRouting implements ActiveMQServerMessagePlugin, ActiveMQSe
             ServerSession session, Transaction tx, Message message, boolean direct, boolean noAutoCreateQueue)
             throws ActiveMQException {
         SimpleString address = message.getAddressSimpleString();
-        if (address == null || !security.maySend(session.getRemotingConnection().getSubject(), address.toString())) {
+        if (address == null || !maySend(session, address)) {
             return;
         }
         build(address);
@@ -105,6 +122,21 @@ final class NewAddressRouting implements ActiveMQServerMessagePlugin, ActiveMQSe
             LOG.debug("No routing built ahead for {}: {}", address, e.toString());
         } finally {
             lock.unlock();
+        }
+    }
+
+    private boolean maySend(ServerSession session, SimpleString address) {
+        if (check != null) {
+            return check.maySend(session, address);
+        }
+        if (!server.getConfiguration().isSecurityEnabled()) {
+            return true;
+        }
+        try {
+            server.getSecurityStore().check(address, CheckType.SEND, session);
+            return true;
+        } catch (Exception refused) {
+            return false;
         }
     }
 
