@@ -1,5 +1,7 @@
 package dev.aichatroom.testing;
 
+import dev.aichatroom.broker.artemis.NewAddressRouting;
+import dev.aichatroom.broker.artemis.PublisherOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,6 +81,9 @@ public final class ArtemisCluster implements AutoCloseable {
                 .setNodeManagerLockDirectory(dir.toString())
                 .setClusterUser("cluster")
                 .setClusterPassword("cluster-secret");
+        // what docs/deployment.md tells operators of an Artemis cluster to install (decisions 0032, 0039)
+        c.registerBrokerPlugin(new PublisherOrder());
+        c.registerBrokerPlugin(new NewAddressRouting());
         c.addAcceptorConfiguration("core", "tcp://127.0.0.1:" + corePorts.get(index) + "?protocols=CORE");
         c.addAcceptorConfiguration("mqtt", "tcp://127.0.0.1:" + mqttPorts.get(index) + "?protocols=MQTT");
         c.addConnectorConfiguration("self", "tcp://127.0.0.1:" + corePorts.get(index));
