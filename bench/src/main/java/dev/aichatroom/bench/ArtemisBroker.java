@@ -38,7 +38,10 @@ public final class ArtemisBroker {
                 .setNodeManagerLockDirectory(dir)
                 .setSecurityEnabled(false)
                 .setJMXManagementEnabled(false)
-                .setCriticalAnalyzer(false);
+                .setCriticalAnalyzer(false)
+                // not Artemis' 90 % of the disk, which a large disk that is 90 % full reaches with tens of GB free
+                .setMaxDiskUsage(-1)
+                .setMinDiskFree(512L * 1024 * 1024);
         // where undeliverable or expired messages would go, named so that Artemis does not warn on every queue
         c.addAddressSetting(
                 "#",

@@ -65,6 +65,8 @@ class ArtemisPluginsIT {
                     <security-enabled>false</security-enabled>
                     <jmx-management-enabled>false</jmx-management-enabled>
                     <critical-analyzer>false</critical-analyzer>
+                    <max-disk-usage>-1</max-disk-usage>
+                    <min-disk-free>512MiB</min-disk-free>
                     <acceptors>
                       <acceptor name="mqtt">tcp://127.0.0.1:%2$d?protocols=MQTT</acceptor>
                     </acceptors>

@@ -73,6 +73,9 @@ public final class ArtemisCluster implements AutoCloseable {
                 .setSecurityEnabled(false)
                 .setJMXManagementEnabled(false)
                 .setCriticalAnalyzer(false)
+                // not Artemis' 90 % of the disk, which a large disk that is 90 % full reaches with tens of GB free
+                .setMaxDiskUsage(-1)
+                .setMinDiskFree(512L * 1024 * 1024)
                 .setMqttSessionScanInterval(500)
                 .setJournalDirectory(dir.resolve("journal").toString())
                 .setBindingsDirectory(dir.resolve("bindings").toString())
