@@ -3,20 +3,13 @@ package dev.aichatroom.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.aichatroom.testing.Bursts;
 import dev.aichatroom.testing.FreePorts;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
@@ -97,7 +90,7 @@ class ArtemisPluginsIT {
         int publishers = 4;
         int each = 1_000;
         List<String> received = new CopyOnWriteArrayList<>();
-        Mqtt5BlockingClient subscriber = subscriber("order-subscriber", "order/topic", received::add);
+        Mqtt5BlockingClient subscriber = Bursts.subscriber(port, "order-subscriber", "order/topic", received::add);
         Bursts.publishAll(port, "order-pub-", "order/topic", publishers, each, (p, i) -> p + ":" + i);
         await().atMost(Duration.ofSeconds(120)).until(() -> received.size() >= publishers * each);
         subscriber.disconnect();
@@ -109,41 +102,6 @@ class ArtemisPluginsIT {
 
     @Test
     void publishes_that_race_to_a_new_topic_all_reach_the_wildcard_subscribers() throws Exception {
-        List<String> filters = List.of("race/+/in", "race/#", "race/+/+", "+/+/in", "#", "+/+/+");
-        List<Set<String>> got = new ArrayList<>();
-        List<Mqtt5BlockingClient> subscribers = new ArrayList<>();
-        for (int f = 0; f < filters.size(); f++) {
-            Set<String> received = ConcurrentHashMap.newKeySet();
-            got.add(received);
-            subscribers.add(subscriber("race-sub-" + f, filters.get(f), received::add));
-        }
-        Set<String> sent = Bursts.raceToTopics(port, "race", 4, 200, i -> "race/t" + i + "/in", i -> {});
-        try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> got.stream().allMatch(g -> g.containsAll(sent)));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            // the assertions below name what is missing
-        }
-        for (int f = 0; f < filters.size(); f++) {
-            assertThat(FirstPublishRoutingIT.missing(sent, got.get(f)))
-                    .as("acknowledged publishes %s never got", filters.get(f))
-                    .isEmpty();
-        }
-        subscribers.forEach(Mqtt5BlockingClient::disconnect);
-    }
-
-    private static Mqtt5BlockingClient subscriber(String id, String filter, java.util.function.Consumer<String> sink) {
-        Mqtt5BlockingClient client = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
-        client.connect();
-        client.toAsync()
-                .publishes(
-                        MqttGlobalPublishFilter.ALL,
-                        p -> sink.accept(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
-        client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
-        return client;
+        FirstPublishRoutingIT.assertRacingPublishesReachEveryWildcard(port);
     }
 }

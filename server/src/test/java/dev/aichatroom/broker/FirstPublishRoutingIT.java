@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.aichatroom.testing.Bursts;
 import dev.aichatroom.testing.FreePorts;
@@ -61,17 +59,24 @@ class FirstPublishRoutingIT {
 
     @Test
     void publishes_that_race_to_a_new_topic_all_reach_the_wildcard_subscribers() throws Exception {
-        int topics = 200;
-        // the more subscriptions match a new address, the longer Artemis takes to fill its routing table
+        assertRacingPublishesReachEveryWildcard(port);
+    }
+
+    /**
+     * {@code PUBLISHERS} clients publish to each of 200 new topics at the same moment; every subscriber on a matching
+     * filter gets every acknowledged publish. The more subscriptions match a new address, the longer Artemis takes to
+     * fill its routing table, hence six.
+     */
+    static void assertRacingPublishesReachEveryWildcard(int port) throws Exception {
         List<String> filters = List.of("race/+/in", "race/#", "race/+/+", "+/+/in", "#", "+/+/+");
         List<Set<String>> got = new ArrayList<>();
         List<Mqtt5BlockingClient> subscribers = new ArrayList<>();
         for (int f = 0; f < filters.size(); f++) {
             Set<String> received = ConcurrentHashMap.newKeySet();
             got.add(received);
-            subscribers.add(subscriber("race-sub-" + f, filters.get(f), received::add));
+            subscribers.add(Bursts.subscriber(port, "race-sub-" + f, filters.get(f), received::add));
         }
-        Set<String> sent = racePublishers("race", topics, i -> "race/t" + i + "/in", i -> {});
+        Set<String> sent = Bursts.raceToTopics(port, "race", PUBLISHERS, 200, i -> "race/t" + i + "/in", i -> {});
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> got.stream().allMatch(g -> g.containsAll(sent)));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
@@ -174,21 +179,14 @@ class FirstPublishRoutingIT {
         return Bursts.raceToTopics(port, prefix, PUBLISHERS, topics, topic, alongside);
     }
 
-    static Set<String> missing(Set<String> sent, Set<String> got) {
+    private static Set<String> missing(Set<String> sent, Set<String> got) {
         Set<String> missing = new TreeSet<>(sent);
         missing.removeAll(got);
         return missing;
     }
 
     private static Mqtt5BlockingClient subscriber(String id, String filter, Consumer<String> received) {
-        Mqtt5BlockingClient client = client(id);
-        client.connect();
-        Mqtt5AsyncClient async = client.toAsync();
-        async.publishes(
-                MqttGlobalPublishFilter.ALL,
-                p -> received.accept(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
-        client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
-        return client;
+        return Bursts.subscriber(port, id, filter, received);
     }
 
     private static Mqtt5BlockingClient client(String id) {

@@ -3,6 +3,7 @@ package dev.aichatroom.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -21,6 +22,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 
@@ -145,5 +147,22 @@ public final class Bursts {
             threads.shutdownNow();
         }
         return sent;
+    }
+
+    /** A client subscribed to {@code filter} at QoS 1 that hands each message's payload, as text, to {@code sink}. */
+    public static Mqtt5BlockingClient subscriber(int port, String id, String filter, Consumer<String> sink) {
+        Mqtt5BlockingClient client = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(id)
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .buildBlocking();
+        client.connect();
+        client.toAsync()
+                .publishes(
+                        MqttGlobalPublishFilter.ALL,
+                        p -> sink.accept(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+        client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+        return client;
     }
 }
