@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,10 +16,14 @@ import java.util.Map;
 /** The real product, in this JVM, on free ports and a fresh data directory. Restartable on the same ports and data. */
 public final class TestProduct implements AutoCloseable {
     private final Map<String, String> env;
+    /** The data directory this class made (not one the test passed), removed on {@link #close}. */
+    private final java.util.Optional<Path> ownDataDir;
+
     private Application app;
 
-    private TestProduct(Map<String, String> env) {
+    private TestProduct(Map<String, String> env, java.util.Optional<Path> ownDataDir) {
         this.env = env;
+        this.ownDataDir = ownDataDir;
     }
 
     /** Starts the product with the embedded broker; {@code overrides} are extra configuration variables. */
@@ -32,13 +35,12 @@ public final class TestProduct implements AutoCloseable {
         env.put("AI_PROVIDER", "none");
         // the default speech-to-text downloads its model on the first call: tests never do (ModelDownloadTest does)
         env.put("VOICE_STT_DOWNLOAD", "false");
-        try {
-            env.put("DATA_DIR", Files.createTempDirectory("aichatroom-test").toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        java.util.Optional<Path> ownDataDir = overrides.containsKey("DATA_DIR")
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(TempDirs.create("aichatroom-test"));
+        ownDataDir.ifPresent(dir -> env.put("DATA_DIR", dir.toString()));
         env.putAll(overrides);
-        TestProduct product = new TestProduct(env);
+        TestProduct product = new TestProduct(env, ownDataDir);
         product.startApp();
         return product;
     }
@@ -107,5 +109,6 @@ public final class TestProduct implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        ownDataDir.ifPresent(TempDirs::delete);
     }
 }
