@@ -4,6 +4,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.config.WildcardConfiguration;
 import org.apache.activemq.artemis.core.postoffice.AddressManager;
 import org.apache.activemq.artemis.core.postoffice.Binding;
 import org.apache.activemq.artemis.core.postoffice.Bindings;
@@ -140,8 +141,25 @@ public final class NewAddressRouting implements ActiveMQServerPlugin {
         }
     }
 
+    /**
+     * Whether an address is a wildcard one, as Artemis 2.55's {@code WildcardConfiguration.isWild} decides (a wildcard
+     * character not escaped by a backslash): written out here because Artemis 2.40, the newest standalone distribution
+     * on Maven Central, has no such method, and the plugin must load on both.
+     */
     private boolean isWild(SimpleString address) {
-        return server.getConfiguration().getWildcardConfiguration().isWild(address);
+        WildcardConfiguration wildcards = server.getConfiguration().getWildcardConfiguration();
+        return isWild(address, wildcards.getSingleWord(), wildcards.getAnyWords());
+    }
+
+    static boolean isWild(SimpleString address, char singleWord, char anyWords) {
+        int length = address == null ? 0 : address.length();
+        for (int i = 0; i < length; i++) {
+            char c = address.charAt(i);
+            if ((c == singleWord || c == anyWords) && (i == 0 || address.charAt(i - 1) != '\\')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void lockAll() {
