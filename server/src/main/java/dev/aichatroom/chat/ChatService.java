@@ -276,7 +276,18 @@ public final class ChatService implements AutoCloseable {
      * after a crash it publishes again only what the broker had not taken (docs/decisions/0037-output-witness.md).
      */
     public void confirmOutputsThroughBroker() {
-        witness = Optional.of(new OutputWitness(mqtt, instance));
+        // long enough for a takeover of the instance whose copies these were (decision 0040)
+        witness = Optional.of(new OutputWitness(mqtt, instance, rememberCopies(config.instanceTimeout())));
+    }
+
+    /**
+     * How long the ids of other instances' copies are kept at least: a dead instance's messages are taken over at most
+     * {@code CHAT_INSTANCE_TIMEOUT} plus one lease period ({@code / 5}) after its last heartbeat; twice the timeout
+     * (at least 10 s) leaves room for a slow store or a late takeover.
+     */
+    static Duration rememberCopies(Duration instanceTimeout) {
+        Duration twice = instanceTimeout.multipliedBy(2);
+        return twice.compareTo(Duration.ofSeconds(10)) < 0 ? Duration.ofSeconds(10) : twice;
     }
 
     /** Announces the service once the MQTT connection is up: a system notice and fresh member lists. */
@@ -383,12 +394,7 @@ public final class ChatService implements AutoCloseable {
             store.heartbeat(instance);
             if (mqtt.isConnected()) {
                 for (MessageStore.Takeover t : store.takeOver(instance, config.instanceTimeout())) {
-                    LOG.info(
-                            "Publishing {} message(s) that instance '{}' stored and had not published before it"
-                                    + " stopped",
-                            t.messages().size(),
-                            t.from());
-                    submit(() -> t.messages().forEach(m -> publishStored(message(m), () -> {}, Optional.empty())));
+                    takeOver(t);
                 }
             }
             if (leaseFailing) {
@@ -401,6 +407,63 @@ public final class ChatService implements AutoCloseable {
                 LOG.warn("Cannot record this instance as alive in the store: {}", e.getMessage());
             }
         }
+    }
+
+    /**
+     * Publishes what a dead instance left not marked published. With the output witness, those whose copies this
+     * instance received had been routed by the broker: they are marked published and not sent again (decision 0040).
+     */
+    private void takeOver(MessageStore.Takeover t) {
+        if (witness.isEmpty()) {
+            LOG.info(
+                    "Publishing {} message(s) that instance '{}' stored and had not published before it stopped",
+                    t.messages().size(),
+                    t.from());
+            submit(() -> t.messages().forEach(m -> publishStored(message(m), () -> {}, Optional.empty())));
+            return;
+        }
+        long started = System.nanoTime();
+        List<String> ids = t.messages().stream().map(StoredMessage::messageId).toList();
+        witness.get()
+                .shownOf(ids, OutputWitness.TAKEOVER_LIMIT)
+                .whenComplete((shown, e) -> submit(() -> publishTakenOver(
+                        t,
+                        e == null ? shown : Set.of(),
+                        e == null ? Optional.empty() : Optional.of(e),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))));
+    }
+
+    /** On the worker: marks what the broker showed it had taken, then publishes the rest in the order stored. */
+    private void publishTakenOver(
+            MessageStore.Takeover t, Set<String> shown, Optional<Throwable> failure, long millis) {
+        if (failure.isPresent()) {
+            Throwable cause =
+                    failure.get() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                            ? c.getCause()
+                            : failure.get();
+            LOG.warn(
+                    "Could not tell which of the {} message(s) instance '{}' left not marked published the broker had"
+                            + " taken ({} after {} ms): publishing them all; those it had taken come out twice",
+                    t.messages().size(),
+                    t.from(),
+                    cause instanceof java.util.concurrent.TimeoutException ? "its marker did not come back" : cause,
+                    millis);
+        }
+        if (!shown.isEmpty() && !markShown(List.copyOf(shown))) {
+            return; // stopping: they stay this instance's, not marked, for its next start
+        }
+        List<StoredMessage> rest = t.messages().stream()
+                .filter(m -> !shown.contains(m.messageId()))
+                .toList();
+        LOG.info(
+                "Instance '{}' stopped leaving {} message(s) not marked published: the broker's copies showed {} had"
+                        + " gone out (marked published, not sent again; {} ms); publishing the other {}",
+                t.from(),
+                t.messages().size(),
+                shown.size(),
+                millis,
+                rest.size());
+        rest.forEach(m -> publishStored(message(m), () -> {}, Optional.empty()));
     }
 
     /**

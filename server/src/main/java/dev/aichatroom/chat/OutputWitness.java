@@ -15,10 +15,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * subscribed to and waits for it to come back: Mosquitto keeps one queue per session and sends it in order, so the
  * marker comes after every copy routed before it. The wait stops early once every unmarked output has shown its copy,
  * and is bounded by {@link #DRAIN_LIMIT}: what has not shown by then is published again (and may come out twice).
+ *
+ * <p>The copies of other instances' outputs are acknowledged at once and their ids remembered for a while
+ * ({@link SeenOutputs}): when this instance takes over the messages a dead instance had not marked published, a marker
+ * again tells when every copy routed before it has come, and only the messages whose copy never came are published
+ * ({@link #shownOf}, docs/decisions/0040-takeover-through-the-witness.md).
  */
 final class OutputWitness {
     private static final Logger LOG = LoggerFactory.getLogger(OutputWitness.class);
@@ -46,6 +53,8 @@ final class OutputWitness {
     static final Duration INPUTS_WAIT = Duration.ofSeconds(2);
     /** Copies marked (one transaction) and acknowledged at a time while draining, so they never fill the window. */
     static final int DRAIN_BATCH = 500;
+    /** The longest a takeover waits for its marker before it publishes everything it took (as before 0040). */
+    static final Duration TAKEOVER_LIMIT = Duration.ofSeconds(30);
 
     private static final String MARKER_PREFIX = "aichatroom/witness/";
     /** An output published and not marked yet whose copy has not come. */
@@ -60,12 +69,21 @@ final class OutputWitness {
     private final Map<String, Runnable> awaiting = new ConcurrentHashMap<>();
     /** What came while draining, in order; guarded by {@code this} with {@link #draining}. */
     private final BlockingQueue<Copy> drained = new LinkedBlockingQueue<>();
+    /** The ids of copies acknowledged at once: other instances' outputs, and this one's once marked. */
+    private final SeenOutputs seen;
+    /** Markers of takeovers on their way back: nonce → completed when it comes. */
+    private final Map<String, CompletableFuture<Void>> barriers = new ConcurrentHashMap<>();
 
     private boolean draining = true;
 
-    /** Subscribes (before the connection starts) to every room's outputs and to this instance's marker. */
-    OutputWitness(MqttConnection mqtt, String instance) {
+    /**
+     * Subscribes (before the connection starts) to every room's outputs and to this instance's marker.
+     *
+     * @param remember how long the ids of copies are kept at least (within {@link SeenOutputs}' bound of space)
+     */
+    OutputWitness(MqttConnection mqtt, String instance, Duration remember) {
         this.mqtt = mqtt;
+        this.seen = new SeenOutputs(remember);
         this.markerTopic = MARKER_PREFIX + tag(instance);
         for (String filter : Topics.outFilters()) {
             mqtt.subscribeOnEventLoop(filter, this::onCopy);
@@ -131,7 +149,15 @@ final class OutputWitness {
                 return;
             }
         }
-        marker.acknowledge(); // a marker of a drain that stopped early, or of an earlier start
+        marker.acknowledge(); // a takeover's, or a marker of a drain that stopped early, or of an earlier start
+        barrierBack(new String(marker.payload(), StandardCharsets.UTF_8));
+    }
+
+    private void barrierBack(String nonce) {
+        CompletableFuture<Void> waiting = barriers.remove(nonce);
+        if (waiting != null) {
+            waiting.complete(null);
+        }
     }
 
     /** Holds a copy of an output not marked yet; acknowledges any other at once. */
@@ -139,6 +165,7 @@ final class OutputWitness {
         if (id.isPresent() && awaiting.computeIfPresent(id.get(), (k, v) -> ack) != null) {
             return;
         }
+        id.ifPresent(seen::add);
         ack.run();
     }
 
@@ -194,6 +221,7 @@ final class OutputWitness {
                         outcome = "complete";
                         break;
                     }
+                    barrierBack(c.marker().get());
                     if (c.marker().get().startsWith("failed: ")) {
                         outcome = "the marker could not be published ("
                                 + c.marker().get().substring(8) + ")";
@@ -242,6 +270,35 @@ final class OutputWitness {
         return shown;
     }
 
+    /**
+     * At a takeover of a dead instance's messages not marked published: which of them the broker had routed, shown by
+     * their copies this instance received. Completes at once when every one has shown; otherwise once a marker this
+     * instance publishes to its own topic has come back (Mosquitto hands a session's messages over in order, so every
+     * copy routed before it has come by then). Completes exceptionally when the marker cannot be published or does not
+     * come back within {@code limit}.
+     */
+    CompletableFuture<Set<String>> shownOf(List<String> messageIds, Duration limit) {
+        if (messageIds.stream().allMatch(seen::contains)) {
+            return CompletableFuture.completedFuture(Set.copyOf(messageIds));
+        }
+        String nonce = java.util.UUID.randomUUID().toString();
+        CompletableFuture<Void> back = new CompletableFuture<>();
+        barriers.put(nonce, back);
+        mqtt.publish(markerTopic, nonce.getBytes(StandardCharsets.UTF_8), false).whenComplete((ok, e) -> {
+            if (e != null) {
+                back.completeExceptionally(e);
+            }
+        });
+        return back.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ok, e) -> barriers.remove(nonce))
+                .thenApply(ok -> messageIds.stream().filter(seen::contains).collect(Collectors.toSet()));
+    }
+
+    /** How many copies' ids are remembered now. */
+    int remembered() {
+        return seen.size();
+    }
+
     private static void markAndAcknowledge(List<Copy> held, Predicate<List<String>> mark) {
         if (held.isEmpty()) {
             return;
@@ -262,6 +319,7 @@ final class OutputWitness {
         rest.forEach(c -> {
             if (c.marker().isPresent()) {
                 c.ack().run();
+                barrierBack(c.marker().get());
             } else {
                 settle(c.messageId(), c.ack());
             }

@@ -6,10 +6,13 @@ import dev.aichatroom.mqtt.Inbound;
 import dev.aichatroom.mqtt.MqttConnection;
 import dev.aichatroom.mqtt.MqttSettings;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 class OutputWitnessTest {
     private final MqttConnection mqtt = new MqttConnection(new MqttSettings(
             "127.0.0.1", 1, "witness-test", Optional.empty(), Optional.empty(), 0, 100, false, Optional.empty()));
-    private final OutputWitness witness = new OutputWitness(mqtt, "witness-test");
+    private final OutputWitness witness = new OutputWitness(mqtt, "witness-test", Duration.ofSeconds(60));
     private final List<String> acknowledged = new ArrayList<>();
 
     @AfterEach
@@ -101,6 +104,33 @@ class OutputWitnessTest {
         assertThat(shown).containsExactly("m1");
         witness.onCopy(copy("m3")); // after the drain, not an output waiting for its marking
         assertThat(acknowledged).containsExactly("m1", "m3");
+    }
+
+    @Test
+    void a_takeover_finds_the_copies_of_another_instances_outputs_it_acknowledged() {
+        witness.drain(Set.of(), ids -> true, () -> {});
+        String routed1 = UUID.randomUUID().toString();
+        String routed2 = UUID.randomUUID().toString();
+        witness.onCopy(copy(routed1));
+        witness.onCopy(copy(routed2));
+        assertThat(acknowledged).as("another instance's copies are not held").containsExactly(routed1, routed2);
+
+        // every message taken over has shown its copy: nothing to wait for
+        assertThat(witness.shownOf(List.of(routed2, routed1), Duration.ofSeconds(5)))
+                .isCompletedWithValue(Set.of(routed1, routed2));
+        assertThat(witness.remembered()).isEqualTo(2);
+    }
+
+    @Test
+    void a_takeover_that_cannot_publish_its_marker_says_so_instead_of_guessing() {
+        witness.drain(Set.of(), ids -> true, () -> {});
+        String routed = UUID.randomUUID().toString();
+        witness.onCopy(copy(routed));
+        // the connection is down: nothing says whether the copy of the other one is still on its way
+        assertThat(witness.shownOf(List.of(routed, UUID.randomUUID().toString()), Duration.ofSeconds(20)))
+                .failsWithin(Duration.ofSeconds(25))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .isNotInstanceOf(CompletionException.class);
     }
 
     @Test

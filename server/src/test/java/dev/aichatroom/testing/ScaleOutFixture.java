@@ -49,6 +49,18 @@ public final class ScaleOutFixture implements AutoCloseable {
      * the shared database, with {@code more} settings; closed with this fixture.
      */
     public TestProduct start(String clientId, int brokerPort, Map<String, String> more) {
+        Map<String, String> env = env(clientId, brokerPort);
+        env.putAll(more);
+        TestProduct instance = TestProduct.start(env);
+        instances.add(instance);
+        return instance;
+    }
+
+    /**
+     * The variables of an instance named {@code clientId} on the broker at {@code 127.0.0.1:brokerPort}, in the shared
+     * group and on the shared database: for an instance a test starts as a process of its own.
+     */
+    public Map<String, String> env(String clientId, int brokerPort) {
         String url = System.getenv("TEST_POSTGRES_URL");
         Map<String, String> env = new HashMap<>(Map.of(
                 "MQTT_BROKER",
@@ -63,10 +75,7 @@ public final class ScaleOutFixture implements AutoCloseable {
                 url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema));
         env.put("DATABASE_USER", System.getenv().getOrDefault("TEST_POSTGRES_USER", ""));
         env.put("DATABASE_PASSWORD", System.getenv().getOrDefault("TEST_POSTGRES_PASSWORD", ""));
-        env.putAll(more);
-        TestProduct instance = TestProduct.start(env);
-        instances.add(instance);
-        return instance;
+        return env;
     }
 
     /** A connection to the database (its default schema: name tables with {@link #table}). */
