@@ -117,6 +117,9 @@ public final class JdbcMessageStore implements MessageStore {
         java.util.Properties properties = new java.util.Properties();
         properties.setProperty("busy_timeout", "5000");
         properties.setProperty("wal_autocheckpoint", "0");
+        // as the writer's: checkpoints sync the log and the database, its own small commits (starting the log over,
+        // decision 0042) sync only the log's new header, as the writer's would
+        properties.setProperty("synchronous", "NORMAL");
         Connection connection = null;
         try {
             connection = java.sql.DriverManager.getConnection(jdbcUrl, properties);

@@ -21,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded: a passive checkpoint copies the frames that were in the log when it began; the log starts over from its
  * beginning only when a write transaction begins after a checkpoint that copied every frame. A writer that commits
  * every millisecond rarely leaves such a gap, so once the log holds {@code limitPages} pages the checkpoint runs once
- * more holding the store's write lock: it copies only what came since the passive one (milliseconds of writes), and the
- * next write starts the log over.
+ * more holding the store's write lock: it copies only what came since the passive one (milliseconds of writes).
+ *
+ * <p>The first write after a checkpoint that copied every frame starts the log over and syncs its new header. So that
+ * the chat worker does not wait for that sync in its next commit (about once a second at 100 and at 1,000 msg/s), this
+ * thread makes that write itself, under the write lock, right after such a round (decision 0042).
  *
  * <p>Durability is SQLite's {@code synchronous=NORMAL}: a commit is in the log file (the operating system has it) when
  * it returns, so it survives a crash of the process; the log is synced to disk at each checkpoint, so a power cut loses
@@ -47,6 +50,10 @@ final class WalCheckpointer implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong locked = new AtomicLong();
+    private final AtomicLong startedOver = new AtomicLong();
+    /** {@link #dataVersion()} right after this thread last started the log over; only this thread uses it. */
+    private long startedOverAt = -1;
+
     private volatile boolean closed;
     private volatile long maxLogFrames;
     private volatile Result last = new Result(false, 0, 0);
@@ -95,20 +102,76 @@ final class WalCheckpointer implements AutoCloseable {
         }
     }
 
-    /** One round: a passive checkpoint, and a second one under the write lock once the log is at its limit. */
+    /**
+     * One round: a passive checkpoint, and a second one under the write lock once the log is at its limit; then, if the
+     * log was copied whole and others wrote since this thread last started it over, it starts the log over.
+     */
     Result checkpoint() throws SQLException {
         Result r = passive();
+        long version = dataVersion();
         maxLogFrames = Math.max(maxLogFrames, r.logFrames());
         if (r.logFrames() >= limitPages) {
             writeLock.lock();
             try {
                 r = passive();
+                if (r.complete()) {
+                    startOver();
+                }
             } finally {
                 writeLock.unlock();
             }
             locked.incrementAndGet();
+        } else if (r.complete() && version != startedOverAt) {
+            writeLock.lock();
+            try {
+                // a commit since the round began has already started the log over, or added frames to copy first
+                if (dataVersion() == version) {
+                    startOver();
+                }
+            } finally {
+                writeLock.unlock();
+            }
         }
         return r;
+    }
+
+    /**
+     * Starts the log over from this thread, under the write lock, right after a checkpoint copied all of it. The first
+     * write after such a checkpoint writes the log's header afresh and syncs it (SQLite does so with {@code
+     * synchronous=NORMAL} so that a power cut cannot replay old frames over newer pages): left to the store's writer,
+     * that sync was the chat worker's, and every input behind it waited for the disk (decision 0042). Here the writer
+     * waits only if it comes to write during the sync. The write itself sets the database's {@code user_version} to the
+     * value it has, which no part of the product reads: one page, one frame.
+     */
+    private void startOver() throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            try {
+                long userVersion;
+                try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+                    rs.next();
+                    userVersion = rs.getLong(1);
+                }
+                st.execute("PRAGMA user_version = " + userVersion);
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+        startedOverAt = dataVersion();
+        startedOver.incrementAndGet();
+    }
+
+    /** SQLite's {@code data_version}: changes whenever another connection (the store's writer) has committed. */
+    private long dataVersion() throws SQLException {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA data_version")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private Result passive() throws SQLException {
@@ -132,6 +195,11 @@ final class WalCheckpointer implements AutoCloseable {
     /** Rounds that took the write lock because the log had reached its limit. */
     long lockedRounds() {
         return locked.get();
+    }
+
+    /** Times this thread started the log over (and synced its header) instead of the store's writer. */
+    long startedOver() {
+        return startedOver.get();
     }
 
     /** What the last checkpoint said. */

@@ -3,6 +3,10 @@ package dev.aichatroom.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -74,6 +78,47 @@ class SqliteCheckpointTest {
                     .as("the next write started the log over")
                     .isLessThan(100);
             assertThat(store.history("main", Optional.empty(), 1000)).hasSize(601);
+        }
+    }
+
+    /**
+     * The log's checkpoint sequence number (bytes 12-15 of its header): SQLite raises it each time a write starts the log
+     * over, and that write syncs the header (decision 0042).
+     */
+    private long logStarts() throws IOException {
+        byte[] header = new byte[16];
+        try (InputStream in = Files.newInputStream(dir.resolve("chat.db-wal"))) {
+            assertThat(in.readNBytes(header, 0, 16)).isEqualTo(16);
+        }
+        return ByteBuffer.wrap(header, 12, 4).getInt() & 0xffffffffL;
+    }
+
+    @Test
+    void a_round_that_copied_everything_starts_the_log_over_itself_so_the_writer_syncs_no_header()
+            throws SQLException, IOException {
+        try (JdbcMessageStore store = open(Duration.ofHours(1), 1_000_000)) {
+            WalCheckpointer checkpointer = store.checkpointer().orElseThrow();
+            write(store, 50);
+            long before = logStarts();
+
+            assertThat(checkpointer.checkpoint().complete()).isTrue();
+            long afterRound = logStarts();
+            assertThat(afterRound).as("the round started the log over").isEqualTo(before + 1);
+
+            write(store, 5);
+            assertThat(logStarts())
+                    .as("the writer's next commits appended to the log the round started: no header sync on the writer")
+                    .isEqualTo(afterRound);
+
+            assertThat(checkpointer.checkpoint().complete()).isTrue();
+            long again = logStarts();
+            assertThat(again).as("new frames copied: started over again").isEqualTo(afterRound + 1);
+            checkpointer.checkpoint();
+            checkpointer.checkpoint();
+            assertThat(logStarts())
+                    .as("rounds with nothing new written do not start the log over (and sync) again")
+                    .isEqualTo(again);
+            assertThat(store.history("main", Optional.empty(), 1000)).hasSize(55);
         }
     }
 
