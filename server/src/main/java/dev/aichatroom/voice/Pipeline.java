@@ -419,6 +419,10 @@ final class Pipeline implements AutoCloseable {
             speech = tts.synthesize(s.text().strip()).resample(RATE);
             synthEnd = System.nanoTime();
         } catch (SpeechException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                // the call is closing (the synthesiser was interrupted): nothing failed, nothing to report
+                throw new InterruptedException("closed while synthesising");
+            }
             LOG.warn("Text-to-speech failed for {}: {}", deviceId, e.getMessage());
             return;
         }

@@ -553,4 +553,55 @@ class PipelineTest {
             LockSupport.parkNanos(10_000_000);
         }
     }
+
+    @Test
+    void a_call_closed_while_its_reply_is_synthesised_logs_no_warning() throws Exception {
+        CountDownLatch synthesising = new CountDownLatch(1);
+        TextToSpeech slow = new TextToSpeech() {
+            @Override
+            public Pcm synthesize(String text) {
+                synthesising.countDown();
+                try {
+                    Thread.sleep(Duration.ofSeconds(20));
+                } catch (InterruptedException e) {
+                    // as EspeakTextToSpeech and OpenAiAudio do
+                    Thread.currentThread().interrupt();
+                    throw new dev.aichatroom.voice.speech.SpeechException("interrupted", e);
+                }
+                return TONE.synthesize(text);
+            }
+
+            @Override
+            public String describe() {
+                return "slow";
+            }
+        };
+        ch.qos.logback.classic.Logger log =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Pipeline.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        log.addAppender(logs);
+        try {
+            Pipeline p = new Pipeline(
+                    "dev-closing",
+                    new RecordingOutbox(),
+                    FIXED,
+                    slow,
+                    streaming(1, "A sentence to say."),
+                    VoiceConfig.defaultTurns(),
+                    true,
+                    VoiceMetrics.none());
+            p.start();
+            p.typed("hello");
+            assertThat(synthesising.await(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+            p.close();
+            assertThat(logs.list)
+                    .as("closing a call is no failure")
+                    .noneMatch(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN));
+        } finally {
+            log.detachAppender(logs);
+        }
+    }
 }

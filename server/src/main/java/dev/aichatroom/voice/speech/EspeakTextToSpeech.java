@@ -57,14 +57,16 @@ final class EspeakTextToSpeech implements TextToSpeech {
      * when it takes longer than {@code timeoutSeconds}.
      */
     static byte[] run(List<String> command, String stdin, String voice, String doing, long timeoutSeconds) {
+        Process p = null;
         try {
-            Process p = new ProcessBuilder(command)
+            p = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
+            Process started = p;
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(
                     () -> {
                         try {
-                            return p.getInputStream().readAllBytes();
+                            return started.getInputStream().readAllBytes();
                         } catch (IOException e) {
                             return new byte[0];
                         }
@@ -84,6 +86,9 @@ final class EspeakTextToSpeech implements TextToSpeech {
             return output;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (p != null) {
+                p.destroyForcibly(); // the call closed: its speech is no longer wanted
+            }
             throw new SpeechException("interrupted", e);
         } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new SpeechException("espeak-ng failed: " + e.getMessage(), e);
