@@ -517,7 +517,12 @@ public final class Application implements AutoCloseable {
             }
         };
         return new EmbeddedBroker(
-                config.broker(), policy, List.of(tokens), clients, List.of(inspector, signalling, typing));
+                config.broker(),
+                policy,
+                List.of(tokens),
+                clients,
+                List.of(inspector, signalling, typing),
+                Topics.outFilters());
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.aichatroom.broker;
 
 import dev.aichatroom.broker.artemis.NewAddressRouting;
+import dev.aichatroom.broker.artemis.OutputDuplicates;
 import dev.aichatroom.broker.artemis.PublisherOrder;
+import dev.aichatroom.mqtt.TopicFilter;
 import dev.aichatroom.tls.TlsIdentity;
 import dev.aichatroom.tls.TlsPolicy;
 import io.netty.channel.ChannelPipeline;
@@ -63,6 +65,14 @@ public final class EmbeddedBroker implements Broker {
 
     private static final String SERVICE_USER = "ai-chatroom-service";
 
+    /**
+     * The field of an output's JSON payload that names it, and how many of the latest ids of each output topic the
+     * broker keeps to recognise an output the service publishes again after a crash (decision 0041).
+     */
+    private static final String OUTPUT_ID_FIELD = "message_id";
+
+    static final int OUTPUT_ID_CACHE = 2_000;
+
     private final BrokerConfig config;
     private final Credentials service;
     private final BrokerSecurity security;
@@ -71,6 +81,9 @@ public final class EmbeddedBroker implements Broker {
     private final KeepAlive keepAlive;
     private final InputBacklog backlog;
     private final SubscriberQueues subscriberQueues;
+    /** The MQTT filters of the service's outputs that are routed once each (decision 0041); empty: none. */
+    private final List<String> onceOutputs;
+
     private ActiveMQServer server;
     private int servicePort;
     private Path keyStoreFile;
@@ -82,6 +95,21 @@ public final class EmbeddedBroker implements Broker {
             List<Authenticator> authenticators,
             ClientListener clients,
             List<PublishInspector> inspectors) {
+        this(config, policy, authenticators, clients, inspectors, List.of());
+    }
+
+    /**
+     * @param onceOutputs MQTT filters of the service's outputs (JSON with a {@code message_id}) that the broker routes
+     *     once each, even when the service publishes one again after a crash (decision 0041)
+     */
+    public EmbeddedBroker(
+            BrokerConfig config,
+            AccessPolicy policy,
+            List<Authenticator> authenticators,
+            ClientListener clients,
+            List<PublishInspector> inspectors,
+            List<String> onceOutputs) {
+        this.onceOutputs = List.copyOf(onceOutputs);
         // extra authenticators (browser tokens) do not count: devices still need an account
         if (!config.anonymousAllowed() && config.accounts().isEmpty()) {
             throw new BrokerException("the broker requires accounts (it listens on " + config.bind()
@@ -133,6 +161,9 @@ public final class EmbeddedBroker implements Broker {
             server.registerBrokerPlugin(subscriberQueues);
             server.registerBrokerPlugin(new NewAddressRouting((session, address) ->
                     security.maySend(session.getRemotingConnection().getSubject(), address.toString())));
+            if (!onceOutputs.isEmpty()) {
+                server.registerBrokerPlugin(new OutputDuplicates(SERVICE_USER, this::isOnceOutput, OUTPUT_ID_FIELD));
+            }
             server.start();
             subscriberQueues.applyTo(server);
             // a management notification for every session, consumer and binding (two sessions per MQTT connection),
@@ -226,6 +257,10 @@ public final class EmbeddedBroker implements Broker {
                         .setAutoDeleteAddressesSkipUsageCheck(true)
                         .setAutoDeleteAddressesDelay(ADDRESS_LINGER.toMillis()));
         c.setAddressQueueScanPeriod(ADDRESS_LINGER.toMillis());
+        for (String filter : onceOutputs) {
+            // the outputs' duplicate ids: Artemis' default keeps 20,000 per address, in memory and in the journal
+            c.addAddressSetting(coreMatch(filter), new AddressSettings().setIDCacheSize(OUTPUT_ID_CACHE));
+        }
         String tls = config.tls().map(this::tlsParameters).orElse("");
         c.addAcceptorConfiguration(SERVICE, acceptorUrl("127.0.0.1", 0, ""));
         if (config.port() > 0) {
@@ -238,6 +273,22 @@ public final class EmbeddedBroker implements Broker {
             c.addAcceptorConfiguration(TLS, acceptorUrl(config.bind(), config.tlsPort(), tls));
         }
         return c;
+    }
+
+    /** Whether a core address is one of the outputs routed once. */
+    private boolean isOnceOutput(SimpleString address) {
+        String topic = BrokerSecurity.mqttTopic(address.toString());
+        for (String filter : onceOutputs) {
+            if (TopicFilter.matches(filter, topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An MQTT filter as an address-settings match ({@code a/+/b} → {@code a.*.b}). */
+    static String coreMatch(String mqttFilter) {
+        return mqttFilter.replace('/', '.').replace('+', '*');
     }
 
     private String acceptorPort(String acceptor) {
