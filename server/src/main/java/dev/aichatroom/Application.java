@@ -522,7 +522,8 @@ public final class Application implements AutoCloseable {
                 List.of(tokens),
                 clients,
                 List.of(inspector, signalling, typing),
-                Topics.outFilters());
+                // the embedded broker's own witness: it routes each chat output once (decision 0041)
+                config.chat().outputWitness() ? Topics.outFilters() : List.of());
     }
 
     /**

@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param instanceTimeout an instance that has not said it is alive (in the store) for this long is taken for dead:
  *     another one publishes the messages it stored and had not published
  * @param outputWitness on an external broker, the service reads its own outputs back in its session, so that a restart
- *     after a crash publishes again only those the broker had not taken (decision 0037)
+ *     after a crash publishes again only those the broker had not taken (decision 0037); on the embedded broker, the
+ *     broker keeps the outputs' ids and does not route one again (decision 0041)
  */
 public record ChatConfig(
         String defaultRoom,

@@ -335,10 +335,12 @@ public final class ChatService implements AutoCloseable {
                             .toList();
                 }
                 if (!left.isEmpty()) {
-                    // the broker may have taken some before the crash: those come out again, same message_id (0033)
+                    // the broker may have taken some before the crash: the embedded broker drops those (0041); an
+                    // external one routes them again, same message_id (0033)
                     LOG.info(
-                            "Publishing {} stored message(s) not marked published before the last stop (any the broker"
-                                    + " had already taken come out again with the same message_id)",
+                            "Publishing {} stored message(s) not marked published before the last stop (the embedded"
+                                    + " broker drops any it had already taken; an external broker routes those again,"
+                                    + " with the same message_id)",
                             left.size());
                 }
                 // their inputs' ledger entries stay: those inputs come again and are recognised then

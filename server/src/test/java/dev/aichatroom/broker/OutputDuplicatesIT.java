@@ -44,13 +44,7 @@ class OutputDuplicatesIT {
     static void start() {
         BrokerConfig config = new BrokerConfig("127.0.0.1", FreePorts.next(), -1, dataDir, Map.of(), Optional.of(true));
         port = config.port();
-        broker = new EmbeddedBroker(
-                config,
-                AccessPolicy.openToAll(),
-                List.of(),
-                ClientListener.NONE,
-                List.of(),
-                List.of("chatroom/messages/out", "chatroom/+/messages/out"));
+        broker = onceBroker(config);
         broker.start();
     }
 
@@ -146,6 +140,69 @@ class OutputDuplicatesIT {
         }
     }
 
+    @Test
+    void the_ids_outlive_a_restart_of_the_broker(@TempDir Path otherDir) {
+        String id = UUID.randomUUID().toString();
+        BrokerConfig config =
+                new BrokerConfig("127.0.0.1", FreePorts.next(), -1, otherDir, Map.of(), Optional.of(true));
+        Map<String, Long> got = new java.util.concurrent.ConcurrentHashMap<>();
+        EmbeddedBroker first = onceBroker(config);
+        try {
+            first.start();
+            // a consumer with a persistent session, away while the outputs come
+            Mqtt5BlockingClient consumer = MqttClient.builder()
+                    .useMqttVersion5()
+                    .identifier("dup-restart-consumer")
+                    .serverHost("127.0.0.1")
+                    .serverPort(config.port())
+                    .buildBlocking();
+            consumer.connectWith().cleanStart(true).sessionExpiryInterval(600).send();
+            consumer.subscribeWith().topicFilter(OUT).qos(MqttQos.AT_LEAST_ONCE).send();
+            consumer.disconnect();
+            Mqtt5BlockingClient service = service(first, "dup-restart-service");
+            publish(service, OUT, output(id, "before"), MqttQos.AT_LEAST_ONCE);
+            service.disconnect();
+        } finally {
+            first.close();
+        }
+        EmbeddedBroker second = onceBroker(config);
+        try {
+            second.start();
+            Mqtt5BlockingClient service = service(second, "dup-restart-service");
+            assertThat(publish(service, OUT, output(id, "again"), MqttQos.AT_LEAST_ONCE)
+                            .getError())
+                    .isEmpty();
+            publish(service, OUT, output(UUID.randomUUID().toString(), "last"), MqttQos.AT_LEAST_ONCE);
+            service.disconnect();
+            Mqtt5BlockingClient consumer = MqttClient.builder()
+                    .useMqttVersion5()
+                    .identifier("dup-restart-consumer")
+                    .serverHost("127.0.0.1")
+                    .serverPort(config.port())
+                    .buildBlocking();
+            consumer.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, p -> {
+                String text = new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8);
+                got.merge(text.contains("\"last\"") ? "last" : text.contains(id) ? id : "other", 1L, Long::sum);
+            });
+            consumer.connectWith().cleanStart(false).sessionExpiryInterval(0).send();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> got.containsKey("last"));
+            consumer.disconnect();
+        } finally {
+            second.close();
+        }
+        assertThat(got).as("the output before the restart, once").containsEntry(id, 1L);
+    }
+
+    private static EmbeddedBroker onceBroker(BrokerConfig config) {
+        return new EmbeddedBroker(
+                config,
+                AccessPolicy.openToAll(),
+                List.of(),
+                ClientListener.NONE,
+                List.of(),
+                List.of("chatroom/messages/out", "chatroom/+/messages/out"));
+    }
+
     private static Map<String, Long> byId(TestMqtt consumer) {
         return consumer.on(OUT).stream()
                 .collect(Collectors.groupingBy(r -> r.json().path("message_id").asText(), Collectors.counting()));
@@ -165,6 +222,10 @@ class OutputDuplicatesIT {
     }
 
     private static Mqtt5BlockingClient service(String id) {
+        return service(broker, id);
+    }
+
+    private static Mqtt5BlockingClient service(EmbeddedBroker broker, String id) {
         Broker.Credentials service = broker.serviceCredentials();
         Mqtt5BlockingClient client = MqttClient.builder()
                 .useMqttVersion5()
