@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WalCheckpointer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WalCheckpointer.class);
+    /** SQLite's primary result code for a lock held by another connection. */
+    private static final int SQLITE_BUSY = 5;
     /** Longest wait between checkpoints when the log is empty. */
     static final Duration IDLE = Duration.ofSeconds(1);
 
@@ -51,6 +53,8 @@ final class WalCheckpointer implements AutoCloseable {
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong locked = new AtomicLong();
     private final AtomicLong startedOver = new AtomicLong();
+    /** The database's {@code user_version}, written back unchanged to start the log over. */
+    private final long userVersion;
     /** {@link #dataVersion()} right after this thread last started the log over; only this thread uses it. */
     private long startedOverAt = -1;
 
@@ -62,11 +66,20 @@ final class WalCheckpointer implements AutoCloseable {
      * @param connection its own connection to the database, closed with this
      * @param writeLock the lock the store's writer holds for each transaction
      */
-    WalCheckpointer(Connection connection, Lock writeLock, Duration every, long limitPages) {
+    WalCheckpointer(Connection connection, Lock writeLock, Duration every, long limitPages) throws SQLException {
         this.connection = connection;
         this.writeLock = writeLock;
         this.every = every;
         this.limitPages = limitPages;
+        try (Statement st = connection.createStatement()) {
+            // starting the log over (startOver) skips rather than waits while another connection writes; passive
+            // checkpoints never wait anyway
+            st.execute("PRAGMA busy_timeout = 0");
+            try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+                rs.next();
+                this.userVersion = rs.getLong(1);
+            }
+        }
         this.thread = Thread.ofPlatform().name("store-checkpoint").daemon(true).start(this::run);
     }
 
@@ -141,25 +154,17 @@ final class WalCheckpointer implements AutoCloseable {
      * synchronous=NORMAL} so that a power cut cannot replay old frames over newer pages): left to the store's writer,
      * that sync was the chat worker's, and every input behind it waited for the disk (decision 0042). Here the writer
      * waits only if it comes to write during the sync. The write itself sets the database's {@code user_version} to the
-     * value it has, which no part of the product reads: one page, one frame.
+     * value it has, which no part of the product reads: one page, one frame. It never waits for a write on another
+     * connection (busy timeout 0: the store's write lock is held meanwhile); it is skipped instead.
      */
     private void startOver() throws SQLException {
         try (Statement st = connection.createStatement()) {
-            connection.setAutoCommit(false);
-            try {
-                long userVersion;
-                try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-                    rs.next();
-                    userVersion = rs.getLong(1);
-                }
-                st.execute("PRAGMA user_version = " + userVersion);
-                connection.commit();
-            } catch (SQLException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
+            st.execute("PRAGMA user_version = " + userVersion);
+        } catch (SQLException e) {
+            if ((e.getErrorCode() & 0xff) == SQLITE_BUSY) {
+                return; // a write on another connection (not the store's writer) holds the log: its commit starts it
             }
+            throw e;
         }
         startedOverAt = dataVersion();
         startedOver.incrementAndGet();

@@ -8,11 +8,17 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +125,50 @@ class SqliteCheckpointTest {
                     .as("rounds with nothing new written do not start the log over (and sync) again")
                     .isEqualTo(again);
             assertThat(store.history("main", Optional.empty(), 1000)).hasSize(55);
+        }
+    }
+
+    @Test
+    void a_round_never_waits_for_a_write_on_another_connection_to_start_the_log_over() throws Exception {
+        try (JdbcMessageStore store = open(Duration.ofHours(1), 1_000_000);
+                Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("chat.db"));
+                Statement st = other.createStatement()) {
+            WalCheckpointer checkpointer = store.checkpointer().orElseThrow();
+            write(store, 20);
+            long before = logStarts();
+            // SQLite's write lock on another connection, as the pool's writers (claims, MCP servers) take it, held
+            // until the round is over or for 4 s at most: less than the store's busy timeout (5 s), so a round that
+            // waited for it would get it and end only after that
+            st.execute("BEGIN IMMEDIATE");
+            CountDownLatch roundOver = new CountDownLatch(1);
+            AtomicBoolean released = new AtomicBoolean();
+            Thread holder = Thread.ofPlatform().start(() -> {
+                try {
+                    roundOver.await(4, TimeUnit.SECONDS);
+                    released.set(true);
+                    st.execute("ROLLBACK");
+                } catch (InterruptedException | SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            WalCheckpointer.Result round = checkpointer.checkpoint();
+            boolean overBeforeRelease = !released.get();
+            roundOver.countDown();
+            holder.join();
+
+            assertThat(round.complete()).isTrue();
+            assertThat(overBeforeRelease)
+                    .as("the round ended while the other write still held the lock (the store's write lock is held"
+                            + " while it starts the log over: the chat worker would wait as long)")
+                    .isTrue();
+            assertThat(logStarts())
+                    .as("not started over while another connection writes")
+                    .isEqualTo(before);
+            checkpointer.checkpoint();
+            assertThat(logStarts())
+                    .as("started over once the other write is done")
+                    .isEqualTo(before + 1);
         }
     }
 
