@@ -141,8 +141,12 @@ public final class Application implements AutoCloseable {
         browsers = owners;
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
+        Optional<MqttConnection> witness = Optional.empty();
         if (externalBroker && config.chat().outputWitness()) {
-            chat.confirmOutputsThroughBroker(); // subscribes before the connection starts
+            // its own connection and session: the copies' held acknowledgements never wait in front of the main
+            // connection's (decision 0040, amendment)
+            witness = Optional.of(new MqttConnection(mqttSettings.forConnection(mqttSettings.clientId() + "-witness")));
+            chat.confirmOutputsThroughBroker(witness.get()); // subscribes before the connection starts
         }
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
         if (config.chat().sharedGroup().isPresent()) {
@@ -167,6 +171,7 @@ public final class Application implements AutoCloseable {
         voice = voiceService;
         if (config.mqttEnabled()) {
             started.push(mqtt); // stops after the parts that publish through it
+            witness.ifPresent(started::push);
         }
         started.push(chat);
         started.push(mcp);
@@ -184,6 +189,10 @@ public final class Application implements AutoCloseable {
                         mcpConnection(mqttSettings, config.broker().limits().maxPacketSize())));
                 voiceService.brokerReady();
             });
+            // next to the main connection: the chat's start waits for it (bounded) before it reads the copies
+            witness.ifPresent(w -> Thread.ofVirtual()
+                    .name("mqtt-witness-start")
+                    .start(() -> w.start(Duration.ofSeconds(15), () -> {})));
             boolean restore = externalBroker && config.chat().sharedGroup().isEmpty();
             mqtt.start(Duration.ofSeconds(15), () -> {
                 if (restore) {

@@ -68,6 +68,9 @@ public final class ChatService implements AutoCloseable {
     static final int TYPING_PER_MINUTE = 30;
 
     /** How an input waits for a failing store: 100 ms doubling up to 5 s. */
+    /** How long the start waits for the witness's own connection before it drains without it. */
+    private static final Duration WITNESS_CONNECTION_WAIT = Duration.ofSeconds(15);
+
     private static final Outbox.Backoff STORE_RETRY =
             new Outbox.Backoff(java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(5));
 
@@ -130,6 +133,8 @@ public final class ChatService implements AutoCloseable {
     private volatile boolean outboxOn = true;
     /** The broker's copies of this instance's outputs, on an external broker (decision 0037). */
     private volatile Optional<OutputWitness> witness = Optional.empty();
+    /** Completed once the witness's own connection is up and subscribed. */
+    private final CompletableFuture<Void> witnessReady = new CompletableFuture<>();
 
     /**
      * Hashes of inputs without a key that may be redelivered (in the ledger at start, or unacknowledged when a
@@ -272,12 +277,15 @@ public final class ChatService implements AutoCloseable {
     }
 
     /**
-     * Before the connection starts (an external broker): the service reads back its own outputs in its session, so that
-     * after a crash it publishes again only what the broker had not taken (docs/decisions/0037-output-witness.md).
+     * Before the connections start (an external broker): the service reads back its own outputs, on a connection and
+     * persistent session of their own ({@code witnessConnection}, so that the copies' held acknowledgements never
+     * travel in front of the main connection's), and after a crash publishes again only what the broker had not taken
+     * (docs/decisions/0037-output-witness.md; its own connection: 0040).
      */
-    public void confirmOutputsThroughBroker() {
+    public void confirmOutputsThroughBroker(MqttConnection witnessConnection) {
+        witnessConnection.onReady(() -> witnessReady.complete(null));
         // long enough for a takeover of the instance whose copies these were (decision 0040)
-        witness = Optional.of(new OutputWitness(mqtt, instance, rememberCopies(config.instanceTimeout())));
+        witness = Optional.of(new OutputWitness(witnessConnection, instance, rememberCopies(config.instanceTimeout())));
     }
 
     /**
@@ -292,6 +300,12 @@ public final class ChatService implements AutoCloseable {
 
     /** Announces the service once the MQTT connection is up: a system notice and fresh member lists. */
     public void start() {
+        witness.ifPresent(w -> {
+            // before decision 0040 (amendment) the main session subscribed to the copies itself: it takes none any more
+            List<String> old = new ArrayList<>(Topics.outFilters());
+            old.add(w.markerTopic());
+            mqtt.unsubscribe(old).exceptionally(e -> null);
+        });
         recover();
         running = true;
         worker.open();
@@ -322,6 +336,7 @@ public final class ChatService implements AutoCloseable {
                 store.heartbeat(instance);
                 List<StoredMessage> left = store.unpublished(instance);
                 if (witness.isPresent()) {
+                    awaitWitnessConnection();
                     // the copies the broker still holds show which of them it had taken: marked, not sent again
                     Set<String> shown = witness.get()
                             .drain(
@@ -357,6 +372,23 @@ public final class ChatService implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Before the drain: the witness's connection comes up next to the main one; without it the drain cannot read the
+     * copies (its marker cannot be published) and everything unmarked is published again, as its log then says.
+     */
+    private void awaitWitnessConnection() {
+        try {
+            witnessReady.get(WITNESS_CONNECTION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            LOG.warn(
+                    "The output witness's connection ('{}-witness') is not up after {} s: going on without it",
+                    instance,
+                    WITNESS_CONNECTION_WAIT.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -63,4 +63,23 @@ public record MqttSettings(
                 DEFAULT_KEEP_ALIVE,
                 1);
     }
+
+    /**
+     * The same broker, credentials, session and limits for another connection of the service, named {@code clientId},
+     * publishing at QoS 1 (no look at the broker's version for it).
+     */
+    public MqttSettings forConnection(String clientId) {
+        return new MqttSettings(
+                host,
+                port,
+                clientId,
+                username,
+                password,
+                sessionExpirySeconds,
+                receiveMaximum,
+                tls,
+                trust,
+                keepAliveSeconds,
+                1);
+    }
 }
