@@ -120,7 +120,7 @@ public final class OutputDuplicates implements ActiveMQServerPlugin {
     private static void forgetForged(ServerSession session, Message message) {
         if (message.getDuplicateProperty() != null) {
             message.removeProperty(Message.HDR_DUPLICATE_DETECTION_ID);
-            LOG.warn("Removed a duplicate id from a message of '{}'", session.getUsername());
+            LOG.warn("Removed a duplicate id from a message of '{}'", safe(session.getUsername()));
         }
         if (message.getExtraBytesProperty(BRIDGE_ID) != null) {
             message.removeExtraBytesProperty(BRIDGE_ID);
@@ -175,7 +175,15 @@ public final class OutputDuplicates implements ActiveMQServerPlugin {
     }
 
     private String printable(Message message) {
-        String text = idOf(payload(message), idField);
-        return text == null ? "?" : text.replaceAll("[^0-9A-Za-z._:-]", "?");
+        return safe(idOf(payload(message), idField));
+    }
+
+    /** Client-supplied text for the log: letters, digits and {@code ._:-} only, at most 64 characters. */
+    static String safe(String text) {
+        if (text == null) {
+            return "?";
+        }
+        String kept = text.length() > 64 ? text.substring(0, 64) + "…" : text;
+        return kept.replaceAll("[^0-9A-Za-z._:…-]", "?");
     }
 }

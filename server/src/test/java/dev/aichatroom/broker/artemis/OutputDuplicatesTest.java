@@ -33,4 +33,11 @@ class OutputDuplicatesTest {
         assertThat(idOf("{\"message_id\":\"x\"")).isEqualTo("x"); // read up to the id only
         assertThat(idOf("")).isNull();
     }
+
+    @Test
+    void text_for_the_log_keeps_no_line_breaks_or_markup() {
+        assertThat(OutputDuplicates.safe("a\nFAKE 12:00 INFO x")).isEqualTo("a?FAKE?12:00?INFO?x");
+        assertThat(OutputDuplicates.safe(null)).isEqualTo("?");
+        assertThat(OutputDuplicates.safe("x".repeat(100))).hasSize(65);
+    }
 }
