@@ -237,6 +237,7 @@ public final class Application implements AutoCloseable {
                                         () -> !config.mqttEnabled()
                                                 ? new Health(Health.State.DISABLED, "MQTT_ENABLE=false")
                                                 : mqtt.problem()
+                                                        .or(() -> broker.flatMap(Broker::problem))
                                                         .map(why -> Health.down(mqtt.endpoint() + ": " + why))
                                                         .orElseGet(() -> Health.up(mqtt.endpoint())),
                                 "store",

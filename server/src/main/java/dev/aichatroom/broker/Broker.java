@@ -13,6 +13,11 @@ public interface Broker extends AutoCloseable {
     /** Credentials the product's own connection uses. */
     Credentials serviceCredentials();
 
+    /** Why the broker refuses publishes now (its disk below the floor), if it does. */
+    default java.util.Optional<String> problem() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 

@@ -81,6 +81,7 @@ public final class EmbeddedBroker implements Broker {
     private final KeepAlive keepAlive;
     private final InputBacklog backlog;
     private final SubscriberQueues subscriberQueues;
+    private final DiskFloor diskFloor = new DiskFloor();
     /** The MQTT filters of the service's outputs that are routed once each (decision 0041); empty: none. */
     private final List<String> onceOutputs;
 
@@ -155,6 +156,7 @@ public final class EmbeddedBroker implements Broker {
             // a private MBean server: Artemis registers nothing in it with JMX management off, and asking for the
             // platform's creates and registers every JVM MXBean first (about 0.15 s of CPU at start, issue 13)
             server = new ActiveMQServerImpl(configuration(), MBeanServerFactory.newMBeanServer(), security);
+            server.registerBrokerPlugin(diskFloor); // first: nothing else is done for a publish it refuses
             server.registerBrokerPlugin(new PublisherOrder());
             server.registerBrokerPlugin(hooks);
             server.registerBrokerPlugin(backlog);
@@ -420,6 +422,11 @@ public final class EmbeddedBroker implements Broker {
     @Override
     public Credentials serviceCredentials() {
         return service;
+    }
+
+    @Override
+    public Optional<String> problem() {
+        return diskFloor.problem();
     }
 
     /**
