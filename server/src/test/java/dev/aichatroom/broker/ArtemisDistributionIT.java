@@ -3,8 +3,6 @@ package dev.aichatroom.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import dev.aichatroom.testing.Bursts;
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.TempDirs;
 import java.io.IOException;
@@ -13,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -123,17 +120,7 @@ class ArtemisDistributionIT {
     @Test
     @Order(2)
     void each_publishers_burst_reaches_a_subscriber_in_the_order_it_was_sent() throws Exception {
-        int publishers = 4;
-        int each = 1_000;
-        List<String> received = new CopyOnWriteArrayList<>();
-        Mqtt5BlockingClient subscriber = Bursts.subscriber(port, "order-subscriber", "order/topic", received::add);
-        Bursts.publishAll(port, "order-pub-", "order/topic", publishers, each, (p, i) -> p + ":" + i);
-        await().atMost(Duration.ofSeconds(120)).until(() -> received.size() >= publishers * each);
-        subscriber.disconnect();
-        assertThat(received).as("each once").hasSize(publishers * each).doesNotHaveDuplicates();
-        assertThat(Bursts.behindALaterOne(received))
-                .as("messages delivered behind a later one of the same publisher")
-                .isZero();
+        ArtemisPluginsIT.assertBurstsKeepEachPublishersOrder(port);
     }
 
     @Test
