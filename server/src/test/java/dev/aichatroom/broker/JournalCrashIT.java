@@ -1,22 +1,18 @@
 package dev.aichatroom.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.aichatroom.testing.FreePorts;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.aichatroom.testing.ProductProcess;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(240)
 class JournalCrashIT {
-    private static final Path JAR = Path.of("target/ai-chatroom.jar");
     private static final int MESSAGES = 300;
 
     @TempDir
@@ -41,7 +36,7 @@ class JournalCrashIT {
 
     @Test
     void every_acknowledged_qos1_message_survives_a_sigkill_of_the_product() throws Exception {
-        assertThat(JAR).as("the product jar (mvn package)").exists();
+        assertThat(ProductProcess.JAR).as("the product jar (mvn package)").exists();
         int http = FreePorts.next();
         int mqtt = FreePorts.next();
         int ws = FreePorts.next();
@@ -49,7 +44,7 @@ class JournalCrashIT {
         Process first = start(http, mqtt, ws, "first.log");
         Set<String> acknowledged = new HashSet<>();
         try {
-            awaitHealthy(http, first);
+            ProductProcess.awaitHealthy(http, first, dir);
             Mqtt5BlockingClient keeper = client("journal-keeper", mqtt);
             keeper.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
             keeper.subscribeWith()
@@ -77,7 +72,7 @@ class JournalCrashIT {
 
         Process second = start(http, mqtt, ws, "second.log");
         try {
-            awaitHealthy(http, second);
+            ProductProcess.awaitHealthy(http, second, dir);
             Set<String> received = new HashSet<>();
             Mqtt5BlockingClient keeper = client("journal-keeper", mqtt);
             try (Mqtt5BlockingClient.Mqtt5Publishes publishes =
@@ -106,38 +101,13 @@ class JournalCrashIT {
                 .buildBlocking();
     }
 
-    private Process start(int http, int mqtt, int ws, String log) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(
-                        java, "-jar", JAR.toAbsolutePath().toString())
-                .directory(Files.createDirectories(dir.resolve("cwd")).toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(log).toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("MQTT_") || k.startsWith("AI_"));
-        pb.environment().put("DATA_DIR", dir.resolve("data").toString());
-        pb.environment().put("PORT", String.valueOf(http));
-        pb.environment().put("MQTT_PORT", String.valueOf(mqtt));
-        pb.environment().put("MQTT_WS_PORT", String.valueOf(ws));
-        pb.environment().put("AI_PROVIDER", "none");
-        pb.environment().put("VOICE_ENABLE", "false");
-        return pb.start();
-    }
-
-    private void awaitHealthy(int http, Process product) {
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health"))
-                    .build();
-            await().atMost(Duration.ofSeconds(120))
-                    .pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptions()
-                    .until(() -> {
-                        assertThat(product.isAlive())
-                                .as("the product is running (see %s)", dir)
-                                .isTrue();
-                        return client.send(health, HttpResponse.BodyHandlers.discarding())
-                                        .statusCode()
-                                == 200;
-                    });
-        }
+    private Process start(int http, int mqtt, int ws, String log) {
+        return ProductProcess.start(
+                dir,
+                log,
+                Map.of(
+                        "PORT", String.valueOf(http),
+                        "MQTT_PORT", String.valueOf(mqtt),
+                        "MQTT_WS_PORT", String.valueOf(ws)));
     }
 }

@@ -12,10 +12,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.aichatroom.testing.FreePorts;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.aichatroom.testing.ProductProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class EmbeddedOutputsAfterKillIT {
-    private static final Path JAR = Path.of("target/ai-chatroom.jar");
     private static final String OUT = "chatroom/messages/out";
     private static final String IN = "chatroom/messages/in";
     private static final int PUBLISHERS = 4;
@@ -62,7 +58,7 @@ class EmbeddedOutputsAfterKillIT {
 
     @Test
     void a_consumer_with_a_persistent_session_gets_each_output_once_after_a_kill_under_load() throws Exception {
-        assertThat(JAR).as("the product jar (mvn package)").exists();
+        assertThat(ProductProcess.JAR).as("the product jar (mvn package)").exists();
         int http = FreePorts.next();
         int mqtt = FreePorts.next();
         int ws = FreePorts.next();
@@ -71,7 +67,7 @@ class EmbeddedOutputsAfterKillIT {
             Process first = start(http, mqtt, ws, "first.log");
             List<Mqtt5AsyncClient> publishers = new ArrayList<>();
             try {
-                awaitHealthy(http, first);
+                ProductProcess.awaitHealthy(http, first, dir);
                 Mqtt5BlockingClient keeper = client("dupid-keeper", mqtt);
                 keeper.connectWith()
                         .cleanStart(true)
@@ -102,7 +98,7 @@ class EmbeddedOutputsAfterKillIT {
 
             Process second = start(http, mqtt, ws, "second.log");
             try {
-                awaitHealthy(http, second);
+                ProductProcess.awaitHealthy(http, second, dir);
                 // taken after what the restart published again (ChatService.recover runs before the first input)
                 Mqtt5BlockingClient device = client("dupid-last", mqtt);
                 device.connect();
@@ -213,42 +209,16 @@ class EmbeddedOutputsAfterKillIT {
                 .buildBlocking();
     }
 
-    private Process start(int http, int mqtt, int ws, String log) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(
-                        java, "-jar", JAR.toAbsolutePath().toString())
-                .directory(Files.createDirectories(dir.resolve("cwd")).toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(log).toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("MQTT_") || k.startsWith("AI_") || k.startsWith("CHAT_"));
-        pb.environment().put("DATA_DIR", dir.resolve("data").toString());
-        pb.environment().put("PORT", String.valueOf(http));
-        pb.environment().put("MQTT_PORT", String.valueOf(mqtt));
-        pb.environment().put("MQTT_WS_PORT", String.valueOf(ws));
-        pb.environment().put("MQTT_MAX_QUEUED_MESSAGES", "0"); // the away consumer keeps everything
-        pb.environment().put("CHAT_RATE_PER_MINUTE", "0");
-        pb.environment().put("AI_PROVIDER", "none");
-        pb.environment().put("VOICE_ENABLE", "false");
-        pb.environment().put("MCP_ENABLE", "false");
-        return pb.start();
-    }
-
-    private void awaitHealthy(int http, Process product) {
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health"))
-                    .build();
-            await().atMost(Duration.ofSeconds(120))
-                    .pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptions()
-                    .until(() -> {
-                        assertThat(product.isAlive())
-                                .as("the product is running (see %s)", dir)
-                                .isTrue();
-                        return client.send(health, HttpResponse.BodyHandlers.discarding())
-                                        .statusCode()
-                                == 200;
-                    });
-        }
+    private Process start(int http, int mqtt, int ws, String log) {
+        return ProductProcess.start(
+                dir,
+                log,
+                Map.of(
+                        "PORT", String.valueOf(http),
+                        "MQTT_PORT", String.valueOf(mqtt),
+                        "MQTT_WS_PORT", String.valueOf(ws),
+                        "MQTT_MAX_QUEUED_MESSAGES", "0", // the away consumer keeps everything
+                        "CHAT_RATE_PER_MINUTE", "0"));
     }
 
     /** The product's logs, kept in target/ (the temporary directory goes). */

@@ -6,11 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.aichatroom.testing.AckDroppingProxy;
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.ProductProcess;
 import dev.aichatroom.testing.TestMqtt;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class OutputsAfterKillIT {
-    private static final Path JAR = Path.of("target/ai-chatroom.jar");
     private static final String OUT = "chatroom/messages/out";
     private static final int IN_WINDOW = 6;
 
@@ -46,7 +42,7 @@ class OutputsAfterKillIT {
     @Test
     void outputs_the_broker_took_before_a_kill_are_not_published_again_and_nothing_is_lost() throws Exception {
         try {
-            assertThat(JAR).as("the product jar (mvn package)").exists();
+            assertThat(ProductProcess.JAR).as("the product jar (mvn package)").exists();
             int http = FreePorts.next();
             try (Mosquitto mosquitto = Mosquitto.start(true);
                     AckDroppingProxy proxy = new AckDroppingProxy(mosquitto.port());
@@ -55,7 +51,7 @@ class OutputsAfterKillIT {
                     TestMqtt device = TestMqtt.connect(mosquitto.port(), "kill-device")) {
                 Process first = start(http, proxy.port(), "first.log");
                 try {
-                    awaitHealthy(http, first);
+                    ProductProcess.awaitHealthy(http, first, dir);
                     send(device, "before");
                     observer.await(OUT, r -> r.text().contains("\"before\""), Duration.ofSeconds(60));
                     // its PUBACK went through the proxy (it is marked): the next ones the proxy loses are the outputs
@@ -81,7 +77,7 @@ class OutputsAfterKillIT {
 
                 Process second = start(http, proxy.port(), "second.log");
                 try {
-                    awaitHealthy(http, second);
+                    ProductProcess.awaitHealthy(http, second, dir);
                     send(device, "after"); // taken after what was left was published again (ChatService.recover)
                     observer.await(OUT, r -> r.text().contains("\"after\""), Duration.ofSeconds(60));
                     await().during(Duration.ofSeconds(2))
@@ -176,41 +172,18 @@ class OutputsAfterKillIT {
                         + (keyed ? ",\"message_id\":\"id-" + text + "\"" : "") + "}");
     }
 
-    private Process start(int http, int brokerPort, String log) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(
-                        java, "-jar", JAR.toAbsolutePath().toString())
-                .directory(Files.createDirectories(dir.resolve("cwd")).toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(
-                        ProcessBuilder.Redirect.appendTo(dir.resolve(log).toFile()));
-        pb.environment().keySet().removeIf(k -> k.startsWith("MQTT_") || k.startsWith("AI_") || k.startsWith("CHAT_"));
-        pb.environment().put("DATA_DIR", dir.resolve("data").toString());
-        pb.environment().put("PORT", String.valueOf(http));
-        pb.environment().put("MQTT_BROKER", "127.0.0.1");
-        pb.environment().put("MQTT_PORT", String.valueOf(brokerPort));
-        pb.environment().put("MQTT_CLIENT_ID", "chat-service-kill");
-        pb.environment().put("AI_PROVIDER", "none");
-        pb.environment().put("VOICE_ENABLE", "false");
-        pb.environment().put("MCP_ENABLE", "false");
-        return pb.start();
-    }
-
-    private void awaitHealthy(int http, Process product) {
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health"))
-                    .build();
-            await().atMost(Duration.ofSeconds(120))
-                    .pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptions()
-                    .until(() -> {
-                        assertThat(product.isAlive())
-                                .as("the product is running (see %s)", dir)
-                                .isTrue();
-                        return client.send(health, HttpResponse.BodyHandlers.discarding())
-                                        .statusCode()
-                                == 200;
-                    });
-        }
+    private Process start(int http, int brokerPort, String log) {
+        return ProductProcess.start(
+                dir,
+                log,
+                Map.of(
+                        "PORT",
+                        String.valueOf(http),
+                        "MQTT_BROKER",
+                        "127.0.0.1",
+                        "MQTT_PORT",
+                        String.valueOf(brokerPort),
+                        "MQTT_CLIENT_ID",
+                        "chat-service-kill"));
     }
 }
