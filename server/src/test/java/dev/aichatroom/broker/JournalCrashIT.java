@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.ProductProcess;
+import dev.aichatroom.testing.TestMqtt;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +45,7 @@ class JournalCrashIT {
         Set<String> acknowledged = new HashSet<>();
         try {
             ProductProcess.awaitHealthy(http, first, dir);
-            Mqtt5BlockingClient keeper = client("journal-keeper", mqtt);
+            Mqtt5BlockingClient keeper = TestMqtt.unconnected(mqtt, "journal-keeper");
             keeper.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
             keeper.subscribeWith()
                     .topicFilter("journal/crash")
@@ -53,7 +53,7 @@ class JournalCrashIT {
                     .send();
             keeper.disconnect(); // the session stays: what comes now is queued for it, in the journal
 
-            Mqtt5BlockingClient publisher = client("journal-publisher", mqtt);
+            Mqtt5BlockingClient publisher = TestMqtt.unconnected(mqtt, "journal-publisher");
             publisher.connect();
             for (int i = 0; i < MESSAGES; i++) {
                 String text = "m" + i;
@@ -74,7 +74,7 @@ class JournalCrashIT {
         try {
             ProductProcess.awaitHealthy(http, second, dir);
             Set<String> received = new HashSet<>();
-            Mqtt5BlockingClient keeper = client("journal-keeper", mqtt);
+            Mqtt5BlockingClient keeper = TestMqtt.unconnected(mqtt, "journal-keeper");
             try (Mqtt5BlockingClient.Mqtt5Publishes publishes =
                     keeper.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
                 keeper.connectWith().cleanStart(false).sessionExpiryInterval(0).send();
@@ -93,21 +93,7 @@ class JournalCrashIT {
         }
     }
 
-    private static Mqtt5BlockingClient client(String id, int port) {
-        return Mqtt5Client.builder()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
-    }
-
     private Process start(int http, int mqtt, int ws, String log) {
-        return ProductProcess.start(
-                dir,
-                log,
-                Map.of(
-                        "PORT", String.valueOf(http),
-                        "MQTT_PORT", String.valueOf(mqtt),
-                        "MQTT_WS_PORT", String.valueOf(ws)));
+        return ProductProcess.startEmbedded(dir, log, http, mqtt, ws, Map.of());
     }
 }

@@ -2,12 +2,12 @@ package dev.aichatroom.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.aichatroom.testing.FreePorts;
+import dev.aichatroom.testing.TestMqtt;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ class JournalSwitchIT {
         List<String> sent = new ArrayList<>();
         // 1. synced NIO journal: the session subscribes and goes away; 100 messages are queued for it
         withBroker(true, port -> {
-            Mqtt5BlockingClient keeper = client("switch-keeper", port);
+            Mqtt5BlockingClient keeper = TestMqtt.unconnected(port, "switch-keeper");
             keeper.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
             keeper.subscribeWith().topicFilter(TOPIC).qos(MqttQos.AT_LEAST_ONCE).send();
             keeper.disconnect();
@@ -85,7 +85,7 @@ class JournalSwitchIT {
     }
 
     private static List<String> publish(int port, String prefix) {
-        Mqtt5BlockingClient publisher = client("switch-publisher", port);
+        Mqtt5BlockingClient publisher = TestMqtt.unconnected(port, "switch-publisher");
         publisher.connect();
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < PER_START; i++) {
@@ -108,7 +108,7 @@ class JournalSwitchIT {
      */
     private static List<String> drain(int port, int expected) throws InterruptedException {
         List<String> received = new ArrayList<>();
-        Mqtt5BlockingClient keeper = client("switch-keeper", port);
+        Mqtt5BlockingClient keeper = TestMqtt.unconnected(port, "switch-keeper");
         try (Mqtt5BlockingClient.Mqtt5Publishes publishes = keeper.publishes(MqttGlobalPublishFilter.ALL)) {
             keeper.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
             while (true) {
@@ -121,14 +121,5 @@ class JournalSwitchIT {
         }
         keeper.disconnect();
         return received;
-    }
-
-    private static Mqtt5BlockingClient client(String id, int port) {
-        return MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
     }
 }

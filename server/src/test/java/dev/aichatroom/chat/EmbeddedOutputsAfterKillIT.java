@@ -9,10 +9,10 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.ProductProcess;
+import dev.aichatroom.testing.TestMqtt;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +68,7 @@ class EmbeddedOutputsAfterKillIT {
             List<Mqtt5AsyncClient> publishers = new ArrayList<>();
             try {
                 ProductProcess.awaitHealthy(http, first, dir);
-                Mqtt5BlockingClient keeper = client("dupid-keeper", mqtt);
+                Mqtt5BlockingClient keeper = TestMqtt.unconnected(mqtt, "dupid-keeper");
                 keeper.connectWith()
                         .cleanStart(true)
                         .sessionExpiryInterval(3600)
@@ -83,7 +83,7 @@ class EmbeddedOutputsAfterKillIT {
                 List<Thread> loads = new ArrayList<>();
                 for (int p = 0; p < PUBLISHERS; p++) {
                     Mqtt5AsyncClient publisher =
-                            client("dupid-device-" + p, mqtt).toAsync();
+                            TestMqtt.unconnected(mqtt, "dupid-device-" + p).toAsync();
                     publisher.connect().get(60, TimeUnit.SECONDS);
                     publishers.add(publisher);
                     int id = p;
@@ -100,7 +100,7 @@ class EmbeddedOutputsAfterKillIT {
             try {
                 ProductProcess.awaitHealthy(http, second, dir);
                 // taken after what the restart published again (ChatService.recover runs before the first input)
-                Mqtt5BlockingClient device = client("dupid-last", mqtt);
+                Mqtt5BlockingClient device = TestMqtt.unconnected(mqtt, "dupid-last");
                 device.connect();
                 device.publishWith()
                         .topic(IN)
@@ -111,7 +111,7 @@ class EmbeddedOutputsAfterKillIT {
 
                 Map<String, Integer> byId = new ConcurrentHashMap<>();
                 Map<String, Integer> byText = new ConcurrentHashMap<>();
-                Mqtt5BlockingClient keeper = client("dupid-keeper", mqtt);
+                Mqtt5BlockingClient keeper = TestMqtt.unconnected(mqtt, "dupid-keeper");
                 try (Mqtt5BlockingClient.Mqtt5Publishes publishes = keeper.publishes(MqttGlobalPublishFilter.ALL)) {
                     keeper.connectWith()
                             .cleanStart(false)
@@ -201,22 +201,14 @@ class EmbeddedOutputsAfterKillIT {
         return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
-    private static Mqtt5BlockingClient client(String id, int port) {
-        return Mqtt5Client.builder()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
-    }
-
     private Process start(int http, int mqtt, int ws, String log) {
-        return ProductProcess.start(
+        return ProductProcess.startEmbedded(
                 dir,
                 log,
+                http,
+                mqtt,
+                ws,
                 Map.of(
-                        "PORT", String.valueOf(http),
-                        "MQTT_PORT", String.valueOf(mqtt),
-                        "MQTT_WS_PORT", String.valueOf(ws),
                         "MQTT_MAX_QUEUED_MESSAGES", "0", // the away consumer keeps everything
                         "CHAT_RATE_PER_MINUTE", "0"));
     }

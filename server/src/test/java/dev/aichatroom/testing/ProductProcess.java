@@ -52,6 +52,15 @@ public final class ProductProcess {
         }
     }
 
+    /** {@link #start} with the embedded broker on {@code mqtt} (TCP) and {@code ws} (WebSocket), HTTP on {@code http}. */
+    public static Process startEmbedded(Path dir, String log, int http, int mqtt, int ws, Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("PORT", String.valueOf(http));
+        all.put("MQTT_PORT", String.valueOf(mqtt));
+        all.put("MQTT_WS_PORT", String.valueOf(ws));
+        return start(dir, log, all);
+    }
+
     /** Waits (2 minutes at most) until {@code GET /health} on {@code http} answers 200, failing if the process ends. */
     public static void awaitHealthy(int http, Process product, Path dir) {
         try (HttpClient client = HttpClient.newHttpClient()) {

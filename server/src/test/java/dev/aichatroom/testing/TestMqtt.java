@@ -45,6 +45,16 @@ public final class TestMqtt implements AutoCloseable {
         });
     }
 
+    /** A plain MQTT 5 client of the broker on 127.0.0.1:{@code port}, not connected yet (the test connects it). */
+    public static Mqtt5BlockingClient unconnected(int port, String clientId) {
+        return MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .buildBlocking();
+    }
+
     public static TestMqtt connect(int port, String clientId) {
         return connect(port, clientId, b -> b, c -> c);
     }
