@@ -6,14 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.aichatroom.testing.AckDroppingProxy;
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.ProductProcess;
 import dev.aichatroom.testing.ScaleOutFixture;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class OutputsAfterTakeoverIT {
-    private static final Path JAR = Path.of("target/ai-chatroom.jar");
     private static final String OUT = "chatroom/messages/out";
     private static final String KILLED = "takeover-killed";
     private static final String LIVE = "takeover-live";
@@ -53,7 +48,6 @@ class OutputsAfterTakeoverIT {
 
     @Test
     void outputs_the_broker_took_from_a_killed_instance_are_not_published_again_by_the_live_one() throws Exception {
-        assertThat(JAR).as("the product jar (mvn package)").exists();
         try (ScaleOutFixture instances = ScaleOutFixture.create("witness_takeover");
                 Mosquitto mosquitto = Mosquitto.start(true);
                 AckDroppingProxy proxy = new AckDroppingProxy(mosquitto.port());
@@ -64,11 +58,11 @@ class OutputsAfterTakeoverIT {
                     LIVE,
                     mosquitto.port(),
                     Map.of("CHAT_INSTANCE_TIMEOUT", "3", "VOICE_ENABLE", "false", "MCP_ENABLE", "false"));
-            int http = FreePorts.next();
-            Process killed = start(instances.env(KILLED, proxy.port()), http);
+            Map<String, String> env = new java.util.HashMap<>(instances.env(KILLED, proxy.port()));
+            env.put("CHAT_INSTANCE_TIMEOUT", "3");
+            Process killed = ProductProcess.startHealthy(dir, "killed", env, FreePorts.next());
             List<String> sent = new ArrayList<>();
             try {
-                awaitHealthy(http, killed);
                 // the shared subscription hands inputs to either instance: send until the one to be killed has had
                 // one published and marked (its PUBACK went through the proxy)
                 for (int i = 1; count(instances, KILLED, true, "warm-%") == 0; i++) {
@@ -111,12 +105,7 @@ class OutputsAfterTakeoverIT {
                     .allSatisfy((text, n) -> assertThat(n).as(text).isEqualTo(1L));
             assertThat(live.get("/health").statusCode()).isEqualTo(200);
         } finally {
-            if (Files.exists(dir.resolve("killed.log"))) {
-                Files.copy(
-                        dir.resolve("killed.log"),
-                        Path.of("target", "OutputsAfterTakeoverIT-killed.log"),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
+            ProductProcess.keepLog(dir, "killed", "OutputsAfterTakeoverIT");
         }
     }
 
@@ -174,43 +163,6 @@ class OutputsAfterTakeoverIT {
             ps.setString(2, text);
             ps.setString(3, KILLED);
             assertThat(ps.executeUpdate()).isEqualTo(1);
-        }
-    }
-
-    private Process start(Map<String, String> env, int http) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(
-                        java, "-jar", JAR.toAbsolutePath().toString())
-                .directory(Files.createDirectories(dir.resolve("cwd")).toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dir.resolve("killed.log").toFile()));
-        pb.environment().keySet().removeIf(k -> k.startsWith("MQTT_") || k.startsWith("AI_") || k.startsWith("CHAT_"));
-        pb.environment().putAll(env);
-        pb.environment().put("DATA_DIR", dir.resolve("data").toString());
-        pb.environment().put("PORT", String.valueOf(http));
-        pb.environment().put("CHAT_INSTANCE_TIMEOUT", "3");
-        pb.environment().put("AI_PROVIDER", "none");
-        pb.environment().put("VOICE_ENABLE", "false");
-        pb.environment().put("MCP_ENABLE", "false");
-        return pb.start();
-    }
-
-    private void awaitHealthy(int http, Process product) {
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health"))
-                    .build();
-            await().atMost(Duration.ofSeconds(120))
-                    .pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptions()
-                    .until(() -> {
-                        assertThat(product.isAlive())
-                                .as("the product is running (see %s)", dir)
-                                .isTrue();
-                        return client.send(health, HttpResponse.BodyHandlers.discarding())
-                                        .statusCode()
-                                == 200;
-                    });
         }
     }
 }
