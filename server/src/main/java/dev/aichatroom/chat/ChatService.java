@@ -124,6 +124,13 @@ public final class ChatService implements AutoCloseable {
     private static final Duration DRAIN_QUIET = Duration.ofSeconds(1);
     /** The broker's settings for a drain, on an external broker with a shared group; empty: no drains. */
     private volatile Optional<dev.aichatroom.mqtt.MqttSettings> drainSettings = Optional.empty();
+    /**
+     * Drain connections that ended before the drain did (the instance came back, the connection was lost): their inputs
+     * not stored yet are left to the broker, which hands them to the session's next holder.
+     */
+    private final Set<String> goneDrains = ConcurrentHashMap.newKeySet();
+    /** The main connection of the last input without a key from one (worker thread only). */
+    private String lastMainConnection = "";
     /** A drain is running (one at a time, off the lease thread). */
     private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -508,6 +515,13 @@ public final class ChatService implements AutoCloseable {
         // named after this instance (its ledger entries are its own) and unique: forgotten as a whole once drained
         String connection = instance + "/drain/" + dead + "/" + java.util.UUID.randomUUID();
         List<String> own = List.of(Topics.inputFilters());
+        try {
+            // a drain another instance began and did not end left its stored inputs in the ledger: they come again
+            suspects.addAll(store.ledgerHashes());
+        } catch (StoreException e) {
+            LOG.warn("Cannot drain the broker session of instance '{}' yet: {}", dead, e.getMessage());
+            return;
+        }
         dev.aichatroom.mqtt.SessionDrain.Result result = dev.aichatroom.mqtt.SessionDrain.drain(
                 settings.forConnection(dead),
                 connection,
@@ -516,7 +530,8 @@ public final class ChatService implements AutoCloseable {
                 this::onInbound,
                 DRAIN_QUIET,
                 DRAIN_LIMIT,
-                () -> closing);
+                () -> closing,
+                () -> goneDrains.add(connection));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         switch (result.outcome()) {
             case ENDED, NO_SESSION -> {
@@ -777,6 +792,15 @@ public final class ChatService implements AutoCloseable {
         }
         List<Staged> batch = List.copyOf(staged);
         staged.clear();
+        if (!goneDrains.isEmpty()) {
+            // the session they came in was taken back (or lost): its holder gets them again, not stored here
+            batch = batch.stream()
+                    .filter(s -> !goneDrains.contains(s.inbound().connection()))
+                    .toList();
+            if (batch.isEmpty()) {
+                return;
+            }
+        }
         List<Boolean> stored = storeBatch(batch);
         if (stored.isEmpty()) {
             return; // stopping: the inputs stay unacknowledged and come again
@@ -874,6 +898,18 @@ public final class ChatService implements AutoCloseable {
         }
         suspects.addAll(unacknowledged.values());
         suspects.addAll(outbox.unconfirmedElsewhere(connection));
+        if (drainSettings.isPresent() && !connection.contains("/drain/")) {
+            if (!lastMainConnection.isEmpty() && !connection.equals(lastMainConnection)) {
+                // a live instance may have drained this one's session meanwhile (decision 0043): the inputs it stored
+                // and had not acknowledged when this instance took the session back come again here
+                try {
+                    suspects.addAll(store.ledgerHashes());
+                } catch (StoreException e) {
+                    LOG.debug("Cannot read the input ledger after a reconnect: {}", e.getMessage());
+                }
+            }
+            lastMainConnection = connection;
+        }
         staged.stream()
                 .flatMap(st -> st.row().ledger().stream())
                 .map(MessageStore.LedgerEntry::inputHash)

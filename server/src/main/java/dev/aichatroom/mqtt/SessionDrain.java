@@ -41,7 +41,10 @@ public final class SessionDrain {
         ENDED,
         /** The broker had no session for the client id: nothing was queued; the one the CONNECT made is ended. */
         NO_SESSION,
-        /** The client id connected again meanwhile and the broker gave it the session: the rest is its own. */
+        /**
+         * The client id connected again meanwhile and the broker said it gave it the session (DISCONNECT 0x8E): the rest is
+         * its own. A broker that just closes the connection (Mosquitto 2.0.11) makes it {@link #FAILED}.
+         */
         TAKEN_BACK,
         /** Refused, lost, too slow or stopping: the session stays (with what was not acknowledged) for a next try. */
         FAILED
@@ -65,6 +68,8 @@ public final class SessionDrain {
      * @param quiet how long nothing may come, with nothing unacknowledged, before the session counts as empty
      * @param limit the longest the drain may take before it gives up (leaving the session)
      * @param stopping true when the caller stops: the drain gives up
+     * @param gone runs (on the client's thread) as soon as the connection ends other than by the drain's own end: what
+     *     the handler has not stored yet the broker keeps, and hands over to whoever takes the session next
      */
     public static Result drain(
             MqttSettings settings,
@@ -74,11 +79,16 @@ public final class SessionDrain {
             Consumer<Inbound> handler,
             Duration quiet,
             Duration limit,
-            BooleanSupplier stopping) {
+            BooleanSupplier stopping,
+            Runnable gone) {
         AtomicReference<String> takenBack = new AtomicReference<>();
         AtomicReference<String> lost = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean ending = new java.util.concurrent.atomic.AtomicBoolean();
         Mqtt5AsyncClient client = MqttConnection.builder(settings, settings.clientId())
                 .addDisconnectedListener(ctx -> {
+                    if (!ending.get()) {
+                        gone.run();
+                    }
                     if (ctx.getCause() instanceof Mqtt5DisconnectException d
                             && d.getMqttMessage().getReasonCode() == Mqtt5DisconnectReasonCode.SESSION_TAKEN_OVER) {
                         takenBack.set(
@@ -127,6 +137,7 @@ public final class SessionDrain {
                     .send()
                     .get(MqttConnection.CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
             if (!ack.isSessionPresent()) {
+                ending.set(true);
                 end(client);
                 return new Result(Outcome.NO_SESSION, 0, 0, "");
             }
@@ -140,7 +151,13 @@ public final class SessionDrain {
                     return new Result(Outcome.TAKEN_BACK, handled.get(), skipped.get(), takenBack.get());
                 }
                 if (lost.get() != null) {
-                    return new Result(Outcome.FAILED, handled.get(), skipped.get(), "connection lost: " + lost.get());
+                    // Mosquitto 2.0.11 closes a connection whose session a new one took without a DISCONNECT
+                    return new Result(
+                            Outcome.FAILED,
+                            handled.get(),
+                            skipped.get(),
+                            "connection lost, maybe to a new connection as '" + settings.clientId() + "': "
+                                    + lost.get());
                 }
                 if (stopping.getAsBoolean() || System.nanoTime() > deadline) {
                     client.disconnect(); // the session stays, with what was not acknowledged
@@ -157,6 +174,7 @@ public final class SessionDrain {
                 }
                 Thread.sleep(50);
             }
+            ending.set(true);
             end(client);
             return new Result(Outcome.ENDED, handled.get(), skipped.get(), "");
         } catch (InterruptedException e) {
