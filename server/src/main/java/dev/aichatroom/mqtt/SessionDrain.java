@@ -30,9 +30,6 @@ import java.util.function.Predicate;
  * session's expiry, and only what the handler acknowledged is gone from it.
  */
 public final class SessionDrain {
-    /** At most this many of the session's messages are unacknowledged at once (the CONNECT's Receive Maximum). */
-    static final int RECEIVE_MAXIMUM = 1_000;
-
     private SessionDrain() {}
 
     /** How a drain ended. */
@@ -84,7 +81,14 @@ public final class SessionDrain {
         AtomicReference<String> takenBack = new AtomicReference<>();
         AtomicReference<String> lost = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean ending = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<Mqtt5AsyncClient> built = new AtomicReference<>();
         Mqtt5AsyncClient client = MqttConnection.builder(settings, settings.clientId())
+                // the dead instance's own Receive Maximum, and the service's window on top: Mosquitto before 2.0.13
+                // sends the session's messages in flight, and more, beyond it (decision 0018)
+                .addConnectedListener(ctx -> MqttConnection.holdBackBeyondWindow(
+                        built.get(),
+                        InboundWindow.forReceiveMaximum(settings.receiveMaximum()),
+                        settings.host() + ":" + settings.port()))
                 .addDisconnectedListener(ctx -> {
                     if (!ending.get()) {
                         gone.run();
@@ -98,6 +102,7 @@ public final class SessionDrain {
                     }
                 })
                 .buildAsync();
+        built.set(client);
         AtomicInteger unacknowledged = new AtomicInteger();
         AtomicInteger handled = new AtomicInteger();
         AtomicInteger skipped = new AtomicInteger();
@@ -132,7 +137,7 @@ public final class SessionDrain {
                     .sessionExpiryInterval(settings.sessionExpirySeconds())
                     .keepAlive(settings.keepAliveSeconds())
                     .restrictions()
-                    .receiveMaximum(RECEIVE_MAXIMUM)
+                    .receiveMaximum(settings.receiveMaximum())
                     .applyRestrictions()
                     .send()
                     .get(MqttConnection.CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
