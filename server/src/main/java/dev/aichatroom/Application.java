@@ -148,6 +148,10 @@ public final class Application implements AutoCloseable {
             witness = Optional.of(new MqttConnection(mqttSettings.forConnection(mqttSettings.clientId() + "-witness")));
             chat.confirmOutputsThroughBroker(witness.get()); // subscribes before the connection starts
         }
+        if (externalBroker && config.chat().sharedGroup().isPresent()) {
+            // an instance that stays dead leaves the inputs the broker queued for it: a live one takes them (0043)
+            chat.drainDeadSessions(mqttSettings);
+        }
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
         if (config.chat().sharedGroup().isPresent()) {
             // scale-out: on a broker cluster the servers' retained presence stays on their node (decision 0010)

@@ -373,6 +373,9 @@ final class FaultBench {
                     } else {
                         victim.current().stop();
                     }
+                    if (!config.restarts()) {
+                        break; // --down=never: the live instance takes it over after CHAT_INSTANCE_TIMEOUT
+                    }
                     Thread.sleep(config.down().toMillis());
                     victim.start().awaitHealthy(HEALTHY_WITHIN);
                 }

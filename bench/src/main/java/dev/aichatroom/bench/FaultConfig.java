@@ -18,7 +18,8 @@ import java.util.Set;
  * @param keepAlive the service's MQTT keep-alive ({@code MQTT_KEEP_ALIVE}); the partition lasts three of them
  * @param warmup discarded load at {@code rate} after the product started, before the scenario's own
  * @param faultAfter when in the load the fault is injected
- * @param down how long a killed or stopped process stays down before it is started again
+ * @param down how long a killed or stopped process stays down before it is started again; {@link #NEVER}: an instance
+ *     killed or stopped is not started again (a live one takes it over after {@code CHAT_INSTANCE_TIMEOUT})
  * @param postgres JDBC URL of a PostgreSQL database the two-instance scenarios may wipe; empty skips them
  * @param autosave Mosquitto's {@code autosave_interval}, seconds (its default 1800); 0 leaves it out
  * @param autosaveOnChanges Mosquitto's {@code autosave_on_changes}: {@code autosave} counts changes, not seconds
@@ -60,7 +61,8 @@ record FaultConfig(
               --keep-alive=5          the service's MQTT_KEEP_ALIVE, s; the partition lasts 3 of them
               --warmup=10             s of discarded load at --rate after each start (a cold JVM lags)
               --fault-after=10        s of load before the fault
-              --down=2                s a killed or stopped process stays down
+              --down=2                s a killed or stopped process stays down; never: an instance stays down
+                                      (the live one takes it over after CHAT_INSTANCE_TIMEOUT)
               --postgres=$FAULTS_POSTGRES_URL  JDBC URL of a PostgreSQL database the bench WIPES (two-instance
                                       scenarios; skipped without one); --postgres-user=postgres --postgres-password=
               --autosave=0            Mosquitto autosave_interval in s; 0 keeps its default (1800)
@@ -99,6 +101,9 @@ record FaultConfig(
             "json",
             "work");
 
+    /** {@code --down=never}: a killed or stopped instance is not started again. */
+    static final Duration NEVER = Duration.ofSeconds(-1);
+
     FaultConfig {
         scenarios = List.copyOf(scenarios);
         productJvmArgs = List.copyOf(productJvmArgs);
@@ -110,9 +115,17 @@ record FaultConfig(
             throw new BenchException("--publishers must be at least 1, and --messages, --rate and --burst at least"
                     + " one per publisher");
         }
-        if (keepAlive.toSeconds() < 1 || warmup.isNegative() || faultAfter.isNegative() || down.isNegative()) {
+        if (keepAlive.toSeconds() < 1
+                || warmup.isNegative()
+                || faultAfter.isNegative()
+                || (down.isNegative() && !down.equals(NEVER))) {
             throw new BenchException("--keep-alive must be at least 1 s, --fault-after and --down not negative");
         }
+    }
+
+    /** Whether a killed or stopped process is started again after {@link #down()}. */
+    boolean restarts() {
+        return !down.equals(NEVER);
     }
 
     /** True when the arguments ask for the fault part. */
@@ -155,7 +168,7 @@ record FaultConfig(
                 Duration.ofSeconds(integer(o, "keep-alive", 5)),
                 Duration.ofSeconds(integer(o, "warmup", 10)),
                 Duration.ofSeconds(integer(o, "fault-after", 10)),
-                Duration.ofSeconds(integer(o, "down", 2)),
+                o.getOrDefault("down", "").strip().equals("never") ? NEVER : Duration.ofSeconds(integer(o, "down", 2)),
                 postgres,
                 o.getOrDefault("postgres-user", environment.getOrDefault("FAULTS_POSTGRES_USER", "postgres")),
                 o.getOrDefault("postgres-password", environment.getOrDefault("FAULTS_POSTGRES_PASSWORD", "")),

@@ -34,6 +34,14 @@ class FaultConfigTest {
     }
 
     @Test
+    void a_killed_instance_is_started_again_after_down_unless_it_is_never() {
+        assertThat(parse(Map.of(), "--only=faults").restarts()).isTrue();
+        assertThat(parse(Map.of(), "--only=faults", "--down=12").down()).isEqualTo(Duration.ofSeconds(12));
+        assertThat(parse(Map.of(), "--only=faults", "--down=never").restarts()).isFalse();
+        assertThatThrownBy(() -> parse(Map.of(), "--only=faults", "--down=-3")).isInstanceOf(BenchException.class);
+    }
+
+    @Test
     void scenarios_are_chosen_by_label_and_unknown_ones_are_refused() {
         assertThat(parse(Map.of(), "--only=faults", "--scenarios=partition,steady")
                         .scenarios())

@@ -113,6 +113,27 @@ public final class ChatService implements AutoCloseable {
 
     private volatile boolean leaseFailing;
 
+    /**
+     * The longest a drain of a dead instance's broker session may take (decision 0043); a claim lasts a minute more, so
+     * a taker that died mid-drain leaves it to the next one after that.
+     */
+    static final Duration DRAIN_LIMIT = Duration.ofMinutes(2);
+
+    private static final Duration DRAIN_CLAIM = DRAIN_LIMIT.plusMinutes(1);
+    /** A drained session counts as empty once nothing has come for this long with nothing unacknowledged. */
+    private static final Duration DRAIN_QUIET = Duration.ofSeconds(1);
+    /** The broker's settings for a drain, on an external broker with a shared group; empty: no drains. */
+    private volatile Optional<dev.aichatroom.mqtt.MqttSettings> drainSettings = Optional.empty();
+    /**
+     * Drain connections that ended before the drain did (the instance came back, the connection was lost): their inputs
+     * not stored yet are left to the broker, which hands them to the session's next holder.
+     */
+    private final Set<String> goneDrains = ConcurrentHashMap.newKeySet();
+    /** The main connection of the last input without a key from one (worker thread only). */
+    private String lastMainConnection = "";
+    /** A drain is running (one at a time, off the lease thread). */
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+
     private final java.util.concurrent.ScheduledExecutorService graceTimer =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("chat-grace").factory());
@@ -289,6 +310,18 @@ public final class ChatService implements AutoCloseable {
     }
 
     /**
+     * Several instances on an external broker ({@code CHAT_SHARED_GROUP}), before {@link #start()}: an instance not
+     * alive for {@code CHAT_INSTANCE_TIMEOUT} has its broker session drained by a live one, which connects once as its
+     * client id, handles the inputs the broker had queued for it as its own and ends the session, and its output
+     * witness's (decision 0043).
+     *
+     * @param settings the main connection's broker, account and session settings; the client id is replaced
+     */
+    public void drainDeadSessions(dev.aichatroom.mqtt.MqttSettings settings) {
+        drainSettings = Optional.of(settings);
+    }
+
+    /**
      * How long the ids of other instances' copies are kept at least: a dead instance's messages are taken over at most
      * {@code CHAT_INSTANCE_TIMEOUT} plus one lease period ({@code / 5}) after its last heartbeat; twice the timeout
      * (at least 10 s) leaves room for a slow store or a late takeover.
@@ -430,6 +463,7 @@ public final class ChatService implements AutoCloseable {
                 for (MessageStore.Takeover t : store.takeOver(instance, config.instanceTimeout())) {
                     takeOver(t);
                 }
+                claimDrains();
             }
             if (leaseFailing) {
                 leaseFailing = false;
@@ -440,6 +474,104 @@ public final class ChatService implements AutoCloseable {
                 leaseFailing = true;
                 LOG.warn("Cannot record this instance as alive in the store: {}", e.getMessage());
             }
+        }
+    }
+
+    /** On the lease thread: claims the sessions of dead instances and drains them one by one on a thread of their own. */
+    private void claimDrains() {
+        if (drainSettings.isEmpty() || !running || !draining.compareAndSet(false, true)) {
+            return;
+        }
+        List<String> dead;
+        try {
+            dead = store.claimDrains(instance, config.instanceTimeout(), DRAIN_CLAIM);
+        } catch (StoreException e) {
+            draining.set(false);
+            throw e;
+        }
+        if (dead.isEmpty()) {
+            draining.set(false);
+            return;
+        }
+        Thread.ofVirtual().name("chat-drain").start(() -> {
+            try {
+                dead.forEach(d -> drain(drainSettings.get(), d));
+            } finally {
+                draining.set(false);
+            }
+        });
+    }
+
+    /**
+     * Connects as {@code dead} (an instance not alive for {@code CHAT_INSTANCE_TIMEOUT}), takes every input the broker
+     * had queued in its session as if it had come on this instance's own connection (stored, published, acknowledged
+     * once marked), ends that session and its witness's, and forgets the instance (decision 0043).
+     */
+    private void drain(dev.aichatroom.mqtt.MqttSettings settings, String dead) {
+        if (closing) {
+            return;
+        }
+        long started = System.nanoTime();
+        // named after this instance (its ledger entries are its own) and unique: forgotten as a whole once drained
+        String connection = instance + "/drain/" + dead + "/" + java.util.UUID.randomUUID();
+        List<String> own = List.of(Topics.inputFilters());
+        try {
+            // a drain another instance began and did not end left its stored inputs in the ledger: they come again
+            suspects.addAll(store.ledgerHashes());
+        } catch (StoreException e) {
+            LOG.warn("Cannot drain the broker session of instance '{}' yet: {}", dead, e.getMessage());
+            return;
+        }
+        dev.aichatroom.mqtt.SessionDrain.Result result = dev.aichatroom.mqtt.SessionDrain.drain(
+                settings.forConnection(dead),
+                connection,
+                inputFilters,
+                topic -> own.stream().anyMatch(f -> dev.aichatroom.mqtt.TopicFilter.matches(f, topic)),
+                this::onInbound,
+                DRAIN_QUIET,
+                DRAIN_LIMIT,
+                () -> closing,
+                () -> goneDrains.add(connection));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        switch (result.outcome()) {
+            case ENDED, NO_SESSION -> {
+                Optional<String> witnessLeft =
+                        dev.aichatroom.mqtt.SessionDrain.discard(settings.forConnection(dead + "-witness"));
+                try {
+                    store.forgetLedgerBefore(Long.MAX_VALUE, connection); // the session is gone: nothing comes again
+                    store.drained(dead, config.instanceTimeout());
+                } catch (StoreException e) {
+                    LOG.debug("Drained instance '{}' not forgotten yet: {}", dead, e.getMessage());
+                }
+                LOG.info(
+                        "Instance '{}' not alive for {} s: {} ({} ms){}",
+                        dead,
+                        config.instanceTimeout().toSeconds(),
+                        result.outcome() == dev.aichatroom.mqtt.SessionDrain.Outcome.NO_SESSION
+                                ? "the broker kept no session for it"
+                                : "drained its broker session, " + result.handled() + " input(s) handled here, "
+                                        + result.skipped() + " other message(s) dropped, and ended it",
+                        millis,
+                        witnessLeft
+                                .map(w -> "; its witness session ('" + dead + "-witness') not ended: " + w)
+                                .orElse(""));
+            }
+            case TAKEN_BACK ->
+                LOG.warn(
+                        "Instance '{}' connected again while its broker session was drained ({} input(s) handled"
+                                + " here, {} ms): the rest of the session is its own again",
+                        dead,
+                        result.handled(),
+                        millis);
+            case FAILED ->
+                LOG.warn(
+                        "Cannot drain the broker session of instance '{}', not alive for {} s ({}; {} input(s) handled"
+                                + " here): the inputs the broker queued for it wait there; trying again in {} s",
+                        dead,
+                        config.instanceTimeout().toSeconds(),
+                        result.why(),
+                        result.handled(),
+                        DRAIN_CLAIM.toSeconds());
         }
     }
 
@@ -660,6 +792,15 @@ public final class ChatService implements AutoCloseable {
         }
         List<Staged> batch = List.copyOf(staged);
         staged.clear();
+        if (!goneDrains.isEmpty()) {
+            // the session they came in was taken back (or lost): its holder gets them again, not stored here
+            batch = batch.stream()
+                    .filter(s -> !goneDrains.contains(s.inbound().connection()))
+                    .toList();
+            if (batch.isEmpty()) {
+                return;
+            }
+        }
         List<Boolean> stored = storeBatch(batch);
         if (stored.isEmpty()) {
             return; // stopping: the inputs stay unacknowledged and come again
@@ -757,6 +898,18 @@ public final class ChatService implements AutoCloseable {
         }
         suspects.addAll(unacknowledged.values());
         suspects.addAll(outbox.unconfirmedElsewhere(connection));
+        if (drainSettings.isPresent() && !connection.contains("/drain/")) {
+            if (!lastMainConnection.isEmpty() && !connection.equals(lastMainConnection)) {
+                // a live instance may have drained this one's session meanwhile (decision 0043): the inputs it stored
+                // and had not acknowledged when this instance took the session back come again here
+                try {
+                    suspects.addAll(store.ledgerHashes());
+                } catch (StoreException e) {
+                    LOG.debug("Cannot read the input ledger after a reconnect: {}", e.getMessage());
+                }
+            }
+            lastMainConnection = connection;
+        }
         staged.stream()
                 .flatMap(st -> st.row().ledger().stream())
                 .map(MessageStore.LedgerEntry::inputHash)

@@ -407,6 +407,11 @@ public final class MqttConnection implements AutoCloseable {
      * its connection state; if a later client version hides it, the connection works without the bound (and says so).
      */
     private void holdBackBeyondWindow() {
+        holdBackBeyondWindow(client, window, endpoint());
+    }
+
+    /** Like {@link #holdBackBeyondWindow()}, for another client of the service (a drain, {@link SessionDrain}). */
+    static void holdBackBeyondWindow(Mqtt5AsyncClient client, int window, String endpoint) {
         try {
             client.getConfig()
                     .getConnectionConfig()
@@ -415,7 +420,7 @@ public final class MqttConnection implements AutoCloseable {
         } catch (RuntimeException | LinkageError e) {
             LOG.warn(
                     "No inbound window on {} ({}): a broker that overruns the Receive Maximum may disconnect it",
-                    endpoint(),
+                    endpoint,
                     e.toString());
         }
     }

@@ -25,7 +25,7 @@ public final class JdbcMessageStore implements MessageStore {
      * The newest migration in {@code db/migration/sqlite} and {@code db/migration/postgresql}: a new migration raises
      * it (SchemaVersionTest fails until it does), or an existing database would not get it.
      */
-    static final String SCHEMA_VERSION = "7";
+    static final String SCHEMA_VERSION = "8";
     /** How often SQLite's WAL is checkpointed while it has frames: the most a power cut loses under load. */
     static final Duration CHECKPOINT_EVERY = Duration.ofMillis(100);
     /**
@@ -337,9 +337,9 @@ public final class JdbcMessageStore implements MessageStore {
     @Override
     public void heartbeat(String instance) {
         written("record this instance as alive", c -> {
-            try (PreparedStatement ps =
-                    c.prepareStatement("INSERT INTO outbox_instances (instance, seen_at) VALUES (?, " + nowMillis()
-                            + ") ON CONFLICT (instance) DO UPDATE SET seen_at = excluded.seen_at")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO outbox_instances (instance, seen_at) VALUES (?, " + nowMillis()
+                            + ") ON CONFLICT (instance) DO UPDATE SET seen_at = excluded.seen_at, drain_after = NULL")) {
                 ps.setString(1, instance);
                 ps.executeUpdate();
                 return null;
@@ -370,6 +370,40 @@ public final class JdbcMessageStore implements MessageStore {
             }
         }
         return taken;
+    }
+
+    @Override
+    public List<String> claimDrains(String taker, java.time.Duration timeout, java.time.Duration lease) {
+        return written("claim the broker sessions of instances not alive", c -> {
+            // PostgreSQL: two takers updating the same row wait for each other and the second finds it claimed
+            try (PreparedStatement ps = c.prepareStatement("UPDATE outbox_instances SET drain_after = " + nowMillis()
+                    + " + ? WHERE instance <> ? AND seen_at < " + nowMillis() + " - ? AND (drain_after IS NULL OR"
+                    + " drain_after < " + nowMillis() + ") RETURNING instance")) {
+                ps.setLong(1, lease.toMillis());
+                ps.setString(2, taker);
+                ps.setLong(3, timeout.toMillis());
+                List<String> claimed = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        claimed.add(rs.getString(1));
+                    }
+                }
+                claimed.sort(null);
+                return claimed;
+            }
+        });
+    }
+
+    @Override
+    public boolean drained(String instance, java.time.Duration timeout) {
+        return written("forget the drained instance " + instance, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM outbox_instances WHERE instance = ? AND seen_at < " + nowMillis() + " - ?")) {
+                ps.setString(1, instance);
+                ps.setLong(2, timeout.toMillis());
+                return ps.executeUpdate() > 0;
+            }
+        });
     }
 
     /** Takes {@code owner}'s unpublished messages if it is not alive, holding its record locked meanwhile. */

@@ -76,6 +76,23 @@ public interface MessageStore extends AutoCloseable {
     List<Takeover> takeOver(String taker, java.time.Duration timeout);
 
     /**
+     * Claims, until {@code lease} from now, the broker sessions of the other instances that have not recorded a {@link
+     * #heartbeat} for {@code timeout} and that nobody claims now: {@code taker} drains each (decision 0043) and then
+     * calls {@link #drained}. A heartbeat of the instance clears its claim.
+     *
+     * @return the instances (their MQTT client ids), in name order
+     */
+    List<String> claimDrains(String taker, java.time.Duration timeout, java.time.Duration lease);
+
+    /**
+     * Forgets {@code instance} once its broker session is drained and ended, unless it recorded a {@link #heartbeat}
+     * within {@code timeout} meanwhile (it came back).
+     *
+     * @return whether it was forgotten
+     */
+    boolean drained(String instance, java.time.Duration timeout);
+
+    /**
      * Marks messages published and forgets the ledger entries of {@code acknowledging} (inputs whose acknowledgement
      * surely reached the broker), in one transaction. Either may be empty.
      */

@@ -10,7 +10,6 @@ import dev.aichatroom.testing.ProductProcess;
 import dev.aichatroom.testing.ScaleOutFixture;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -49,7 +48,6 @@ class OutputsAfterTakeoverIT {
 
     @Test
     void outputs_the_broker_took_from_a_killed_instance_are_not_published_again_by_the_live_one() throws Exception {
-        assertThat(ProductProcess.JAR).as("the product jar (mvn package)").exists();
         try (ScaleOutFixture instances = ScaleOutFixture.create("witness_takeover");
                 Mosquitto mosquitto = Mosquitto.start(true);
                 AckDroppingProxy proxy = new AckDroppingProxy(mosquitto.port());
@@ -60,11 +58,11 @@ class OutputsAfterTakeoverIT {
                     LIVE,
                     mosquitto.port(),
                     Map.of("CHAT_INSTANCE_TIMEOUT", "3", "VOICE_ENABLE", "false", "MCP_ENABLE", "false"));
-            int http = FreePorts.next();
-            Process killed = start(instances.env(KILLED, proxy.port()), http);
+            Map<String, String> env = new java.util.HashMap<>(instances.env(KILLED, proxy.port()));
+            env.put("CHAT_INSTANCE_TIMEOUT", "3");
+            Process killed = ProductProcess.startHealthy(dir, "killed", env, FreePorts.next());
             List<String> sent = new ArrayList<>();
             try {
-                ProductProcess.awaitHealthy(http, killed, dir);
                 // the shared subscription hands inputs to either instance: send until the one to be killed has had
                 // one published and marked (its PUBACK went through the proxy)
                 for (int i = 1; count(instances, KILLED, true, "warm-%") == 0; i++) {
@@ -107,12 +105,7 @@ class OutputsAfterTakeoverIT {
                     .allSatisfy((text, n) -> assertThat(n).as(text).isEqualTo(1L));
             assertThat(live.get("/health").statusCode()).isEqualTo(200);
         } finally {
-            if (Files.exists(dir.resolve("killed.log"))) {
-                Files.copy(
-                        dir.resolve("killed.log"),
-                        Path.of("target", "OutputsAfterTakeoverIT-killed.log"),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
+            ProductProcess.keepLog(dir, "killed", "OutputsAfterTakeoverIT");
         }
     }
 
@@ -171,12 +164,5 @@ class OutputsAfterTakeoverIT {
             ps.setString(3, KILLED);
             assertThat(ps.executeUpdate()).isEqualTo(1);
         }
-    }
-
-    private Process start(Map<String, String> env, int http) {
-        Map<String, String> all = new java.util.HashMap<>(env);
-        all.put("PORT", String.valueOf(http));
-        all.put("CHAT_INSTANCE_TIMEOUT", "3");
-        return ProductProcess.start(dir, "killed.log", all);
     }
 }

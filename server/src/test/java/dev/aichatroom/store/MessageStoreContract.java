@@ -94,6 +94,42 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void a_dead_instances_session_is_claimed_by_one_taker_until_drained_or_it_comes_back() throws Exception {
+        String live = "live-" + UUID.randomUUID();
+        String dead = "dead-" + UUID.randomUUID();
+        String back = "back-" + UUID.randomUUID();
+        java.time.Duration timeout = java.time.Duration.ofMillis(300);
+        java.time.Duration lease = java.time.Duration.ofMinutes(1);
+        store.heartbeat(live);
+        store.heartbeat(dead);
+        store.heartbeat(back);
+        assertThat(store.claimDrains(live, java.time.Duration.ofMinutes(1), lease))
+                .as("within the timeout")
+                .doesNotContain(dead, back);
+        Thread.sleep(timeout.toMillis() + 200);
+        store.heartbeat(live);
+        assertThat(store.claimDrains(live, timeout, lease))
+                .as("other tests' instances may be there too")
+                .contains(dead, back)
+                .doesNotContain(live);
+        assertThat(store.claimDrains("another-" + live, timeout, lease))
+                .as("claimed: no second taker")
+                .doesNotContain(dead, back);
+        store.heartbeat(back); // it came back while being drained
+        assertThat(store.drained(back, timeout)).as("alive again: kept").isFalse();
+        assertThat(store.drained(dead, timeout)).isTrue();
+        Thread.sleep(timeout.toMillis() + 200);
+        assertThat(store.claimDrains(live, timeout, java.time.Duration.ZERO))
+                .as("the drained one is forgotten; the one that came back and went again is claimed again")
+                .doesNotContain(dead)
+                .contains(back);
+        Thread.sleep(20);
+        assertThat(store.claimDrains(live, timeout, lease))
+                .as("a claim past its lease is free again (a taker that died mid-drain)")
+                .contains(back);
+    }
+
+    @Test
     void a_dead_instances_unpublished_messages_are_taken_over_once_in_order_and_a_live_ones_are_left() {
         String live = "live-" + UUID.randomUUID();
         String dead = "dead-" + UUID.randomUUID();

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 
@@ -59,6 +60,27 @@ public final class ProductProcess {
         all.put("MQTT_PORT", String.valueOf(mqtt));
         all.put("MQTT_WS_PORT", String.valueOf(ws));
         return start(dir, log, all);
+    }
+
+    /**
+     * {@link #start} with its data in {@code dir/data-NAME}, its output in {@code dir/NAME.log} and HTTP on {@code
+     * http}, then {@link #awaitHealthy}: for a test that runs more than one product process in one directory.
+     */
+    public static Process startHealthy(Path dir, String name, Map<String, String> env, int http) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("DATA_DIR", dir.resolve("data-" + name).toString());
+        all.put("PORT", String.valueOf(http));
+        Process product = start(dir, name + ".log", all);
+        awaitHealthy(http, product, dir);
+        return product;
+    }
+
+    /** Copies {@code dir/NAME.log} to {@code target/TEST-NAME.log}, where the build keeps it after the directory goes. */
+    public static void keepLog(Path dir, String name, String test) throws IOException {
+        Path log = dir.resolve(name + ".log");
+        if (Files.exists(log)) {
+            Files.copy(log, Path.of("target", test + "-" + name + ".log"), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** Waits (2 minutes at most) until {@code GET /health} on {@code http} answers 200, failing if the process ends. */

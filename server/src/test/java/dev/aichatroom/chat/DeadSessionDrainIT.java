@@ -1,0 +1,175 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import dev.aichatroom.testing.FreePorts;
+import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.ProductProcess;
+import dev.aichatroom.testing.ScaleOutFixture;
+import dev.aichatroom.testing.TestMqtt;
+import dev.aichatroom.testing.TestProduct;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 12, "nothing acknowledged is lost", for an instance that dies for good (decision 0043). Two instances share
+ * the inputs ({@code CHAT_SHARED_GROUP}, PostgreSQL, Debian's Mosquitto 2.0.11); one, a process of its own, is killed
+ * (SIGKILL) and not started again. Mosquitto goes on handing every other input to the dead instance's persistent
+ * session, where it waits for a restart that never comes (until the session expires, a day later). The live instance
+ * takes the dead one over after {@code CHAT_INSTANCE_TIMEOUT}: it drains that session, so every input the broker
+ * acknowledged comes out on {@code messages/out} once, and the broker keeps neither the session nor the dead
+ * instance's witness session. Before decision 0043 the inputs queued for the dead instance never came out.
+ */
+@Timeout(180)
+class DeadSessionDrainIT {
+    private static final String OUT = "chatroom/messages/out";
+    private static final String KILLED = "drain-killed";
+    private static final String LIVE = "drain-live";
+    private static final int TIMEOUT_SECONDS = 3;
+    /** Inputs published after the kill, half with a message_id and half without. */
+    private static final int INPUTS = 40;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void inputs_queued_for_an_instance_that_stays_dead_come_out_once_and_its_sessions_end() throws Exception {
+        try (ScaleOutFixture instances = ScaleOutFixture.create("drain");
+                Mosquitto mosquitto = Mosquitto.start(false);
+                TestMqtt observer =
+                        TestMqtt.connect(mosquitto.port(), "drain-observer").subscribe(OUT);
+                TestMqtt device = TestMqtt.connect(mosquitto.port(), "drain-device")) {
+            Map<String, String> timeout = Map.of("CHAT_INSTANCE_TIMEOUT", Integer.toString(TIMEOUT_SECONDS));
+            Map<String, String> live = new HashMap<>(timeout);
+            live.putAll(Map.of("VOICE_ENABLE", "false", "MCP_ENABLE", "false"));
+            TestProduct liveInstance = instances.start(LIVE, mosquitto.port(), live);
+            Map<String, String> env = new HashMap<>(instances.env(KILLED, mosquitto.port()));
+            env.putAll(timeout);
+            Process killed = ProductProcess.startHealthy(dir, "killed", env, FreePorts.next());
+            List<String> sent = new ArrayList<>();
+            long killedAt;
+            try {
+                // the shared subscription hands inputs to either instance: send until the one to be killed has one
+                for (int i = 1; published(instances, KILLED) == 0; i++) {
+                    assertThat(i)
+                            .as("an input reached the instance to be killed")
+                            .isLessThan(30);
+                    String text = "warm-" + i;
+                    send(device, text, i, true);
+                    sent.add(text);
+                    observer.await(OUT, r -> r.text().contains("\"" + text + "\""), Duration.ofSeconds(30));
+                }
+            } finally {
+                killed.destroyForcibly(); // SIGKILL, and it is not started again
+                killed.waitFor(30, TimeUnit.SECONDS);
+                killedAt = System.nanoTime();
+                ProductProcess.keepLog(dir, "killed", "DeadSessionDrainIT");
+            }
+            // acknowledged by the broker (PUBACK): about half of them it queues in the dead instance's session
+            for (int i = 1; i <= INPUTS; i++) {
+                String text = "after-kill-" + i;
+                send(device, text, i, i % 4 < 2); // keyed and keyless inputs on either instance
+                sent.add(text);
+            }
+
+            // taken for dead after the timeout (+ one lease period), drained within seconds
+            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS + 15))
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertThat(contents(observer))
+                            .as("every acknowledged input on messages/out")
+                            .containsAll(sent));
+            double seconds = (System.nanoTime() - killedAt) / 1e9;
+            // anything published twice would follow within moments
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> true);
+
+            Map<String, Long> copies =
+                    contents(observer).stream().collect(Collectors.groupingBy(t -> t, Collectors.counting()));
+            assertThat(copies.keySet()).as("nothing acknowledged is lost").containsAll(sent);
+            assertThat(copies)
+                    .as("every input on messages/out exactly once (all out %.1f s after the kill)", seconds)
+                    .allSatisfy((text, n) -> assertThat(n).as(text).isEqualTo(1L));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !known(instances, KILLED));
+            assertThat(sessionPresent(mosquitto.port(), KILLED))
+                    .as("the dead instance's session is ended")
+                    .isFalse();
+            assertThat(sessionPresent(mosquitto.port(), KILLED + "-witness"))
+                    .as("the dead instance's witness session is ended")
+                    .isFalse();
+            assertThat(liveInstance.get("/health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    /** Publishes an input at QoS 1 and returns once the broker acknowledged it. */
+    private static void send(TestMqtt device, String text, int i, boolean withId) {
+        device.publish(
+                "chatroom/messages/in",
+                "{\"client_id\":\"dev-" + (i % 4) + "\",\"username\":\"设备\",\"message\":\"" + text + "\""
+                        + (withId ? ",\"message_id\":\"id-" + text + "\"" : "") + "}");
+    }
+
+    private static List<String> contents(TestMqtt observer) {
+        return observer.on(OUT).stream()
+                .filter(r -> r.json().path("type").asText().equals("user_message"))
+                .map(r -> r.json().path("content").asText())
+                .toList();
+    }
+
+    /** Messages {@code instance} stored and saw published. */
+    private static int published(ScaleOutFixture instances, String instance) throws SQLException {
+        try (Connection c = instances.db();
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + instances.table("messages")
+                        + " WHERE instance = ? AND published = TRUE AND type = 'user_message'")) {
+            ps.setString(1, instance);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    /** Whether the store still lists {@code instance} among the instances (alive or to be taken over). */
+    private static boolean known(ScaleOutFixture instances, String instance) throws SQLException {
+        try (Connection c = instances.db();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT count(*) FROM " + instances.table("outbox_instances") + " WHERE instance = ?")) {
+            ps.setString(1, instance);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) > 0;
+            }
+        }
+    }
+
+    /** Whether the broker kept a session for {@code clientId} (asked by connecting as it; the answer ends it). */
+    private static boolean sessionPresent(int port, String clientId) {
+        Mqtt5BlockingClient client = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .buildBlocking();
+        try {
+            return client.connectWith()
+                    .cleanStart(false)
+                    .sessionExpiryInterval(0)
+                    .send()
+                    .isSessionPresent();
+        } finally {
+            client.disconnect();
+        }
+    }
+}

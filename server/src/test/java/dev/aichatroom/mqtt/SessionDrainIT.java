@@ -1,0 +1,171 @@
+package dev.aichatroom.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import dev.aichatroom.testing.Mosquitto;
+import dev.aichatroom.testing.TestMqtt;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link SessionDrain} on Debian's Mosquitto 2.0.11 (decision 0043): the inputs a shared subscription queued in a
+ * disconnected member's persistent session are handed over, nothing new is routed there once it unsubscribed, and the
+ * session is gone at the end; when the member connects again meanwhile, the drain stops and what it had not
+ * acknowledged is the member's again.
+ */
+@Timeout(60)
+class SessionDrainIT {
+    private static final String SHARED = "$share/g/chatroom/messages/in";
+    private static final String IN = "chatroom/messages/in";
+
+    @Test
+    void queued_inputs_are_handed_over_acknowledged_and_the_session_ended() throws Exception {
+        try (Mosquitto mosquitto = Mosquitto.start(false, "max_queued_messages 0\n");
+                TestMqtt live = TestMqtt.connect(mosquitto.port(), "live").subscribe(SHARED);
+                TestMqtt publisher = TestMqtt.connect(mosquitto.port(), "publisher")) {
+            member(mosquitto.port(), "dead").disconnect(); // a member of the group, gone, its session kept
+            for (int i = 0; i < 2_000; i++) {
+                publisher.publish(IN, "in-" + i);
+            }
+            List<Inbound> handled = new CopyOnWriteArrayList<>();
+            // 1,000 queued, ten times the Receive Maximum: Mosquitto 2.0.11 sends beyond it as they are acknowledged
+            SessionDrain.Result result = SessionDrain.drain(
+                    settings(mosquitto.port(), "dead"),
+                    "taker/drain/dead/1",
+                    List.of(SHARED),
+                    topic -> topic.equals(IN),
+                    inbound -> {
+                        handled.add(inbound);
+                        inbound.acknowledge();
+                    },
+                    Duration.ofMillis(500),
+                    Duration.ofSeconds(20),
+                    () -> false,
+                    () -> {});
+
+            assertThat(result.outcome()).as(result.why()).isEqualTo(SessionDrain.Outcome.ENDED);
+            assertThat(handled)
+                    .hasSize(1_000)
+                    .allSatisfy(i -> assertThat(i.connection()).isEqualTo("taker/drain/dead/1"));
+            assertThat(live.on(IN)).as("the live member had the other half").hasSize(1_000);
+            publisher.publish(IN, "after");
+            live.await(IN, r -> r.text().equals("after"));
+            assertThat(sessionPresent(mosquitto.port(), "dead")).isFalse();
+            assertThat(SessionDrain.drain(
+                                    settings(mosquitto.port(), "never-there"),
+                                    "c",
+                                    List.of(SHARED),
+                                    t -> true,
+                                    i -> {},
+                                    Duration.ofMillis(100),
+                                    Duration.ofSeconds(5),
+                                    () -> false,
+                                    () -> {})
+                            .outcome())
+                    .isEqualTo(SessionDrain.Outcome.NO_SESSION);
+            assertThat(sessionPresent(mosquitto.port(), "never-there")).isFalse();
+        }
+    }
+
+    @Test
+    void a_member_that_comes_back_takes_its_session_and_what_the_drain_had_not_acknowledged() throws Exception {
+        try (Mosquitto mosquitto = Mosquitto.start(false);
+                TestMqtt live = TestMqtt.connect(mosquitto.port(), "live").subscribe(SHARED);
+                TestMqtt publisher = TestMqtt.connect(mosquitto.port(), "publisher")) {
+            member(mosquitto.port(), "partitioned").disconnect();
+            for (int i = 0; i < 20; i++) {
+                publisher.publish(IN, "in-" + i);
+            }
+            List<String> held = new CopyOnWriteArrayList<>();
+            AtomicBoolean gone = new AtomicBoolean();
+            List<String> back = new CopyOnWriteArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                await().until(() -> held.size() >= 10);
+                // it comes back (clean start false): the broker gives it the session and disconnects the drain
+                Mqtt5AsyncClient returned = MqttClient.builder()
+                        .useMqttVersion5()
+                        .identifier("partitioned")
+                        .serverHost("127.0.0.1")
+                        .serverPort(mosquitto.port())
+                        .buildAsync();
+                returned.publishes(
+                        MqttGlobalPublishFilter.ALL,
+                        p -> back.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+                returned.connectWith()
+                        .cleanStart(false)
+                        .sessionExpiryInterval(600)
+                        .send()
+                        .join();
+            });
+            SessionDrain.Result result = SessionDrain.drain(
+                    settings(mosquitto.port(), "partitioned"),
+                    "taker/drain/partitioned/1",
+                    List.of(SHARED),
+                    topic -> topic.equals(IN),
+                    inbound -> held.add(new String(inbound.payload(), StandardCharsets.UTF_8)), // never acknowledged
+                    Duration.ofMillis(500),
+                    Duration.ofSeconds(20),
+                    () -> false,
+                    () -> gone.set(true));
+
+            assertThat(result.outcome())
+                    .as("Mosquitto 2.0.11 closes the connection without a DISCONNECT 0x8E: %s", result.why())
+                    .isIn(SessionDrain.Outcome.TAKEN_BACK, SessionDrain.Outcome.FAILED);
+            assertThat(gone)
+                    .as("told at once, so the taker stores none of what it holds")
+                    .isTrue();
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(back).as("nothing lost").containsExactlyInAnyOrderElementsOf(held));
+        }
+    }
+
+    /** Joins the shared group as {@code clientId} with a persistent session. */
+    private static Mqtt5BlockingClient member(int port, String clientId) {
+        Mqtt5BlockingClient c = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .buildBlocking();
+        c.connectWith().cleanStart(true).sessionExpiryInterval(600).send();
+        c.subscribeWith().topicFilter(SHARED).qos(MqttQos.AT_LEAST_ONCE).send();
+        return c;
+    }
+
+    private static MqttSettings settings(int port, String clientId) {
+        return new MqttSettings(
+                "127.0.0.1", port, clientId, Optional.empty(), Optional.empty(), 600, 100, false, Optional.empty());
+    }
+
+    private static boolean sessionPresent(int port, String clientId) throws Exception {
+        Mqtt5AsyncClient c = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .buildAsync();
+        try {
+            return c.connectWith()
+                    .cleanStart(false)
+                    .sessionExpiryInterval(0)
+                    .send()
+                    .get(5, TimeUnit.SECONDS)
+                    .isSessionPresent();
+        } finally {
+            c.disconnect();
+        }
+    }
+}
