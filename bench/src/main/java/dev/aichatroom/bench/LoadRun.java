@@ -3,9 +3,13 @@ package dev.aichatroom.bench;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import dev.aichatroom.bench.Scenario.Mode;
 import dev.aichatroom.bench.Scenario.Route;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -163,6 +167,40 @@ final class LoadRun {
         }
     }
 
+    /**
+     * With {@code -Dbench.latencyLog=DIR}, every measured message of the run as a line {@code sent-nanos latency-nanos}
+     * in {@code DIR/run-N-broker-route-qos-mode.txt}: the send time on {@code System.nanoTime}'s clock
+     * (CLOCK_MONOTONIC, shared with the product's {@code -Xlog:...:timenanos} decorations), to tell which slow
+     * messages coincided with what happened in the product.
+     */
+    private void writeLatencyLog(List<Recorder.Analysis> seen) {
+        String dir = System.getProperty("bench.latencyLog");
+        if (dir == null || dir.isBlank()) {
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (Recorder.Analysis a : seen) {
+            for (int i = 0; i < a.latencyCount(); i++) {
+                b.append(a.sentAt()[i]).append(' ').append(a.latencies()[i]).append('\n');
+            }
+        }
+        Path file = Path.of(dir)
+                .resolve(String.format(
+                        Locale.ROOT,
+                        "run-%d-%s-%s-%d-%s.txt",
+                        run,
+                        scenario.broker(),
+                        scenario.route(),
+                        scenario.qos(),
+                        scenario.mode()));
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, b);
+        } catch (IOException e) {
+            throw new BenchException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private RunResult result(List<Publisher> publishers, List<Recorder> recorders, long measureStart, long end) {
         int n = publishers.size();
         int[] from = new int[n];
@@ -197,6 +235,7 @@ final class LoadRun {
             foreign += a.foreign();
             arrived += a.arrivedInWindow();
         }
+        writeLatencyLog(seen);
         double seconds = (end - measureStart) / 1e9;
         return new RunResult(
                 scenario,

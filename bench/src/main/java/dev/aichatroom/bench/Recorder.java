@@ -53,7 +53,13 @@ final class Recorder {
 
     /** What one subscriber saw, against what the publishers sent. */
     record Analysis(
-            long unique, long duplicates, long foreign, long arrivedInWindow, long[] latencies, int latencyCount) {}
+            long unique,
+            long duplicates,
+            long foreign,
+            long arrivedInWindow,
+            long[] latencies,
+            int latencyCount,
+            long[] sentAt) {}
 
     /**
      * @param measuredFrom per publisher, the first sequence number sent in the measured phase
@@ -72,6 +78,7 @@ final class Recorder {
             long duplicates = 0;
             long inWindow = 0;
             long[] latencies = new long[log.size()];
+            long[] sentAt = new long[log.size()];
             int n = 0;
             for (int i = 0; i < log.size(); i++) {
                 int p = log.publisher(i);
@@ -83,13 +90,14 @@ final class Recorder {
                 seen[p].set(s);
                 unique++;
                 if (s >= measuredFrom[p] && s < measuredTo[p]) {
+                    sentAt[n] = log.sent(i);
                     latencies[n++] = log.arrived(i) - log.sent(i);
                 }
                 if (log.arrived(i) >= windowStart && log.arrived(i) < windowEnd) {
                     inWindow++;
                 }
             }
-            return new Analysis(unique, duplicates, foreign.get(), inWindow, latencies, n);
+            return new Analysis(unique, duplicates, foreign.get(), inWindow, latencies, n, sentAt);
         } finally {
             lock.unlock();
         }

@@ -253,13 +253,10 @@ final class BrokerHooks
 
     /** The configured account the session's connection logged in with, as {@link BrokerSecurity} admitted it. */
     private static Optional<String> account(ServerSession session) {
-        javax.security.auth.Subject subject = session.getRemotingConnection().getSubject();
-        return subject == null
-                ? Optional.empty()
-                : subject.getPublicCredentials(ClientIdentity.class).stream()
-                        .filter(who -> who.kind() == ClientIdentity.Kind.ACCOUNT)
-                        .map(ClientIdentity::username)
-                        .findFirst();
+        ClientIdentity who = ClientIdentity.of(session.getRemotingConnection().getSubject());
+        return who != null && who.kind() == ClientIdentity.Kind.ACCOUNT
+                ? Optional.of(who.username())
+                : Optional.empty();
     }
 
     private static boolean isRetained(Message message) {

@@ -1,5 +1,8 @@
 package dev.aichatroom.broker;
 
+import java.util.Set;
+import javax.security.auth.Subject;
+
 /** An authenticated MQTT connection: its client id, the account it used and what kind of client it is. */
 public record ClientIdentity(String clientId, String username, Kind kind) {
     public enum Kind {
@@ -11,6 +14,26 @@ public record ClientIdentity(String clientId, String username, Kind kind) {
         TOKEN,
         /** No credentials; allowed only while the broker listens on loopback. */
         ANONYMOUS
+    }
+
+    /**
+     * The identity {@link BrokerSecurity} admitted the subject with, or null. Read on every message sent: it walks the
+     * subject's credentials in place where {@link Subject#getPublicCredentials(Class)} copies them into a new set (issue
+     * 13). Under the set's lock, as that copy does.
+     */
+    public static ClientIdentity of(Subject subject) {
+        if (subject == null) {
+            return null;
+        }
+        Set<Object> credentials = subject.getPublicCredentials();
+        synchronized (credentials) {
+            for (Object credential : credentials) {
+                if (credential instanceof ClientIdentity who) {
+                    return who;
+                }
+            }
+        }
+        return null;
     }
 
     public boolean isService() {
