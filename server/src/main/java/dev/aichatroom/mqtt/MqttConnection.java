@@ -415,7 +415,7 @@ public final class MqttConnection implements AutoCloseable {
     /** Like {@link #holdBackBeyondWindow()}, for another client of the service (a drain, {@link SessionDrain}). */
     static void holdBackBeyondWindow(Mqtt5AsyncClient client, int window, String endpoint) {
         try {
-            channel().ifPresent(channel -> InboundWindow.install(channel, window));
+            channel(client).ifPresent(channel -> InboundWindow.install(channel, window));
         } catch (RuntimeException | LinkageError e) {
             LOG.warn(
                     "No inbound window on {} ({}): a broker that overruns the Receive Maximum may disconnect it",
@@ -449,6 +449,10 @@ public final class MqttConnection implements AutoCloseable {
 
     /** The client's Netty channel while connected (HiveMQ's client does not expose it: taken from its state). */
     Optional<Channel> channel() {
+        return channel(client);
+    }
+
+    private static Optional<Channel> channel(Mqtt5AsyncClient client) {
         return client.getConfig()
                 .getConnectionConfig()
                 .map(c -> ((com.hivemq.client.internal.mqtt.MqttClientConnectionConfig) c).getChannel());
