@@ -3,8 +3,6 @@ package dev.aichatroom.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.ProductProcess;
@@ -105,10 +103,10 @@ class DeadSessionDrainIT {
                     .as("every input on messages/out exactly once (all out %.1f s after the kill)", seconds)
                     .allSatisfy((text, n) -> assertThat(n).as(text).isEqualTo(1L));
             await().atMost(Duration.ofSeconds(5)).until(() -> !known(instances, KILLED));
-            assertThat(sessionPresent(mosquitto.port(), KILLED))
+            assertThat(TestMqtt.sessionPresent(mosquitto.port(), KILLED))
                     .as("the dead instance's session is ended")
                     .isFalse();
-            assertThat(sessionPresent(mosquitto.port(), KILLED + "-witness"))
+            assertThat(TestMqtt.sessionPresent(mosquitto.port(), KILLED + "-witness"))
                     .as("the dead instance's witness session is ended")
                     .isFalse();
             assertThat(liveInstance.get("/health").statusCode()).isEqualTo(200);
@@ -151,25 +149,6 @@ class DeadSessionDrainIT {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getInt(1) > 0;
             }
-        }
-    }
-
-    /** Whether the broker kept a session for {@code clientId} (asked by connecting as it; the answer ends it). */
-    private static boolean sessionPresent(int port, String clientId) {
-        Mqtt5BlockingClient client = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(clientId)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
-        try {
-            return client.connectWith()
-                    .cleanStart(false)
-                    .sessionExpiryInterval(0)
-                    .send()
-                    .isSessionPresent();
-        } finally {
-            client.disconnect();
         }
     }
 }

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,7 +62,7 @@ class SessionDrainIT {
             assertThat(live.on(IN)).as("the live member had the other half").hasSize(1_000);
             publisher.publish(IN, "after");
             live.await(IN, r -> r.text().equals("after"));
-            assertThat(sessionPresent(mosquitto.port(), "dead")).isFalse();
+            assertThat(TestMqtt.sessionPresent(mosquitto.port(), "dead")).isFalse();
             assertThat(SessionDrain.drain(
                                     settings(mosquitto.port(), "never-there"),
                                     "c",
@@ -76,7 +75,7 @@ class SessionDrainIT {
                                     () -> {})
                             .outcome())
                     .isEqualTo(SessionDrain.Outcome.NO_SESSION);
-            assertThat(sessionPresent(mosquitto.port(), "never-there")).isFalse();
+            assertThat(TestMqtt.sessionPresent(mosquitto.port(), "never-there")).isFalse();
         }
     }
 
@@ -134,12 +133,7 @@ class SessionDrainIT {
 
     /** Joins the shared group as {@code clientId} with a persistent session. */
     private static Mqtt5BlockingClient member(int port, String clientId) {
-        Mqtt5BlockingClient c = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(clientId)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
+        Mqtt5BlockingClient c = TestMqtt.unconnected(port, clientId);
         c.connectWith().cleanStart(true).sessionExpiryInterval(600).send();
         c.subscribeWith().topicFilter(SHARED).qos(MqttQos.AT_LEAST_ONCE).send();
         return c;
@@ -148,24 +142,5 @@ class SessionDrainIT {
     private static MqttSettings settings(int port, String clientId) {
         return new MqttSettings(
                 "127.0.0.1", port, clientId, Optional.empty(), Optional.empty(), 600, 100, false, Optional.empty());
-    }
-
-    private static boolean sessionPresent(int port, String clientId) throws Exception {
-        Mqtt5AsyncClient c = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(clientId)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildAsync();
-        try {
-            return c.connectWith()
-                    .cleanStart(false)
-                    .sessionExpiryInterval(0)
-                    .send()
-                    .get(5, TimeUnit.SECONDS)
-                    .isSessionPresent();
-        } finally {
-            c.disconnect();
-        }
     }
 }

@@ -55,6 +55,23 @@ public final class TestMqtt implements AutoCloseable {
                 .buildBlocking();
     }
 
+    /**
+     * Whether the broker on 127.0.0.1:{@code port} kept a session for {@code clientId}, asked by connecting as it
+     * (clean start false, session expiry 0): the answer ends the session.
+     */
+    public static boolean sessionPresent(int port, String clientId) {
+        Mqtt5BlockingClient client = unconnected(port, clientId);
+        try {
+            return client.connectWith()
+                    .cleanStart(false)
+                    .sessionExpiryInterval(0)
+                    .send()
+                    .isSessionPresent();
+        } finally {
+            client.disconnect();
+        }
+    }
+
     public static TestMqtt connect(int port, String clientId) {
         return connect(port, clientId, b -> b, c -> c);
     }
