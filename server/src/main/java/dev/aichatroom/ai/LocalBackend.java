@@ -377,13 +377,14 @@ final class LocalBackend implements Backend {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            dead = true;
-            boolean expected = closed || start.isDone() && start.join() instanceof Outcome.Failed;
-            start.complete(new Outcome.Exited(status, lastStderr()));
-            List.copyOf(calls.keySet()).forEach(this::fail);
-            if (!expected && start.join() instanceof Outcome.Loaded) {
+            // the crash is on record (and the back-off set) before anyone hears of it: a caller told the model
+            // stopped finds the reason in problem(), and a new question cannot start a process before the pause
+            if (!closed && start.isDone() && start.join() instanceof Outcome.Loaded) {
                 crashed(status, lastStderr());
             }
+            dead = true;
+            start.complete(new Outcome.Exited(status, lastStderr()));
+            List.copyOf(calls.keySet()).forEach(this::fail);
         }
 
         private void answer(JsonNode line) {
