@@ -473,8 +473,9 @@ final class Report {
               `--mosquitto-max-queued=0`, `max_queued_messages 100000`: with its default of 1000, Mosquitto 2.0.11
               dropped QoS 1 messages for subscribers that were only about 400 messages behind, which turned the
               anchor into a loss test. Mosquitto's other defaults stay, among them `set_tcp_nodelay false`
-              (Nagle's algorithm on its sockets): with it, the chat path at QoS 0 showed about 23 ms p50 at 500 msg/s
-              where `--mosquitto-nodelay=true` gave about 1 ms (QoS 1 and the raw path were not affected). The
+              (Nagle's algorithm on its sockets): with it, the chat path at QoS 0 showed about 24 ms p50 until the
+              service acknowledged what it reads within 0.5 ms when it has nothing to write (decision 0044: its
+              delayed TCP acknowledgements held Mosquitto's next write); `--mosquitto-nodelay=true` turns Nagle off. The
               embedded broker's own bound of the same kind, `MQTT_MAX_QUEUED_MESSAGES` (1000 by default, decision
               0036), is set to the same value.
             - **Latency**: the message text is `t=<nanos>;r=<run>;p=<publisher>;s=<seq>`; the bench both sends

@@ -14,6 +14,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5UnsubscribeBuilder;
+import io.netty.channel.Channel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -384,6 +385,7 @@ public final class MqttConnection implements AutoCloseable {
     /** On every CONNACK: subscribe every filter (again: the broker may have lost the session), then say so. */
     private void onConnected() {
         holdBackBeyondWindow();
+        acknowledgeAtOnce();
         connectionName = settings.clientId() + "/" + RUN + "/" + connections.incrementAndGet();
         connectedSince.set(OffsetDateTime.now());
         failures.set(0);
@@ -413,16 +415,43 @@ public final class MqttConnection implements AutoCloseable {
     /** Like {@link #holdBackBeyondWindow()}, for another client of the service (a drain, {@link SessionDrain}). */
     static void holdBackBeyondWindow(Mqtt5AsyncClient client, int window, String endpoint) {
         try {
-            client.getConfig()
-                    .getConnectionConfig()
-                    .map(c -> ((com.hivemq.client.internal.mqtt.MqttClientConnectionConfig) c).getChannel())
-                    .ifPresent(channel -> InboundWindow.install(channel, window));
+            channel().ifPresent(channel -> InboundWindow.install(channel, window));
         } catch (RuntimeException | LinkageError e) {
             LOG.warn(
                     "No inbound window on {} ({}): a broker that overruns the Receive Maximum may disconnect it",
                     endpoint,
                     e.toString());
         }
+    }
+
+    /**
+     * On the client's event loop, with {@link #holdBackBeyondWindow}: what the broker sends is acknowledged at the TCP
+     * level within {@link QuickAcks#DELAY} of its read when the service writes nothing meanwhile, so a broker with
+     * Nagle's algorithm on no longer holds its next packet for the service's delayed acknowledgement (40 ms)
+     * (docs/decisions/0044-quick-tcp-acknowledgements.md).
+     */
+    private void acknowledgeAtOnce() {
+        try {
+            Optional<Channel> channel = channel();
+            if (channel.isPresent() && !QuickAcks.install(channel.get()) && !quickAcksMissingTold) {
+                quickAcksMissingTold = true;
+                LOG.info(
+                        "No TCP_QUICKACK on this system: a broker with Nagle's algorithm on ({}) may hold its packets"
+                                + " for the service's delayed acknowledgements",
+                        endpoint());
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("No quick acknowledgements on {} ({})", endpoint(), e.toString());
+        }
+    }
+
+    private volatile boolean quickAcksMissingTold;
+
+    /** The client's Netty channel while connected (HiveMQ's client does not expose it: taken from its state). */
+    Optional<Channel> channel() {
+        return client.getConfig()
+                .getConnectionConfig()
+                .map(c -> ((com.hivemq.client.internal.mqtt.MqttClientConnectionConfig) c).getChannel());
     }
 
     private void markReady() {

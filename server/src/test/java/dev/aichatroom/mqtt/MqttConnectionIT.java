@@ -3,12 +3,18 @@ package dev.aichatroom.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestMqtt;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,6 +48,70 @@ class MqttConnectionIT {
                     .publish("ok/after", "still publishing".getBytes(StandardCharsets.UTF_8), false)
                     .get(10, TimeUnit.SECONDS);
             assertThat(reader.await("ok/after", r -> true).text()).isEqualTo("still publishing");
+        }
+    }
+
+    /**
+     * Debian's Mosquitto writes with Nagle's algorithm on (its default {@code set_tcp_nodelay false}): it sends a small
+     * packet only once the one before it has been acknowledged. The service answers an input with an output, so its
+     * kernel delays its acknowledgements to put them on its next packet; after the broker's PUBACK of that output the
+     * next input then waited for the delayed acknowledgement's timer (40 ms): chat at QoS 0 had a 24 ms median on
+     * Mosquitto (issue 13, decision 0044). Once it has read what the broker sent, the connection must not be left in
+     * that delayed mode.
+     */
+    @Test
+    void acknowledges_what_the_broker_sent_at_once_after_answering_an_input() throws Exception {
+        try (Mosquitto mosquitto = Mosquitto.start(false);
+                MqttConnection connection = new MqttConnection(new MqttSettings(
+                        "127.0.0.1",
+                        mosquitto.port(),
+                        "quick-acks-it",
+                        Optional.empty(),
+                        Optional.empty(),
+                        0,
+                        100,
+                        false,
+                        Optional.empty()));
+                TestMqtt device = TestMqtt.connect(mosquitto.port(), "device")) {
+            BlockingQueue<CompletableFuture<Void>> outputs = new LinkedBlockingQueue<>();
+            connection.subscribe("in/#", input -> {
+                // an output right after its input, as the chat service does: the kernel sees an answer
+                outputs.add(connection.publish("out/x", input.payload(), false));
+                input.acknowledge();
+            });
+            connection.start(Duration.ofSeconds(10), () -> {});
+            Channel channel = connection.channel().orElseThrow();
+            ChannelOption<Boolean> quickAck = QuickAcks.optionOf(channel).orElseThrow();
+            for (int i = 0; i < 5; i++) {
+                device.client()
+                        .publishWith()
+                        .topic("in/" + i)
+                        .qos(MqttQos.AT_MOST_ONCE)
+                        .payload(("input " + i).getBytes(StandardCharsets.UTF_8))
+                        .send();
+                outputs.poll(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS); // its PUBACK has been read
+                // once the connection has settled after that read (nothing more to write): does the socket acknowledge
+                // at once, or delay?
+                boolean atOnce = false;
+                for (int tries = 0; tries < 500; tries++) {
+                    Optional<Boolean> settled = channel.eventLoop()
+                            .submit(() -> {
+                                QuickAcks acks = (QuickAcks) channel.pipeline().get(QuickAcks.NAME);
+                                return acks == null || acks.pending()
+                                        ? Optional.<Boolean>empty()
+                                        : Optional.of(channel.config().getOption(quickAck));
+                            })
+                            .get(10, TimeUnit.SECONDS);
+                    if (settled.isPresent()) {
+                        atOnce = settled.get();
+                        break;
+                    }
+                    Thread.sleep(10);
+                }
+                assertThat(atOnce)
+                        .as("TCP_QUICKACK after output %d's PUBACK was read (false: delayed acknowledgements)", i)
+                        .isTrue();
+            }
         }
     }
 }
