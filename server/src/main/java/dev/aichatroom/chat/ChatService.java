@@ -147,8 +147,13 @@ public final class ChatService implements AutoCloseable {
      * witness as its copy comes, or the worker once the marker is back).
      */
     private final Map<String, Outbox.Pending> unsettled = new ConcurrentHashMap<>();
-    /** The longest the service waits for the witness to say which lost outputs the broker had routed. */
-    static final Duration SETTLE_LIMIT = OutputWitness.TAKEOVER_LIMIT;
+    /**
+     * How long one marker of a settling may take to come back before another is published: a marker published while the
+     * witness's own connection was being opened again was seen not to come back at all (fault bench `reset`).
+     */
+    static final Duration SETTLE_LIMIT = Duration.ofSeconds(3);
+    /** Markers a settling tries before it publishes everything it could not tell (as before decision 0046). */
+    static final int SETTLE_ATTEMPTS = 10;
 
     /**
      * Hashes of inputs without a key that may be redelivered (in the ledger at start, or unacknowledged when a
@@ -891,18 +896,24 @@ public final class ChatService implements AutoCloseable {
         // the broker dropped the lost connection when this one connected: the marker comes after every copy of what
         // it routed from there
         settling = true;
-        long started = System.nanoTime();
         failed.stream()
                 .filter(Outbox.Pending::maybeSent)
                 .forEach(p -> unsettled.put(p.message().messageId(), p));
+        settle(failed, maybeRouted, System.nanoTime(), 1);
+    }
+
+    /** Asks the witness with a marker; one that does not come back within {@link #SETTLE_LIMIT} is tried again. */
+    private void settle(List<Outbox.Pending> failed, List<String> maybeRouted, long started, int attempt) {
         witness.get().routedOf(maybeRouted, SETTLE_LIMIT, this::markRouted).whenComplete((routed, e) -> {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            Runnable settled = () -> {
-                settling = false;
-                publishSettled(failed, e == null ? routed : Set.of(), Optional.ofNullable(e), millis);
-            };
-            if (!submit(settled)) {
-                settled.run(); // stopping: the outbox marks what it can, the rest stays for the next start
+            Runnable next = e != null && attempt < SETTLE_ATTEMPTS && !closing
+                    ? () -> settle(failed, maybeRouted, started, attempt + 1)
+                    : () -> {
+                        settling = false;
+                        publishSettled(failed, e == null ? routed : Set.of(), Optional.ofNullable(e), millis);
+                    };
+            if (!submit(next)) {
+                next.run(); // stopping: the outbox marks what it can, the rest stays for the next start
             }
         });
     }

@@ -299,13 +299,19 @@ final class OutputWitness {
         // each is told as its copy comes, to be marked at once: the broker hands the witness no more than its
         // in-flight window of unacknowledged messages (Mosquitto: max_inflight_messages, 20), and held copies would
         // keep the marker behind them
-        messageIds.forEach(id -> watching.put(id, shownNow));
+        Set<String> told = ConcurrentHashMap.newKeySet();
+        java.util.function.Consumer<String> tell = id -> {
+            told.add(id);
+            shownNow.accept(id);
+        };
+        messageIds.forEach(id -> watching.put(id, tell));
         for (String id : messageIds) {
             if (copyCame(id) && watching.remove(id) != null) {
-                shownNow.accept(id);
+                tell.accept(id);
             }
         }
-        return shownAfterMarker(messageIds, this::copyCame, limit)
+        // a copy told and marked is no longer held: it counts as shown
+        return shownAfterMarker(messageIds, id -> told.contains(id) || copyCame(id), limit)
                 .whenComplete((ok, e) -> messageIds.forEach(watching::remove));
     }
 
