@@ -139,22 +139,20 @@ class OutputWitnessTest {
      * in-flight window of held copies (Mosquitto's 20); the marker says the rest never went out.
      */
     @Test
-    void settling_tells_each_output_as_its_copy_comes_and_frees_its_copy_before_the_marker() {
+    void settling_tells_each_output_whose_copy_came_and_frees_its_copy_before_the_marker() {
         witness.drain(Set.of(), ids -> true, () -> {});
         List.of("m1", "m2", "m3").forEach(witness::publishing);
         witness.onCopy(copy("m1")); // routed before the connection was lost
+        witness.onCopy(copy("m2"));
         List<String> told = new ArrayList<>();
         java.util.concurrent.CompletableFuture<Set<String>> routed =
                 witness.routedOf(List.of("m1", "m2", "m3"), Duration.ofSeconds(20), told::add);
-        assertThat(told).containsExactly("m1");
-        witness.onCopy(copy("m2"));
-        assertThat(told).containsExactly("m1", "m2");
+        assertThat(told).containsExactlyInAnyOrder("m1", "m2");
         assertThat(acknowledged).as("held until marked").isEmpty();
         witness.marked(told);
-        assertThat(acknowledged).as("the window frees before the marker").containsExactly("m1", "m2");
+        assertThat(acknowledged).as("the window frees before the marker").containsExactlyInAnyOrder("m1", "m2");
         // the connection is down here: no marker comes back, so nothing says m3 is not on its way
         assertThat(routed).failsWithin(Duration.ofSeconds(25));
-        assertThat(told).containsExactly("m1", "m2");
     }
 
     @Test
