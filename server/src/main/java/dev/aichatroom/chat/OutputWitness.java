@@ -164,7 +164,19 @@ final class OutputWitness {
 
     /** Holds a copy of an output not marked yet; acknowledges any other at once. */
     private void settle(Optional<String> id, Runnable ack) {
-        if (id.isPresent() && awaiting.computeIfPresent(id.get(), (k, v) -> ack) != null) {
+        Runnable[] earlier = {null};
+        if (id.isPresent()
+                && awaiting.computeIfPresent(id.get(), (k, v) -> {
+                            earlier[0] = v;
+                            return ack;
+                        })
+                        != null) {
+            if (earlier[0] != null && earlier[0] != NO_COPY) {
+                // a second copy of the same output (the broker handed it over again, or routed a resend): the later
+                // one stays held as the proof; the earlier must be acknowledged, as the client acknowledges in order
+                // and one never acknowledged holds back every later acknowledgement on the connection for good
+                earlier[0].run();
+            }
             java.util.function.Consumer<String> settling = watching.remove(id.get());
             if (settling != null) {
                 settling.accept(id.get()); // marked now: its held acknowledgement must not keep the marker out
