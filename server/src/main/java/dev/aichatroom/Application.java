@@ -154,7 +154,8 @@ public final class Application implements AutoCloseable {
             // chat messages on a connection without a session: a loss sends nothing again, the witness settles it
             // (decision 0046); QoS 1 unless MQTT_OUTPUT_QOS=2 asks for 2
             int qos = config.outputQos() == 2 ? 2 : 1;
-            outputs = Optional.of(new MqttConnection(mqttSettings.forOutputs(mqttSettings.clientId() + "-out", qos)));
+            outputs = Optional.of(
+                    MqttConnection.withoutSession(mqttSettings.forOutputs(mqttSettings.clientId() + "-out", qos)));
             chat.publishOutputsOn(outputs.get());
             LOG.info(
                     "Chat messages go out at QoS {} on a connection without a session ('{}-out'): the output witness"

@@ -132,9 +132,25 @@ public final class MqttConnection implements AutoCloseable {
         }
     }
 
+    /** A connection that keeps its session ({@code MQTT_SESSION_EXPIRY}; 0 keeps it only while connected). */
     public MqttConnection(MqttSettings settings) {
+        this(settings, false);
+    }
+
+    /**
+     * A connection without a session for chat messages (decision 0046): clean start, session expiry 0, publishes only
+     * while {@link #openPublishes() open}.
+     */
+    public static MqttConnection withoutSession(MqttSettings settings) {
+        if (settings.sessionExpirySeconds() != 0) {
+            throw new IllegalArgumentException("a connection without a session has a session expiry of 0");
+        }
+        return new MqttConnection(settings, true);
+    }
+
+    private MqttConnection(MqttSettings settings, boolean sessionless) {
         this.settings = settings;
-        this.sessionless = settings.sessionExpirySeconds() == 0;
+        this.sessionless = sessionless;
         this.window = InboundWindow.forReceiveMaximum(settings.receiveMaximum());
         this.onceQos = settings.outputQos() == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE;
         this.inbound = Executors.newSingleThreadExecutor(Thread.ofPlatform()
