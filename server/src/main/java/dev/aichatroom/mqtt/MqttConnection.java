@@ -678,6 +678,16 @@ public final class MqttConnection implements AutoCloseable {
         return done;
     }
 
+    private CompletableFuture<Mqtt5PublishResult> handToClient(
+            String topic, byte[] payload, boolean retain, MqttQos qos) {
+        return client.publishWith()
+                .topic(topic)
+                .qos(qos)
+                .retain(retain)
+                .payload(payload)
+                .send();
+    }
+
     private void send(String topic, byte[] payload, boolean retain, MqttQos qos, CompletableFuture<Void> done) {
         CompletableFuture<? extends Mqtt5PublishResult> sent;
         try {
@@ -688,21 +698,11 @@ public final class MqttConnection implements AutoCloseable {
                         done.completeExceptionally(new NotSent(endpoint()));
                         return;
                     }
-                    sent = client.publishWith()
-                            .topic(topic)
-                            .qos(qos)
-                            .retain(retain)
-                            .payload(payload)
-                            .send();
+                    sent = handToClient(topic, payload, retain, qos);
                     handedOver++;
                 }
             } else {
-                sent = client.publishWith()
-                        .topic(topic)
-                        .qos(qos)
-                        .retain(retain)
-                        .payload(payload)
-                        .send();
+                sent = handToClient(topic, payload, retain, qos);
             }
         } catch (RuntimeException e) {
             // the permit goes back on every path: a topic the client library refuses (U+0000, a lone surrogate)
