@@ -183,6 +183,8 @@ class ScaleOutIT {
         assertThat(received(b) - bBefore).as("joins instance b handled").isPositive();
         Awaitility.await()
                 .atMost(Duration.ofSeconds(15))
+                // a late subscriber that comes before the first list is published gets no retained one: ask again
+                .ignoreExceptionsInstanceOf(org.awaitility.core.ConditionTimeoutException.class)
                 .untilAsserted(() -> assertThat(retainedMembers()).containsExactlyInAnyOrderElementsOf(users));
 
         leave(device, "member-3");
@@ -190,6 +192,8 @@ class ScaleOutIT {
                 users.stream().filter(u -> !u.equals("member-3")).collect(Collectors.toList());
         Awaitility.await()
                 .atMost(Duration.ofSeconds(15))
+                // a late subscriber that comes before the first list is published gets no retained one: ask again
+                .ignoreExceptionsInstanceOf(org.awaitility.core.ConditionTimeoutException.class)
                 .untilAsserted(() -> assertThat(retainedMembers()).containsExactlyInAnyOrderElementsOf(remaining));
         assertThat(a.get("/mqtt/status").body()).contains("member-9").doesNotContain("member-3");
         assertThat(b.get("/mqtt/status").body()).contains("member-9").doesNotContain("member-3");
@@ -217,6 +221,8 @@ class ScaleOutIT {
             burst.stream().filter(u -> !leaving.contains(u)).forEach(expected::add);
             Awaitility.await()
                     .atMost(Duration.ofSeconds(20))
+                    // a late subscriber that comes before the first list is published gets no retained one: ask again
+                    .ignoreExceptionsInstanceOf(org.awaitility.core.ConditionTimeoutException.class)
                     .untilAsserted(() -> assertThat(retainedMembers()).containsExactlyInAnyOrderElementsOf(expected));
             assertThat(stored()).containsExactlyInAnyOrderElementsOf(expected);
         }
