@@ -132,8 +132,11 @@ public final class Application implements AutoCloseable {
             Gauge.builder("mqtt.connections", embedded, EmbeddedBroker::connectionCount)
                     .register(meters);
         }
-        MqttSettings mqttSettings = mqttSettings(broker);
         boolean externalBroker = config.mqttEnabled() && broker.isEmpty();
+        // with the witness, chat messages go out on a connection of their own (decision 0046): the main one publishes
+        // none, so it does not read the broker's version for their QoS
+        boolean outputsApart = externalBroker && config.chat().outputWitness();
+        MqttSettings mqttSettings = mqttSettings(broker, outputsApart);
         // browsers log in with tokens from the HTTP API
         boolean tokensInUse = broker.isPresent() && !config.broker().anonymousAllowed();
         // which browser owns which client id: kept in the store where it matters, so a restart hands no id over
@@ -142,16 +145,29 @@ public final class Application implements AutoCloseable {
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
         Optional<MqttConnection> witness = Optional.empty();
-        if (externalBroker && config.chat().outputWitness()) {
+        Optional<MqttConnection> outputs = Optional.empty();
+        if (outputsApart) {
             // its own connection and session: the copies' held acknowledgements never wait in front of the main
             // connection's (decision 0040, amendment)
             witness = Optional.of(new MqttConnection(mqttSettings.forConnection(mqttSettings.clientId() + "-witness")));
             chat.confirmOutputsThroughBroker(witness.get()); // subscribes before the connection starts
+            // chat messages on a connection without a session: a loss sends nothing again, the witness settles it
+            // (decision 0046); QoS 1 unless MQTT_OUTPUT_QOS=2 asks for 2
+            int qos = config.outputQos() == 2 ? 2 : 1;
+            outputs = Optional.of(
+                    MqttConnection.withoutSession(mqttSettings.forOutputs(mqttSettings.clientId() + "-out", qos)));
+            chat.publishOutputsOn(outputs.get());
+            LOG.info(
+                    "Chat messages go out at QoS {} on a connection without a session ('{}-out'): the output witness"
+                            + " tells which of those a lost connection had in flight the broker routed",
+                    qos,
+                    mqttSettings.clientId());
         }
         if (externalBroker && config.chat().sharedGroup().isPresent()) {
             // an instance that stays dead leaves the inputs the broker queued for it: a live one takes them (0043)
             chat.drainDeadSessions(mqttSettings);
         }
+        Optional<MqttConnection> outputsLink = outputs;
         McpService mcp = new McpService(config.mcp(), chat, config.serviceClientId(), meters);
         if (config.chat().sharedGroup().isPresent()) {
             // scale-out: on a broker cluster the servers' retained presence stays on their node (decision 0010)
@@ -176,6 +192,7 @@ public final class Application implements AutoCloseable {
         if (config.mqttEnabled()) {
             started.push(mqtt); // stops after the parts that publish through it
             witness.ifPresent(started::push);
+            outputs.ifPresent(started::push);
         }
         started.push(chat);
         started.push(mcp);
@@ -197,6 +214,9 @@ public final class Application implements AutoCloseable {
             witness.ifPresent(w -> Thread.ofVirtual()
                     .name("mqtt-witness-start")
                     .start(() -> w.start(Duration.ofSeconds(15), () -> {})));
+            outputs.ifPresent(o -> Thread.ofVirtual()
+                    .name("mqtt-outputs-start")
+                    .start(() -> o.start(Duration.ofSeconds(15), () -> {})));
             boolean restore = externalBroker && config.chat().sharedGroup().isEmpty();
             mqtt.start(Duration.ofSeconds(15), () -> {
                 if (restore) {
@@ -241,6 +261,7 @@ public final class Application implements AutoCloseable {
                                         () -> !config.mqttEnabled()
                                                 ? new Health(Health.State.DISABLED, "MQTT_ENABLE=false")
                                                 : mqtt.problem()
+                                                        .or(() -> outputsProblem(outputsLink))
                                                         .or(() -> broker.flatMap(Broker::problem))
                                                         .map(why -> Health.down(mqtt.endpoint() + ": " + why))
                                                         .orElseGet(() -> Health.up(mqtt.endpoint())),
@@ -565,7 +586,13 @@ public final class Application implements AutoCloseable {
         }
     }
 
-    private MqttSettings mqttSettings(Optional<Broker> broker) {
+    /** Why the chat messages' own connection (decision 0046) is not up, if there is one. */
+    private static Optional<String> outputsProblem(Optional<MqttConnection> outputs) {
+        return outputs.flatMap(o -> o.problem().map(why -> "chat messages' connection '" + o.clientId() + "': " + why));
+    }
+
+    /** @param outputsApart chat messages go out on a connection of their own: the main one needs no output QoS */
+    private MqttSettings mqttSettings(Optional<Broker> broker, boolean outputsApart) {
         return broker.map(b -> new MqttSettings(
                         b.host(),
                         b.port(),
@@ -589,7 +616,7 @@ public final class Application implements AutoCloseable {
                         config.serviceTls(),
                         config.serviceTrust(),
                         config.keepAliveSeconds(),
-                        config.outputQos()));
+                        outputsApart ? 1 : config.outputQos()));
     }
 
     private void scheduleIdleExpiry() {

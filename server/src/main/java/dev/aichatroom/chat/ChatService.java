@@ -156,6 +156,25 @@ public final class ChatService implements AutoCloseable {
     private volatile Optional<OutputWitness> witness = Optional.empty();
     /** Completed once the witness's own connection is up and subscribed. */
     private final CompletableFuture<Void> witnessReady = new CompletableFuture<>();
+    /**
+     * The connection chat messages go out on when it is not the main one: without a session, so that a loss sends
+     * nothing again; the witness settles what it lost (decision 0046).
+     */
+    private volatile Optional<MqttConnection> outputs = Optional.empty();
+    /** What failed on {@link #outputs} is being settled through the witness; worker thread only. */
+    private boolean settling;
+    /**
+     * The failed outputs being settled whose copies have not come yet: whoever takes one out marks it published (the
+     * witness as its copy comes, or the worker once the marker is back).
+     */
+    private final Map<String, Outbox.Pending> unsettled = new ConcurrentHashMap<>();
+    /**
+     * How long one marker of a settling may take to come back before another is published: a marker published while the
+     * witness's own connection was being opened again was seen not to come back at all (fault bench `reset`).
+     */
+    static final Duration SETTLE_LIMIT = Duration.ofSeconds(3);
+    /** Markers a settling tries before it publishes everything it could not tell (as before decision 0046). */
+    static final int SETTLE_ATTEMPTS = 10;
 
     /**
      * Hashes of inputs without a key that may be redelivered (in the ledger at start, or unacknowledged when a
@@ -204,7 +223,7 @@ public final class ChatService implements AutoCloseable {
         this.instance = mqtt.clientId();
         this.outbox = new Outbox(
                 store,
-                () -> mqtt.isConnected(),
+                () -> outputs.orElse(mqtt).isConnected(),
                 mqtt::currentConnection,
                 mqtt.keepAlive().multipliedBy(3),
                 suspects::add,
@@ -319,6 +338,26 @@ public final class ChatService implements AutoCloseable {
      */
     public void drainDeadSessions(dev.aichatroom.mqtt.MqttSettings settings) {
         drainSettings = Optional.of(settings);
+    }
+
+    /**
+     * With the witness, before the connections start: chat messages go out on {@code outputsConnection}, a connection
+     * without a session, so a lost connection sends nothing again; once the next one is up, the witness says which of
+     * the outputs that failed there the broker had routed, those are marked published, and only the others are
+     * published again, before anything newer (docs/decisions/0046-outputs-on-a-connection-without-a-session.md).
+     */
+    public void publishOutputsOn(MqttConnection outputsConnection) {
+        if (witness.isEmpty()) {
+            throw new IllegalStateException("a connection of the outputs' own needs the output witness");
+        }
+        outputs = Optional.of(outputsConnection);
+        outputsConnection.onReady(this::outputsUp);
+        outputsConnection.onResumed(this::outputsUp);
+    }
+
+    /** The outputs' own connection is up (again): what failed on it is settled, then it takes outputs. */
+    private void outputsUp() {
+        submit(this::republishFailed);
     }
 
     /**
@@ -975,18 +1014,128 @@ public final class ChatService implements AutoCloseable {
             if (e == null) {
                 outbox.published(message.messageId(), afterMark, ledger);
             } else {
-                outbox.failed(new Outbox.Pending(message, afterMark, ledger));
+                outbox.failed(new Outbox.Pending(message, afterMark, ledger, !MqttConnection.neverSent(e)));
             }
         });
     }
 
-    /** Publishes again, in order, what failed to publish while the connection was down. */
+    /**
+     * Publishes again, in order, what failed to publish while the connection was down. On the outputs' own connection
+     * (no session, decision 0046) it first settles, through the witness, which of them the broker had routed; until
+     * then that connection refuses every output, so nothing newer overtakes them.
+     */
     private void republishFailed() {
-        List<Outbox.Pending> again = outbox.takeFailed();
-        if (!again.isEmpty()) {
-            LOG.info("Publishing {} message(s) again that did not reach the broker", again.size());
-            again.forEach(p -> publishStored(p.message(), p.afterMark(), p.ledger()));
+        if (outputs.isEmpty()) {
+            List<Outbox.Pending> again = outbox.takeFailed();
+            if (!again.isEmpty()) {
+                LOG.info("Publishing {} message(s) again that did not reach the broker", again.size());
+                again.forEach(p -> publishStored(p.message(), p.afterMark(), p.ledger()));
+            }
+            return;
         }
+        MqttConnection out = outputs.get();
+        if (settling || !out.isConnected()) {
+            return; // settled when it is up again
+        }
+        List<Outbox.Pending> failed = outbox.takeFailed();
+        List<String> maybeRouted = failed.stream()
+                .filter(Outbox.Pending::maybeSent)
+                .map(p -> p.message().messageId())
+                .toList();
+        if (maybeRouted.isEmpty()) {
+            publishSettled(failed, Set.of(), Optional.empty(), 0);
+            return;
+        }
+        // the broker dropped the lost connection when this one connected: the marker comes after every copy of what
+        // it routed from there
+        settling = true;
+        failed.stream()
+                .filter(Outbox.Pending::maybeSent)
+                .forEach(p -> unsettled.put(p.message().messageId(), p));
+        settle(failed, maybeRouted, System.nanoTime(), 1);
+    }
+
+    /** Asks the witness with a marker; one that does not come back within {@link #SETTLE_LIMIT} is tried again. */
+    private void settle(List<Outbox.Pending> failed, List<String> maybeRouted, long started, int attempt) {
+        witness.get().routedOf(maybeRouted, SETTLE_LIMIT, this::markRouted).whenComplete((routed, e) -> {
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            Runnable next = e != null && attempt < SETTLE_ATTEMPTS && !closing
+                    ? () -> settle(failed, maybeRouted, started, attempt + 1)
+                    : () -> {
+                        settling = false;
+                        publishSettled(failed, e == null ? routed : Set.of(), Optional.ofNullable(e), millis);
+                    };
+            if (!submit(next)) {
+                next.run(); // stopping: the outbox marks what it can, the rest stays for the next start
+            }
+        });
+    }
+
+    /**
+     * On the worker: marks published the failed outputs the broker had routed ({@code routed}), then opens the outputs'
+     * connection and publishes the others, with those refused meanwhile, in the order stored.
+     */
+    private void publishSettled(
+            List<Outbox.Pending> failed, Set<String> routed, Optional<Throwable> failure, long millis) {
+        if (failure.isPresent()) {
+            LOG.warn(
+                    "Could not tell which of the {} chat message(s) in flight when the outputs' connection was lost"
+                            + " the broker had routed ({} after {} ms): publishing them again; those it had routed"
+                            + " come out twice",
+                    failed.stream().filter(Outbox.Pending::maybeSent).count(),
+                    rootCause(failure.get()) instanceof java.util.concurrent.TimeoutException
+                            ? "the witness's marker did not come back"
+                            : rootCause(failure.get()).toString(),
+                    millis);
+        }
+        List<Outbox.Pending> rest = new ArrayList<>();
+        long lost = 0;
+        long again = 0;
+        for (Outbox.Pending p : failed) {
+            String id = p.message().messageId();
+            lost += p.maybeSent() ? 1 : 0;
+            if (routed.contains(id)) {
+                markRouted(id); // unless its copy had it marked already
+            } else if (!p.maybeSent() || unsettled.remove(id) != null) {
+                again += p.maybeSent() ? 1 : 0;
+                rest.add(new Outbox.Pending(p.message(), p.afterMark(), p.ledger(), false));
+            } // else its copy came and had it marked: not sent again
+        }
+        if (lost > 0) {
+            LOG.info(
+                    "The outputs' connection was lost with {} chat message(s) not acknowledged: the broker had routed"
+                            + " {} (marked published, not sent again; {} ms); publishing the other {}",
+                    lost,
+                    lost - again,
+                    millis,
+                    again);
+        }
+        rest.forEach(outbox::failed);
+        rest = outbox.takeFailed(); // with those refused meanwhile, in the order stored
+        if (!outputs.get().openPublishes()) {
+            rest.forEach(outbox::failed); // lost again: settled when it is back
+            return;
+        }
+        rest.forEach(p -> publishStored(p.message(), p.afterMark(), p.ledger()));
+    }
+
+    /**
+     * A failed output the broker had routed (its copy came): marked published, its input acknowledged, not sent again.
+     * On the witness's event loop or the worker; once per output.
+     */
+    private void markRouted(String messageId) {
+        Outbox.Pending p = unsettled.remove(messageId);
+        if (p != null) {
+            outbox.published(messageId, p.afterMark(), p.ledger());
+        }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t != t.getCause()) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** Applies the rate limit and finds the sender's name: the message to store, or empty when refused. */
@@ -1047,9 +1196,14 @@ public final class ChatService implements AutoCloseable {
         lastMessageTime = message.timestamp();
         String topic = topics.out(message.room());
         // once: a broker restarted while its acknowledgement was on the way must not route it twice (decision 0022)
-        return counted(topic, mqtt.publishOnce(topic, Json.bytes(message))).whenComplete((done, failed) -> {
+        // a failure is the outbox's to handle (it publishes the message again): no warning per message here, as a lost
+        // outputs' connection refuses every message until what it lost is settled (decision 0046)
+        return outputs.orElse(mqtt).publishOnce(topic, Json.bytes(message)).whenComplete((done, failed) -> {
             if (failed == null) {
+                sent.incrementAndGet();
                 published.increment();
+            } else {
+                LOG.debug("Publish on {} failed: {}", topic, failed.getMessage());
             }
         });
     }

@@ -35,8 +35,13 @@ final class Outbox implements AutoCloseable {
     /** The ledger entry of an input without a key: its hash, and the connection it came on (to be acknowledged on). */
     record Ledger(String inputHash, String connection) {}
 
-    /** A stored message whose publish failed, and what to do once it is marked. */
-    record Pending(ChatMessage message, Runnable afterMark, Optional<Ledger> ledger) {}
+    /**
+     * A stored message whose publish failed, and what to do once it is marked.
+     *
+     * @param maybeSent the publish may have reached the broker before it failed (a connection lost while it was in
+     *     flight), as opposed to refused before it was sent
+     */
+    record Pending(ChatMessage message, Runnable afterMark, Optional<Ledger> ledger, boolean maybeSent) {}
 
     /** @param queuedNanos when the broker's acknowledgement came (nanoTime) */
     private record Done(String messageId, Runnable afterMark, Optional<Ledger> ledger, long queuedNanos) {}

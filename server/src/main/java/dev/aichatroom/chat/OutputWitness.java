@@ -71,6 +71,8 @@ final class OutputWitness {
     private final BlockingQueue<Copy> drained = new LinkedBlockingQueue<>();
     /** The ids of copies acknowledged at once: other instances' outputs, and this one's once marked. */
     private final SeenOutputs seen;
+    /** Failed outputs being settled ({@link #routedOf}): message id → told when its copy comes. */
+    private final Map<String, java.util.function.Consumer<String>> watching = new ConcurrentHashMap<>();
     /** Markers of takeovers on their way back: nonce → completed when it comes. */
     private final Map<String, CompletableFuture<Void>> barriers = new ConcurrentHashMap<>();
 
@@ -162,7 +164,23 @@ final class OutputWitness {
 
     /** Holds a copy of an output not marked yet; acknowledges any other at once. */
     private void settle(Optional<String> id, Runnable ack) {
-        if (id.isPresent() && awaiting.computeIfPresent(id.get(), (k, v) -> ack) != null) {
+        Runnable[] earlier = {null};
+        if (id.isPresent()
+                && awaiting.computeIfPresent(id.get(), (k, v) -> {
+                            earlier[0] = v;
+                            return ack;
+                        })
+                        != null) {
+            if (earlier[0] != null && earlier[0] != NO_COPY) {
+                // a second copy of the same output (the broker handed it over again, or routed a resend): the later
+                // one stays held as the proof; the earlier must be acknowledged, as the client acknowledges in order
+                // and one never acknowledged holds back every later acknowledgement on the connection for good
+                earlier[0].run();
+            }
+            java.util.function.Consumer<String> settling = watching.remove(id.get());
+            if (settling != null) {
+                settling.accept(id.get()); // marked now: its held acknowledgement must not keep the marker out
+            }
             return;
         }
         id.ifPresent(seen::add);
@@ -278,7 +296,45 @@ final class OutputWitness {
      * come back within {@code limit}.
      */
     CompletableFuture<Set<String>> shownOf(List<String> messageIds, Duration limit) {
-        if (messageIds.stream().allMatch(seen::contains)) {
+        return shownAfterMarker(messageIds, seen::contains, limit);
+    }
+
+    /**
+     * After a loss of the connection this instance's outputs go out on (one without a session, decision 0046): which of
+     * its outputs that failed there the broker had routed, shown by their copies, held ({@link #publishing}) or already
+     * acknowledged. Call it once the next connection is up: the broker dropped the lost one when that connected, so
+     * nothing sent on it is routed after the marker, and every copy routed before the marker has come by then. Completes
+     * exceptionally like {@link #shownOf}.
+     */
+    CompletableFuture<Set<String>> routedOf(
+            List<String> messageIds, Duration limit, java.util.function.Consumer<String> shownNow) {
+        // each is told as its copy comes, to be marked at once: the broker hands the witness no more than its
+        // in-flight window of unacknowledged messages (Mosquitto: max_inflight_messages, 20), and held copies would
+        // keep the marker behind them
+        Set<String> told = ConcurrentHashMap.newKeySet();
+        java.util.function.Consumer<String> tell = id -> {
+            told.add(id);
+            shownNow.accept(id);
+        };
+        messageIds.forEach(id -> watching.put(id, tell));
+        for (String id : messageIds) {
+            if (copyCame(id) && watching.remove(id) != null) {
+                tell.accept(id);
+            }
+        }
+        // a copy told and marked is no longer held: it counts as shown
+        return shownAfterMarker(messageIds, id -> told.contains(id) || copyCame(id), limit)
+                .whenComplete((ok, e) -> messageIds.forEach(watching::remove));
+    }
+
+    private boolean copyCame(String messageId) {
+        Runnable held = awaiting.get(messageId);
+        return (held != null && held != NO_COPY) || seen.contains(messageId);
+    }
+
+    private CompletableFuture<Set<String>> shownAfterMarker(
+            List<String> messageIds, Predicate<String> shown, Duration limit) {
+        if (messageIds.stream().allMatch(shown)) {
             return CompletableFuture.completedFuture(Set.copyOf(messageIds));
         }
         String nonce = java.util.UUID.randomUUID().toString();
@@ -291,7 +347,7 @@ final class OutputWitness {
         });
         return back.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((ok, e) -> barriers.remove(nonce))
-                .thenApply(ok -> messageIds.stream().filter(seen::contains).collect(Collectors.toSet()));
+                .thenApply(ok -> messageIds.stream().filter(shown).collect(Collectors.toSet()));
     }
 
     /** How many copies' ids are remembered now. */

@@ -99,6 +99,22 @@ public final class MqttConnection implements AutoCloseable {
     private volatile MqttQos onceQos;
 
     private final AtomicInteger connections = new AtomicInteger();
+
+    /**
+     * A connection without a session ({@code sessionExpirySeconds} 0, clean start): nothing it sent is sent again after
+     * a loss. Its publishes go to the client only while {@link #openPublishes() open}; the loss closes them (on the
+     * event loop, before the client fails what it had), and the next connection is opened only once every publish
+     * handed over before has failed, so none of them goes out on it (docs/decisions/0046-outputs-on-a-connection-without-a-session.md).
+     */
+    private final boolean sessionless;
+
+    private final Object handOver = new Object();
+    /** Guarded by {@link #handOver}. */
+    private boolean handingOver;
+    /** Publishes handed to the client and not completed yet; guarded by {@link #handOver}. */
+    private int handedOver;
+    /** Completed once {@link #handedOver} is 0 after a loss; guarded by {@link #handOver}. */
+    private CompletableFuture<Void> settled;
     /** The connection up now (or last), as {@link Inbound#connection()} names it. */
     private volatile String connectionName = "";
 
@@ -116,8 +132,25 @@ public final class MqttConnection implements AutoCloseable {
         }
     }
 
+    /** A connection that keeps its session ({@code MQTT_SESSION_EXPIRY}; 0 keeps it only while connected). */
     public MqttConnection(MqttSettings settings) {
+        this(settings, false);
+    }
+
+    /**
+     * A connection without a session for chat messages (decision 0046): clean start, session expiry 0, publishes only
+     * while {@link #openPublishes() open}.
+     */
+    public static MqttConnection withoutSession(MqttSettings settings) {
+        if (settings.sessionExpirySeconds() != 0) {
+            throw new IllegalArgumentException("a connection without a session has a session expiry of 0");
+        }
+        return new MqttConnection(settings, true);
+    }
+
+    private MqttConnection(MqttSettings settings, boolean sessionless) {
         this.settings = settings;
+        this.sessionless = sessionless;
         this.window = InboundWindow.forReceiveMaximum(settings.receiveMaximum());
         this.onceQos = settings.outputQos() == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE;
         this.inbound = Executors.newSingleThreadExecutor(Thread.ofPlatform()
@@ -157,6 +190,9 @@ public final class MqttConnection implements AutoCloseable {
                                 attempt + 1);
                     }
                     ctx.getReconnector().reconnect(true).delay(delay.toMillis(), TimeUnit.MILLISECONDS);
+                    if (sessionless) {
+                        ctx.getReconnector().reconnectWhen(stopHandingOver(), (ok, e) -> {});
+                    }
                 });
         this.client = builder.buildAsync();
     }
@@ -367,7 +403,7 @@ public final class MqttConnection implements AutoCloseable {
             return;
         }
         client.connectWith()
-                .cleanStart(false)
+                .cleanStart(sessionless)
                 .keepAlive(settings.keepAliveSeconds())
                 .sessionExpiryInterval(settings.sessionExpirySeconds())
                 .restrictions()
@@ -642,15 +678,32 @@ public final class MqttConnection implements AutoCloseable {
         return done;
     }
 
+    private CompletableFuture<Mqtt5PublishResult> handToClient(
+            String topic, byte[] payload, boolean retain, MqttQos qos) {
+        return client.publishWith()
+                .topic(topic)
+                .qos(qos)
+                .retain(retain)
+                .payload(payload)
+                .send();
+    }
+
     private void send(String topic, byte[] payload, boolean retain, MqttQos qos, CompletableFuture<Void> done) {
         CompletableFuture<? extends Mqtt5PublishResult> sent;
         try {
-            sent = client.publishWith()
-                    .topic(topic)
-                    .qos(qos)
-                    .retain(retain)
-                    .payload(payload)
-                    .send();
+            if (sessionless) {
+                synchronized (handOver) { // the client only queues it: nothing here waits for the event loop
+                    if (!handingOver) {
+                        publishPermits.release();
+                        done.completeExceptionally(new NotSent(endpoint()));
+                        return;
+                    }
+                    sent = handToClient(topic, payload, retain, qos);
+                    handedOver++;
+                }
+            } else {
+                sent = handToClient(topic, payload, retain, qos);
+            }
         } catch (RuntimeException e) {
             // the permit goes back on every path: a topic the client library refuses (U+0000, a lone surrogate)
             // throws before anything is sent, and 10,000 such throws would otherwise stop this connection publishing
@@ -666,7 +719,77 @@ public final class MqttConnection implements AutoCloseable {
             } else {
                 done.complete(null);
             }
+            if (sessionless) {
+                completedOne(); // after its caller heard of it: a failure is known before the next connection
+            }
         });
+    }
+
+    /**
+     * A connection without a session: from now until {@link #openPublishes()} publishes fail at once with
+     * {@link NotSent}. Completes once every publish handed to the client before has completed (failed, when the
+     * connection is lost): the next connection waits for that. On the event loop, in the disconnected listener.
+     */
+    private CompletableFuture<Void> stopHandingOver() {
+        synchronized (handOver) {
+            handingOver = false;
+            if (handedOver == 0) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (settled == null) {
+                settled = new CompletableFuture<>();
+            }
+            return settled;
+        }
+    }
+
+    private void completedOne() {
+        CompletableFuture<Void> all;
+        synchronized (handOver) {
+            if (--handedOver > 0 || settled == null) {
+                return;
+            }
+            all = settled;
+            settled = null;
+        }
+        all.complete(null);
+    }
+
+    /**
+     * A connection without a session, once connected: its publishes go to the broker from now on, until the connection
+     * is lost. The caller first settles what failed before (decision 0046), so that nothing newer overtakes it.
+     *
+     * @return false when the connection is not up (publishes stay refused)
+     */
+    public boolean openPublishes() {
+        synchronized (handOver) {
+            if (!isConnected()) {
+                return false;
+            }
+            handingOver = true;
+            return true;
+        }
+    }
+
+    /**
+     * Whether {@code failure} of a publish says it never left the service: refused before it was handed to the client
+     * ({@link NotSent}), or refused by the client while not connected. Any other failure of a publish on a connection
+     * without a session may have reached the broker.
+     */
+    public static boolean neverSent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof NotSent || t instanceof com.hivemq.client.mqtt.exceptions.MqttClientStateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A publish on a connection without a session refused while it is down or not yet opened again. */
+    public static final class NotSent extends RuntimeException {
+        NotSent(String endpoint) {
+            super("not sent: the connection to " + endpoint + " is down or settling what it lost", null, false, false);
+        }
     }
 
     /**

@@ -82,4 +82,17 @@ public record MqttSettings(
                 keepAliveSeconds,
                 1);
     }
+
+    /**
+     * The same broker and credentials for the connection chat messages go out on, named {@code clientId}: without a
+     * session (expiry 0, clean start), so that nothing it sent is sent again after a loss, publishing them at
+     * {@code outputQos} (1 or 2; docs/decisions/0046-outputs-on-a-connection-without-a-session.md).
+     */
+    public MqttSettings forOutputs(String clientId, int outputQos) {
+        if (outputQos == OUTPUT_QOS_AUTO) {
+            throw new IllegalArgumentException("the outputs' connection needs a QoS: 1 or 2");
+        }
+        return new MqttSettings(
+                host, port, clientId, username, password, 0, receiveMaximum, tls, trust, keepAliveSeconds, outputQos);
+    }
 }

@@ -66,6 +66,63 @@ class OutputsOnceIT {
     }
 
     /**
+     * The same loss with the default output QoS on Debian's Mosquitto 2.0.11, which is QoS 1 there (decision 0027):
+     * before decision 0046 the service's persistent session sent the ten outputs again once reconnected and the broker
+     * routed each copy (10 of 10 out twice). Now chat messages go out on a connection without a session: the ten fail
+     * with it, the witness shows which the broker had routed, and only the others are sent again, before anything newer:
+     * each output once, in the publisher's order.
+     */
+    @Test
+    void at_the_default_qos_an_output_whose_acknowledgement_is_lost_comes_out_once_and_in_order() {
+        int n = 400;
+        try (Mosquitto mosquitto = Mosquitto.start(false);
+                AckDroppingProxy proxy = new AckDroppingProxy(mosquitto.port());
+                TestProduct product = TestProduct.start(Map.of(
+                        "MQTT_BROKER", "127.0.0.1",
+                        "MQTT_PORT", Integer.toString(proxy.port()),
+                        "MQTT_CLIENT_ID", SERVICE,
+                        "VOICE_ENABLE", "false",
+                        "MCP_ENABLE", "false",
+                        "CHAT_RATE_PER_MINUTE", "0"))) {
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> product.get("/health").statusCode() == 200);
+            Map<String, AtomicInteger> outputs = new ConcurrentHashMap<>();
+            List<Integer> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Mqtt5AsyncClient consumer = ChatTraffic.watchOutputs(
+                    mosquitto.port(),
+                    "outputs-once-default-qos",
+                    ChatTraffic.Session.PERSISTENT,
+                    MqttQos.AT_LEAST_ONCE,
+                    j -> {
+                        String content = j.path("content").asText();
+                        if (content.startsWith("once-")) {
+                            outputs.computeIfAbsent(j.path("message_id").asText(), k -> new AtomicInteger())
+                                    .incrementAndGet();
+                            order.add(Integer.parseInt(content.substring(5)));
+                        }
+                    });
+
+            proxy.dropAcknowledgementsThenCut(10);
+            publishWithMessageIds(mosquitto.port(), n);
+            ChatTraffic.awaitAllThenSettle(Duration.ofSeconds(90), () -> outputs.size() == n);
+
+            assertThat(proxy.dropped()).as("acknowledgements lost").isEqualTo(10);
+            assertThat(repeats(outputs))
+                    .as("outputs routed twice after their acknowledgement was lost")
+                    .isEmpty();
+            List<Integer> seen;
+            synchronized (order) {
+                seen = List.copyOf(order);
+            }
+            assertThat(seen)
+                    .as("one publisher's outputs, in the order it sent them")
+                    .isSorted();
+            assertThat(seen).hasSize(n);
+            consumer.disconnect();
+        }
+    }
+
+    /**
      * Mosquitto stopped (SIGTERM, persistence on) and started again three times while the service publishes: the broker
      * routes each output once (it is sent to a consumer for the first time, without DUP, once), except, at QoS 1, one it
      * routed right before stopping without writing its PUBACK, which the service sends again; a consumer with a
