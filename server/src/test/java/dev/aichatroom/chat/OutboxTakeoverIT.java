@@ -45,6 +45,9 @@ class OutboxTakeoverIT {
         mosquitto = Mosquitto.start(true);
         a = instance("takeover-a");
         b = instance("takeover-b");
+        // rows this test stores must come after b's start-up recovery, or b publishes them as its own leftovers
+        a.awaitChatRunning(Duration.ofSeconds(30));
+        b.awaitChatRunning(Duration.ofSeconds(30));
         observer = TestMqtt.connect(mosquitto.port(), "takeover-observer").subscribe("chatroom/messages/out");
     }
 
@@ -87,6 +90,7 @@ class OutboxTakeoverIT {
 
         b.restart(); // it finds nothing of its own left to publish
         await().atMost(Duration.ofSeconds(30)).until(() -> b.get("/health").statusCode() == 200);
+        b.awaitChatRunning(Duration.ofSeconds(30));
         await().during(TIMEOUT.multipliedBy(2)).atMost(TIMEOUT.multipliedBy(3)).until(() -> true);
         assertThat(outputs("")).as("not again after b restarted").containsExactlyElementsOf(expected);
     }

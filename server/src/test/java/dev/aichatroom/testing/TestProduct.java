@@ -91,6 +91,18 @@ public final class TestProduct implements AutoCloseable {
         return get(httpPort(), path);
     }
 
+    /**
+     * Waits until the chat service has started ({@code /mqtt/status}' {@code is_running}): it has connected, published
+     * again what it had left unpublished and takes inputs. A row a test writes into the store after this is not part
+     * of that start-up recovery.
+     */
+    public void awaitChatRunning(java.time.Duration timeout) {
+        org.awaitility.Awaitility.await()
+                .atMost(timeout)
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> get("/mqtt/status").body().contains("\"is_running\":true"));
+    }
+
     /** {@code GET http://127.0.0.1:{port}{path}}, for a product a test started some other way. */
     public static HttpResponse<String> get(int port, String path) {
         try (HttpClient http = HttpClient.newHttpClient()) {
