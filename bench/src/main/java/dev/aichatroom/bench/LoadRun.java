@@ -92,6 +92,9 @@ final class LoadRun {
                         p -> recorder.record(p.getPayloadAsBytes(), System.nanoTime()));
                 clients.add(sub);
                 Clients.subscribe(sub, outTopic, scenario.qos());
+                if (scenario.qos() == 0) {
+                    ReaderAcks.install(sub); // it never writes: its acknowledgements would wait (see ReaderAcks)
+                }
             }
             for (int i = 0; i < n; i++) {
                 Publisher pub = new Publisher(i, run, "bench-pub-" + i + "-" + tag, broker, inTopics, scenario.qos());

@@ -475,7 +475,10 @@ final class Report {
               anchor into a loss test. Mosquitto's other defaults stay, among them `set_tcp_nodelay false`
               (Nagle's algorithm on its sockets): with it, the chat path at QoS 0 showed about 24 ms p50 until the
               service acknowledged what it reads within 0.5 ms when it has nothing to write (decision 0044: its
-              delayed TCP acknowledgements held Mosquitto's next write); `--mosquitto-nodelay=true` turns Nagle off. The
+              delayed TCP acknowledgements held Mosquitto's next write). The bench's QoS 0 subscribers, which only
+              read, acknowledge each read at once for the same reason (since 2026-12-06: before, the raw path on
+              Mosquitto at QoS 0 showed about 9 ms p50 of their own delayed acknowledgements).
+              `--mosquitto-nodelay=true` turns Nagle off. The
               embedded broker's own bound of the same kind, `MQTT_MAX_QUEUED_MESSAGES` (1000 by default, decision
               0036), is set to the same value.
             - **Latency**: the message text is `t=<nanos>;r=<run>;p=<publisher>;s=<seq>`; the bench both sends
