@@ -129,6 +129,11 @@ public final class ChatService implements AutoCloseable {
      * not stored yet are left to the broker, which hands them to the session's next holder.
      */
     private final Set<String> goneDrains = ConcurrentHashMap.newKeySet();
+    /**
+     * Running drains' connections → the dead instance's session generation read before connecting as it: a drained
+     * input without a key is stored only while that instance has not taken its session back (decision 0047).
+     */
+    private final Map<String, MessageStore.Fence> drainFences = new ConcurrentHashMap<>();
     /** The main connection of the last input without a key from one (worker thread only). */
     private String lastMainConnection = "";
     /** A drain is running (one at a time, off the lease thread). */
@@ -557,6 +562,8 @@ public final class ChatService implements AutoCloseable {
         try {
             // a drain another instance began and did not end left its stored inputs in the ledger: they come again
             suspects.addAll(store.ledgerHashes());
+            // read before connecting as it: once it has connected since, nothing more of the drain is stored (0047)
+            drainFences.put(connection, new MessageStore.Fence(dead, store.sessionGeneration(dead)));
         } catch (StoreException e) {
             LOG.warn("Cannot drain the broker session of instance '{}' yet: {}", dead, e.getMessage());
             return;
@@ -571,6 +578,11 @@ public final class ChatService implements AutoCloseable {
                 DRAIN_LIMIT,
                 () -> closing,
                 () -> goneDrains.add(connection));
+        // on the worker, after whatever of the drain is still staged there has been stored or left
+        submit(() -> {
+            flushStaged();
+            drainFences.remove(connection);
+        });
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         switch (result.outcome()) {
             case ENDED, NO_SESSION -> {
@@ -787,7 +799,12 @@ public final class ChatService implements AutoCloseable {
         }
         staged.add(new Staged(
                 message.get(),
-                new MessageStore.Unpublished(stored(message.get(), key), ledger),
+                new MessageStore.Unpublished(
+                        stored(message.get(), key),
+                        ledger,
+                        ledger.isPresent()
+                                ? Optional.ofNullable(drainFences.get(inbound.connection()))
+                                : Optional.empty()),
                 inbound,
                 arrived,
                 key));
@@ -840,7 +857,37 @@ public final class ChatService implements AutoCloseable {
                 return;
             }
         }
-        List<Boolean> stored = storeBatch(batch);
+        List<Boolean> stored;
+        while (true) {
+            try {
+                stored = storeBatch(batch);
+                break;
+            } catch (MessageStore.SessionTakenBack e) {
+                // the instance came back while its session was drained, before this batch was stored: the drained
+                // inputs without a key are its own again (not stored, not acknowledged here), the rest is stored
+                Set<String> gone = batch.stream()
+                        .filter(st -> st.row()
+                                .fence()
+                                .filter(f -> e.instances().contains(f.instance()))
+                                .isPresent())
+                        .map(st -> st.inbound().connection())
+                        .collect(java.util.stream.Collectors.toSet());
+                goneDrains.addAll(gone);
+                LOG.info(
+                        "Instance(s) {} took their broker session back while it was drained: {} input(s) of the drain"
+                                + " left to them",
+                        e.instances(),
+                        batch.stream()
+                                .filter(st -> gone.contains(st.inbound().connection()))
+                                .count());
+                batch = batch.stream()
+                        .filter(st -> !gone.contains(st.inbound().connection()))
+                        .toList();
+                if (batch.isEmpty()) {
+                    return;
+                }
+            }
+        }
         if (stored.isEmpty()) {
             return; // stopping: the inputs stay unacknowledged and come again
         }
@@ -938,11 +985,13 @@ public final class ChatService implements AutoCloseable {
         suspects.addAll(unacknowledged.values());
         suspects.addAll(outbox.unconfirmedElsewhere(connection));
         if (drainSettings.isPresent() && !connection.contains("/drain/")) {
-            if (!lastMainConnection.isEmpty() && !connection.equals(lastMainConnection)) {
+            if (!connection.equals(lastMainConnection)) {
                 // a live instance may have drained this one's session meanwhile (decision 0043): the inputs it stored
-                // and had not acknowledged when this instance took the session back come again here
+                // and had not acknowledged when this instance took the session back come again here. Read once no
+                // drain can store more of them (decision 0047): a drain's batch stored after this read would be an
+                // input taken twice
                 try {
-                    suspects.addAll(store.ledgerHashes());
+                    suspects.addAll(store.sessionTakenBack(instance));
                 } catch (StoreException e) {
                     LOG.debug("Cannot read the input ledger after a reconnect: {}", e.getMessage());
                 }

@@ -276,7 +276,7 @@ final class Outbox implements AutoCloseable {
             T result;
             try {
                 result = store.apply(batch.stream().map(Done::messageId).toList(), forget);
-            } catch (StoreException e) {
+            } catch (StoreException | dev.aichatroom.store.MessageStore.SessionTakenBack e) {
                 mark(batch, forget);
                 throw e;
             }

@@ -25,7 +25,7 @@ public final class JdbcMessageStore implements MessageStore {
      * The newest migration in {@code db/migration/sqlite} and {@code db/migration/postgresql}: a new migration raises
      * it (SchemaVersionTest fails until it does), or an existing database would not get it.
      */
-    static final String SCHEMA_VERSION = "8";
+    static final String SCHEMA_VERSION = "9";
     /** How often SQLite's WAL is checkpointed while it has frames: the most a power cut loses under load. */
     static final Duration CHECKPOINT_EVERY = Duration.ofMillis(100);
     /**
@@ -248,6 +248,11 @@ public final class JdbcMessageStore implements MessageStore {
             PreparedStatement ps = outboxStatement();
             writer.setAutoCommit(false);
             try {
+                java.util.Set<String> takenBack = takenBack(writer, batch);
+                if (!takenBack.isEmpty()) {
+                    writer.rollback();
+                    throw new SessionTakenBack(takenBack);
+                }
                 mark(writer, published, acknowledging);
                 List<Boolean> stored = new ArrayList<>(batch.size());
                 for (Unpublished u : batch) {
@@ -282,6 +287,79 @@ public final class JdbcMessageStore implements MessageStore {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /**
+     * The instances of the batch's fences whose session generation is no longer the fence's: the row is locked against
+     * {@link #sessionTakenBack} until this transaction ends (PostgreSQL; SQLite has one writer at a time).
+     */
+    private java.util.Set<String> takenBack(Connection c, List<Unpublished> batch) throws SQLException {
+        java.util.Set<String> takenBack = new java.util.HashSet<>();
+        java.util.Map<String, Long> checked = new java.util.HashMap<>();
+        for (Unpublished u : batch) {
+            if (u.fence().isEmpty()) {
+                continue;
+            }
+            Fence fence = u.fence().get();
+            Long now = checked.get(fence.instance());
+            if (now == null) {
+                try (PreparedStatement ps =
+                        c.prepareStatement("SELECT session_generation FROM outbox_instances WHERE instance = ?"
+                                + (sqlite ? "" : " FOR SHARE"))) {
+                    ps.setString(1, fence.instance());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        now = rs.next() ? rs.getLong(1) : -1L; // forgotten: its drain is over
+                    }
+                }
+                checked.put(fence.instance(), now);
+            }
+            if (now != fence.generation()) {
+                takenBack.add(fence.instance());
+            }
+        }
+        return takenBack;
+    }
+
+    @Override
+    public long sessionGeneration(String instance) {
+        return Jdbc.connected(dataSource, "read a session generation", c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT session_generation FROM outbox_instances WHERE instance = ?")) {
+                ps.setString(1, instance);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    @Override
+    public java.util.Set<String> sessionTakenBack(String instance) {
+        return written("record a broker session taken back", c -> {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE outbox_instances SET session_generation = session_generation + 1 WHERE instance = ?")) {
+                    ps.setString(1, instance);
+                    ps.executeUpdate(); // waits for a drain's batch that locked the row: its inputs are in the ledger
+                }
+                java.util.Set<String> hashes = new java.util.HashSet<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT input_hash FROM input_ledger");
+                        ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        hashes.add(rs.getString(1));
+                    }
+                }
+                c.commit();
+                return hashes;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        });
     }
 
     private PreparedStatement outboxStatement() throws SQLException {

@@ -21,8 +21,51 @@ public interface MessageStore extends AutoCloseable {
      */
     boolean appendUnpublished(StoredMessage message, String instance, Optional<LedgerEntry> ledger);
 
-    /** One message for the outbox, with the ledger entry of its input when that input carried no key. */
-    record Unpublished(StoredMessage message, Optional<LedgerEntry> ledger) {}
+    /**
+     * One message for the outbox, with the ledger entry of its input when that input carried no key, and, for an input
+     * taken from a dead instance's broker session (decision 0043), the fence that stores it only while that instance
+     * has not taken its session back ({@link #sessionTakenBack}).
+     */
+    record Unpublished(StoredMessage message, Optional<LedgerEntry> ledger, Optional<Fence> fence) {
+        public Unpublished(StoredMessage message, Optional<LedgerEntry> ledger) {
+            this(message, ledger, Optional.empty());
+        }
+    }
+
+    /**
+     * The broker session of {@code instance} as a drain found it: its {@link #sessionGeneration} read before the drain
+     * connected as that instance (decision 0047).
+     */
+    record Fence(String instance, long generation) {}
+
+    /**
+     * A batch held an input fenced by {@link Fence} whose instance has taken its broker session back since: nothing of
+     * the batch was written (the whole transaction is rolled back), and those inputs are the instance's again.
+     */
+    final class SessionTakenBack extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final java.util.Set<String> instances;
+
+        public SessionTakenBack(java.util.Set<String> instances) {
+            super("broker session taken back by " + instances, null, false, false);
+            this.instances = java.util.Set.copyOf(instances);
+        }
+
+        public java.util.Set<String> instances() {
+            return instances;
+        }
+    }
+
+    /** The generation of {@code instance}'s broker session now (0 for an instance the store does not know). */
+    long sessionGeneration(String instance);
+
+    /**
+     * {@code instance} has connected to the broker (again): moves its session generation on and returns the input
+     * ledger's hashes ({@link #ledgerHashes}) as they are once no drain of it can store anything more. A drain's batch
+     * that checked the old generation commits before this reads; one that checks after it finds the new generation
+     * and stores nothing ({@link SessionTakenBack}).
+     */
+    java.util.Set<String> sessionTakenBack(String instance);
 
     /**
      * Group commit: stores each message as {@link #appendUnpublished(StoredMessage, String, Optional)} does, all in one

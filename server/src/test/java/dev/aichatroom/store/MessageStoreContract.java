@@ -1,6 +1,7 @@
 package dev.aichatroom.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -91,6 +92,53 @@ abstract class MessageStoreContract {
                 .contains(room + "c1");
         store.markPublished(List.of(), List.of(room + "c1"));
         assertThat(store.claimRedelivery(hash, mine + "/run/4", 7_000)).isEmpty();
+    }
+
+    @Test
+    void a_drained_input_without_a_key_is_not_stored_once_its_instance_has_taken_its_session_back() {
+        String back = "back-" + UUID.randomUUID();
+        String drainer = "drainer-" + UUID.randomUUID();
+        String before = "h" + UUID.randomUUID();
+        String after = "h" + UUID.randomUUID();
+        store.heartbeat(back);
+        MessageStore.Fence fence = new MessageStore.Fence(back, store.sessionGeneration(back));
+        store.appendUnpublished(
+                List.of(new MessageStore.Unpublished(
+                        message("f1", "drained before", Optional.empty()),
+                        Optional.of(new MessageStore.LedgerEntry(before, drainer + "/drain/" + back + "/1", 1_000)),
+                        Optional.of(fence))),
+                drainer);
+
+        assertThat(store.sessionTakenBack(back))
+                .as("what the drain stored before the instance came back is in the ledger it reads")
+                .contains(before);
+        assertThatThrownBy(() -> store.appendUnpublished(
+                        List.of(
+                                new MessageStore.Unpublished(
+                                        message("f2", "the drainer's own", Optional.of("own")), Optional.empty()),
+                                new MessageStore.Unpublished(
+                                        message("f3", "drained after", Optional.empty()),
+                                        Optional.of(new MessageStore.LedgerEntry(
+                                                after, drainer + "/drain/" + back + "/1", 2_000)),
+                                        Optional.of(fence))),
+                        drainer))
+                .isInstanceOfSatisfying(
+                        MessageStore.SessionTakenBack.class,
+                        e -> assertThat(e.instances()).containsExactly(back));
+        assertThat(store.unpublished(drainer))
+                .as("nothing of the refused batch is written")
+                .extracting(StoredMessage::messageId)
+                .containsExactly(room + "f1");
+        assertThat(store.ledgerHashes()).doesNotContain(after);
+        assertThat(store.appendUnpublished(
+                        List.of(new MessageStore.Unpublished(
+                                message("f3", "drained after", Optional.empty()),
+                                Optional.of(
+                                        new MessageStore.LedgerEntry(after, drainer + "/drain/" + back + "/2", 3_000)),
+                                Optional.of(new MessageStore.Fence(back, store.sessionGeneration(back))))),
+                        drainer))
+                .as("a drain that read the new generation stores")
+                .containsExactly(true);
     }
 
     @Test
@@ -229,8 +277,10 @@ abstract class MessageStoreContract {
 
         List<Boolean> stored = store.appendUnpublished(
                 List.of(
-                        new MessageStore.Unpublished(message("m2", "second", Optional.of("k2")), Optional.empty()),
-                        new MessageStore.Unpublished(message("m3", "third", Optional.of("k2")), Optional.empty())),
+                        new MessageStore.Unpublished(
+                                message("m2", "second", Optional.of(room + "k2")), Optional.empty()),
+                        new MessageStore.Unpublished(
+                                message("m3", "third", Optional.of(room + "k2")), Optional.empty())),
                 instance,
                 List.of(room + "m1"),
                 List.of(room + "m1"));
