@@ -131,6 +131,80 @@ class SessionDrainIT {
         }
     }
 
+    /**
+     * A taker that dies mid-drain: its connection is cut without a DISCONNECT after it acknowledged 5 inputs whose
+     * PUBACKs never reached the broker (what a SIGKILL between acknowledging and the packets leaving does). The session
+     * stays as the drain's CONNECT kept it, with every input not acknowledged to the broker, and the next drain (another
+     * taker, once the claim expired) hands over the rest, those 5 again included, and ends it: nothing is lost. The
+     * service recognises the 5 it had already stored by their key or the input ledger (MessageStoreContract).
+     */
+    @Test
+    void a_taker_that_dies_mid_drain_leaves_the_rest_in_the_session_for_the_next() throws Exception {
+        try (Mosquitto mosquitto = Mosquitto.start(false);
+                TestMqtt live = TestMqtt.connect(mosquitto.port(), "live").subscribe(SHARED);
+                TestMqtt publisher = TestMqtt.connect(mosquitto.port(), "publisher");
+                dev.aichatroom.testing.AckDroppingProxy proxy =
+                        new dev.aichatroom.testing.AckDroppingProxy(mosquitto.port())) {
+            member(mosquitto.port(), "crashed-taker-victim").disconnect();
+            for (int i = 0; i < 40; i++) {
+                publisher.publish(IN, "in-" + i);
+            }
+            await().until(() -> live.on(IN).size() >= 20);
+            List<String> queued = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String text = "in-" + i;
+                if (live.on(IN).stream().noneMatch(r -> r.text().equals(text))) {
+                    queued.add(text);
+                }
+            }
+            proxy.loseClientAcksAndCut(5, 2); // the next connection: the first taker's
+            List<String> first = new CopyOnWriteArrayList<>();
+            SessionDrain.Result died = SessionDrain.drain(
+                    settings(proxy.port(), "crashed-taker-victim"),
+                    "taker-1/drain/crashed-taker-victim/1",
+                    List.of(SHARED),
+                    topic -> topic.equals(IN),
+                    inbound -> {
+                        first.add(new String(inbound.payload(), StandardCharsets.UTF_8));
+                        inbound.acknowledge();
+                    },
+                    Duration.ofMillis(500),
+                    Duration.ofSeconds(20),
+                    () -> false,
+                    () -> {});
+            assertThat(died.outcome()).as(died.why()).isNotEqualTo(SessionDrain.Outcome.ENDED);
+            assertThat(proxy.cuts()).isEqualTo(1);
+
+            List<String> second = new CopyOnWriteArrayList<>();
+            SessionDrain.Result result = SessionDrain.drain(
+                    settings(mosquitto.port(), "crashed-taker-victim"),
+                    "taker-2/drain/crashed-taker-victim/1",
+                    List.of(SHARED),
+                    topic -> topic.equals(IN),
+                    inbound -> {
+                        second.add(new String(inbound.payload(), StandardCharsets.UTF_8));
+                        inbound.acknowledge();
+                    },
+                    Duration.ofMillis(500),
+                    Duration.ofSeconds(20),
+                    () -> false,
+                    () -> {});
+
+            assertThat(result.outcome())
+                    .as("the session outlived the taker (not NO_SESSION): %s", result.why())
+                    .isEqualTo(SessionDrain.Outcome.ENDED);
+            assertThat(first).as("the first taker got some before it died").isNotEmpty();
+            assertThat(second)
+                    .as("what the broker never had acknowledged comes to the next taker")
+                    .containsAll(first.subList(0, 5));
+            java.util.Set<String> handed = new java.util.HashSet<>(first);
+            handed.addAll(second);
+            assertThat(handed).as("nothing lost").containsExactlyInAnyOrderElementsOf(queued);
+            assertThat(TestMqtt.sessionPresent(mosquitto.port(), "crashed-taker-victim"))
+                    .isFalse();
+        }
+    }
+
     /** Joins the shared group as {@code clientId} with a persistent session. */
     private static Mqtt5BlockingClient member(int port, String clientId) {
         Mqtt5BlockingClient c = TestMqtt.unconnected(port, clientId);
