@@ -344,13 +344,7 @@ public final class JdbcMessageStore implements MessageStore {
                     ps.setString(1, instance);
                     ps.executeUpdate(); // waits for a drain's batch that locked the row: its inputs are in the ledger
                 }
-                java.util.Set<String> hashes = new java.util.HashSet<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT input_hash FROM input_ledger");
-                        ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        hashes.add(rs.getString(1));
-                    }
-                }
+                java.util.Set<String> hashes = ledgerHashes(c);
                 c.commit();
                 return hashes;
             } catch (SQLException e) {
@@ -638,16 +632,18 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public java.util.Set<String> ledgerHashes() {
-        return Jdbc.connected(dataSource, "read the input ledger", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT input_hash FROM input_ledger");
-                    ResultSet rs = ps.executeQuery()) {
-                java.util.Set<String> hashes = new java.util.HashSet<>();
-                while (rs.next()) {
-                    hashes.add(rs.getString(1));
-                }
-                return hashes;
+        return Jdbc.connected(dataSource, "read the input ledger", JdbcMessageStore::ledgerHashes);
+    }
+
+    private static java.util.Set<String> ledgerHashes(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT input_hash FROM input_ledger");
+                ResultSet rs = ps.executeQuery()) {
+            java.util.Set<String> hashes = new java.util.HashSet<>();
+            while (rs.next()) {
+                hashes.add(rs.getString(1));
             }
-        });
+            return hashes;
+        }
     }
 
     @Override

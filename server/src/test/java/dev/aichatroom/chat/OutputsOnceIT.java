@@ -29,6 +29,35 @@ class OutputsOnceIT {
     private static final String SERVICE = "chat-service-outputs-once";
 
     /**
+     * Loses the broker's next ten acknowledgements of the service's outputs and then cuts its connection while {@code n}
+     * inputs are published; waits for every output and checks that none came out twice. The consumer's own connection
+     * never breaks: the broker sends it nothing twice, so a repeat would be one the broker routed twice.
+     */
+    private static void loseTenAcknowledgementsWhilePublishing(
+            AckDroppingProxy proxy, int brokerPort, int n, Map<String, AtomicInteger> outputs) {
+        proxy.dropAcknowledgementsThenCut(10);
+        publishWithMessageIds(brokerPort, n);
+        ChatTraffic.awaitAllThenSettle(Duration.ofSeconds(90), () -> outputs.size() == n);
+        assertThat(proxy.dropped()).as("acknowledgements lost").isEqualTo(10);
+        assertThat(repeats(outputs))
+                .as("outputs routed twice after their acknowledgement was lost")
+                .isEmpty();
+    }
+
+    /** The product on the external broker at {@code port} (Mosquitto, or the proxy in front of it), chat only. */
+    private static TestProduct service(int port, Map<String, String> more) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "MQTT_BROKER", "127.0.0.1",
+                "MQTT_PORT", Integer.toString(port),
+                "MQTT_CLIENT_ID", SERVICE,
+                "VOICE_ENABLE", "false",
+                "MCP_ENABLE", "false",
+                "CHAT_RATE_PER_MINUTE", "0"));
+        env.putAll(more);
+        return TestProduct.start(env);
+    }
+
+    /**
      * The broker takes an output and its acknowledgement is lost with the connection: at QoS 1 the service sends it
      * again once reconnected, as MQTT requires, and the broker routes the copy as a new message (before the fix: 10 of
      * 10 such outputs came out twice); at QoS 2 the broker knows the copy by its packet identifier and routes it once.
@@ -38,29 +67,15 @@ class OutputsOnceIT {
         int n = 200;
         try (Mosquitto mosquitto = Mosquitto.start(false);
                 AckDroppingProxy proxy = new AckDroppingProxy(mosquitto.port());
-                TestProduct product = TestProduct.start(Map.of(
-                        "MQTT_BROKER", "127.0.0.1",
-                        "MQTT_PORT", Integer.toString(proxy.port()),
-                        "MQTT_OUTPUT_QOS", System.getenv().getOrDefault("IT_OUTPUT_QOS", "2"),
-                        "MQTT_CLIENT_ID", SERVICE,
-                        "VOICE_ENABLE", "false",
-                        "MCP_ENABLE", "false",
-                        "CHAT_RATE_PER_MINUTE", "0"))) {
+                TestProduct product = service(
+                        proxy.port(), Map.of("MQTT_OUTPUT_QOS", System.getenv().getOrDefault("IT_OUTPUT_QOS", "2")))) {
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> product.get("/health").statusCode() == 200);
             Map<String, AtomicInteger> outputs = new ConcurrentHashMap<>();
             Mqtt5AsyncClient consumer =
                     consumer(mosquitto.port(), "outputs-once-lost-ack", MqttQos.AT_LEAST_ONCE, outputs);
 
-            proxy.dropAcknowledgementsThenCut(10);
-            publishWithMessageIds(mosquitto.port(), n);
-            ChatTraffic.awaitAllThenSettle(Duration.ofSeconds(90), () -> outputs.size() == n);
-
-            assertThat(proxy.dropped()).as("acknowledgements lost").isEqualTo(10);
-            // the consumer's own connection never broke: the broker sent it nothing twice, so a repeat was routed twice
-            assertThat(repeats(outputs))
-                    .as("outputs routed twice after their acknowledgement was lost")
-                    .isEmpty();
+            loseTenAcknowledgementsWhilePublishing(proxy, mosquitto.port(), n, outputs);
             consumer.disconnect();
         }
     }
@@ -77,13 +92,7 @@ class OutputsOnceIT {
         int n = 400;
         try (Mosquitto mosquitto = Mosquitto.start(false);
                 AckDroppingProxy proxy = new AckDroppingProxy(mosquitto.port());
-                TestProduct product = TestProduct.start(Map.of(
-                        "MQTT_BROKER", "127.0.0.1",
-                        "MQTT_PORT", Integer.toString(proxy.port()),
-                        "MQTT_CLIENT_ID", SERVICE,
-                        "VOICE_ENABLE", "false",
-                        "MCP_ENABLE", "false",
-                        "CHAT_RATE_PER_MINUTE", "0"))) {
+                TestProduct product = service(proxy.port(), Map.of())) {
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> product.get("/health").statusCode() == 200);
             Map<String, AtomicInteger> outputs = new ConcurrentHashMap<>();
@@ -102,14 +111,7 @@ class OutputsOnceIT {
                         }
                     });
 
-            proxy.dropAcknowledgementsThenCut(10);
-            publishWithMessageIds(mosquitto.port(), n);
-            ChatTraffic.awaitAllThenSettle(Duration.ofSeconds(90), () -> outputs.size() == n);
-
-            assertThat(proxy.dropped()).as("acknowledgements lost").isEqualTo(10);
-            assertThat(repeats(outputs))
-                    .as("outputs routed twice after their acknowledgement was lost")
-                    .isEmpty();
+            loseTenAcknowledgementsWhilePublishing(proxy, mosquitto.port(), n, outputs);
             List<Integer> seen;
             synchronized (order) {
                 seen = List.copyOf(order);
@@ -133,13 +135,7 @@ class OutputsOnceIT {
     void a_broker_restart_routes_every_output_once_and_repeats_only_redeliveries() throws IOException {
         int n = 6_000;
         try (Mosquitto mosquitto = Mosquitto.start(true, "max_queued_messages 0\nlog_type debug\n");
-                TestProduct product = TestProduct.start(Map.of(
-                        "MQTT_BROKER", "127.0.0.1",
-                        "MQTT_PORT", Integer.toString(mosquitto.port()),
-                        "MQTT_CLIENT_ID", SERVICE,
-                        "VOICE_ENABLE", "false",
-                        "MCP_ENABLE", "false",
-                        "CHAT_RATE_PER_MINUTE", "0"))) {
+                TestProduct product = service(mosquitto.port(), Map.of())) {
             Map<String, AtomicInteger> outputs = new ConcurrentHashMap<>();
             Mqtt5AsyncClient consumer = consumer(mosquitto.port(), "outputs-once-qos1", MqttQos.AT_LEAST_ONCE, outputs);
 

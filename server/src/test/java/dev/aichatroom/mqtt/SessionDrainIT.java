@@ -159,36 +159,12 @@ class SessionDrainIT {
             }
             proxy.loseClientAcksAndCut(5, 2); // the next connection: the first taker's
             List<String> first = new CopyOnWriteArrayList<>();
-            SessionDrain.Result died = SessionDrain.drain(
-                    settings(proxy.port(), "crashed-taker-victim"),
-                    "taker-1/drain/crashed-taker-victim/1",
-                    List.of(SHARED),
-                    topic -> topic.equals(IN),
-                    inbound -> {
-                        first.add(new String(inbound.payload(), StandardCharsets.UTF_8));
-                        inbound.acknowledge();
-                    },
-                    Duration.ofMillis(500),
-                    Duration.ofSeconds(20),
-                    () -> false,
-                    () -> {});
+            SessionDrain.Result died = drainInto(proxy.port(), "crashed-taker-victim", "taker-1", first);
             assertThat(died.outcome()).as(died.why()).isNotEqualTo(SessionDrain.Outcome.ENDED);
             assertThat(proxy.cuts()).isEqualTo(1);
 
             List<String> second = new CopyOnWriteArrayList<>();
-            SessionDrain.Result result = SessionDrain.drain(
-                    settings(mosquitto.port(), "crashed-taker-victim"),
-                    "taker-2/drain/crashed-taker-victim/1",
-                    List.of(SHARED),
-                    topic -> topic.equals(IN),
-                    inbound -> {
-                        second.add(new String(inbound.payload(), StandardCharsets.UTF_8));
-                        inbound.acknowledge();
-                    },
-                    Duration.ofMillis(500),
-                    Duration.ofSeconds(20),
-                    () -> false,
-                    () -> {});
+            SessionDrain.Result result = drainInto(mosquitto.port(), "crashed-taker-victim", "taker-2", second);
 
             assertThat(result.outcome())
                     .as("the session outlived the taker (not NO_SESSION): %s", result.why())
@@ -203,6 +179,23 @@ class SessionDrainIT {
             assertThat(TestMqtt.sessionPresent(mosquitto.port(), "crashed-taker-victim"))
                     .isFalse();
         }
+    }
+
+    /** Drains {@code clientId}'s session as {@code taker}, acknowledging each input once its text is in {@code into}. */
+    private static SessionDrain.Result drainInto(int port, String clientId, String taker, List<String> into) {
+        return SessionDrain.drain(
+                settings(port, clientId),
+                taker + "/drain/" + clientId + "/1",
+                List.of(SHARED),
+                topic -> topic.equals(IN),
+                inbound -> {
+                    into.add(new String(inbound.payload(), StandardCharsets.UTF_8));
+                    inbound.acknowledge();
+                },
+                Duration.ofMillis(500),
+                Duration.ofSeconds(20),
+                () -> false,
+                () -> {});
     }
 
     /** Joins the shared group as {@code clientId} with a persistent session. */
