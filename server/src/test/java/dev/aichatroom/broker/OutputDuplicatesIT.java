@@ -150,12 +150,7 @@ class OutputDuplicatesIT {
         try {
             first.start();
             // a consumer with a persistent session, away while the outputs come
-            Mqtt5BlockingClient consumer = MqttClient.builder()
-                    .useMqttVersion5()
-                    .identifier("dup-restart-consumer")
-                    .serverHost("127.0.0.1")
-                    .serverPort(config.port())
-                    .buildBlocking();
+            Mqtt5BlockingClient consumer = TestMqtt.unconnected(config.port(), "dup-restart-consumer");
             consumer.connectWith().cleanStart(true).sessionExpiryInterval(600).send();
             consumer.subscribeWith().topicFilter(OUT).qos(MqttQos.AT_LEAST_ONCE).send();
             consumer.disconnect();
@@ -174,12 +169,7 @@ class OutputDuplicatesIT {
                     .isEmpty();
             publish(service, OUT, output(UUID.randomUUID().toString(), "last"), MqttQos.AT_LEAST_ONCE);
             service.disconnect();
-            Mqtt5BlockingClient consumer = MqttClient.builder()
-                    .useMqttVersion5()
-                    .identifier("dup-restart-consumer")
-                    .serverHost("127.0.0.1")
-                    .serverPort(config.port())
-                    .buildBlocking();
+            Mqtt5BlockingClient consumer = TestMqtt.unconnected(config.port(), "dup-restart-consumer");
             consumer.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, p -> {
                 String text = new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8);
                 got.merge(text.contains("\"last\"") ? "last" : text.contains(id) ? id : "other", 1L, Long::sum);

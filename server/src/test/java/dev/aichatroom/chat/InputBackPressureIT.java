@@ -3,7 +3,6 @@ package dev.aichatroom.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import dev.aichatroom.testing.TestMqtt;
@@ -51,12 +50,8 @@ class InputBackPressureIT {
                         TestProduct.start(Map.of("CHAT_RATE_PER_MINUTE", "0", "MQTT_INPUT_BACKLOG", "" + LIMIT));
                 TestMqtt observer =
                         TestMqtt.connect(product.mqttPort(), "observer").subscribe("chatroom/messages/out")) {
-            Mqtt5AsyncClient flooder = MqttClient.builder()
-                    .useMqttVersion5()
-                    .identifier("flooder")
-                    .serverHost("127.0.0.1")
-                    .serverPort(product.mqttPort())
-                    .buildAsync();
+            Mqtt5AsyncClient flooder =
+                    TestMqtt.unconnected(product.mqttPort(), "flooder").toAsync();
             flooder.connect().get(30, TimeUnit.SECONDS);
             AtomicInteger acknowledged = new AtomicInteger();
             AtomicInteger failed = new AtomicInteger();

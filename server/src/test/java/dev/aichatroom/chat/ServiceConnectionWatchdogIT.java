@@ -3,7 +3,6 @@ package dev.aichatroom.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestMqtt;
@@ -33,12 +32,7 @@ class ServiceConnectionWatchdogIT {
             boolean sawDown = false;
             long until = System.nanoTime() + Duration.ofSeconds(8).toNanos();
             while (System.nanoTime() < until) {
-                Mqtt5BlockingClient rogue = MqttClient.builder()
-                        .useMqttVersion5()
-                        .identifier("svc-kicked")
-                        .serverHost("127.0.0.1")
-                        .serverPort(mosquitto.port())
-                        .buildBlocking();
+                Mqtt5BlockingClient rogue = TestMqtt.unconnected(mosquitto.port(), "svc-kicked");
                 try {
                     rogue.connectWith()
                             .cleanStart(false)

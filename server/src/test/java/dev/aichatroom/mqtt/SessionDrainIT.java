@@ -3,7 +3,6 @@ package dev.aichatroom.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
@@ -94,12 +93,8 @@ class SessionDrainIT {
             Thread.ofVirtual().start(() -> {
                 await().until(() -> held.size() >= 10);
                 // it comes back (clean start false): the broker gives it the session and disconnects the drain
-                Mqtt5AsyncClient returned = MqttClient.builder()
-                        .useMqttVersion5()
-                        .identifier("partitioned")
-                        .serverHost("127.0.0.1")
-                        .serverPort(mosquitto.port())
-                        .buildAsync();
+                Mqtt5AsyncClient returned =
+                        TestMqtt.unconnected(mosquitto.port(), "partitioned").toAsync();
                 returned.publishes(
                         MqttGlobalPublishFilter.ALL,
                         p -> back.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
