@@ -582,6 +582,7 @@ public final class ChatService implements AutoCloseable {
         submit(() -> {
             flushStaged();
             drainFences.remove(connection);
+            goneDrains.remove(connection); // the connection is closed: nothing more comes on it
         });
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         switch (result.outcome()) {
@@ -848,23 +849,23 @@ public final class ChatService implements AutoCloseable {
         }
         List<Staged> batch = List.copyOf(staged);
         staged.clear();
-        if (!goneDrains.isEmpty()) {
-            // the session they came in was taken back (or lost): its holder gets them again, not stored here
-            batch = batch.stream()
-                    .filter(s -> !goneDrains.contains(s.inbound().connection()))
-                    .toList();
-            if (batch.isEmpty()) {
-                return;
-            }
-        }
         List<Boolean> stored;
         while (true) {
+            if (!goneDrains.isEmpty()) {
+                // the session they came in was taken back (or lost): its holder gets them again, not stored here
+                batch = batch.stream()
+                        .filter(s -> !goneDrains.contains(s.inbound().connection()))
+                        .toList();
+                if (batch.isEmpty()) {
+                    return;
+                }
+            }
             try {
                 stored = storeBatch(batch);
                 break;
             } catch (MessageStore.SessionTakenBack e) {
-                // the instance came back while its session was drained, before this batch was stored: the drained
-                // inputs without a key are its own again (not stored, not acknowledged here), the rest is stored
+                // the instance came back while its session was drained, before this batch was stored: that drain's
+                // inputs are its own again (not stored, not acknowledged here); the rest is stored on the next turn
                 Set<String> gone = batch.stream()
                         .filter(st -> st.row()
                                 .fence()
@@ -880,12 +881,6 @@ public final class ChatService implements AutoCloseable {
                         batch.stream()
                                 .filter(st -> gone.contains(st.inbound().connection()))
                                 .count());
-                batch = batch.stream()
-                        .filter(st -> !gone.contains(st.inbound().connection()))
-                        .toList();
-                if (batch.isEmpty()) {
-                    return;
-                }
             }
         }
         if (stored.isEmpty()) {

@@ -15,6 +15,24 @@ final class Jdbc {
     }
 
     /**
+     * Runs {@code work} on {@code c} in one transaction: committed when it returns, rolled back when it throws, and
+     * {@code c} in auto-commit again after either.
+     */
+    static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /**
      * Borrows a connection for {@code work}.
      *
      * @param what what the work does, for the error: "cannot {what}: …"

@@ -170,23 +170,15 @@ final class JdbcMemberStore implements MemberStore {
     }
 
     private <T> T locked(String room, String lock, String what, Jdbc.Work<T> work) {
-        return connected(what, c -> {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement(lock)) {
-                    ps.setString(1, room);
-                    ps.executeUpdate();
-                }
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        });
+        return connected(
+                what,
+                w -> Jdbc.inTransaction(w, c -> {
+                    try (PreparedStatement ps = c.prepareStatement(lock)) {
+                        ps.setString(1, room);
+                        ps.executeUpdate();
+                    }
+                    return work.run(c);
+                }));
     }
 
     private static Optional<StoredMember> find(Connection c, String room, String clientId) throws SQLException {

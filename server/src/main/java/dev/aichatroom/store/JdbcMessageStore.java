@@ -335,25 +335,17 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public java.util.Set<String> sessionTakenBack(String instance) {
-        return written("record a broker session taken back", c -> {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "UPDATE outbox_instances SET session_generation = session_generation + 1 WHERE instance = ?")) {
-                    ps.setString(1, instance);
-                    ps.executeUpdate(); // waits for a drain's batch that locked the row: its inputs are in the ledger
-                }
-                java.util.Set<String> hashes = ledgerHashes(c);
-                c.commit();
-                return hashes;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
-        });
+        return written(
+                "record a broker session taken back",
+                w -> Jdbc.inTransaction(w, c -> {
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "UPDATE outbox_instances SET session_generation = session_generation + 1 WHERE instance = ?")) {
+                        ps.setString(1, instance);
+                        ps.executeUpdate(); // waits for a drain's batch that locked the row: its inputs are in
+                        // the ledger
+                    }
+                    return ledgerHashes(c);
+                }));
     }
 
     private PreparedStatement outboxStatement() throws SQLException {
@@ -538,19 +530,12 @@ public final class JdbcMessageStore implements MessageStore {
         if (messageIds.isEmpty() && acknowledging.isEmpty()) {
             return;
         }
-        written("mark " + messageIds.size() + " message(s) published", c -> {
-            c.setAutoCommit(false);
-            try {
-                mark(c, messageIds, acknowledging);
-                c.commit();
-                return null;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        });
+        written(
+                "mark " + messageIds.size() + " message(s) published",
+                w -> Jdbc.inTransaction(w, c -> {
+                    mark(c, messageIds, acknowledging);
+                    return null;
+                }));
     }
 
     /**
