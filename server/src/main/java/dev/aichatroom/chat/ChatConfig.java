@@ -17,6 +17,9 @@ import java.util.Optional;
  * @param reservedNames names people may not take: the assistant's ({@code AI_NAME} and the defaults) and the system's
  * @param instanceTimeout an instance that has not said it is alive (in the store) for this long is taken for dead:
  *     another one publishes the messages it stored and had not published
+ * @param drainLimit the longest a live instance may spend draining a dead one's broker session (decision 0043); its
+ *     claim on that session lasts half as long again, so a taker that died mid-drain leaves the rest to the next one
+ *     once the claim has run out
  * @param outputWitness on an external broker, the service reads its own outputs back in its session, so that a restart
  *     after a crash publishes again only those the broker had not taken (decision 0037); on the embedded broker, the
  *     broker keeps the outputs' ids and does not route one again (decision 0041)
@@ -35,6 +38,7 @@ public record ChatConfig(
         ReservedNames reservedNames,
 
         Duration instanceTimeout,
+        Duration drainLimit,
         boolean outputWitness) {
     public static ChatConfig defaults() {
         return new ChatConfig(
@@ -50,7 +54,13 @@ public record ChatConfig(
                 Optional.empty(),
                 ReservedNames.withAssistant("智能助手"),
                 Duration.ofSeconds(30),
+                Duration.ofMinutes(2),
                 true);
+    }
+
+    /** How long a live instance's claim on a dead one's session lasts: {@link #drainLimit} and half as long again. */
+    public Duration drainClaim() {
+        return drainLimit.plus(drainLimit.dividedBy(2));
     }
 
     /** A shared-subscription group name: no topic separators or wildcards. */

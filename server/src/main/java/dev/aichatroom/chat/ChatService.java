@@ -113,13 +113,6 @@ public final class ChatService implements AutoCloseable {
 
     private volatile boolean leaseFailing;
 
-    /**
-     * The longest a drain of a dead instance's broker session may take (decision 0043); a claim lasts a minute more, so
-     * a taker that died mid-drain leaves it to the next one after that.
-     */
-    static final Duration DRAIN_LIMIT = Duration.ofMinutes(2);
-
-    private static final Duration DRAIN_CLAIM = DRAIN_LIMIT.plusMinutes(1);
     /** A drained session counts as empty once nothing has come for this long with nothing unacknowledged. */
     private static final Duration DRAIN_QUIET = Duration.ofSeconds(1);
     /** The broker's settings for a drain, on an external broker with a shared group; empty: no drains. */
@@ -528,7 +521,7 @@ public final class ChatService implements AutoCloseable {
         }
         List<String> dead;
         try {
-            dead = store.claimDrains(instance, config.instanceTimeout(), DRAIN_CLAIM);
+            dead = store.claimDrains(instance, config.instanceTimeout(), config.drainClaim());
         } catch (StoreException e) {
             draining.set(false);
             throw e;
@@ -575,7 +568,7 @@ public final class ChatService implements AutoCloseable {
                 topic -> own.stream().anyMatch(f -> dev.aichatroom.mqtt.TopicFilter.matches(f, topic)),
                 this::onInbound,
                 DRAIN_QUIET,
-                DRAIN_LIMIT,
+                config.drainLimit(),
                 () -> closing,
                 () -> goneDrains.add(connection));
         // on the worker, after whatever of the drain is still staged there has been stored or left
@@ -623,7 +616,7 @@ public final class ChatService implements AutoCloseable {
                         config.instanceTimeout().toSeconds(),
                         result.why(),
                         result.handled(),
-                        DRAIN_CLAIM.toSeconds());
+                        config.drainClaim().toSeconds());
         }
     }
 

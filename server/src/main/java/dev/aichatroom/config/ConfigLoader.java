@@ -401,6 +401,7 @@ public final class ConfigLoader {
                 sharedGroup,
                 dev.aichatroom.chat.ReservedNames.withAssistant(env.string("AI_NAME", defaultAssistantName(language))),
                 Duration.ofSeconds(env.integer("CHAT_INSTANCE_TIMEOUT", 30, 2, 3600)),
+                Duration.ofSeconds(env.integer("CHAT_DRAIN_LIMIT", 120, 2, 86_400)),
                 env.bool("CHAT_OUTPUT_WITNESS", true));
     }
 

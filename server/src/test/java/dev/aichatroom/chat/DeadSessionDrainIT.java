@@ -9,6 +9,7 @@ import dev.aichatroom.testing.ProductProcess;
 import dev.aichatroom.testing.ScaleOutFixture;
 import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -113,6 +114,95 @@ class DeadSessionDrainIT {
         }
     }
 
+    /**
+     * A taker that dies mid-drain (decision 0043, {@code CHAT_DRAIN_LIMIT}). Three instances share the inputs; the
+     * first is killed with inputs queued in its session; the second, which takes a dead instance for dead sooner,
+     * claims that session and is killed (SIGKILL) once it has stored part of it. Its claim runs out after 1.5 × {@code
+     * CHAT_DRAIN_LIMIT}; the third then drains the rest of the first one's session, recognising by key or ledger what
+     * the second had stored without acknowledging it, drains the second one's session and publishes what it had
+     * stored and not published. Every acknowledged input comes out once and no session of the dead is left.
+     */
+    @Test
+    void a_taker_killed_mid_drain_leaves_the_rest_to_another_once_its_claim_runs_out() throws Exception {
+        String taker = "drain-taker";
+        String third = "drain-third";
+        try (ScaleOutFixture instances = ScaleOutFixture.create("drain3");
+                Mosquitto mosquitto = Mosquitto.start(false, "max_queued_messages 0");
+                TestMqtt observer =
+                        TestMqtt.connect(mosquitto.port(), "drain3-observer").subscribe(OUT);
+                TestMqtt device = TestMqtt.connect(mosquitto.port(), "drain3-device")) {
+            Map<String, String> fast =
+                    Map.of("CHAT_INSTANCE_TIMEOUT", "4", "CHAT_DRAIN_LIMIT", "4", "CHAT_RATE_PER_MINUTE", "0");
+            // the third takes an instance for dead only after 10 s: the taker claims the first one's session
+            Map<String, String> slow = new HashMap<>(fast);
+            slow.putAll(Map.of("CHAT_INSTANCE_TIMEOUT", "10", "VOICE_ENABLE", "false", "MCP_ENABLE", "false"));
+            Map<String, String> killedEnv = new HashMap<>(instances.env(KILLED, mosquitto.port()));
+            killedEnv.putAll(fast);
+            Map<String, String> takerEnv = new HashMap<>(instances.env(taker, mosquitto.port()));
+            takerEnv.putAll(fast);
+            Process killed = ProductProcess.startHealthy(dir, "killed", killedEnv, FreePorts.next());
+            Process takerProcess = ProductProcess.startHealthy(dir, "taker", takerEnv, FreePorts.next());
+            TestProduct thirdInstance = instances.start(third, mosquitto.port(), slow);
+            List<String> sent = new ArrayList<>();
+            try {
+                try {
+                    for (int i = 1; published(instances, KILLED) == 0; i++) {
+                        assertThat(i)
+                                .as("an input reached the instance to be killed")
+                                .isLessThan(30);
+                        String text = "warm-" + i;
+                        send(device, text, i, true);
+                        sent.add(text);
+                        observer.await(OUT, r -> r.text().contains("\"" + text + "\""), Duration.ofSeconds(30));
+                    }
+                } finally {
+                    killed.destroyForcibly();
+                    killed.waitFor(30, TimeUnit.SECONDS);
+                }
+                // about a third of them queued in the dead instance's session
+                for (int i = 1; i <= 3_000; i++) {
+                    String text = "queued-" + i;
+                    send(device, text, i, i % 4 < 2);
+                    sent.add(text);
+                }
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(5))
+                        .until(() -> claimed(instances, KILLED));
+                int before = stored(instances, taker);
+                await().atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(2))
+                        .until(() -> stored(instances, taker) > before);
+            } finally {
+                takerProcess.destroyForcibly(); // mid-drain
+                takerProcess.waitFor(30, TimeUnit.SECONDS);
+                ProductProcess.keepLog(dir, "killed", "DeadSessionDrainIT-mid");
+                ProductProcess.keepLog(dir, "taker", "DeadSessionDrainIT-mid");
+            }
+            assertThat(Files.readString(dir.resolve("taker.log")))
+                    .as("the taker was killed before its drain ended")
+                    .doesNotContain("drained its broker session");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertThat(contents(observer))
+                            .as("every acknowledged input on messages/out")
+                            .containsAll(sent));
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> true);
+            Map<String, Long> copies =
+                    contents(observer).stream().collect(Collectors.groupingBy(t -> t, Collectors.counting()));
+            assertThat(copies)
+                    .as("every input on messages/out exactly once")
+                    .allSatisfy((text, n) -> assertThat(n).as(text).isEqualTo(1L));
+            await().atMost(Duration.ofSeconds(15)).until(() -> !known(instances, KILLED) && !known(instances, taker));
+            for (String dead : List.of(KILLED, KILLED + "-witness", taker, taker + "-witness")) {
+                assertThat(TestMqtt.sessionPresent(mosquitto.port(), dead))
+                        .as("the session of %s is ended", dead)
+                        .isFalse();
+            }
+            assertThat(thirdInstance.get("/health").statusCode()).isEqualTo(200);
+        }
+    }
+
     /** Publishes an input at QoS 1 and returns once the broker acknowledged it. */
     private static void send(TestMqtt device, String text, int i, boolean withId) {
         device.publish(
@@ -136,6 +226,30 @@ class DeadSessionDrainIT {
             ps.setString(1, instance);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    /** Messages {@code instance} stored, published or not. */
+    private static int stored(ScaleOutFixture instances, String instance) throws SQLException {
+        try (Connection c = instances.db();
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + instances.table("messages")
+                        + " WHERE instance = ? AND type = 'user_message'")) {
+            ps.setString(1, instance);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    /** Whether a live instance holds a claim on {@code instance}'s broker session. */
+    private static boolean claimed(ScaleOutFixture instances, String instance) throws SQLException {
+        try (Connection c = instances.db();
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + instances.table("outbox_instances")
+                        + " WHERE instance = ? AND drain_after IS NOT NULL")) {
+            ps.setString(1, instance);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) > 0;
             }
         }
     }

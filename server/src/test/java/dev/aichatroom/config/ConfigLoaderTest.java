@@ -86,6 +86,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void a_drain_claim_lasts_half_as_long_again_as_the_drain_limit() {
+        var defaults = ConfigLoader.load(Env.of(Map.of())).chat();
+        assertThat(defaults.drainLimit()).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(defaults.drainClaim()).isEqualTo(java.time.Duration.ofMinutes(3));
+        assertThat(ConfigLoader.load(Env.of(Map.of("CHAT_DRAIN_LIMIT", "4")))
+                        .chat()
+                        .drainClaim())
+                .isEqualTo(java.time.Duration.ofSeconds(6));
+        assertThatThrownBy(() -> ConfigLoader.load(Env.of(Map.of("CHAT_DRAIN_LIMIT", "1"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("CHAT_DRAIN_LIMIT:");
+    }
+
+    @Test
     void a_shared_group_is_off_by_default_and_may_not_contain_topic_characters() {
         assertThat(ConfigLoader.load(Env.of(Map.of())).chat().sharedGroup()).isEmpty();
         assertThat(ConfigLoader.load(Env.of(Map.of("CHAT_SHARED_GROUP", " ai-chatroom ")))
