@@ -322,11 +322,11 @@ final class Report {
                 .append(
                         "Idle MQTT 5 clients (clean start, keep-alive 60 s) opened at once on each broker and transport,")
                 .append(" each broker in a fresh process. *RSS* is that of the process holding the broker's side: the")
-                .append(" product for the embedded broker, Mosquitto for Mosquitto. *Chat* is p50 / p99 of")
-                .append(" " + Benchmark.CHAT_PROBES
-                        + " messages `chatroom/messages/in` → `chatroom/messages/out`, sent")
-                .append(" one at a time (QoS 1, TCP) before and with the clients connected; *lost* means one did not")
-                .append(" arrive within 10 s.\n\n")
+                .append(" product for the embedded broker, Mosquitto for Mosquitto. *Chat* is p50 / p99 of the chat")
+                .append(" path (`chatroom/messages/in` → `chatroom/messages/out`, QoS 1, TCP) at the load part's fixed")
+                .append(" rate for " + Benchmark.CONNECTIONS_CHAT.toSeconds() + " s, before and with the clients")
+                .append(" connected, after " + Benchmark.CONNECTIONS_WARM.toSeconds() + " s of discarded chat load at")
+                .append(" max throughput right after the start; *lost* means a message did not arrive.\n\n")
                 .append(
                         "| broker | transport | clients | connects/s | RSS of | RSS before MiB | RSS with clients MiB |")
                 .append(" KiB per connection | chat ms alone | chat ms with clients | disconnect ms |")
@@ -353,7 +353,7 @@ final class Report {
         md.append('\n');
     }
 
-    /** p50 / p99 of the chat messages sent one at a time in the connections part, or "lost". */
+    /** p50 / p99 of the connections part's chat runs, or "lost". */
     static String chat(LatencySummary l) {
         return l.count() == 0 ? "lost" : ms(l.p50()) + " / " + ms(l.p99());
     }
@@ -514,13 +514,14 @@ final class Report {
               fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
             - **Connections** (`--connections`, default 10,000; `--only=connections` runs this part alone): for each
               broker and each transport (TCP, then WebSocket on the embedded broker's `ws://…/mqtt` or a Mosquitto
-              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after one chat message
-              (discarded) and 200 more sent one at a time (p50 / p99 reported) the bench opens that many idle MQTT 5 clients, each its own `client_id`, clean
+              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after 10 s of chat load at
+              max throughput (discarded: the JIT) and 10 s of the chat path at `--rate` (QoS 1, fixed rate, as the
+              load part's latency run; p50 / p99 reported) the bench opens that many idle MQTT 5 clients, each its own `client_id`, clean
               start, session expiry 0, keep-alive 60 s, with at most `--connect-in-flight` connects awaiting their
               CONNACK at once. *connects/s* is the clients connected over first CONNECT → last CONNACK. *KiB per
               connection* is the growth of the broker process's `VmRSS` from before the first connect to 1 s after
               the last CONNACK, divided by the clients: for the product it follows how far the JVM chose to grow its
-              heap, not the live data alone. Then 200 more chat messages, one at a time, show whether the chat path
+              heap, not the live data alone. Then the same 10 s of the chat path at `--rate` show whether it
               still works with them connected and at what p50 / p99, and all disconnect, again at most `--connect-in-flight` at once (first
               DISCONNECT → last closed). The bench's clients are HiveMQ MQTT clients sharing one Netty event loop
               group (as many threads as cores, at least two), so 10,000 clients cost the bench a few threads, not

@@ -159,8 +159,8 @@ public record Results(
      * @param connectMillis first CONNECT sent → last CONNACK (or failure)
      * @param connectsPerSecond {@code connected} per second of {@code connectMillis}
      * @param kibPerConnection RSS growth from before to with the clients, per connected client
-     * @param chatAlone the latencies of chat messages sent one at a time just before the clients connected; no samples
-     *     ({@link LatencySummary#empty()}) when one did not arrive
+     * @param chatAlone the latencies of the chat path at the fixed rate just before the clients connected; no samples
+     *     ({@link LatencySummary#empty()}) when a message was lost
      * @param chatConnected the same with the clients connected
      * @param disconnectMillis first DISCONNECT sent → last connection closed
      */
