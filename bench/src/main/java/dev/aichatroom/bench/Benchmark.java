@@ -29,7 +29,7 @@ public final class Benchmark {
      * The connections part's chat runs: discarded load at max throughput right after start-up (the product's JIT needs
      * it), then fixed-rate runs of this long (after 2 s of warm-up) before and with the idle clients connected.
      */
-    static final Duration CONNECTIONS_WARM = Duration.ofSeconds(10);
+    static final Duration CONNECTIONS_WARM = Duration.ofSeconds(30);
 
     static final Duration CONNECTIONS_CHAT = Duration.ofSeconds(10);
     /** The measured phase of each point of the curve, after 1 s of warm-up. */

@@ -514,7 +514,7 @@ final class Report {
               fresh `DATA_DIR`; start-up is process start → `GET /health` 200.
             - **Connections** (`--connections`, default 10,000; `--only=connections` runs this part alone): for each
               broker and each transport (TCP, then WebSocket on the embedded broker's `ws://…/mqtt` or a Mosquitto
-              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after 10 s of chat load at
+              `protocol websockets` listener) a fresh product (and Mosquitto) is started; after 30 s of chat load at
               max throughput (discarded: the JIT) and 10 s of the chat path at `--rate` (QoS 1, fixed rate, as the
               load part's latency run; p50 / p99 reported) the bench opens that many idle MQTT 5 clients, each its own `client_id`, clean
               start, session expiry 0, keep-alive 60 s, with at most `--connect-in-flight` connects awaiting their
