@@ -11,9 +11,6 @@ import dev.aichatroom.testing.TestMqtt;
 import dev.aichatroom.testing.TestProduct;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -220,49 +217,21 @@ class DeadSessionDrainIT {
 
     /** Messages {@code instance} stored and saw published. */
     private static int published(ScaleOutFixture instances, String instance) throws SQLException {
-        try (Connection c = instances.db();
-                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + instances.table("messages")
-                        + " WHERE instance = ? AND published = TRUE AND type = 'user_message'")) {
-            ps.setString(1, instance);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : 0;
-            }
-        }
+        return instances.count("messages", "instance = ? AND published = TRUE AND type = 'user_message'", instance);
     }
 
     /** Messages {@code instance} stored, published or not. */
     private static int stored(ScaleOutFixture instances, String instance) throws SQLException {
-        try (Connection c = instances.db();
-                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + instances.table("messages")
-                        + " WHERE instance = ? AND type = 'user_message'")) {
-            ps.setString(1, instance);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : 0;
-            }
-        }
+        return instances.count("messages", "instance = ? AND type = 'user_message'", instance);
     }
 
     /** Whether a live instance holds a claim on {@code instance}'s broker session. */
     private static boolean claimed(ScaleOutFixture instances, String instance) throws SQLException {
-        try (Connection c = instances.db();
-                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + instances.table("outbox_instances")
-                        + " WHERE instance = ? AND drain_after IS NOT NULL")) {
-            ps.setString(1, instance);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getInt(1) > 0;
-            }
-        }
+        return instances.count("outbox_instances", "instance = ? AND drain_after IS NOT NULL", instance) > 0;
     }
 
     /** Whether the store still lists {@code instance} among the instances (alive or to be taken over). */
     private static boolean known(ScaleOutFixture instances, String instance) throws SQLException {
-        try (Connection c = instances.db();
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT count(*) FROM " + instances.table("outbox_instances") + " WHERE instance = ?")) {
-            ps.setString(1, instance);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getInt(1) > 0;
-            }
-        }
+        return instances.count("outbox_instances", "instance = ?", instance) > 0;
     }
 }

@@ -13,7 +13,6 @@ import dev.aichatroom.testing.TestProduct;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,30 +128,18 @@ class OutputsAfterTakeoverIT {
     /** User messages of {@code instance} whose content is {@code LIKE pattern}, marked published or not. */
     private static int count(ScaleOutFixture instances, String instance, boolean published, String pattern)
             throws SQLException {
-        try (Connection c = instances.db();
-                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + instances.table("messages")
-                        + " WHERE instance = ? AND published = ? AND content LIKE ? AND type = 'user_message'")) {
-            ps.setString(1, instance);
-            ps.setBoolean(2, published);
-            ps.setString(3, pattern);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : 0;
-            }
-        }
+        return instances.count(
+                "messages",
+                "instance = ? AND published = ? AND content LIKE ? AND type = 'user_message'",
+                instance,
+                published,
+                pattern);
     }
 
     private static boolean published(ScaleOutFixture instances, String text) throws SQLException {
-        try (Connection c = instances.db();
-                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + instances.table("messages")
-                        + " WHERE content = ? AND published = TRUE")) {
-            ps.setString(1, text);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getInt(1) == 1;
-            }
-        }
+        return instances.count("messages", "content = ? AND published = TRUE", text) == 1;
     }
 
-    /** Stores, as the killed instance would have, a message not marked published that it never sent. */
     private static void storeUnsent(ScaleOutFixture instances, String text) throws SQLException {
         try (Connection c = instances.db();
                 PreparedStatement ps = c.prepareStatement("INSERT INTO " + instances.table("messages")

@@ -86,6 +86,23 @@ public final class ScaleOutFixture implements AutoCloseable {
                 System.getenv("TEST_POSTGRES_PASSWORD"));
     }
 
+    /**
+     * The rows of {@code table} (named as in {@link #table}) that satisfy {@code condition}, whose {@code ?}s take
+     * {@code values} in order (strings or booleans).
+     */
+    public int count(String table, String condition, Object... values) throws SQLException {
+        try (Connection c = db();
+                java.sql.PreparedStatement ps =
+                        c.prepareStatement("SELECT count(*) FROM " + table(table) + " WHERE " + condition)) {
+            for (int i = 0; i < values.length; i++) {
+                ps.setObject(i + 1, values[i]);
+            }
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
     public void sql(String statement) throws SQLException {
         try (Connection c = db();
                 Statement s = c.createStatement()) {
