@@ -61,16 +61,7 @@ class DeadSessionDrainIT {
             List<String> sent = new ArrayList<>();
             long killedAt;
             try {
-                // the shared subscription hands inputs to either instance: send until the one to be killed has one
-                for (int i = 1; published(instances, KILLED) == 0; i++) {
-                    assertThat(i)
-                            .as("an input reached the instance to be killed")
-                            .isLessThan(30);
-                    String text = "warm-" + i;
-                    send(device, text, i, true);
-                    sent.add(text);
-                    observer.await(OUT, r -> r.text().contains("\"" + text + "\""), Duration.ofSeconds(30));
-                }
+                warmUntilKilledHasOne(instances, device, observer, sent);
             } finally {
                 killed.destroyForcibly(); // SIGKILL, and it is not started again
                 killed.waitFor(30, TimeUnit.SECONDS);
@@ -143,15 +134,7 @@ class DeadSessionDrainIT {
             List<String> sent = new ArrayList<>();
             try {
                 try {
-                    for (int i = 1; published(instances, KILLED) == 0; i++) {
-                        assertThat(i)
-                                .as("an input reached the instance to be killed")
-                                .isLessThan(30);
-                        String text = "warm-" + i;
-                        send(device, text, i, true);
-                        sent.add(text);
-                        observer.await(OUT, r -> r.text().contains("\"" + text + "\""), Duration.ofSeconds(30));
-                    }
+                    warmUntilKilledHasOne(instances, device, observer, sent);
                 } finally {
                     killed.destroyForcibly();
                     killed.waitFor(30, TimeUnit.SECONDS);
@@ -197,6 +180,21 @@ class DeadSessionDrainIT {
                         .isFalse();
             }
             assertThat(thirdInstance.get("/health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * The shared subscription hands inputs to any instance of the group: sends keyed inputs (added to {@code sent}),
+     * each once the one before it came out, until the instance to be killed has published one.
+     */
+    private static void warmUntilKilledHasOne(
+            ScaleOutFixture instances, TestMqtt device, TestMqtt observer, List<String> sent) throws SQLException {
+        for (int i = 1; published(instances, KILLED) == 0; i++) {
+            assertThat(i).as("an input reached the instance to be killed").isLessThan(30);
+            String text = "warm-" + i;
+            send(device, text, i, true);
+            sent.add(text);
+            observer.await(OUT, r -> r.text().contains("\"" + text + "\""), Duration.ofSeconds(30));
         }
     }
 
