@@ -341,8 +341,8 @@ public final class JdbcMessageStore implements MessageStore {
                     try (PreparedStatement ps = c.prepareStatement(
                             "UPDATE outbox_instances SET session_generation = session_generation + 1 WHERE instance = ?")) {
                         ps.setString(1, instance);
-                        ps.executeUpdate(); // waits for a drain's batch that locked the row: its inputs are in
-                        // the ledger
+                        // waits for a drain's batch that locked the row: its inputs are in the ledger
+                        ps.executeUpdate();
                     }
                     return ledgerHashes(c);
                 }));

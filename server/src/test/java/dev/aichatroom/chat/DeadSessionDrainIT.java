@@ -55,9 +55,8 @@ class DeadSessionDrainIT {
             Map<String, String> live = new HashMap<>(timeout);
             live.putAll(Map.of("VOICE_ENABLE", "false", "MCP_ENABLE", "false"));
             TestProduct liveInstance = instances.start(LIVE, mosquitto.port(), live);
-            Map<String, String> env = new HashMap<>(instances.env(KILLED, mosquitto.port()));
-            env.putAll(timeout);
-            Process killed = ProductProcess.startHealthy(dir, "killed", env, FreePorts.next());
+            Process killed = ProductProcess.startHealthy(
+                    dir, "killed", instances.env(KILLED, mosquitto.port(), timeout), FreePorts.next());
             List<String> sent = new ArrayList<>();
             long killedAt;
             try {
@@ -124,12 +123,10 @@ class DeadSessionDrainIT {
             // the third takes an instance for dead only after 10 s: the taker claims the first one's session
             Map<String, String> slow = new HashMap<>(fast);
             slow.putAll(Map.of("CHAT_INSTANCE_TIMEOUT", "10", "VOICE_ENABLE", "false", "MCP_ENABLE", "false"));
-            Map<String, String> killedEnv = new HashMap<>(instances.env(KILLED, mosquitto.port()));
-            killedEnv.putAll(fast);
-            Map<String, String> takerEnv = new HashMap<>(instances.env(taker, mosquitto.port()));
-            takerEnv.putAll(fast);
-            Process killed = ProductProcess.startHealthy(dir, "killed", killedEnv, FreePorts.next());
-            Process takerProcess = ProductProcess.startHealthy(dir, "taker", takerEnv, FreePorts.next());
+            Process killed = ProductProcess.startHealthy(
+                    dir, "killed", instances.env(KILLED, mosquitto.port(), fast), FreePorts.next());
+            Process takerProcess = ProductProcess.startHealthy(
+                    dir, "taker", instances.env(taker, mosquitto.port(), fast), FreePorts.next());
             TestProduct thirdInstance = instances.start(third, mosquitto.port(), slow);
             List<String> sent = new ArrayList<>();
             try {

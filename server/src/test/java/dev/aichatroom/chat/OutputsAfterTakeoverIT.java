@@ -57,9 +57,11 @@ class OutputsAfterTakeoverIT {
                     LIVE,
                     mosquitto.port(),
                     Map.of("CHAT_INSTANCE_TIMEOUT", "3", "VOICE_ENABLE", "false", "MCP_ENABLE", "false"));
-            Map<String, String> env = new java.util.HashMap<>(instances.env(KILLED, proxy.port()));
-            env.put("CHAT_INSTANCE_TIMEOUT", "3");
-            Process killed = ProductProcess.startHealthy(dir, "killed", env, FreePorts.next());
+            Process killed = ProductProcess.startHealthy(
+                    dir,
+                    "killed",
+                    instances.env(KILLED, proxy.port(), Map.of("CHAT_INSTANCE_TIMEOUT", "3")),
+                    FreePorts.next());
             List<String> sent = new ArrayList<>();
             try {
                 // the shared subscription hands inputs to either instance: send until the one to be killed has had

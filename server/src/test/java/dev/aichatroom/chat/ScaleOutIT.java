@@ -77,13 +77,7 @@ class ScaleOutIT {
     }
 
     private static long storedWithPrefix(String prefix) throws SQLException {
-        try (Connection c = instances.db();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM " + instances.table("messages")
-                        + " WHERE content LIKE '" + prefix + "%'")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return instances.count("messages", "content LIKE ?", prefix + "%");
     }
 
     private static long received(TestProduct product) {

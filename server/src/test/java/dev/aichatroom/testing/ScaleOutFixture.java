@@ -49,9 +49,7 @@ public final class ScaleOutFixture implements AutoCloseable {
      * the shared database, with {@code more} settings; closed with this fixture.
      */
     public TestProduct start(String clientId, int brokerPort, Map<String, String> more) {
-        Map<String, String> env = env(clientId, brokerPort);
-        env.putAll(more);
-        TestProduct instance = TestProduct.start(env);
+        TestProduct instance = TestProduct.start(env(clientId, brokerPort, more));
         instances.add(instance);
         return instance;
     }
@@ -75,6 +73,13 @@ public final class ScaleOutFixture implements AutoCloseable {
                 url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema));
         env.put("DATABASE_USER", System.getenv().getOrDefault("TEST_POSTGRES_USER", ""));
         env.put("DATABASE_PASSWORD", System.getenv().getOrDefault("TEST_POSTGRES_PASSWORD", ""));
+        return env;
+    }
+
+    /** {@link #env(String, int)} with {@code more} settings on top. */
+    public Map<String, String> env(String clientId, int brokerPort, Map<String, String> more) {
+        Map<String, String> env = env(clientId, brokerPort);
+        env.putAll(more);
         return env;
     }
 
