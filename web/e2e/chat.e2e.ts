@@ -67,6 +67,8 @@ describe.runIf(runnable)('chat page', () => {
         // a test client plays the assistant here: the product's own (the local model, whose process takes seconds to
         // start and then finds no model to download offline) would say it is thinking beside the played reply
         AI_PROVIDER: 'none',
+        // what it refused or could not publish, for a failure's report (libraries stay at WARN)
+        LOG_LEVEL: 'DEBUG',
       });
       await external.start();
     };
@@ -298,7 +300,11 @@ describe.runIf(runnable)('chat page', () => {
       .poll(() => questions.length, { timeout: 10_000 })
       .toBe(1)
       .catch((e: unknown) => {
-        console.error(`the question did not come out; the product's log ends:\n${readFileSync(external!.logFile, 'utf8').slice(-4000)}`);
+        const tail = (file: string, chars: number) => (existsSync(file) ? readFileSync(file, 'utf8').slice(-chars) : `(no ${file})`);
+        console.error(
+          `the question did not come out; the product's log ends:\n${tail(external!.logFile, 6000)}\n` +
+            `the page's MQTT packets:\n${dana.wire.join('\n')}\nMosquitto's log ends:\n${tail(mosquitto!.logFile, 8000)}`,
+        );
         throw e;
       });
 

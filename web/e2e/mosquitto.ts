@@ -1,7 +1,7 @@
 // Debian's Mosquitto as an external broker with a WebSocket listener, for the product's MQTT_BROKER mode.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ export const MOSQUITTO = '/usr/sbin/mosquitto';
 export interface Mosquitto {
   tcpPort: number;
   wsPort: number;
+  /** Everything it logs (`log_type all`): each packet it received and sent, by client id. */
+  logFile: string;
   stop: () => void;
 }
 
@@ -32,15 +34,20 @@ export async function startMosquitto(): Promise<Mosquitto> {
   const wsPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'aichatroom-mosquitto-'));
   const config = join(dir, 'mosquitto.conf');
+  const logFile = join(dir, 'mosquitto.log');
   writeFileSync(
     config,
-    `listener ${tcpPort} 127.0.0.1\nprotocol mqtt\nlistener ${wsPort} 127.0.0.1\nprotocol websockets\nallow_anonymous true\n`,
+    `listener ${tcpPort} 127.0.0.1\nprotocol mqtt\nlistener ${wsPort} 127.0.0.1\nprotocol websockets\nallow_anonymous true\n` +
+      'log_dest stdout\nlog_type all\nlog_timestamp_format %H:%M:%S\n',
   );
-  const child = spawn(MOSQUITTO, ['-c', config], { stdio: 'ignore' });
+  // to its stdout: run as root it drops to the user mosquitto, who may not write to this directory
+  const log = openSync(logFile, 'a');
+  const child = spawn(MOSQUITTO, ['-c', config], { stdio: ['ignore', log, log] });
+  closeSync(log);
   const stop = () => child.kill('SIGTERM');
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) break;
-    if ((await listening(tcpPort)) && (await listening(wsPort))) return { tcpPort, wsPort, stop };
+    if ((await listening(tcpPort)) && (await listening(wsPort))) return { tcpPort, wsPort, logFile, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
   stop();
