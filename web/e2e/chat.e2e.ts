@@ -9,6 +9,7 @@ import mqtt from 'mqtt';
 import { Listener, publish } from './device';
 import { MOSQUITTO, startMosquitto, type Mosquitto } from './mosquitto';
 import { JAR, Product } from './product';
+import { say } from './composer';
 
 const required = process.env.E2E_REQUIRED === 'true';
 const runnable = chromiumAvailable() && existsSync(JAR);
@@ -24,13 +25,6 @@ async function join(page: Page, nickname: string): Promise<void> {
   await page.locator('.nickname-form input').fill(nickname);
   await page.locator('.nickname-form button[type=submit]').click();
   await page.locator('.composer textarea').waitFor();
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  const box = page.locator('.composer textarea');
-  await expect.poll(() => box.isEnabled()).toBe(true);
-  await box.fill(text);
-  await box.press('Enter');
 }
 
 function message(page: Page, text: string) {

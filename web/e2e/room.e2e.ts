@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { publish } from './device';
 import { FakeModel } from './fakeModel';
 import { JAR, Product } from './product';
+import { say } from './composer';
 
 const required = process.env.E2E_REQUIRED === 'true';
 const runnable = chromiumAvailable() && existsSync(JAR);
@@ -17,13 +18,6 @@ async function join(page: Page, nickname: string): Promise<void> {
   await page.locator('.nickname-form input').fill(nickname);
   await page.locator('.nickname-form button[type=submit]').click();
   await page.locator('.composer textarea').waitFor();
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  const box = page.locator('.composer textarea');
-  await expect.poll(() => box.isEnabled()).toBe(true);
-  await box.fill(text);
-  await box.press('Enter');
 }
 
 function message(page: Page, text: string) {
