@@ -12,6 +12,7 @@ export async function say(page: Page, text: string): Promise<void> {
   const box = page.locator('.composer textarea');
   await box.fill(text);
   const send = page.locator('.composer .send-button');
-  await expect.poll(() => send.isEnabled()).toBe(true);
+  // a page that is still connecting or reconnecting (its retries are 2 s apart) gets there by itself
+  await expect.poll(() => send.isEnabled(), { timeout: 15_000 }).toBe(true);
   await box.press('Enter');
 }
