@@ -165,12 +165,20 @@ describe.runIf(runnable)('chat page', () => {
     await product.stop();
     await expect.poll(() => badge(alice.page), { timeout: 10_000 }).not.toBe('online');
     await screenshot(alice.page, '5-reconnecting');
+    // Enter while the page cannot send keeps the text and sends it once the page is back, once
+    const box = alice.page.locator('.composer textarea');
+    await box.fill('typed while the product was down');
+    await box.press('Enter');
+    await expect.poll(() => alice.page.locator('.composer .send-button').getAttribute('data-queued')).toBe('true');
+    expect(await box.inputValue()).toBe('typed while the product was down');
     await product.start();
     await expect.poll(() => badge(alice.page), { timeout: 20_000 }).toBe('online');
     await expect.poll(() => badge(bob.page), { timeout: 20_000 }).toBe('online');
     // both joined again by themselves
     await alice.page.locator('[data-testid=member]', { hasText: '小明' }).waitFor();
 
+    await message(bob.page, 'typed while the product was down').waitFor();
+    expect(await box.inputValue()).toBe('');
     await say(alice.page, 'back after the restart');
     await say(bob.page, '重启之后也在');
     await message(bob.page, 'back after the restart').waitFor();
@@ -183,7 +191,7 @@ describe.runIf(runnable)('chat page', () => {
       const ids = await user.page.locator('[data-testid=message]').evaluateAll((els) => els.map((e) => e.getAttribute('data-message-id')));
       expect(new Set(ids).size).toBe(ids.length);
       const texts = await contents(user.page);
-      for (const text of ['back after the restart', '重启之后也在', 'still here', 'Hi @小明 how are you?', 'temperature 21.5 °C']) {
+      for (const text of ['typed while the product was down', 'back after the restart', '重启之后也在', 'still here', 'Hi @小明 how are you?', 'temperature 21.5 °C']) {
         expect(texts.filter((c) => c === text), text).toHaveLength(1);
       }
     }

@@ -28,11 +28,14 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
   const [mention, setMention] = useState<MentionQuery | null>(null);
   const [picked, setPicked] = useState(0);
   const [pickerOpen, setPickerOpen] = useState(false);
+  /** Enter was pressed while the page could not send: the text goes as soon as it can, unless it is changed first. */
+  const [queued, setQueued] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
 
   const candidates = mention ? mentionCandidates(mentionNames, mention.query) : pickerOpen ? [...mentionNames] : [];
 
   const update = (value: string, caret: number) => {
+    if (value !== text) setQueued(false);
     setText(value);
     if (value.trim() !== '') onTyping?.();
     const query = mentionQuery(value, caret);
@@ -42,6 +45,7 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
   };
 
   const place = (value: string, caret: number) => {
+    setQueued(false);
     setText(value);
     setMention(null);
     setPickerOpen(false);
@@ -81,11 +85,21 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
 
   const submit = () => {
     const message = text.trim();
-    if (!enabled || message === '' || over) return;
+    if (message === '' || over) return;
+    if (!enabled) {
+      // connecting or reconnecting: kept in the field, and sent once the page is online again
+      setQueued(true);
+      return;
+    }
+    setQueued(false);
     onSend(message);
     setText('');
     setMention(null);
   };
+
+  useEffect(() => {
+    if (enabled && queued) submit();
+  }, [enabled, queued]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (candidates.length > 0) {
@@ -174,8 +188,8 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
           onClick={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
           onBlur={() => setMention(null)}
         />
-        <button type="submit" className="send-button" disabled={!enabled || text.trim() === '' || over}>
-          {t('send')}
+        <button type="submit" className="send-button" disabled={!enabled || text.trim() === '' || over} data-queued={queued || undefined}>
+          {queued ? t('sendQueued') : t('send')}
         </button>
       </form>
       {counterShown(length, maxChars) && (
