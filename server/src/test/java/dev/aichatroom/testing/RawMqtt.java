@@ -112,6 +112,34 @@ public final class RawMqtt implements AutoCloseable {
         }
     }
 
+    /**
+     * Resumes {@code clientId}'s session (MQTT 5, clean start 0, session expiry 1 h), reads the broker's first packet,
+     * and drops the connection without acknowledging anything, so what the session holds stays for the next time.
+     *
+     * @return the first byte of the broker's first packet (0x20 for a CONNACK), or -1 when it sent nothing
+     */
+    public static int firstPacketOnResume(int port, String clientId) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            string(body, "MQTT");
+            body.write(5);
+            body.write(0); // clean start 0
+            body.write(0);
+            body.write(60);
+            body.write(5); // properties: session expiry interval 3,600 s
+            body.write(0x11);
+            body.writeBytes(new byte[] {0, 0, 0x0E, 0x10});
+            string(body, clientId);
+            s.getOutputStream().write(connectPacket(body.toByteArray()));
+            int first = s.getInputStream().read();
+            s.setSoLinger(true, 0);
+            return first;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A CONNECT packet: its fixed header (type, remaining length as a variable byte integer), then {@code body}. */
     private static byte[] connectPacket(byte[] body) {
         ByteArrayOutputStream packet = new ByteArrayOutputStream();
