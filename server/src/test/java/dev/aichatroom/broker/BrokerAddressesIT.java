@@ -6,14 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.TestMqtt;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,20 +22,20 @@ class BrokerAddressesIT {
     @TempDir
     static Path dataDir;
 
+    private static OpenBroker open;
     private static EmbeddedBroker broker;
     private static int port;
 
     @BeforeAll
     static void start() {
-        BrokerConfig config = new BrokerConfig("127.0.0.1", FreePorts.next(), -1, dataDir, Map.of(), Optional.of(true));
-        port = config.port();
-        broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
-        broker.start();
+        open = OpenBroker.tcp(dataDir);
+        broker = open.broker();
+        port = open.port();
     }
 
     @AfterAll
     static void stop() {
-        broker.close();
+        open.close();
     }
 
     @Test

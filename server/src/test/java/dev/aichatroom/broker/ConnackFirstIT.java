@@ -2,16 +2,10 @@ package dev.aichatroom.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import dev.aichatroom.testing.FreePorts;
 import dev.aichatroom.testing.RawMqtt;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,23 +22,13 @@ class ConnackFirstIT {
     @TempDir
     static Path dataDir;
 
-    private static EmbeddedBroker broker;
-    private static BrokerConfig config;
+    private static OpenBroker broker;
     private static int port;
 
     @BeforeAll
     static void start() {
-        config = new BrokerConfig("127.0.0.1", FreePorts.next(), -1, dataDir, Map.of(), Optional.of(true));
-        port = config.port();
-        broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
-        broker.start();
-    }
-
-    /** The same broker again, on its journal: sessions and what they hold come back from disk. */
-    private static void restart() {
-        broker.close();
-        broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
-        broker.start();
+        broker = OpenBroker.tcp(dataDir);
+        port = broker.port();
     }
 
     @AfterAll
@@ -54,28 +38,12 @@ class ConnackFirstIT {
 
     @Test
     void a_session_resumed_with_a_backlog_gets_its_connack_before_any_message() {
-        Mqtt5BlockingClient keeper = client("backlog-keeper");
-        keeper.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
-        keeper.subscribeWith()
-                .topicFilter("backlog/topic")
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .send();
-        keeper.disconnect();
-        Mqtt5BlockingClient publisher = client("backlog-publisher");
-        publisher.connect();
-        for (int i = 0; i < 500; i++) {
-            publisher
-                    .publishWith()
-                    .topic("backlog/topic")
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .payload(new byte[256])
-                    .send();
-        }
-        publisher.disconnect();
+        broker.subscribeAndLeave("backlog-keeper", "backlog/topic");
+        broker.publish("backlog-publisher", "backlog/topic", 500);
         List<String> wrong = new ArrayList<>();
         for (int attempt = 0; attempt < 300; attempt++) {
             if (attempt % 15 == 0) {
-                restart(); // the first resume after a start too
+                broker.restart(); // the first resume after a start too
             }
             int first = RawMqtt.firstPacketOnResume(port, "backlog-keeper");
             if (first != 0x20) {
@@ -83,14 +51,5 @@ class ConnackFirstIT {
             }
         }
         assertThat(wrong).as("resumes whose first packet was not the CONNACK").isEmpty();
-    }
-
-    private static Mqtt5BlockingClient client(String id) {
-        return MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
     }
 }

@@ -7,14 +7,11 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.aichatroom.testing.Bursts;
-import dev.aichatroom.testing.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -41,20 +38,20 @@ class FirstPublishRoutingIT {
     @TempDir
     static Path dataDir;
 
+    private static OpenBroker open;
     private static EmbeddedBroker broker;
     private static int port;
 
     @BeforeAll
     static void start() {
-        BrokerConfig config = new BrokerConfig("127.0.0.1", FreePorts.next(), -1, dataDir, Map.of(), Optional.of(true));
-        port = config.port();
-        broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
-        broker.start();
+        open = OpenBroker.tcp(dataDir);
+        broker = open.broker();
+        port = open.port();
     }
 
     @AfterAll
     static void stop() {
-        broker.close();
+        open.close();
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.aichatroom.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.aichatroom.testing.FreePorts;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import java.io.BufferedReader;
@@ -19,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,23 +44,22 @@ class IdleConnectionMemoryIT {
     @TempDir
     static Path dataDir;
 
+    private static OpenBroker open;
     private static EmbeddedBroker broker;
     private static int tcpPort;
     private static int wsPort;
 
     @BeforeAll
     static void start() {
-        BrokerConfig config =
-                new BrokerConfig("127.0.0.1", FreePorts.next(), FreePorts.next(), dataDir, Map.of(), Optional.of(true));
-        tcpPort = config.port();
-        wsPort = config.wsPort();
-        broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
-        broker.start();
+        open = OpenBroker.tcpAndWebSocket(dataDir);
+        broker = open.broker();
+        tcpPort = open.port();
+        wsPort = open.wsPort();
     }
 
     @AfterAll
     static void stop() {
-        broker.close();
+        open.close();
     }
 
     @Test

@@ -35,6 +35,7 @@ class SubscriberQueuesIT {
     @TempDir
     static Path dataDir;
 
+    private static OpenBroker open;
     private static EmbeddedBroker broker;
     private static int port;
 
@@ -65,8 +66,8 @@ class SubscriberQueuesIT {
                 defaults.origins(),
                 defaults.journalSync());
         port = config.port();
-        broker = new EmbeddedBroker(config, AccessPolicy.openToAll(), List.of(), ClientListener.NONE, List.of());
-        broker.start();
+        open = OpenBroker.with(config);
+        broker = open.broker();
     }
 
     @AfterAll
@@ -129,15 +130,9 @@ class SubscriberQueuesIT {
 
     @Test
     void a_persistent_session_away_gets_the_newest_messages_on_return_in_order() {
-        Mqtt5BlockingClient away = persistent("away-device");
-        away.connectWith().cleanStart(false).sessionExpiryInterval(600).send();
-        away.subscribeWith()
-                .topicFilter("away/topic")
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .send();
-        away.disconnect();
+        open.subscribeAndLeave("away-device", "away/topic");
         int count = 500;
-        publish("away-flooder", "away/topic", count);
+        open.publish("away-flooder", "away/topic", count);
         await().atMost(Duration.ofSeconds(30)).until(() -> broker.queuedFor("away-device") == LIMIT);
         List<Integer> got = receiveAll(persistent("away-device"), LIMIT);
         List<Integer> newest = new ArrayList<>();
@@ -164,7 +159,7 @@ class SubscriberQueuesIT {
         away.subscribeWith().topicFilter("svc/topic").qos(MqttQos.AT_LEAST_ONCE).send();
         away.disconnect();
         int count = 500;
-        publish("svc-flooder", "svc/topic", count);
+        open.publish("svc-flooder", "svc/topic", count);
         await().atMost(Duration.ofSeconds(30)).until(() -> broker.queuedFor("service-like") == count);
     }
 
@@ -178,19 +173,6 @@ class SubscriberQueuesIT {
             }
             seen.add(p.get().getPayload().orElseThrow().getInt(0));
         }
-    }
-
-    private static void publish(String id, String topic, int count) {
-        Mqtt5BlockingClient flooder = client(id);
-        flooder.connect();
-        for (int i = 0; i < count; i++) {
-            flooder.publishWith()
-                    .topic(topic)
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .payload(ByteBuffer.allocate(4).putInt(i).flip())
-                    .send();
-        }
-        flooder.disconnect();
     }
 
     private static List<Integer> receiveAll(Mqtt5BlockingClient client, int expected) {
