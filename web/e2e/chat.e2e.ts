@@ -165,11 +165,18 @@ describe.runIf(runnable)('chat page', () => {
     await product.stop();
     await expect.poll(() => badge(alice.page), { timeout: 10_000 }).not.toBe('online');
     await screenshot(alice.page, '5-reconnecting');
-    // Enter while the page cannot send keeps the text and sends it once the page is back, once
+    // Enter while the page cannot send keeps the text and sends it once the page is back, once; an edit meanwhile
+    // takes the Enter back (the edited text waits for another)
     const box = alice.page.locator('.composer textarea');
-    await box.fill('typed while the product was down');
+    const queued = () => alice.page.locator('.composer .send-button').getAttribute('data-queued');
+    await box.fill('typed while the product');
     await box.press('Enter');
-    await expect.poll(() => alice.page.locator('.composer .send-button').getAttribute('data-queued')).toBe('true');
+    await expect.poll(queued).toBe('true');
+    await box.press('End');
+    await box.pressSequentially(' was down');
+    await expect.poll(queued).toBeNull();
+    await box.press('Enter');
+    await expect.poll(queued).toBe('true');
     expect(await box.inputValue()).toBe('typed while the product was down');
     await product.start();
     await expect.poll(() => badge(alice.page), { timeout: 20_000 }).toBe('online');
