@@ -3,7 +3,6 @@ package dev.aichatroom.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.aichatroom.testing.TestMqtt;
@@ -41,12 +40,7 @@ class BrokerAddressesIT {
     @Test
     void addresses_of_topics_without_subscribers_are_removed_and_retained_messages_stay() {
         int baseline = broker.addressCount();
-        Mqtt5BlockingClient client = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier("address-flooder")
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
+        Mqtt5BlockingClient client = open.client("address-flooder");
         client.connect();
         try {
             client.publishWith()

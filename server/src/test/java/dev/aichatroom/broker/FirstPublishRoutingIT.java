@@ -3,7 +3,6 @@ package dev.aichatroom.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.aichatroom.testing.Bursts;
@@ -93,7 +92,7 @@ class FirstPublishRoutingIT {
         int topics = 200;
         Set<String> byPlus = ConcurrentHashMap.newKeySet();
         Mqtt5BlockingClient plus = subscriber("exact-sub-plus", "exact/+/in", byPlus::add);
-        Mqtt5BlockingClient exact = client("exact-sub-one");
+        Mqtt5BlockingClient exact = open.client("exact-sub-one");
         exact.connect();
         List<CompletableFuture<?>> subscribed = new ArrayList<>();
         Set<String> sent = racePublishers(
@@ -142,7 +141,7 @@ class FirstPublishRoutingIT {
                         .send()));
         CompletableFuture.allOf(subscribed.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         late.clear();
-        Mqtt5BlockingClient after = client("late-pub-after");
+        Mqtt5BlockingClient after = open.client("late-pub-after");
         after.connect();
         Set<String> sentAfter = new TreeSet<>();
         for (int i = 0; i < topics; i++) {
@@ -184,14 +183,5 @@ class FirstPublishRoutingIT {
 
     private static Mqtt5BlockingClient subscriber(String id, String filter, Consumer<String> received) {
         return Bursts.subscriber(port, id, filter, received);
-    }
-
-    private static Mqtt5BlockingClient client(String id) {
-        return MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
     }
 }

@@ -89,10 +89,9 @@ final class OpenBroker implements AutoCloseable {
     }
 
     /** Stops it and starts it again on its journal: sessions and what they hold come back from disk. */
-    EmbeddedBroker restart() {
+    void restart() {
         broker.close();
         broker = started(config);
-        return broker;
     }
 
     @Override

@@ -80,7 +80,7 @@ class SubscriberQueuesIT {
         int count = 3_000;
         List<Integer> seen = new ArrayList<>();
         try (RawMqtt stalled = RawMqtt.subscribeAndStall(port, "stalled-reader", "flood/topic", 1)) {
-            Mqtt5BlockingClient reader = client("attentive-reader");
+            Mqtt5BlockingClient reader = open.client("attentive-reader");
             reader.connect();
             reader.subscribeWith()
                     .topicFilter("flood/topic")
@@ -88,7 +88,7 @@ class SubscriberQueuesIT {
                     .send();
             try (Mqtt5BlockingClient.Mqtt5Publishes publishes =
                     reader.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
-                Mqtt5BlockingClient flooder = client("flooder");
+                Mqtt5BlockingClient flooder = open.client("flooder");
                 flooder.connect();
                 byte[] filler = new byte[8 * 1024];
                 for (int i = 0; i < count; i++) {
@@ -134,7 +134,7 @@ class SubscriberQueuesIT {
         int count = 500;
         open.publish("away-flooder", "away/topic", count);
         await().atMost(Duration.ofSeconds(30)).until(() -> broker.queuedFor("away-device") == LIMIT);
-        List<Integer> got = receiveAll(persistent("away-device"), LIMIT);
+        List<Integer> got = receiveAll(open.client("away-device"), LIMIT);
         List<Integer> newest = new ArrayList<>();
         for (int i = count - LIMIT; i < count; i++) {
             newest.add(i);
@@ -193,19 +193,5 @@ class SubscriberQueuesIT {
             client.disconnect();
         }
         return got;
-    }
-
-    /** Connect it with {@code cleanStart(false)} and a session expiry: its subscriptions outlive the connection. */
-    private static Mqtt5BlockingClient persistent(String id) {
-        return client(id);
-    }
-
-    private static Mqtt5BlockingClient client(String id) {
-        return MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .buildBlocking();
     }
 }
