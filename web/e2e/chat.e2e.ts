@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { Listener, publish } from './device';
 import { MOSQUITTO, startMosquitto, type Mosquitto } from './mosquitto';
 import { JAR, Product } from './product';
-import { say } from './composer';
+import { join, message, say } from './chatPage';
 
 const required = process.env.E2E_REQUIRED === 'true';
 const runnable = chromiumAvailable() && existsSync(JAR);
@@ -20,16 +20,6 @@ if (!runnable) {
 }
 
 const XSS = '<img src=x onerror=alert(1)>';
-
-async function join(page: Page, nickname: string): Promise<void> {
-  await page.locator('.nickname-form input').fill(nickname);
-  await page.locator('.nickname-form button[type=submit]').click();
-  await page.locator('.composer textarea').waitFor();
-}
-
-function message(page: Page, text: string) {
-  return page.locator('[data-testid=message]', { hasText: text });
-}
 
 async function contents(page: Page): Promise<string[]> {
   return page.locator('[data-testid=message] [data-testid=content]').allTextContents();

@@ -2,27 +2,17 @@
 // "assistant is thinking…", the typing indicator, the nickname remembered across a reload without a leave/join pair.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { chromiumAvailable, launch, openUser, screenshot, type User } from './browser';
 import { existsSync } from 'node:fs';
 import { publish } from './device';
 import { FakeModel } from './fakeModel';
 import { JAR, Product } from './product';
-import { say } from './composer';
+import { join, message, say } from './chatPage';
 
 const required = process.env.E2E_REQUIRED === 'true';
 const runnable = chromiumAvailable() && existsSync(JAR);
 if (!runnable && required) throw new Error('end-to-end tests cannot run: no Chromium or no jar');
-
-async function join(page: Page, nickname: string): Promise<void> {
-  await page.locator('.nickname-form input').fill(nickname);
-  await page.locator('.nickname-form button[type=submit]').click();
-  await page.locator('.composer textarea').waitFor();
-}
-
-function message(page: Page, text: string) {
-  return page.locator('[data-testid=message]', { hasText: text });
-}
 
 describe.runIf(runnable)('a room people would choose', () => {
   let model: FakeModel;
