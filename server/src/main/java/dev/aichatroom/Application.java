@@ -144,6 +144,7 @@ public final class Application implements AutoCloseable {
         browsers = owners;
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
+        broker.ifPresent(b -> ((EmbeddedBroker) b).countTakenInputs(chat::takenInputsWaiting));
         Optional<MqttConnection> witness = Optional.empty();
         Optional<MqttConnection> outputs = Optional.empty();
         if (outputsApart) {
@@ -497,6 +498,25 @@ public final class Application implements AutoCloseable {
             @Override
             public boolean backPressure() {
                 return true;
+            }
+
+            // the service in this process takes the inputs straight from the broker (decision 0050); not when the
+            // journal is synced: an acknowledged input must then survive a power cut, which the store does not sync
+            @Override
+            public boolean takes() {
+                return !config.broker().journalSync() && chat != null && chat.takesInputs();
+            }
+
+            @Override
+            public boolean take(Taken taken) {
+                return chat != null
+                        && chat.take(
+                                taken.topic(),
+                                taken.payload(),
+                                taken.senderClientId(),
+                                taken.brokerMessageId(),
+                                taken.atMostOnce(),
+                                taken.settle());
             }
 
             @Override

@@ -18,9 +18,13 @@ import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQSecurityException;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.persistence.OperationContext;
+import org.apache.activemq.artemis.core.persistence.impl.journal.OperationContextImpl;
+import org.apache.activemq.artemis.core.postoffice.RoutingStatus;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTUtil;
 import org.apache.activemq.artemis.core.server.MessageReference;
+import org.apache.activemq.artemis.core.server.RoutingContext;
 import org.apache.activemq.artemis.core.server.ServerConsumer;
 import org.apache.activemq.artemis.core.server.ServerSession;
 import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerConnectionPlugin;
@@ -201,10 +205,109 @@ final class BrokerHooks
         }
         for (Inspecting inspecting : inspectors) {
             if (inspecting.matches(topic)) {
-                if (inspecting.inspector().backPressure()) {
+                PublishInspector inspector = inspecting.inspector();
+                if (inspector.backPressure()) {
                     backlog.routed(connection); // counted from its decoding; refused or routed from here
                 }
-                inspect(inspecting.inspector(), session, connection.getClientID(), topic, message);
+                byte[] payload = inspect(inspector, session, connection.getClientID(), topic, message);
+                // taken in-process (decision 0050) only where its acknowledgement waits on the session's own
+                // storage context (PublisherOrder made it the thread's): that is the context held until it is
+                // stored; never the service's own publishes, whose context must not wait on the service
+                if (inspector.takes()
+                        && !backlog.isService(session.getUsername())
+                        && backlog.queued() == 0
+                        && session.getSessionContext() != null
+                        && OperationContextImpl.getContext() == session.getSessionContext()) {
+                    TAKING.set(new Taking(message, inspector, topic, payload, connection.getClientID()));
+                } else {
+                    stamp(message, PublishInspector.SENDER_CLIENT_ID, connection.getClientID());
+                    stamp(message, PublishInspector.BROKER_MESSAGE_ID, brokerMessageId());
+                }
+            }
+        }
+    }
+
+    /** A publish being sent on this thread that goes to its inspector instead of to a queue (decision 0050). */
+    private record Taking(Message message, PublishInspector inspector, String topic, byte[] payload, String sender) {}
+
+    private static final ThreadLocal<Taking> TAKING = new ThreadLocal<>();
+
+    /** A publish taken in-process is routed to no queue: its inspector stores it. */
+    @Override
+    public void beforeMessageRoute(Message message, RoutingContext context, boolean direct, boolean rejectDuplicates) {
+        Taking taking = TAKING.get();
+        if (taking != null && taking.message() == message) {
+            context.clear();
+            context.setReusable(false); // the next publish on this address is routed afresh
+        }
+    }
+
+    /**
+     * After the broker accepted (and routed nowhere) a publish taken in-process: holds its acknowledgement on the
+     * sender's storage context until the inspector has stored it, and hands it over. Artemis queues the PUBACK (PUBREC)
+     * on that context right after this returns, behind every operation lined up on it, so the acknowledgements of one
+     * connection still go out in the order its publishes came (MQTT-4.6.0-2). The context's replication count is the
+     * one used: the embedded broker replicates to no backup, so nothing else lines up or completes on it.
+     */
+    @Override
+    public void afterSend(
+            ServerSession session,
+            Transaction tx,
+            Message message,
+            boolean direct,
+            boolean noAutoCreateQueue,
+            RoutingStatus result)
+            throws ActiveMQException {
+        Taking taking = TAKING.get();
+        if (taking == null || taking.message() != message) {
+            return;
+        }
+        TAKING.remove();
+        Object qos = message.getObjectProperty(MQTTUtil.MQTT_QOS_LEVEL_KEY);
+        boolean atMostOnce = !(qos instanceof Number n) || n.intValue() == 0;
+        Runnable settle = NOTHING;
+        if (!atMostOnce) {
+            OperationContext context = session.getSessionContext();
+            context.replicationLineUp();
+            settle = new Settle(context);
+        }
+        PublishInspector.Taken taken = new PublishInspector.Taken(
+                taking.topic(), taking.payload(), taking.sender(), brokerMessageId(), atMostOnce, settle);
+        if (!taking.inspector().take(taken)) {
+            settle.run(); // nothing waits on it: no acknowledgement is queued for a publish that fails
+            throw new ActiveMQException("the chat service is stopping: input on " + taking.topic() + " not taken");
+        }
+    }
+
+    @Override
+    public void onSendException(
+            ServerSession session,
+            Transaction tx,
+            Message message,
+            boolean direct,
+            boolean noAutoCreateQueue,
+            Exception e) {
+        Taking taking = TAKING.get();
+        if (taking != null && taking.message() == message) {
+            TAKING.remove();
+        }
+    }
+
+    private static final Runnable NOTHING = () -> {};
+
+    /** Completes the operation lined up for one taken publish, once. */
+    private static final class Settle implements Runnable {
+        private final OperationContext context;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Settle(OperationContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public void run() {
+            if (done.compareAndSet(false, true)) {
+                context.replicationDone();
             }
         }
     }
@@ -231,7 +334,8 @@ final class BrokerHooks
     private static final String BOOT = UUID.randomUUID() + "-";
     private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
 
-    private static void inspect(
+    /** @return the publish's payload, once the inspector let it through */
+    private static byte[] inspect(
             PublishInspector inspector, ServerSession session, String clientId, String topic, Message message)
             throws ActiveMQSecurityException {
         if (isRetained(message)) {
@@ -247,8 +351,7 @@ final class BrokerHooks
         if (refusal.isPresent()) {
             throw new ActiveMQSecurityException(refusal.get());
         }
-        stamp(message, PublishInspector.SENDER_CLIENT_ID, clientId);
-        stamp(message, PublishInspector.BROKER_MESSAGE_ID, brokerMessageId());
+        return payload;
     }
 
     /** The configured account the session's connection logged in with, as {@link BrokerSecurity} admitted it. */

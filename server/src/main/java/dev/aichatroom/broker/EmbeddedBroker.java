@@ -340,6 +340,14 @@ public final class EmbeddedBroker implements Broker {
         }
     }
 
+    /**
+     * What the input back-pressure counts besides the service's input queues: the chat inputs the service took
+     * in-process (decision 0050) and has not stored yet.
+     */
+    public void countTakenInputs(java.util.function.LongSupplier taken) {
+        backlog.countTaken(taken);
+    }
+
     /** Connections open on every listener, the product's own included; 0 while the broker is not running. */
     public int connectionCount() {
         ActiveMQServer running = server;

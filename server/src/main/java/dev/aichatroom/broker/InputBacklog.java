@@ -113,7 +113,7 @@ final class InputBacklog implements ActiveMQServerConsumerPlugin {
 
     @Override
     public void afterCreateConsumer(ServerConsumer consumer) {
-        if (limit > 0 && isServiceInputQueue(consumer)) {
+        if (isServiceInputQueue(consumer)) { // watched even without a limit: see queued()
             queues.merge(consumer.getQueue(), 1, Integer::sum);
         }
     }
@@ -136,8 +136,33 @@ final class InputBacklog implements ActiveMQServerConsumerPlugin {
                         BrokerSecurity.mqttTopic(queue.getAddress().toString()));
     }
 
-    /** Chat inputs the service has not acknowledged yet (queued, or delivered and not acknowledged). */
+    /** Whether a session logged in as the chat service itself. */
+    boolean isService(String username) {
+        return serviceUser.equals(username);
+    }
+
+    /** Chat inputs taken in-process (decision 0050) and not stored yet. */
+    private volatile java.util.function.LongSupplier taken = () -> 0;
+
+    /** Counts, along with the service's input queues, the inputs it took in-process and has not stored yet. */
+    void countTaken(java.util.function.LongSupplier taken) {
+        this.taken = taken;
+    }
+
+    /**
+     * Chat inputs the service has not acknowledged yet (queued, or delivered and not acknowledged), and those it took
+     * in-process and has not stored yet.
+     */
     long backlog() {
+        return taken.getAsLong() + queued();
+    }
+
+    /**
+     * Chat inputs in the service's input queues (queued, or delivered and not acknowledged): while there are any, new
+     * ones go into the queues too, behind them, rather than to the service in-process (decision 0050), so that one
+     * publisher's inputs keep their order when the service starts taking them in-process.
+     */
+    long queued() {
         long total = 0;
         for (Queue q : queues.keySet()) {
             total += q.getMessageCount();

@@ -52,4 +52,39 @@ public interface PublishInspector {
             boolean retained) {
         return inspect(senderClientId, authenticated, topic, payload, retained);
     }
+
+    /**
+     * An accepted publish the broker hands to {@link #take} instead of routing it (decision 0050).
+     *
+     * @param atMostOnce sent at QoS 0: nobody waits for an acknowledgement
+     * @param settle lets the broker acknowledge the publish (PUBACK, PUBREC) to its sender; safe to run more than once,
+     *     from any thread, and only once the publish is stored: a publish whose {@code settle} never runs is never
+     *     acknowledged
+     */
+    record Taken(
+            String topic,
+            byte[] payload,
+            String senderClientId,
+            String brokerMessageId,
+            boolean atMostOnce,
+            Runnable settle) {}
+
+    /**
+     * Whether the accepted publishes of these topics go straight to {@link #take} right now, in this process, instead
+     * of being routed to the subscriptions of their topic; asked on a broker thread before each is routed.
+     */
+    default boolean takes() {
+        return false;
+    }
+
+    /**
+     * Takes an accepted publish that was routed to no subscription (on a broker thread, after {@link #takes} said so):
+     * never blocks.
+     *
+     * @return false if it cannot take it after all (stopping): the broker then closes the sender's connection without
+     *     acknowledging the publish, so that it is sent again
+     */
+    default boolean take(Taken taken) {
+        return false;
+    }
 }

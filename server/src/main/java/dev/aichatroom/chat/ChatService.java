@@ -137,6 +137,8 @@ public final class ChatService implements AutoCloseable {
                     Thread.ofVirtual().name("chat-grace").factory());
 
     private final AtomicLong received = new AtomicLong();
+    /** Of those, inputs the embedded broker handed over in-process (decision 0050). */
+    private final AtomicLong taken = new AtomicLong();
     /** QoS 0 inputs dropped because too many waited (the connection's event loop only writes these two). */
     private final AtomicLong dropped = new AtomicLong();
 
@@ -233,6 +235,9 @@ public final class ChatService implements AutoCloseable {
                 .description("Time from an input's arrival to its publication on messages/out")
                 .register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("chat.inputs.received", received, AtomicLong::get)
+                .register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("chat.inputs.taken", taken, AtomicLong::get)
+                .description("Inputs the embedded broker handed over in-process instead of routing them (0050)")
                 .register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("chat.inputs.dropped", dropped, AtomicLong::get)
                 .description("QoS 0 inputs dropped because the chat service was too far behind")
@@ -698,6 +703,11 @@ public final class ChatService implements AutoCloseable {
      * dropped, as an MQTT client that cannot keep up drops them.
      */
     private void onInbound(Inbound inbound) {
+        offerInbound(inbound);
+    }
+
+    /** @return false when the service is stopping (the input is left to the broker); true when queued or dropped */
+    private boolean offerInbound(Inbound inbound) {
         received.incrementAndGet();
         long arrived = System.nanoTime();
         if (worker.offerInput(() -> handle(inbound, arrived), inbound.atMostOnce())) {
@@ -705,15 +715,82 @@ public final class ChatService implements AutoCloseable {
                 dropping = false;
                 LOG.info("Chat inputs are taken again after {} QoS 0 input(s) were dropped", dropped.get());
             }
+            return true;
         } else if (closing || !inbound.atMostOnce()) {
             LOG.debug("Chat service stopping; input on {} left to the broker", inbound.topic());
+            return false;
         } else {
             dropped.incrementAndGet();
             if (!dropping) {
                 dropping = true;
                 LOG.warn("Chat service overloaded: dropping QoS 0 inputs while {} wait", WORKER_QUEUE);
             }
+            if (TAKEN.equals(inbound.connection())) {
+                inbound.acknowledge(); // dropped: nothing waits for it
+            }
+            return true;
         }
+    }
+
+    /** What {@link Inbound#connection()} says of an input the embedded broker handed over in-process (decision 0050). */
+    static final String TAKEN = "embedded-broker";
+
+    /** Inputs taken in-process and not stored (or otherwise settled) yet. */
+    private final java.util.concurrent.atomic.AtomicLong takenWaiting = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Whether the embedded broker may hand chat inputs straight to this service instead of routing them to its input
+     * subscription (decision 0050): while it runs and is not stopping.
+     */
+    public boolean takesInputs() {
+        return running && !closing;
+    }
+
+    /** Inputs the embedded broker handed over in-process that are not stored yet (its back-pressure counts them). */
+    public long takenInputsWaiting() {
+        return takenWaiting.get();
+    }
+
+    /**
+     * An input the embedded broker accepted and routed to no subscription (on a broker thread; never blocks): handled
+     * like one delivered on the service's connection, except that it is settled, which lets the broker acknowledge it
+     * to its sender, once it is stored (or handled, for what is not stored) instead of once it is published and marked:
+     * from then on the outbox, not the broker, holds it (decision 0050).
+     *
+     * @param settle lets the broker acknowledge it; run at most once here
+     * @return false when the service is stopping: the broker then does not acknowledge it
+     */
+    public boolean take(
+            String topic,
+            byte[] payload,
+            String senderClientId,
+            String brokerMessageId,
+            boolean atMostOnce,
+            Runnable settle) {
+        taken.incrementAndGet();
+        takenWaiting.incrementAndGet();
+        java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable once = () -> {
+            if (settled.compareAndSet(false, true)) {
+                takenWaiting.decrementAndGet();
+                settle.run();
+            }
+        };
+        Inbound inbound = new Inbound(
+                topic,
+                payload,
+                List.of(
+                        Map.entry(dev.aichatroom.broker.PublishInspector.SENDER_CLIENT_ID, senderClientId),
+                        Map.entry(dev.aichatroom.broker.PublishInspector.BROKER_MESSAGE_ID, brokerMessageId)),
+                once,
+                TAKEN,
+                atMostOnce);
+        if (!offerInbound(inbound)) {
+            settled.set(true);
+            takenWaiting.decrementAndGet();
+            return false;
+        }
+        return true;
     }
 
     private boolean submit(Runnable task) {
@@ -881,6 +958,9 @@ public final class ChatService implements AutoCloseable {
         }
         for (int i = 0; i < batch.size(); i++) {
             Staged s = batch.get(i);
+            if (TAKEN.equals(s.inbound().connection())) {
+                s.inbound().acknowledge(); // stored: its sender may have its PUBACK; the outbox publishes it (0050)
+            }
             if (!stored.get(i)) {
                 LOG.debug("Input {} already processed; skipped", s.dedupeKey().orElse(""));
                 s.inbound().acknowledge();

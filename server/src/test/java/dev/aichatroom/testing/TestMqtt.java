@@ -124,6 +124,16 @@ public final class TestMqtt implements AutoCloseable {
     }
 
     /** Publishes a retained message at QoS 1 and waits for its PUBACK. */
+    /** Publishes at QoS 1 without waiting for the broker's acknowledgement: the future completes with it. */
+    public java.util.concurrent.CompletableFuture<Mqtt5PublishResult> publishAsync(String topic, String payload) {
+        return client.toAsync()
+                .publishWith()
+                .topic(topic)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload(payload.getBytes(StandardCharsets.UTF_8))
+                .send();
+    }
+
     public Mqtt5PublishResult publishRetained(String topic, String payload) {
         return client.publishWith()
                 .topic(topic)
