@@ -514,7 +514,6 @@ public final class Application implements AutoCloseable {
                                 taken.topic(),
                                 taken.payload(),
                                 taken.senderClientId(),
-                                taken.brokerMessageId(),
                                 taken.atMostOnce(),
                                 taken.settle());
             }

@@ -271,8 +271,8 @@ final class BrokerHooks
             context.replicationLineUp();
             settle = new Settle(context);
         }
-        PublishInspector.Taken taken = new PublishInspector.Taken(
-                taking.topic(), taking.payload(), taking.sender(), brokerMessageId(), atMostOnce, settle);
+        PublishInspector.Taken taken =
+                new PublishInspector.Taken(taking.topic(), taking.payload(), taking.sender(), atMostOnce, settle);
         if (!taking.inspector().take(taken)) {
             settle.run(); // nothing waits on it: no acknowledgement is queued for a publish that fails
             throw new ActiveMQException("the chat service is stopping: input on " + taking.topic() + " not taken");

@@ -7,7 +7,8 @@ import java.util.Optional;
  * Looks at client publishes on chosen topics before the broker routes them. A rejected publish is not delivered;
  * an MQTT 5 QoS 1 sender gets PUBACK 0x87. Accepted publishes on these topics carry two user properties stamped by
  * the broker: {@link #SENDER_CLIENT_ID} (the publisher's MQTT client id) and {@link #BROKER_MESSAGE_ID} (unique and
- * kept with the message, so the same on redelivery). Called on broker threads: never block.
+ * kept with the message, so the same on redelivery), except those {@link #take taken} in-process, which are never
+ * redelivered and come with their sender only. Called on broker threads: never block.
  */
 public interface PublishInspector {
     String SENDER_CLIENT_ID = "x-sender-client-id";
@@ -61,13 +62,7 @@ public interface PublishInspector {
      *     from any thread, and only once the publish is stored: a publish whose {@code settle} never runs is never
      *     acknowledged
      */
-    record Taken(
-            String topic,
-            byte[] payload,
-            String senderClientId,
-            String brokerMessageId,
-            boolean atMostOnce,
-            Runnable settle) {}
+    record Taken(String topic, byte[] payload, String senderClientId, boolean atMostOnce, Runnable settle) {}
 
     /**
      * Whether the accepted publishes of these topics go straight to {@link #take} right now, in this process, instead

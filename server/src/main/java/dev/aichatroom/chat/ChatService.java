@@ -760,13 +760,7 @@ public final class ChatService implements AutoCloseable {
      * @param settle lets the broker acknowledge it; run at most once here
      * @return false when the service is stopping: the broker then does not acknowledge it
      */
-    public boolean take(
-            String topic,
-            byte[] payload,
-            String senderClientId,
-            String brokerMessageId,
-            boolean atMostOnce,
-            Runnable settle) {
+    public boolean take(String topic, byte[] payload, String senderClientId, boolean atMostOnce, Runnable settle) {
         taken.incrementAndGet();
         takenWaiting.incrementAndGet();
         java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
@@ -779,9 +773,7 @@ public final class ChatService implements AutoCloseable {
         Inbound inbound = new Inbound(
                 topic,
                 payload,
-                List.of(
-                        Map.entry(dev.aichatroom.broker.PublishInspector.SENDER_CLIENT_ID, senderClientId),
-                        Map.entry(dev.aichatroom.broker.PublishInspector.BROKER_MESSAGE_ID, brokerMessageId)),
+                List.of(Map.entry(dev.aichatroom.broker.PublishInspector.SENDER_CLIENT_ID, senderClientId)),
                 once,
                 TAKEN,
                 atMostOnce);
@@ -843,11 +835,16 @@ public final class ChatService implements AutoCloseable {
     private void take(String room, Inputs.Message m, Inbound inbound, long arrived, boolean limit) {
         // the sender's own key first: a client that resends after a reconnect publishes again, and the broker stamps
         // the new publish with a new id; the broker's id covers redelivery to this service
+        // an input taken in-process (decision 0050) is never handed over again: neither the broker's id nor the
+        // ledger is needed for it, and the store keeps no key for it (one index entry less per message)
+        boolean inProcess = TAKEN.equals(inbound.connection());
         Optional<String> key = m.idempotencyKey()
                 .map(k -> "c:" + m.clientId() + ":" + k)
-                .or(() -> inbound.lastUserProperty("x-broker-message-id").map(id -> "b:" + id));
+                .or(() -> inProcess
+                        ? Optional.empty()
+                        : inbound.lastUserProperty("x-broker-message-id").map(id -> "b:" + id));
         // no key at all (an external broker, a client without message_id): the ledger recognises a redelivery
-        Optional<MessageStore.LedgerEntry> ledger = key.isPresent() || !outboxOn
+        Optional<MessageStore.LedgerEntry> ledger = key.isPresent() || !outboxOn || inProcess
                 ? Optional.empty()
                 : Optional.of(new MessageStore.LedgerEntry(inputHash(inbound), inbound.connection(), clock.millis()));
         if (ledger.isPresent()) {
