@@ -1,0 +1,114 @@
+package dev.aichatroom.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.aichatroom.testing.TempDirs;
+import dev.aichatroom.testing.TestMqtt;
+import dev.aichatroom.testing.TestProduct;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Inputs the service's subscription still holds when it starts (acknowledged by a run whose inputs went through the
+ * broker's synced journal, handed to the service and not stored: its store was locked) are stored before a
+ * publisher's later inputs, each once: the broker takes no input in-process (decision 0050) while that subscription
+ * holds any, so later ones queue behind them, and once it is empty it takes them in-process again. Whether the second
+ * batch meets inputs still in the subscription depends on how fast the restarted service reads them; the order is
+ * checked either way.
+ */
+@Timeout(180)
+class TakenInputsOrderIT {
+    private static final int BATCH = 500;
+    private static final Pattern TAKEN = Pattern.compile("(?m)^chat_inputs_taken_total(?:\\{[^}]*})? ([0-9.eE+]+)$");
+
+    @Test
+    void inputs_queued_for_the_service_before_a_start_are_stored_before_later_ones() throws Exception {
+        Path data = TempDirs.create("taken-order");
+        try {
+            String db = "jdbc:sqlite:" + data.resolve("chatroom.db");
+            // a run whose inputs go through the synced journal and the service's subscription (not taken in-process),
+            // with the store locked: every input stays in that subscription, acknowledged to its sender
+            try (TestProduct journalled = TestProduct.start(
+                    Map.of("DATA_DIR", data.toString(), "MQTT_JOURNAL_SYNC", "true", "CHAT_RATE_PER_MINUTE", "0"))) {
+                journalled.awaitChatRunning(Duration.ofSeconds(30));
+                try (Connection lock = DriverManager.getConnection(db);
+                        Statement st = lock.createStatement()) {
+                    st.execute("BEGIN EXCLUSIVE");
+                    try (TestMqtt sender = TestMqtt.connect(journalled.mqttPort(), "sender-1")) {
+                        send(sender, 0, BATCH);
+                    }
+                    journalled.stop(); // the inputs stay in the service's session, in the broker's journal
+                    st.execute("ROLLBACK");
+                }
+            }
+            try (TestProduct product =
+                    TestProduct.start(Map.of("DATA_DIR", data.toString(), "CHAT_RATE_PER_MINUTE", "0"))) {
+                try (TestMqtt sender = TestMqtt.connect(product.mqttPort(), "sender-1")) {
+                    // at once, while the service may still be reading the first batch from its subscription
+                    send(sender, BATCH, 2 * BATCH);
+                    await().atMost(Duration.ofSeconds(60))
+                            .until(() -> stored(db).size() >= 2 * BATCH);
+                    // the subscription is empty now: the next ones are taken in-process, still in order
+                    send(sender, 2 * BATCH, 3 * BATCH);
+                    await().atMost(Duration.ofSeconds(60))
+                            .until(() -> stored(db).size() >= 3 * BATCH);
+                    // stored (and so published, and numbered) in the order sent, each once; the outputs of the first
+                    // batch went out while the product started, before any subscriber of this test could connect
+                    assertThat(stored(db))
+                            .as("each once, in the order sent")
+                            .containsExactlyElementsOf(IntStream.range(0, 3 * BATCH)
+                                    .mapToObj(i -> "m-" + i)
+                                    .toList());
+                    assertThat(taken(product))
+                            .as("the last batch taken in-process")
+                            .isGreaterThanOrEqualTo(BATCH);
+                }
+            }
+        } finally {
+            TempDirs.delete(data);
+        }
+    }
+
+    /** Publishes m-{from}..m-{to - 1} at QoS 1 without waiting between them, then waits for every acknowledgement. */
+    private static void send(TestMqtt sender, int from, int to) throws Exception {
+        List<CompletableFuture<?>> acks = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            acks.add(sender.publishAsync(
+                    "chatroom/messages/in",
+                    "{\"client_id\":\"sender-1\",\"username\":\"s\",\"message\":\"m-" + i + "\"}"));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    }
+
+    private static List<String> stored(String db) throws Exception {
+        List<String> stored = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(db);
+                Statement st = c.createStatement();
+                java.sql.ResultSet rs =
+                        st.executeQuery("SELECT content FROM messages WHERE client_id = 'sender-1' ORDER BY seq")) {
+            while (rs.next()) {
+                stored.add(rs.getString(1));
+            }
+        }
+        return stored;
+    }
+
+    private static double taken(TestProduct product) {
+        Matcher m = TAKEN.matcher(product.get("/metrics").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+}
