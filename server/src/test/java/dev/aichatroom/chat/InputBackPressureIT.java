@@ -32,28 +32,6 @@ class InputBackPressureIT {
     private static final int FLOOD = 20_000;
     private static final int LIMIT = 1_000;
 
-    private static List<String> storedContents(String db) throws Exception {
-        List<String> stored = new java.util.ArrayList<>();
-        try (Connection c = DriverManager.getConnection(db);
-                Statement st = c.createStatement();
-                java.sql.ResultSet rs =
-                        st.executeQuery("SELECT content FROM messages WHERE client_id = 'flooder' ORDER BY seq")) {
-            while (rs.next()) {
-                stored.add(rs.getString(1));
-            }
-        }
-        return stored;
-    }
-
-    private static final java.util.regex.Pattern TAKEN =
-            java.util.regex.Pattern.compile("(?m)^chat_inputs_taken_total(?:\\{[^}]*})? ([0-9.eE+]+)$");
-
-    /** Inputs the broker handed to the service in-process (decision 0050). */
-    private static double taken(TestProduct product) {
-        java.util.regex.Matcher m = TAKEN.matcher(product.get("/metrics").body());
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
-    }
-
     @Test
     void a_client_flooding_inputs_is_slowed_while_the_service_is_behind_and_loses_nothing() throws Exception {
         try (TestProduct product =
@@ -87,14 +65,14 @@ class InputBackPressureIT {
                 // the embedded broker hands inputs to the service in-process and acknowledges each once stored
                 // (decision 0050): none is acknowledged while the store is locked, and what the broker takes meanwhile
                 // waits in the service
-                await().atMost(Duration.ofSeconds(60)).until(() -> taken(product) >= LIMIT);
+                await().atMost(Duration.ofSeconds(60)).until(() -> product.metric("chat_inputs_taken_total") >= LIMIT);
                 // without back-pressure the broker takes thousands a second whatever the service's backlog (it
                 // acknowledged from 1,000 to 4,000 in 3.5 s on two cores at load 31 before 0028); with it, past the
                 // read that went over the limit (at most 64 KiB, a thousand inputs), the paused client's socket is read
                 // once a second, 1 KiB at a time (InputBacklog.MAX_PAUSE, PAUSED_READ_BYTES): about fifteen a second
                 await().during(Duration.ofSeconds(8))
                         .atMost(Duration.ofSeconds(10))
-                        .until(() -> taken(product) < 4 * LIMIT && acknowledged.get() == 0);
+                        .until(() -> product.metric("chat_inputs_taken_total") < 4 * LIMIT && acknowledged.get() == 0);
                 assertThat(flooder.getState().isConnected())
                         .as("paused, not cut")
                         .isTrue();
@@ -113,7 +91,9 @@ class InputBackPressureIT {
             // one publisher's order (decision 0032; before it, Artemis 2.55 swapped a few under this flood in each of
             // 3 runs, with or without MQTT_INPUT_BACKLOG)
             assertThat(out).as("each once, in order").containsExactlyElementsOf(sent);
-            assertThat(storedContents(db)).as("each stored once, in order").containsExactlyElementsOf(sent);
+            assertThat(product.storedContents("flooder"))
+                    .as("each stored once, in order")
+                    .containsExactlyElementsOf(sent);
             flooder.disconnect().get(10, TimeUnit.SECONDS);
         }
     }

@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class TakenInputsOrderIT {
     private static final int BATCH = 500;
-    private static final Pattern TAKEN = Pattern.compile("(?m)^chat_inputs_taken_total(?:\\{[^}]*})? ([0-9.eE+]+)$");
 
     @Test
     void inputs_queued_for_the_service_before_a_start_are_stored_before_later_ones() throws Exception {
@@ -61,19 +58,19 @@ class TakenInputsOrderIT {
                     // at once, while the service may still be reading the first batch from its subscription
                     send(sender, BATCH, 2 * BATCH);
                     await().atMost(Duration.ofSeconds(60))
-                            .until(() -> stored(db).size() >= 2 * BATCH);
+                            .until(() -> product.storedContents("sender-1").size() >= 2 * BATCH);
                     // the subscription is empty now: the next ones are taken in-process, still in order
                     send(sender, 2 * BATCH, 3 * BATCH);
                     await().atMost(Duration.ofSeconds(60))
-                            .until(() -> stored(db).size() >= 3 * BATCH);
+                            .until(() -> product.storedContents("sender-1").size() >= 3 * BATCH);
                     // stored (and so published, and numbered) in the order sent, each once; the outputs of the first
                     // batch went out while the product started, before any subscriber of this test could connect
-                    assertThat(stored(db))
+                    assertThat(product.storedContents("sender-1"))
                             .as("each once, in the order sent")
                             .containsExactlyElementsOf(IntStream.range(0, 3 * BATCH)
                                     .mapToObj(i -> "m-" + i)
                                     .toList());
-                    assertThat(taken(product))
+                    assertThat(product.metric("chat_inputs_taken_total"))
                             .as("the last batch taken in-process")
                             .isGreaterThanOrEqualTo(BATCH);
                 }
@@ -92,23 +89,5 @@ class TakenInputsOrderIT {
                     "{\"client_id\":\"sender-1\",\"username\":\"s\",\"message\":\"m-" + i + "\"}"));
         }
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    }
-
-    private static List<String> stored(String db) throws Exception {
-        List<String> stored = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(db);
-                Statement st = c.createStatement();
-                java.sql.ResultSet rs =
-                        st.executeQuery("SELECT content FROM messages WHERE client_id = 'sender-1' ORDER BY seq")) {
-            while (rs.next()) {
-                stored.add(rs.getString(1));
-            }
-        }
-        return stored;
-    }
-
-    private static double taken(TestProduct product) {
-        Matcher m = TAKEN.matcher(product.get("/metrics").body());
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 }

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The real product, in this JVM, on free ports and a fresh data directory. Restartable on the same ports and data. */
@@ -116,6 +117,33 @@ public final class TestProduct implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A counter or gauge of {@code /metrics} without labels, e.g. {@code chat_inputs_taken_total}; 0 when absent. */
+    public double metric(String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "(?m)^" + java.util.regex.Pattern.quote(name) + "(?:\\{[^}]*})? ([0-9.eE+-]+)$")
+                .matcher(get("/metrics").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /** The contents of a client's stored messages, in the store's order (its SQLite file in the data directory). */
+    public List<String> storedContents(String clientId) {
+        List<String> stored = new java.util.ArrayList<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+                        "jdbc:sqlite:" + dataDir().resolve("chatroom.db"));
+                java.sql.PreparedStatement st =
+                        c.prepareStatement("SELECT content FROM messages WHERE client_id = ? ORDER BY seq")) {
+            st.setString(1, clientId);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    stored.add(rs.getString(1));
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return stored;
     }
 
     @Override
