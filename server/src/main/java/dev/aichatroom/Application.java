@@ -144,7 +144,6 @@ public final class Application implements AutoCloseable {
         browsers = owners;
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
-        broker.ifPresent(b -> ((EmbeddedBroker) b).countTakenInputs(chat::takenInputsWaiting));
         Optional<MqttConnection> witness = Optional.empty();
         Optional<MqttConnection> outputs = Optional.empty();
         if (outputsApart) {
@@ -510,12 +509,17 @@ public final class Application implements AutoCloseable {
             @Override
             public boolean take(Taken taken) {
                 return chat != null
-                        && chat.take(
+                        && chat.takeInput(
                                 taken.topic(),
                                 taken.payload(),
                                 taken.senderClientId(),
                                 taken.atMostOnce(),
                                 taken.settle());
+            }
+
+            @Override
+            public long waiting() {
+                return chat == null ? 0 : chat.takenInputsWaiting();
             }
 
             @Override

@@ -215,9 +215,9 @@ final class BrokerHooks
                 // stored; never the service's own publishes, whose context must not wait on the service
                 if (inspector.takes()
                         && !backlog.isService(session.getUsername())
-                        && backlog.queued() == 0
                         && session.getSessionContext() != null
-                        && OperationContextImpl.getContext() == session.getSessionContext()) {
+                        && OperationContextImpl.getContext() == session.getSessionContext()
+                        && backlog.queued() == 0) {
                     TAKING.set(new Taking(message, inspector, topic, payload, connection.getClientID()));
                 } else {
                     stamp(message, PublishInspector.SENDER_CLIENT_ID, connection.getClientID());

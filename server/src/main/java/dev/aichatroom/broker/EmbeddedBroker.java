@@ -128,17 +128,24 @@ public final class EmbeddedBroker implements Broker {
         this.security = new BrokerSecurity(
                 service.username(), service.password(), config, authenticators, policy, clients, guard);
         this.keepAlive = new KeepAlive(this::connectionEntry);
-        List<String> backPressured = inspectors.stream()
-                .filter(PublishInspector::backPressure)
-                .flatMap(i -> i.topicFilters().stream())
-                .toList();
+        List<PublishInspector> pressing =
+                inspectors.stream().filter(PublishInspector::backPressure).toList();
+        List<String> backPressured =
+                pressing.stream().flatMap(i -> i.topicFilters().stream()).toList();
         this.backlog = new InputBacklog(
                 config.limits().maxInputBacklog(),
                 SERVICE_USER,
                 session -> Optional.ofNullable(server)
                         .map(s -> s.getSessionByID(session))
                         .map(org.apache.activemq.artemis.core.server.ServerSession::getUsername),
-                backPressured);
+                backPressured,
+                () -> {
+                    long waiting = 0;
+                    for (PublishInspector inspector : pressing) {
+                        waiting += inspector.waiting();
+                    }
+                    return waiting;
+                });
         this.hooks = new BrokerHooks(clients, inspectors, security, guard, keepAlive, backlog);
         this.subscriberQueues = new SubscriberQueues(config.limits().maxQueuedMessages(), SERVICE_USER);
     }
@@ -338,14 +345,6 @@ public final class EmbeddedBroker implements Broker {
                 acceptor.reload();
             }
         }
-    }
-
-    /**
-     * What the input back-pressure counts besides the service's input queues: the chat inputs the service took
-     * in-process (decision 0050) and has not stored yet.
-     */
-    public void countTakenInputs(java.util.function.LongSupplier taken) {
-        backlog.countTaken(taken);
     }
 
     /** Connections open on every listener, the product's own included; 0 while the broker is not running. */

@@ -70,6 +70,9 @@ final class InputBacklog implements ActiveMQServerConsumerPlugin {
     private static final Duration LOG_EVERY = Duration.ofSeconds(10);
 
     private final int limit;
+    /** Chat inputs taken in-process (decision 0050) and not stored yet. */
+    private final java.util.function.LongSupplier taken;
+
     private final String serviceUser;
     private final Function<String, Optional<String>> usernameOfSession;
     private final Predicate<String> isInputFilter;
@@ -90,13 +93,16 @@ final class InputBacklog implements ActiveMQServerConsumerPlugin {
      * @param serviceUser the user the chat service logs in as: its consumers are the ones watched, it is never paused
      * @param usernameOfSession the user a broker session logged in as
      * @param inputFilters the MQTT topic filters the chat service reads its inputs from
+     * @param taken the chat inputs the service took in-process (decision 0050) and has not stored yet
      */
     InputBacklog(
             int limit,
             String serviceUser,
             Function<String, Optional<String>> usernameOfSession,
-            List<String> inputFilters) {
+            List<String> inputFilters,
+            java.util.function.LongSupplier taken) {
         this.limit = limit;
+        this.taken = taken;
         this.serviceUser = serviceUser;
         this.usernameOfSession = usernameOfSession;
         List<String> filters = List.copyOf(inputFilters);
@@ -139,14 +145,6 @@ final class InputBacklog implements ActiveMQServerConsumerPlugin {
     /** Whether a session logged in as the chat service itself. */
     boolean isService(String username) {
         return serviceUser.equals(username);
-    }
-
-    /** Chat inputs taken in-process (decision 0050) and not stored yet. */
-    private volatile java.util.function.LongSupplier taken = () -> 0;
-
-    /** Counts, along with the service's input queues, the inputs it took in-process and has not stored yet. */
-    void countTaken(java.util.function.LongSupplier taken) {
-        this.taken = taken;
     }
 
     /**

@@ -82,4 +82,12 @@ public interface PublishInspector {
     default boolean take(Taken taken) {
         return false;
     }
+
+    /**
+     * Publishes {@link #take taken} and not settled yet: the input back-pressure ({@link #backPressure}) counts them
+     * with the service's input queues.
+     */
+    default long waiting() {
+        return 0;
+    }
 }

@@ -725,7 +725,7 @@ public final class ChatService implements AutoCloseable {
                 dropping = true;
                 LOG.warn("Chat service overloaded: dropping QoS 0 inputs while {} wait", WORKER_QUEUE);
             }
-            if (TAKEN.equals(inbound.connection())) {
+            if (inProcess(inbound)) {
                 inbound.acknowledge(); // dropped: nothing waits for it
             }
             return true;
@@ -734,6 +734,11 @@ public final class ChatService implements AutoCloseable {
 
     /** What {@link Inbound#connection()} says of an input the embedded broker handed over in-process (decision 0050). */
     static final String TAKEN = "embedded-broker";
+
+    /** Whether the embedded broker handed this input over in-process (decision 0050) rather than delivered it. */
+    private static boolean inProcess(Inbound inbound) {
+        return TAKEN.equals(inbound.connection());
+    }
 
     /** Inputs taken in-process and not stored (or otherwise settled) yet. */
     private final java.util.concurrent.atomic.AtomicLong takenWaiting = new java.util.concurrent.atomic.AtomicLong();
@@ -760,7 +765,7 @@ public final class ChatService implements AutoCloseable {
      * @param settle lets the broker acknowledge it; run at most once here
      * @return false when the service is stopping: the broker then does not acknowledge it
      */
-    public boolean take(String topic, byte[] payload, String senderClientId, boolean atMostOnce, Runnable settle) {
+    public boolean takeInput(String topic, byte[] payload, String senderClientId, boolean atMostOnce, Runnable settle) {
         taken.incrementAndGet();
         takenWaiting.incrementAndGet();
         java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
@@ -837,7 +842,7 @@ public final class ChatService implements AutoCloseable {
         // the new publish with a new id; the broker's id covers redelivery to this service
         // an input taken in-process (decision 0050) is never handed over again: neither the broker's id nor the
         // ledger is needed for it, and the store keeps no key for it (one index entry less per message)
-        boolean inProcess = TAKEN.equals(inbound.connection());
+        boolean inProcess = inProcess(inbound);
         Optional<String> key = m.idempotencyKey()
                 .map(k -> "c:" + m.clientId() + ":" + k)
                 .or(() -> inProcess
@@ -955,7 +960,7 @@ public final class ChatService implements AutoCloseable {
         }
         for (int i = 0; i < batch.size(); i++) {
             Staged s = batch.get(i);
-            if (TAKEN.equals(s.inbound().connection())) {
+            if (inProcess(s.inbound())) {
                 s.inbound().acknowledge(); // stored: its sender may have its PUBACK; the outbox publishes it (0050)
             }
             if (!stored.get(i)) {
