@@ -422,6 +422,7 @@ public final class MqttConnection implements AutoCloseable {
     private void onConnected() {
         holdBackBeyondWindow();
         acknowledgeAtOnce();
+        batchFlushes();
         connectionName = settings.clientId() + "/" + RUN + "/" + connections.incrementAndGet();
         connectedSince.set(OffsetDateTime.now());
         failures.set(0);
@@ -482,6 +483,15 @@ public final class MqttConnection implements AutoCloseable {
     }
 
     private volatile boolean quickAcksMissingTold;
+
+    /** On the client's event loop, with {@link #acknowledgeAtOnce}: packets written together leave together. */
+    private void batchFlushes() {
+        try {
+            channel().ifPresent(FlushBatching::install);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("Every packet flushed on its own on {} ({})", endpoint(), e.toString());
+        }
+    }
 
     /** The client's Netty channel while connected (HiveMQ's client does not expose it: taken from its state). */
     Optional<Channel> channel() {

@@ -7,15 +7,21 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestMqtt;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -112,6 +118,74 @@ class MqttConnectionIT {
                         .as("TCP_QUICKACK after output %d's PUBACK was read (false: delayed acknowledgements)", i)
                         .isTrue();
             }
+        }
+    }
+
+    /**
+     * HiveMQ's client flushes every packet on its own: the acknowledgements of a batch of inputs, handed over together
+     * as the chat worker does after a commit, were one system call each (issue 13). Written while the event loop is busy,
+     * they must leave in one flush (or a few).
+     */
+    @Test
+    void acknowledgements_given_together_leave_in_one_write() throws Exception {
+        int inputs = 50;
+        try (Mosquitto mosquitto = Mosquitto.start(false);
+                MqttConnection connection = new MqttConnection(new MqttSettings(
+                        "127.0.0.1",
+                        mosquitto.port(),
+                        "flushes-it",
+                        Optional.empty(),
+                        Optional.empty(),
+                        0,
+                        100,
+                        false,
+                        Optional.empty()));
+                TestMqtt device = TestMqtt.connect(mosquitto.port(), "device")) {
+            BlockingQueue<Inbound> received = new LinkedBlockingQueue<>();
+            connection.subscribe("in/#", received::add);
+            connection.start(Duration.ofSeconds(10), () -> {});
+            for (int i = 0; i < inputs; i++) {
+                device.client()
+                        .publishWith()
+                        .topic("in/" + i)
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(("input " + i).getBytes(StandardCharsets.UTF_8))
+                        .send();
+            }
+            List<Inbound> batch = new ArrayList<>();
+            while (batch.size() < inputs) {
+                Inbound input = received.poll(10, TimeUnit.SECONDS);
+                assertThat(input).as("input %d", batch.size()).isNotNull();
+                batch.add(input);
+            }
+            Channel channel = connection.channel().orElseThrow();
+            AtomicInteger flushes = new AtomicInteger();
+            channel.eventLoop()
+                    .submit(() -> channel.pipeline().addFirst("count-flushes", new ChannelOutboundHandlerAdapter() {
+                        @Override
+                        public void flush(ChannelHandlerContext ctx) {
+                            flushes.incrementAndGet();
+                            ctx.flush();
+                        }
+                    }))
+                    .get(10, TimeUnit.SECONDS);
+            // the event loop busy while the acknowledgements are handed over, as when it reads the next inputs
+            CountDownLatch busy = new CountDownLatch(1);
+            channel.eventLoop().execute(() -> {
+                try {
+                    busy.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            batch.forEach(Inbound::acknowledge);
+            busy.countDown();
+            // the acknowledgements' tasks ran, then the flush they left for the end of the event loop's queue
+            channel.eventLoop().submit(() -> {}).get(10, TimeUnit.SECONDS);
+            channel.eventLoop().submit(() -> {}).get(10, TimeUnit.SECONDS);
+            assertThat(flushes.get())
+                    .as("flushes for %d acknowledgements", inputs)
+                    .isBetween(1, 3);
         }
     }
 }
