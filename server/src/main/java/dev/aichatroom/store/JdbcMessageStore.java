@@ -666,9 +666,19 @@ public final class JdbcMessageStore implements MessageStore {
      * Appends go through one connection and one prepared statement, kept open: compiling the INSERT and borrowing a
      * pooled connection per message cost more than the insert itself. Guarded by {@link #writeLock}.
      */
+    /** The writer's page cache (SQLite), in KiB. */
+    static final int WRITER_CACHE_KIB = 32 * 1024;
+
     private PreparedStatement insertStatement() throws SQLException {
         if (insert == null) {
             writer = dataSource.getConnection();
+            if (sqlite) {
+                // the writer's page cache holds the indexes' hot pages: with SQLite's default (2 MiB) a growing store's
+                // appends read them again from the file, one pread per page (issue 13); filled only as pages are used
+                try (var st = writer.createStatement()) {
+                    st.execute("PRAGMA cache_size=-" + WRITER_CACHE_KIB);
+                }
+            }
             insert = writer.prepareStatement(
                     "INSERT INTO messages (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
         }
