@@ -147,6 +147,9 @@ public final class ChatService implements AutoCloseable {
     private final AtomicLong sent = new AtomicLong();
     private final MeterRegistry meters;
     private final Timer processing;
+    /** Messages stored per transaction (group commit): how much each commit is shared. */
+    private final io.micrometer.core.instrument.DistributionSummary batches;
+
     private final Outbox outbox;
     /** Names this instance's rows in the outbox: its MQTT client id. */
     private final String instance;
@@ -233,6 +236,10 @@ public final class ChatService implements AutoCloseable {
                 ids -> witness.ifPresent(w -> w.marked(ids)));
         this.processing = Timer.builder("chat.message.processing")
                 .description("Time from an input's arrival to its publication on messages/out")
+                .register(meters);
+        this.batches = io.micrometer.core.instrument.DistributionSummary.builder("chat.store.batch")
+                .description("Messages stored together in one transaction of the message store (group commit)")
+                .baseUnit("messages")
                 .register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("chat.inputs.received", received, AtomicLong::get)
                 .register(meters);
@@ -958,6 +965,7 @@ public final class ChatService implements AutoCloseable {
         if (stored.isEmpty()) {
             return; // stopping: the inputs stay unacknowledged and come again
         }
+        batches.record(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Staged s = batch.get(i);
             if (inProcess(s.inbound())) {

@@ -62,6 +62,13 @@ class TakenInputsIT {
                 assertThat(observer.on("chatroom/messages/out"))
                         .filteredOn(r -> r.text().contains("while locked"))
                         .hasSize(1);
+                // the store's transactions and the messages in them (group commit): both inputs, stored once each
+                assertThat(product.metric("chat_store_batch_messages_sum"))
+                        .as("messages stored")
+                        .isEqualTo(2);
+                assertThat(product.metric("chat_store_batch_messages_count"))
+                        .as("transactions")
+                        .isBetween(1.0, 2.0);
             }
         }
     }
