@@ -80,14 +80,84 @@ class TakenInputsOrderIT {
         }
     }
 
-    /** Publishes m-{from}..m-{to - 1} at QoS 1 without waiting between them, then waits for every acknowledgement. */
+    /**
+     * The overlap forced: the restarted service is still reading its subscription (its store locked, so it stores
+     * nothing more) when the same publisher sends again. Those inputs must go into the subscription behind the others
+     * (the broker acknowledges them at once, as any routed input), not to the service in-process, where they would be
+     * stored before the ones still in the subscription (and their acknowledgements held until then).
+     */
+    @Test
+    void inputs_sent_while_the_subscription_still_holds_some_queue_behind_them() throws Exception {
+        int queued = 10_000;
+        int later = 20;
+        Path data = TempDirs.create("taken-overlap");
+        try {
+            String db = "jdbc:sqlite:" + data.resolve("chatroom.db");
+            // no back-pressure: the broker takes every input however many wait for the service (decision 0028)
+            try (TestProduct journalled = TestProduct.start(Map.of(
+                    "DATA_DIR",
+                    data.toString(),
+                    "MQTT_JOURNAL_SYNC",
+                    "true",
+                    "CHAT_RATE_PER_MINUTE",
+                    "0",
+                    "MQTT_INPUT_BACKLOG",
+                    "0"))) {
+                journalled.awaitChatRunning(Duration.ofSeconds(30));
+                try (Connection lock = DriverManager.getConnection(db);
+                        Statement st = lock.createStatement()) {
+                    st.execute("BEGIN EXCLUSIVE");
+                    try (TestMqtt sender = TestMqtt.connect(journalled.mqttPort(), "sender-1")) {
+                        send(sender, 0, queued);
+                    }
+                    journalled.stop();
+                    st.execute("ROLLBACK");
+                }
+            }
+            try (TestProduct product = TestProduct.start(
+                    Map.of("DATA_DIR", data.toString(), "CHAT_RATE_PER_MINUTE", "0", "MQTT_INPUT_BACKLOG", "0"))) {
+                product.awaitChatRunning(Duration.ofSeconds(30));
+                try (Connection lock = DriverManager.getConnection(db);
+                        Statement st = lock.createStatement();
+                        TestMqtt sender = TestMqtt.connect(product.mqttPort(), "sender-1")) {
+                    st.execute("BEGIN EXCLUSIVE");
+                    int stored = product.storedContents("sender-1").size();
+                    assertThat(stored)
+                            .as("the service was still reading its subscription when the store was locked")
+                            .isLessThan(queued);
+                    // routed behind the rest, acknowledged by the broker; taken in-process, they would wait for the
+                    // store
+                    send(sender, queued, queued + later, Duration.ofSeconds(10));
+                    assertThat(product.metric("chat_inputs_taken_total"))
+                            .as("none taken in-process while the subscription holds inputs")
+                            .isZero();
+                    st.execute("ROLLBACK");
+                }
+                await().atMost(Duration.ofSeconds(90))
+                        .until(() -> product.storedContents("sender-1").size() >= queued + later);
+                assertThat(product.storedContents("sender-1"))
+                        .as("each once, in the order sent")
+                        .containsExactlyElementsOf(IntStream.range(0, queued + later)
+                                .mapToObj(i -> "m-" + i)
+                                .toList());
+            }
+        } finally {
+            TempDirs.delete(data);
+        }
+    }
+
     private static void send(TestMqtt sender, int from, int to) throws Exception {
+        send(sender, from, to, Duration.ofSeconds(60));
+    }
+
+    /** Publishes m-{from}..m-{to - 1} at QoS 1 without waiting between them, then waits for every acknowledgement. */
+    private static void send(TestMqtt sender, int from, int to, Duration within) throws Exception {
         List<CompletableFuture<?>> acks = new ArrayList<>();
         for (int i = from; i < to; i++) {
             acks.add(sender.publishAsync(
                     "chatroom/messages/in",
                     "{\"client_id\":\"sender-1\",\"username\":\"s\",\"message\":\"m-" + i + "\"}"));
         }
-        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(within.toMillis(), TimeUnit.MILLISECONDS);
     }
 }
