@@ -667,7 +667,7 @@ public final class JdbcMessageStore implements MessageStore {
      * pooled connection per message cost more than the insert itself. Guarded by {@link #writeLock}.
      */
     /** The writer's page cache (SQLite), in KiB. */
-    static final int WRITER_CACHE_KIB = 32 * 1024;
+    static final int WRITER_CACHE_KIB = 8 * 1024;
 
     private PreparedStatement insertStatement() throws SQLException {
         if (insert == null) {
