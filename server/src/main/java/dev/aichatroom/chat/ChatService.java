@@ -139,7 +139,7 @@ public final class ChatService implements AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     /** Of those, inputs the embedded broker handed over in-process (decision 0050). */
     private final AtomicLong taken = new AtomicLong();
-    /** QoS 0 inputs dropped because too many waited (the connection's event loop only writes these two). */
+    /** QoS 0 inputs dropped because too many waited (the connection's callback thread only writes these two). */
     private final AtomicLong dropped = new AtomicLong();
 
     private boolean dropping;
@@ -705,7 +705,7 @@ public final class ChatService implements AutoCloseable {
     }
 
     /**
-     * On the MQTT connection's event loop: hands the input to the worker without waiting. What the broker resends
+     * On the MQTT client's callback thread: hands the input to the worker without waiting. What the broker resends
      * (QoS 1) is bounded by the connection's window; a QoS 0 input that finds {@link #WORKER_QUEUE} others waiting is
      * dropped, as an MQTT client that cannot keep up drops them.
      */
@@ -1248,7 +1248,7 @@ public final class ChatService implements AutoCloseable {
 
     /**
      * A failed output the broker had routed (its copy came): marked published, its input acknowledged, not sent again.
-     * On the witness's event loop or the worker; once per output.
+     * On the witness's callback thread or the worker; once per output.
      */
     private void markRouted(String messageId) {
         Outbox.Pending p = unsettled.remove(messageId);

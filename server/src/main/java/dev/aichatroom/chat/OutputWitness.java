@@ -128,7 +128,7 @@ final class OutputWitness {
         return awaiting.size();
     }
 
-    /** On the connection's event loop. */
+    /** On the connection's callback thread. */
     void onCopy(Inbound copy) {
         Optional<String> id = messageId(copy.payload());
         synchronized (this) {
@@ -140,7 +140,7 @@ final class OutputWitness {
         settle(id, copy::acknowledge);
     }
 
-    /** On the connection's event loop. */
+    /** On the connection's callback thread. */
     void onMarker(Inbound marker) {
         synchronized (this) {
             if (draining) {

@@ -13,8 +13,8 @@ import java.util.function.LongSupplier;
  * <p>Kept in two generations: the current one takes new ids and becomes the previous one after {@code keep} (or once
  * it holds {@link #MAX_PER_GENERATION}), which drops the one before. An id is therefore remembered at least {@code
  * keep}, unless more than {@link #MAX_PER_GENERATION} come within {@code keep}: then at least that many of the newest
- * are. At most {@code 2 × 2^18} slots: 8 MiB. Thread-safe (copies are added on the connection's event loop, looked up
- * at a takeover).
+ * are. At most {@code 2 × 2^18} slots: 8 MiB. Thread-safe (copies are added on the connection's callback thread,
+ * looked up at a takeover).
  */
 final class SeenOutputs {
     /** Slots in one generation's table at most. */

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One thread that runs tasks in order from one queue. {@link #offer} refuses a task when {@code capacity} tasks already
  * wait or the worker is stopping. Inputs ({@link #offerInput}) never wait and are never crowded out by tasks: they are
- * handed over on the MQTT connection's event loop, which must not block, and what bounds them is the connection (the
+ * handed over on the MQTT client's callback thread, which must not block, and what bounds them is the connection (the
  * broker sends no more unacknowledged QoS 1 inputs than its window, decision 0018); inputs the broker will not resend
  * (QoS 0) are refused beyond {@code capacity} waiting, as an MQTT client that cannot keep up drops them.
  *
@@ -100,7 +100,7 @@ final class Worker implements AutoCloseable {
     }
 
     /**
-     * Queues an input without ever waiting (the caller may be the connection's event loop).
+     * Queues an input without ever waiting (the caller may be the MQTT client's callback thread).
      *
      * @param atMostOnce the broker will not resend it (QoS 0): refused while {@code capacity} such inputs wait
      * @return false when the worker stops, or for an input the broker will not resend when too many wait
