@@ -3,17 +3,14 @@ package dev.aichatroom.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.aichatroom.testing.ChannelFlushes;
 import dev.aichatroom.testing.TestMqtt;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,24 +52,8 @@ class BrokerFlushesIT {
                 }
                 assertThat(publisher).as("a publisher on another event loop").isNotNull();
 
-                AtomicInteger flushes = new AtomicInteger();
-                channel.eventLoop()
-                        .submit(() -> channel.pipeline().addFirst("count-flushes", new ChannelOutboundHandlerAdapter() {
-                            @Override
-                            public void flush(ChannelHandlerContext ctx) {
-                                flushes.incrementAndGet();
-                                ctx.flush();
-                            }
-                        }))
-                        .get(10, TimeUnit.SECONDS);
-                CountDownLatch busy = new CountDownLatch(1);
-                channel.eventLoop().execute(() -> {
-                    try {
-                        busy.await(20, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
+                ChannelFlushes flushes = ChannelFlushes.count(channel);
+                CountDownLatch busy = flushes.holdEventLoop();
                 for (int i = 0; i < MESSAGES; i++) {
                     publisher.publish("flush/" + i, "m" + i); // QoS 1: routed once acknowledged
                 }
@@ -83,8 +64,8 @@ class BrokerFlushesIT {
                 busy.countDown();
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> subscriber.on("flush/" + (MESSAGES - 1)).size() == 1);
-                channel.eventLoop().submit(() -> {}).get(10, TimeUnit.SECONDS);
-                assertThat(flushes.get())
+                flushes.settle();
+                assertThat(flushes.flushes())
                         .as("flushes for %d deliveries", MESSAGES)
                         .isBetween(1, 3);
                 for (int i = 0; i < MESSAGES; i++) {

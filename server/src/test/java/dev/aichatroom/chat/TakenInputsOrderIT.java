@@ -36,22 +36,7 @@ class TakenInputsOrderIT {
     void inputs_queued_for_the_service_before_a_start_are_stored_before_later_ones() throws Exception {
         Path data = TempDirs.create("taken-order");
         try {
-            String db = "jdbc:sqlite:" + data.resolve("chatroom.db");
-            // a run whose inputs go through the synced journal and the service's subscription (not taken in-process),
-            // with the store locked: every input stays in that subscription, acknowledged to its sender
-            try (TestProduct journalled = TestProduct.start(
-                    Map.of("DATA_DIR", data.toString(), "MQTT_JOURNAL_SYNC", "true", "CHAT_RATE_PER_MINUTE", "0"))) {
-                journalled.awaitChatRunning(Duration.ofSeconds(30));
-                try (Connection lock = DriverManager.getConnection(db);
-                        Statement st = lock.createStatement()) {
-                    st.execute("BEGIN EXCLUSIVE");
-                    try (TestMqtt sender = TestMqtt.connect(journalled.mqttPort(), "sender-1")) {
-                        send(sender, 0, BATCH);
-                    }
-                    journalled.stop(); // the inputs stay in the service's session, in the broker's journal
-                    st.execute("ROLLBACK");
-                }
-            }
+            leaveInTheSubscription(data, BATCH, Map.of());
             try (TestProduct product =
                     TestProduct.start(Map.of("DATA_DIR", data.toString(), "CHAT_RATE_PER_MINUTE", "0"))) {
                 try (TestMqtt sender = TestMqtt.connect(product.mqttPort(), "sender-1")) {
@@ -94,26 +79,7 @@ class TakenInputsOrderIT {
         try {
             String db = "jdbc:sqlite:" + data.resolve("chatroom.db");
             // no back-pressure: the broker takes every input however many wait for the service (decision 0028)
-            try (TestProduct journalled = TestProduct.start(Map.of(
-                    "DATA_DIR",
-                    data.toString(),
-                    "MQTT_JOURNAL_SYNC",
-                    "true",
-                    "CHAT_RATE_PER_MINUTE",
-                    "0",
-                    "MQTT_INPUT_BACKLOG",
-                    "0"))) {
-                journalled.awaitChatRunning(Duration.ofSeconds(30));
-                try (Connection lock = DriverManager.getConnection(db);
-                        Statement st = lock.createStatement()) {
-                    st.execute("BEGIN EXCLUSIVE");
-                    try (TestMqtt sender = TestMqtt.connect(journalled.mqttPort(), "sender-1")) {
-                        send(sender, 0, queued);
-                    }
-                    journalled.stop();
-                    st.execute("ROLLBACK");
-                }
-            }
+            leaveInTheSubscription(data, queued, Map.of("MQTT_INPUT_BACKLOG", "0"));
             try (TestProduct product = TestProduct.start(
                     Map.of("DATA_DIR", data.toString(), "CHAT_RATE_PER_MINUTE", "0", "MQTT_INPUT_BACKLOG", "0"))) {
                 product.awaitChatRunning(Duration.ofSeconds(30));
@@ -143,6 +109,28 @@ class TakenInputsOrderIT {
             }
         } finally {
             TempDirs.delete(data);
+        }
+    }
+
+    /**
+     * A run whose inputs m-0..m-{count - 1} go through the synced journal and the service's subscription (not taken
+     * in-process), with the store locked: every input stays in that subscription, acknowledged to its sender, when the
+     * run stops.
+     */
+    private static void leaveInTheSubscription(Path data, int count, Map<String, String> more) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(more);
+        env.putAll(Map.of("DATA_DIR", data.toString(), "MQTT_JOURNAL_SYNC", "true", "CHAT_RATE_PER_MINUTE", "0"));
+        try (TestProduct journalled = TestProduct.start(env)) {
+            journalled.awaitChatRunning(Duration.ofSeconds(30));
+            try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("chatroom.db"));
+                    Statement st = lock.createStatement()) {
+                st.execute("BEGIN EXCLUSIVE");
+                try (TestMqtt sender = TestMqtt.connect(journalled.mqttPort(), "sender-1")) {
+                    send(sender, 0, count);
+                }
+                journalled.stop(); // the inputs stay in the service's session, in the broker's journal
+                st.execute("ROLLBACK");
+            }
         }
     }
 

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import dev.aichatroom.testing.ChannelFlushes;
 import dev.aichatroom.testing.Mosquitto;
 import dev.aichatroom.testing.TestMqtt;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +20,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,16 +29,7 @@ class MqttConnectionIT {
     @Test
     void publishes_the_client_library_refuses_give_their_permit_back() throws Exception {
         try (Mosquitto mosquitto = Mosquitto.start(false);
-                MqttConnection connection = new MqttConnection(new MqttSettings(
-                        "127.0.0.1",
-                        mosquitto.port(),
-                        "permits-it",
-                        Optional.empty(),
-                        Optional.empty(),
-                        0,
-                        100,
-                        false,
-                        Optional.empty()));
+                MqttConnection connection = connectionTo(mosquitto, "permits-it");
                 TestMqtt reader = TestMqtt.connect(mosquitto.port(), "reader").subscribe("ok/#")) {
             connection.start(Duration.ofSeconds(10), () -> {});
             // more refused publishes than there are permits (10,000)
@@ -68,16 +57,7 @@ class MqttConnectionIT {
     @Test
     void acknowledges_what_the_broker_sent_at_once_after_answering_an_input() throws Exception {
         try (Mosquitto mosquitto = Mosquitto.start(false);
-                MqttConnection connection = new MqttConnection(new MqttSettings(
-                        "127.0.0.1",
-                        mosquitto.port(),
-                        "quick-acks-it",
-                        Optional.empty(),
-                        Optional.empty(),
-                        0,
-                        100,
-                        false,
-                        Optional.empty()));
+                MqttConnection connection = connectionTo(mosquitto, "quick-acks-it");
                 TestMqtt device = TestMqtt.connect(mosquitto.port(), "device")) {
             BlockingQueue<CompletableFuture<Void>> outputs = new LinkedBlockingQueue<>();
             connection.subscribe("in/#", input -> {
@@ -130,16 +110,7 @@ class MqttConnectionIT {
     void acknowledgements_given_together_leave_in_one_write() throws Exception {
         int inputs = 50;
         try (Mosquitto mosquitto = Mosquitto.start(false);
-                MqttConnection connection = new MqttConnection(new MqttSettings(
-                        "127.0.0.1",
-                        mosquitto.port(),
-                        "flushes-it",
-                        Optional.empty(),
-                        Optional.empty(),
-                        0,
-                        100,
-                        false,
-                        Optional.empty()));
+                MqttConnection connection = connectionTo(mosquitto, "flushes-it");
                 TestMqtt device = TestMqtt.connect(mosquitto.port(), "device")) {
             BlockingQueue<Inbound> received = new LinkedBlockingQueue<>();
             connection.subscribe("in/#", received::add);
@@ -159,33 +130,30 @@ class MqttConnectionIT {
                 batch.add(input);
             }
             Channel channel = connection.channel().orElseThrow();
-            AtomicInteger flushes = new AtomicInteger();
-            channel.eventLoop()
-                    .submit(() -> channel.pipeline().addFirst("count-flushes", new ChannelOutboundHandlerAdapter() {
-                        @Override
-                        public void flush(ChannelHandlerContext ctx) {
-                            flushes.incrementAndGet();
-                            ctx.flush();
-                        }
-                    }))
-                    .get(10, TimeUnit.SECONDS);
+            ChannelFlushes flushes = ChannelFlushes.count(channel);
             // the event loop busy while the acknowledgements are handed over, as when it reads the next inputs
-            CountDownLatch busy = new CountDownLatch(1);
-            channel.eventLoop().execute(() -> {
-                try {
-                    busy.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            CountDownLatch busy = flushes.holdEventLoop();
             batch.forEach(Inbound::acknowledge);
             busy.countDown();
             // the acknowledgements' tasks ran, then the flush they left for the end of the event loop's queue
-            channel.eventLoop().submit(() -> {}).get(10, TimeUnit.SECONDS);
-            channel.eventLoop().submit(() -> {}).get(10, TimeUnit.SECONDS);
-            assertThat(flushes.get())
+            flushes.settle();
+            assertThat(flushes.flushes())
                     .as("flushes for %d acknowledgements", inputs)
                     .isBetween(1, 3);
         }
+    }
+
+    /** The product's connection to {@code mosquitto}: no session kept once it closes, Receive Maximum 100, no TLS. */
+    private static MqttConnection connectionTo(Mosquitto mosquitto, String clientId) {
+        return new MqttConnection(new MqttSettings(
+                "127.0.0.1",
+                mosquitto.port(),
+                clientId,
+                Optional.empty(),
+                Optional.empty(),
+                0,
+                100,
+                false,
+                Optional.empty()));
     }
 }
