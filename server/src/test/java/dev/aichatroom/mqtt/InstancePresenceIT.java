@@ -9,7 +9,6 @@ import dev.aichatroom.testing.TestMqtt;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,16 +33,7 @@ class InstancePresenceIT {
     }
 
     private static MqttSettings settings(String clientId) {
-        return new MqttSettings(
-                "127.0.0.1",
-                mosquitto.port(),
-                clientId,
-                Optional.empty(),
-                Optional.empty(),
-                0,
-                100,
-                false,
-                Optional.empty());
+        return mosquitto.settings(clientId);
     }
 
     private static InstancePresence start(String prefix, String clientId, Runnable onChange) {

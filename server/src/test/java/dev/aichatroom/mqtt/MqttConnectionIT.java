@@ -145,15 +145,6 @@ class MqttConnectionIT {
 
     /** The product's connection to {@code mosquitto}: no session kept once it closes, Receive Maximum 100, no TLS. */
     private static MqttConnection connectionTo(Mosquitto mosquitto, String clientId) {
-        return new MqttConnection(new MqttSettings(
-                "127.0.0.1",
-                mosquitto.port(),
-                clientId,
-                Optional.empty(),
-                Optional.empty(),
-                0,
-                100,
-                false,
-                Optional.empty()));
+        return new MqttConnection(mosquitto.settings(clientId));
     }
 }

@@ -142,6 +142,20 @@ public final class Mosquitto implements AutoCloseable {
         return port;
     }
 
+    /** The product's connection settings for this broker: no session kept once it closes, Receive Maximum 100. */
+    public dev.aichatroom.mqtt.MqttSettings settings(String clientId) {
+        return new dev.aichatroom.mqtt.MqttSettings(
+                "127.0.0.1",
+                port,
+                clientId,
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                0,
+                100,
+                false,
+                java.util.Optional.empty());
+    }
+
     /** What Mosquitto wrote (every run of it, appended): its log, with the {@code log_type}s its configuration asks. */
     public Path log() {
         return dir.resolve("mosquitto.log");
