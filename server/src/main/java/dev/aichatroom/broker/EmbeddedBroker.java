@@ -418,20 +418,6 @@ public final class EmbeddedBroker implements Broker {
                 : queues(running).filter(q -> q.getName().toString().startsWith(clientId + "."));
     }
 
-    /** The Netty channel of the connection whose client id is {@code clientId}, while it is open (for tests). */
-    Optional<io.netty.channel.Channel> channelOf(String clientId) {
-        ActiveMQServer running = server;
-        if (running == null) {
-            return Optional.empty();
-        }
-        return running.getRemotingService().getConnections().stream()
-                .filter(c -> clientId.equals(c.getClientID()))
-                .map(c -> c.getTransportConnection())
-                .filter(t -> t instanceof org.apache.activemq.artemis.core.remoting.impl.netty.NettyConnection)
-                .map(t -> ((org.apache.activemq.artemis.core.remoting.impl.netty.NettyConnection) t).getChannel())
-                .findFirst();
-    }
-
     /** Every queue the broker holds. */
     static Stream<Queue> queues(ActiveMQServer server) {
         return server.getPostOffice()

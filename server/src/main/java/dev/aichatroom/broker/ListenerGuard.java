@@ -249,12 +249,6 @@ final class ListenerGuard {
         }
     }
 
-    /** The handler that sends the packets written while a connection's event loop is busy in one write. */
-    static final String FLUSHES = "ai-chatroom-flushes";
-
-    /** Flushes let through at once when this many came in one go: the socket's buffer holds them anyway. */
-    static final int FLUSHES_AT_ONCE = 256;
-
     /** Runs once Artemis has built the connection's pipeline, and puts the guard right after TLS. */
     private final class Installer extends ChannelInboundHandlerAdapter {
         private final Optional<WebSocketOrigins> origins;
@@ -272,13 +266,6 @@ final class ListenerGuard {
             ChannelPipeline pipeline = ctx.pipeline();
             pipeline.addBefore(
                     pipeline.lastContext().name(), "ai-chatroom-guard", new ConnectionGuard(limits, origins));
-            // between TLS and the MQTT handlers Artemis adds later: Artemis writes and flushes every packet on its own,
-            // from its delivery threads; flushes that come while the event loop is busy (a read, queued deliveries)
-            // leave as one write, one TLS record, one system call (issue 13)
-            pipeline.addBefore(
-                    "ai-chatroom-guard",
-                    FLUSHES,
-                    new io.netty.handler.flush.FlushConsolidationHandler(FLUSHES_AT_ONCE, true));
             pipeline.remove(this);
             ctx.fireChannelRegistered();
         }
