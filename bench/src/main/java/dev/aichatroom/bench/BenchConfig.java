@@ -28,7 +28,7 @@ import java.util.Set;
  * @param curveRates the offered rates (msg/s, all publishers together) of the curve's chat runs in one room
  * @param curveRooms the numbers of rooms of the curve's chat runs at {@code rate}
  * @param curveQos the QoS of the curve's runs
- * @param flameSeconds how long the chat path is profiled at saturation (embedded broker, QoS 1)
+ * @param flameSeconds how long the chat path is profiled at saturation (each broker but embedded-tls, QoS 1)
  * @param flame where the flame graph (async-profiler's HTML) goes
  * @param productEnv {@code NAME=value} settings added to the product's environment, e.g. {@code MQTT_JOURNAL_SYNC=true}
  */
@@ -100,8 +100,8 @@ public record BenchConfig(
               --curve-rates=100,1000,5000,10000  offered msg/s of the curve's chat runs (one room)
               --curve-rooms=1,10,100  rooms of the curve's chat runs (at --rate)
               --curve-qos=1           QoS of the curve's runs
-              --flame-seconds=10      seconds of chat load at saturation profiled (embedded broker, QoS 1)
-              --flame=docs/benchmarks-flame.html  the flame graph (async-profiler)
+              --flame-seconds=10      seconds of chat load at saturation profiled (each broker, QoS 1)
+              --flame=docs/benchmarks-flame.html  the flame graph (async-profiler); another broker's gets its name added
               --jar=server/target/ai-chatroom.jar
               --mosquitto=/usr/sbin/mosquitto
               --out=docs/benchmarks.md

@@ -204,7 +204,9 @@ public final class Benchmark {
                     }
                 }
             }
-            if (config.runs(BenchConfig.FLAME) && broker.equals(BenchConfig.EMBEDDED)) {
+            // the embedded broker and an external one: on the external path the service's client and store are all of
+            // the product's work (the TLS variant adds nothing the plain one does not show)
+            if (config.runs(BenchConfig.FLAME) && !broker.equals(BenchConfig.EMBEDDED_TLS)) {
                 try {
                     flame(broker, endpoint, product);
                 } catch (BenchException e) {
@@ -297,7 +299,8 @@ public final class Benchmark {
         } catch (IOException e) {
             throw new BenchException("cannot create the folder of " + config.flame() + ": " + e.getMessage(), e);
         }
-        Path collapsed = config.workDir().resolve("flame.collapsed");
+        Path graph = flameGraph(config.flame(), broker);
+        Path collapsed = config.workDir().resolve(graph.getFileName().toString().replace(".html", ".collapsed"));
         Scenario s = new Scenario(broker, Route.CHAT, 1, Mode.MAX);
         BenchConfig profiled = config.withPhases(Duration.ofSeconds(1), config.flameSeconds());
         profiler.start(product.pid());
@@ -305,7 +308,7 @@ public final class Benchmark {
         try {
             r = new LoadRun(profiled, endpoint, s, ++runNumber).execute();
         } finally {
-            profiler.stop(product.pid(), config.flame(), collapsed);
+            profiler.stop(product.pid(), graph, collapsed);
         }
         Profiler.Summary summary;
         try {
@@ -313,10 +316,7 @@ public final class Benchmark {
         } catch (IOException e) {
             throw new BenchException("cannot read the profile " + collapsed + ": " + e.getMessage(), e);
         }
-        Path relative = config.markdown()
-                .toAbsolutePath()
-                .getParent()
-                .relativize(config.flame().toAbsolutePath());
+        Path relative = config.markdown().toAbsolutePath().getParent().relativize(graph.toAbsolutePath());
         flames.add(new Results.FlameSummary(
                 broker,
                 1,
@@ -328,7 +328,18 @@ public final class Benchmark {
                 summary.byCode()));
         console.info(
                 "%-9s chat       QoS 1 profiled       delivered %7.0f msg/s/sub, %d CPU samples -> %s",
-                broker, r.deliveredPerSecond(), summary.samples(), config.flame());
+                broker, r.deliveredPerSecond(), summary.samples(), graph);
+    }
+
+    /** The embedded broker's flame graph is {@code flame} itself; another broker's has the broker's name added. */
+    static Path flameGraph(Path flame, String broker) {
+        if (broker.equals(BenchConfig.EMBEDDED)) {
+            return flame;
+        }
+        String name = flame.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String named = dot < 0 ? name + "-" + broker : name.substring(0, dot) + "-" + broker + name.substring(dot);
+        return flame.resolveSibling(named);
     }
 
     private void measure(Scenario s, Endpoint endpoint) throws InterruptedException {

@@ -261,7 +261,9 @@ final class Report {
 
     private static void flames(StringBuilder md, List<Results.FlameSummary> flames) {
         for (Results.FlameSummary f : flames) {
-            md.append("## Where the chat path's CPU time goes\n\n")
+            md.append("## Where the chat path's CPU time goes: ")
+                    .append(f.broker())
+                    .append(" broker\n\n")
                     .append(String.format(
                             Locale.ROOT,
                             "[Flame graph](%s) (async-profiler, CPU samples every millisecond of CPU time of every"

@@ -189,6 +189,7 @@ class ReportTest {
                 .contains("<!-- curve:begin -->", "<!-- flame:begin -->")
                 .contains("| embedded | 1 | 1 | 100 | 98 | 1.50 | 1.50 | 3.00 | 6.00 | 0 | 0 |")
                 .contains("| embedded | 1 | 10 | 1,000 | 98 |")
+                .contains("## Where the chat path's CPU time goes: embedded broker")
                 .contains("[Flame graph](benchmarks-flame.html)", "12,345 samples", "4,200 msg/s")
                 .contains("| broker threads (Artemis) | 41.3 % |", "| SQLite (store) | 7.0 % |");
         Path md2 = dir.resolve("b.md");
