@@ -144,6 +144,12 @@ public final class Application implements AutoCloseable {
         browsers = owners;
         MqttConnection mqtt = new MqttConnection(mqttSettings);
         chat = new ChatService(config.chat(), mqtt, store, meters, clock);
+        if (broker.isPresent()) {
+            // the broker in this process routes chat messages itself: no round trip over loopback (decision 0052)
+            dev.aichatroom.broker.LocalOutputs local = ((EmbeddedBroker) broker.get()).localOutputs();
+            chat.publishOutputsThrough(
+                    (topic, payload) -> local.publish(topic, payload, mqtt.outputQos(), mqtt.clientId()));
+        }
         Optional<MqttConnection> witness = Optional.empty();
         Optional<MqttConnection> outputs = Optional.empty();
         if (outputsApart) {

@@ -45,7 +45,7 @@ final class DiskFloor implements ActiveMQServerMessagePlugin {
                 + " MiB: publishes are refused until space is freed");
     }
 
-    private boolean full() {
+    boolean full() {
         ActiveMQServer s = server;
         PagingManager paging = s == null ? null : s.getPagingManager();
         return paging != null && paging.isDiskFull();

@@ -85,8 +85,11 @@ public final class EmbeddedBroker implements Broker {
     /** The MQTT filters of the service's outputs that are routed once each (decision 0041); empty: none. */
     private final List<String> onceOutputs;
 
-    private ActiveMQServer server;
+    private volatile ActiveMQServer server;
     private int servicePort;
+    private final NewAddressRouting newAddresses;
+    private final OutputDuplicates duplicates;
+    private final LocalOutputs localOutputs;
     private Path keyStoreFile;
     private final char[] keyStorePassword = randomSecret().toCharArray();
 
@@ -148,6 +151,16 @@ public final class EmbeddedBroker implements Broker {
                 });
         this.hooks = new BrokerHooks(clients, inspectors, security, guard, keepAlive, backlog);
         this.subscriberQueues = new SubscriberQueues(config.limits().maxQueuedMessages(), SERVICE_USER);
+        this.newAddresses = new NewAddressRouting((session, address) ->
+                security.maySend(session.getRemotingConnection().getSubject(), address.toString()));
+        this.duplicates = new OutputDuplicates(SERVICE_USER, this::isOnceOutput, OUTPUT_ID_FIELD);
+        this.localOutputs = new LocalOutputs(
+                () -> server, this::isOnceOutput, OUTPUT_ID_FIELD, newAddresses, diskFloor, duplicates);
+    }
+
+    /** The service's chat messages routed in this process instead of through its MQTT connection (decision 0052). */
+    public LocalOutputs localOutputs() {
+        return localOutputs;
     }
 
     private static String randomSecret() {
@@ -168,10 +181,9 @@ public final class EmbeddedBroker implements Broker {
             server.registerBrokerPlugin(hooks);
             server.registerBrokerPlugin(backlog);
             server.registerBrokerPlugin(subscriberQueues);
-            server.registerBrokerPlugin(new NewAddressRouting((session, address) ->
-                    security.maySend(session.getRemotingConnection().getSubject(), address.toString())));
+            server.registerBrokerPlugin(newAddresses);
             if (!onceOutputs.isEmpty()) {
-                server.registerBrokerPlugin(new OutputDuplicates(SERVICE_USER, this::isOnceOutput, OUTPUT_ID_FIELD));
+                server.registerBrokerPlugin(duplicates);
             }
             server.start();
             subscriberQueues.applyTo(server);

@@ -164,6 +164,20 @@ public final class ChatService implements AutoCloseable {
      * nothing again; the witness settles what it lost (decision 0046).
      */
     private volatile Optional<MqttConnection> outputs = Optional.empty();
+
+    /**
+     * Publishes a chat message without an MQTT connection: the embedded broker routes it in this process (decision
+     * 0052). Completes once the broker has it, as a PUBACK would say; fails if it could not take it.
+     */
+    @FunctionalInterface
+    public interface LocalRoute {
+        CompletableFuture<Void> publish(String topic, byte[] payload);
+    }
+
+    /** The embedded broker's own route for chat messages; null: they go out on the MQTT connection. */
+    private volatile LocalRoute localRoute;
+
+    private final AtomicLong routedLocally = new AtomicLong();
     /** What failed on {@link #outputs} is being settled through the witness; worker thread only. */
     private boolean settling;
     /**
@@ -250,6 +264,10 @@ public final class ChatService implements AutoCloseable {
                 .description("QoS 0 inputs dropped because the chat service was too far behind")
                 .register(meters);
         this.published = meters.counter("chat.messages.out");
+        io.micrometer.core.instrument.FunctionCounter.builder("chat.outputs.local", routedLocally, AtomicLong::get)
+                .description("Chat messages the embedded broker routed in this process instead of receiving them on the"
+                        + " service's MQTT connection (0052)")
+                .register(meters);
         meters.gauge(
                 "chat.members",
                 members,
@@ -363,6 +381,17 @@ public final class ChatService implements AutoCloseable {
         outputs = Optional.of(outputsConnection);
         outputsConnection.onReady(this::outputsUp);
         outputsConnection.onResumed(this::outputsUp);
+    }
+
+    /**
+     * With the embedded broker, before the service starts: chat messages are routed by the broker in this process
+     * instead of being published on the MQTT connection (docs/decisions/0052-outputs-routed-in-process.md).
+     */
+    public void publishOutputsThrough(LocalRoute route) {
+        if (outputs.isPresent()) {
+            throw new IllegalStateException("chat messages already go out on a connection of their own");
+        }
+        localRoute = route;
     }
 
     /** The outputs' own connection is up (again): what failed on it is settled, then it takes outputs. */
@@ -1325,8 +1354,15 @@ public final class ChatService implements AutoCloseable {
         // once: a broker restarted while its acknowledgement was on the way must not route it twice (decision 0022)
         // a failure is the outbox's to handle (it publishes the message again): no warning per message here, as a lost
         // outputs' connection refuses every message until what it lost is settled (decision 0046)
-        return outputs.orElse(mqtt).publishOnce(topic, Json.bytes(message)).whenComplete((done, failed) -> {
+        LocalRoute local = localRoute;
+        CompletableFuture<Void> publishing = local != null
+                ? local.publish(topic, Json.bytes(message))
+                : outputs.orElse(mqtt).publishOnce(topic, Json.bytes(message));
+        return publishing.whenComplete((done, failed) -> {
             if (failed == null) {
+                if (local != null) {
+                    routedLocally.incrementAndGet();
+                }
                 sent.incrementAndGet();
                 published.increment();
             } else {

@@ -42,6 +42,11 @@ class TakenInputsIT {
                 assertThat(product.metric("chat_inputs_taken_total"))
                         .as("inputs taken in-process")
                         .isGreaterThanOrEqualTo(1);
+                // and the output routed by the broker in-process too, not published on the service's connection (0052)
+                assertThat(product.metric("chat_outputs_local_total"))
+                        .as("outputs routed in-process")
+                        .isEqualTo(product.metric("chat_messages_out_total"))
+                        .isGreaterThanOrEqualTo(1);
 
                 int input;
                 int other;

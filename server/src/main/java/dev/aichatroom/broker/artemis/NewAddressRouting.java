@@ -111,8 +111,11 @@ public final class NewAddressRouting implements ActiveMQServerPlugin {
         }
     }
 
-    /** Builds the address's routing table, if it has none yet, while no other build of it can run. */
-    private void build(SimpleString address) {
+    /**
+     * Builds the address's routing table, if it has none yet, while no other build of it can run; also for a message
+     * routed without a session (the embedded broker's own outputs), which {@link #beforeSend} does not see.
+     */
+    public void build(SimpleString address) {
         AddressManager addresses = server.getPostOffice().getAddressManager();
         ReentrantLock lock = locks[Math.floorMod(address.hashCode(), STRIPES)];
         lock.lock();

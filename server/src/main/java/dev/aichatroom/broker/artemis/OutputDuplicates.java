@@ -102,17 +102,27 @@ public final class OutputDuplicates implements ActiveMQServerPlugin {
         if (REPEAT.get() == message) {
             REPEAT.remove();
             context.clear();
-            long n = repeats.incrementAndGet();
-            if (Long.bitCount(n) == 1 && Long.numberOfTrailingZeros(n) % 2 == 0) { // 1, 4, 16, 64, …
-                LOG.info(
-                        "{} output(s) so far were published again after the broker had taken them (before a restart):"
-                                + " not routed again (the latest {} on {})",
-                        n,
-                        printable(message),
-                        message.getAddress());
-            } else {
-                LOG.debug("Output {} on {} not routed again", printable(message), message.getAddress());
-            }
+            notRoutedAgain(idOf(payload(message), idField), message.getAddress());
+        }
+    }
+
+    /**
+     * Says that an output the broker had already taken was published again and not routed (the log: 1, 4, 16, 64, …
+     * of them at info, the others at debug).
+     *
+     * @param id its {@code message_id}, as the service wrote it (client-supplied text: escaped here)
+     */
+    public void notRoutedAgain(String id, String address) {
+        long n = repeats.incrementAndGet();
+        if (Long.bitCount(n) == 1 && Long.numberOfTrailingZeros(n) % 2 == 0) { // 1, 4, 16, 64, …
+            LOG.info(
+                    "{} output(s) so far were published again after the broker had taken them (before a restart):"
+                            + " not routed again (the latest {} on {})",
+                    n,
+                    safe(id),
+                    safe(address));
+        } else {
+            LOG.debug("Output {} on {} not routed again", safe(id), safe(address));
         }
     }
 
@@ -127,9 +137,17 @@ public final class OutputDuplicates implements ActiveMQServerPlugin {
         }
     }
 
-    /** The output's id as the broker keeps it: 16 bytes for a UUID, its UTF-8 bytes otherwise. */
+    /** The output's id as the broker keeps it. */
     private Optional<byte[]> id(Message message) {
-        String text = idOf(payload(message), idField);
+        return duplicateId(payload(message), idField);
+    }
+
+    /**
+     * The duplicate id of an output whose JSON payload names it in its top-level {@code field}: 16 bytes for a UUID,
+     * its UTF-8 bytes otherwise; empty when it names none.
+     */
+    public static Optional<byte[]> duplicateId(byte[] payload, String field) {
+        String text = idOf(payload, field);
         if (text == null || text.isEmpty()) {
             return Optional.empty();
         }
@@ -155,7 +173,7 @@ public final class OutputDuplicates implements ActiveMQServerPlugin {
      * The string value of the top-level {@code field} of a JSON object, or null: a field of that name inside a nested
      * object, or text that looks like it inside a string, is not taken.
      */
-    static String idOf(byte[] json, String field) {
+    public static String idOf(byte[] json, String field) {
         try (JsonParser parser = JSON.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -172,10 +190,6 @@ public final class OutputDuplicates implements ActiveMQServerPlugin {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private String printable(Message message) {
-        return safe(idOf(payload(message), idField));
     }
 
     /** Client-supplied text for the log: letters, digits and {@code ._:-} only, at most 64 characters. */

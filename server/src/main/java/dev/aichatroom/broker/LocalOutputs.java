@@ -1,0 +1,161 @@
+package dev.aichatroom.broker;
+
+import dev.aichatroom.broker.artemis.NewAddressRouting;
+import dev.aichatroom.broker.artemis.OutputDuplicates;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.io.IOCallback;
+import org.apache.activemq.artemis.core.message.impl.CoreMessage;
+import org.apache.activemq.artemis.core.persistence.OperationContext;
+import org.apache.activemq.artemis.core.persistence.StorageManager;
+import org.apache.activemq.artemis.core.protocol.mqtt.MQTTUtil;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.impl.AddressInfo;
+import org.apache.activemq.artemis.core.server.impl.RoutingContextImpl;
+import org.apache.activemq.artemis.reader.MessageUtil;
+
+/**
+ * The service's chat messages routed by the embedded broker in this process (decision 0052): built as the broker's
+ * MQTT module builds a client's publish, handed to its post office, and done once the broker's journal has them,
+ * where they went out on the service's MQTT connection over loopback (encoded by its client, read, decoded and
+ * routed by the broker, acknowledged back). Subscribers get them as any other PUBLISH.
+ *
+ * <p>What the broker's plugins did for the service's publishes is done here: the routing of a new address is built
+ * before the first message is routed to it (decision 0039), an output the broker already took carries its {@code
+ * message_id} as its duplicate id and is not routed again (0041), the messages of one publisher complete in the order
+ * they were routed, on one storage context of their own (0032), and nothing is routed while the disk is below the
+ * broker's floor (0038). The broker's access checks are not made: these are the service's own messages, on topics
+ * only the service may publish to.
+ */
+public final class LocalOutputs {
+    private final Supplier<ActiveMQServer> server;
+    private final Predicate<SimpleString> once;
+    private final String idField;
+    private final NewAddressRouting routing;
+    private final DiskFloor floor;
+    private final OutputDuplicates duplicates;
+    /** One storage context for every output: they complete in the order they were routed (0032). */
+    private volatile OperationContext context;
+
+    private volatile ActiveMQServer contextOf;
+
+    LocalOutputs(
+            Supplier<ActiveMQServer> server,
+            Predicate<SimpleString> once,
+            String idField,
+            NewAddressRouting routing,
+            DiskFloor floor,
+            OutputDuplicates duplicates) {
+        this.server = server;
+        this.once = once;
+        this.idField = idField;
+        this.routing = routing;
+        this.floor = floor;
+        this.duplicates = duplicates;
+    }
+
+    /** Refused before anything was routed: the broker is not running, or its disk is below the floor. */
+    public static final class Refused extends RuntimeException {
+        Refused(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /**
+     * Routes one chat message to the subscribers of {@code topic}, not retained, at {@code qos} (1 or 2: what the
+     * subscribers' own QoS lets through). Completes once the broker has it as it has a publish it acknowledges: in its
+     * journal (synced first with {@code MQTT_JOURNAL_SYNC=true}), or at once when nobody subscribes; an output it had
+     * already taken (the same {@code message_id}) completes without being routed again. Fails with {@link Refused}
+     * when the broker does not run or its disk is below its floor. Never blocks on the journal.
+     *
+     * @param publisher the service's MQTT client id, as its publish would have carried it (a subscription with "no
+     *     local" leaves out what its own client id published)
+     */
+    public CompletableFuture<Void> publish(String topic, byte[] payload, int qos, String publisher) {
+        ActiveMQServer broker = server.get();
+        if (broker == null || !broker.isActive()) {
+            return CompletableFuture.failedFuture(new Refused("the embedded broker is not running"));
+        }
+        if (floor.full()) {
+            return CompletableFuture.failedFuture(new Refused("the broker's free disk space is below its floor"));
+        }
+        StorageManager storage = broker.getStorageManager();
+        SimpleString address = SimpleString.of(MQTTUtil.getCoreAddressFromMqttTopic(
+                topic, broker.getConfiguration().getWildcardConfiguration()));
+        CoreMessage message = new CoreMessage(storage.generateID(), payload.length + 256);
+        message.setAddress(address);
+        message.setType(Message.BYTES_TYPE);
+        message.setDurable(true);
+        message.setRoutingType(RoutingType.MULTICAST);
+        message.setTimestamp(System.currentTimeMillis());
+        message.putBooleanProperty(MQTTUtil.MQTT_MESSAGE_RETAIN_KEY, false);
+        message.putIntProperty(MQTTUtil.MQTT_QOS_LEVEL_KEY, qos);
+        // what a subscription with "no local" compares with its own client id
+        message.putStringProperty(MessageUtil.CONNECTION_ID_PROPERTY_NAME, publisher);
+        message.getBodyBuffer().writeBytes(payload);
+        if (once.test(address)) {
+            Optional<byte[]> id = OutputDuplicates.duplicateId(payload, idField);
+            if (id.isPresent()) {
+                if (broker.getPostOffice().getDuplicateIDCache(address).contains(id.get())) {
+                    duplicates.notRoutedAgain(OutputDuplicates.idOf(payload, idField), address.toString());
+                    return CompletableFuture.completedFuture(null);
+                }
+                message.putBytesProperty(Message.HDR_DUPLICATE_DETECTION_ID, id.get());
+            }
+        }
+        OperationContext previous = storage.getContext();
+        OperationContext ours = contextFor(broker);
+        storage.setContext(ours);
+        try {
+            if (broker.getAddressInfo(address) == null) {
+                // as the MQTT module does for a client's publish: auto-created, removed once nobody uses it
+                broker.addAddressInfo(new AddressInfo(address, RoutingType.MULTICAST).setAutoCreated(true));
+            }
+            routing.build(address);
+            RoutingContextImpl routed = new RoutingContextImpl(null);
+            routed.setAddress(address);
+            routed.setRoutingType(RoutingType.MULTICAST);
+            broker.getPostOffice().route(message, routed, true);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            ours.executeOnCompletion(new IOCallback() {
+                @Override
+                public void done() {
+                    done.complete(null);
+                }
+
+                @Override
+                public void onError(int errorCode, String errorMessage) {
+                    done.completeExceptionally(
+                            new ActiveMQException("the broker's journal failed (" + errorCode + "): " + errorMessage));
+                }
+            });
+            return done;
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            storage.setContext(previous);
+        }
+    }
+
+    /** The outputs' own storage context, made again for a broker started again. */
+    private OperationContext contextFor(ActiveMQServer broker) {
+        OperationContext c = context;
+        if (c == null || contextOf != broker) {
+            synchronized (this) {
+                if (context == null || contextOf != broker) {
+                    context = broker.getStorageManager()
+                            .newContext(broker.getExecutorFactory().getExecutor());
+                    contextOf = broker;
+                }
+                c = context;
+            }
+        }
+        return c;
+    }
+}
