@@ -147,8 +147,17 @@ public final class Application implements AutoCloseable {
         if (broker.isPresent()) {
             // the broker in this process routes chat messages itself: no round trip over loopback (decision 0052)
             dev.aichatroom.broker.LocalOutputs local = ((EmbeddedBroker) broker.get()).localOutputs();
-            chat.publishOutputsThrough(
-                    (topic, payload) -> local.publish(topic, payload, mqtt.outputQos(), mqtt.clientId()));
+            chat.publishOutputsThrough(new ChatService.LocalRoute() {
+                @Override
+                public CompletableFuture<Void> publish(String topic, byte[] payload) {
+                    return local.publish(topic, payload, mqtt.outputQos(), mqtt.clientId());
+                }
+
+                @Override
+                public void together(Runnable publishes) {
+                    local.together(publishes);
+                }
+            });
         }
         Optional<MqttConnection> witness = Optional.empty();
         Optional<MqttConnection> outputs = Optional.empty();

@@ -2,6 +2,8 @@ package dev.aichatroom.broker;
 
 import dev.aichatroom.broker.artemis.NewAddressRouting;
 import dev.aichatroom.broker.artemis.OutputDuplicates;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -18,6 +20,8 @@ import org.apache.activemq.artemis.core.protocol.mqtt.MQTTUtil;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.impl.AddressInfo;
 import org.apache.activemq.artemis.core.server.impl.RoutingContextImpl;
+import org.apache.activemq.artemis.core.transaction.Transaction;
+import org.apache.activemq.artemis.core.transaction.impl.TransactionImpl;
 import org.apache.activemq.artemis.reader.MessageUtil;
 
 /**
@@ -44,6 +48,22 @@ public final class LocalOutputs {
     private volatile OperationContext context;
 
     private volatile ActiveMQServer contextOf;
+
+    /** The outputs being routed together on this thread ({@link #together}), in one broker transaction. */
+    private final ThreadLocal<Together> open = new ThreadLocal<>();
+
+    /** A transaction of outputs routed together, and their completions in the order routed. */
+    private static final class Together {
+        final ActiveMQServer broker;
+        final Transaction tx;
+        final List<CompletableFuture<Void>> done = new ArrayList<>();
+        Exception failed;
+
+        Together(ActiveMQServer broker, Transaction tx) {
+            this.broker = broker;
+            this.tx = tx;
+        }
+    }
 
     LocalOutputs(
             Supplier<ActiveMQServer> server,
@@ -118,10 +138,20 @@ public final class LocalOutputs {
                 broker.addAddressInfo(new AddressInfo(address, RoutingType.MULTICAST).setAutoCreated(true));
             }
             routing.build(address);
-            RoutingContextImpl routed = new RoutingContextImpl(null);
-            routed.setAddress(address);
-            routed.setRoutingType(RoutingType.MULTICAST);
-            broker.getPostOffice().route(message, routed, true);
+            Together batch = open.get();
+            if (batch != null && batch.broker == broker) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                batch.done.add(done);
+                if (batch.failed == null) {
+                    try {
+                        broker.getPostOffice().route(message, routingContext(address, batch.tx), true);
+                    } catch (Exception e) {
+                        batch.failed = e; // nothing of the batch is routed: every output of it fails
+                    }
+                }
+                return done;
+            }
+            broker.getPostOffice().route(message, routingContext(address, null), true);
             CompletableFuture<Void> done = new CompletableFuture<>();
             ours.executeOnCompletion(new IOCallback() {
                 @Override
@@ -138,6 +168,72 @@ public final class LocalOutputs {
             return done;
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
+        } finally {
+            storage.setContext(previous);
+        }
+    }
+
+    private static RoutingContextImpl routingContext(SimpleString address, Transaction tx) {
+        RoutingContextImpl routed = new RoutingContextImpl(tx);
+        routed.setAddress(address);
+        routed.setRoutingType(RoutingType.MULTICAST);
+        return routed;
+    }
+
+    /**
+     * Runs {@code publishes} (on this thread): the outputs it {@link #publish publishes} are routed in one broker
+     * transaction, committed once it has run: one journal commit and one completion for all of them instead of one
+     * each, their subscribers' deliveries queued together. Each still completes (or fails) on its own future, all at
+     * once when the commit is in the journal; if routing one of them fails, none is routed and all fail. Outputs the
+     * broker already had complete at once, as in {@link #publish}.
+     */
+    public void together(Runnable publishes) {
+        ActiveMQServer broker = server.get();
+        if (open.get() != null || broker == null || !broker.isActive()) {
+            publishes.run();
+            return;
+        }
+        Together batch = new Together(broker, new TransactionImpl(broker.getStorageManager()));
+        open.set(batch);
+        try {
+            publishes.run();
+        } finally {
+            open.remove();
+            settle(batch);
+        }
+    }
+
+    private void settle(Together batch) {
+        if (batch.done.isEmpty()) {
+            return;
+        }
+        StorageManager storage = batch.broker.getStorageManager();
+        OperationContext previous = storage.getContext();
+        OperationContext ours = contextFor(batch.broker);
+        storage.setContext(ours);
+        try {
+            if (batch.failed != null || batch.tx.getState() == Transaction.State.ROLLBACK_ONLY) {
+                batch.tx.rollback();
+                Exception why = batch.failed != null ? batch.failed : new ActiveMQException("the broker refused one");
+                batch.done.forEach(d -> d.completeExceptionally(why));
+                return;
+            }
+            batch.tx.commit();
+            ours.executeOnCompletion(new IOCallback() {
+                @Override
+                public void done() {
+                    batch.done.forEach(d -> d.complete(null));
+                }
+
+                @Override
+                public void onError(int errorCode, String errorMessage) {
+                    ActiveMQException why =
+                            new ActiveMQException("the broker's journal failed (" + errorCode + "): " + errorMessage);
+                    batch.done.forEach(d -> d.completeExceptionally(why));
+                }
+            });
+        } catch (Exception e) {
+            batch.done.forEach(d -> d.completeExceptionally(e));
         } finally {
             storage.setContext(previous);
         }

@@ -169,9 +169,13 @@ public final class ChatService implements AutoCloseable {
      * Publishes a chat message without an MQTT connection: the embedded broker routes it in this process (decision
      * 0052). Completes once the broker has it, as a PUBACK would say; fails if it could not take it.
      */
-    @FunctionalInterface
     public interface LocalRoute {
         CompletableFuture<Void> publish(String topic, byte[] payload);
+
+        /** Runs {@code publishes}: what it publishes on this thread is routed together (one broker transaction). */
+        default void together(Runnable publishes) {
+            publishes.run();
+        }
     }
 
     /** The embedded broker's own route for chat messages; null: they go out on the MQTT connection. */
@@ -995,6 +999,19 @@ public final class ChatService implements AutoCloseable {
             return; // stopping: the inputs stay unacknowledged and come again
         }
         batches.record(batch.size());
+        List<Staged> done = batch;
+        List<Boolean> kept = stored;
+        LocalRoute local = localRoute;
+        if (local != null) {
+            // the batch's outputs in one transaction of the broker in this process, as they were stored in one (0052)
+            local.together(() -> publishBatch(done, kept));
+        } else {
+            publishBatch(done, kept);
+        }
+    }
+
+    /** Acknowledges what the batch took in-process, publishes what it stored, in order (on the worker). */
+    private void publishBatch(List<Staged> batch, List<Boolean> stored) {
         for (int i = 0; i < batch.size(); i++) {
             Staged s = batch.get(i);
             if (inProcess(s.inbound())) {

@@ -120,6 +120,41 @@ class LocalOutputsIT {
     }
 
     @Test
+    void outputs_routed_together_complete_together_in_order_and_a_repeat_among_them_is_not_routed() throws Exception {
+        String topic = "chatroom/room-together/messages/out";
+        String taken = UUID.randomUUID().toString();
+        try (WireMqtt reader = subscriber("local-together", topic, 1)) {
+            publish(topic, output(taken, "taken before")).get(10, TimeUnit.SECONDS);
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            List<Long> doneInside = new ArrayList<>();
+            broker.localOutputs().together(() -> {
+                for (int i = 0; i < 500; i++) {
+                    all.add(publish(topic, output(UUID.randomUUID().toString(), "t" + i)));
+                    if (i == 250) {
+                        all.add(publish(topic, output(taken, "repeat")));
+                    }
+                }
+                doneInside.add(all.stream().filter(CompletableFuture::isDone).count());
+            });
+            assertThat(doneInside)
+                    .as("done before the batch is committed: only the repeat, which is not routed")
+                    .containsExactly(1L);
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            List<String> got = reader.awaitMessages(501, Duration.ofSeconds(30)).stream()
+                    .map(LocalOutputsIT::content)
+                    .toList();
+            List<String> sent = new ArrayList<>(List.of("taken before"));
+            for (int i = 0; i < 500; i++) {
+                sent.add("t" + i);
+            }
+            Thread.sleep(300); // a repeat routed would come right behind
+            assertThat(reader.messages().stream().map(LocalOutputsIT::content).toList())
+                    .containsExactlyElementsOf(sent);
+            assertThat(got).hasSize(501);
+        }
+    }
+
+    @Test
     void a_new_topics_first_output_reaches_every_subscription_that_matches_it() throws Exception {
         String room = "chatroom/new-" + UUID.randomUUID().toString().substring(0, 8) + "/messages/out";
         try (WireMqtt wild = subscriber("local-new-wild", "chatroom/+/messages/out", 1);
