@@ -193,6 +193,7 @@ public final class EmbeddedBroker implements Broker {
             // allocates)
             server.getManagementService().enableNotifications(false);
             server.getRemotingService().addIncomingInterceptor(hooks);
+            server.getRemotingService().addIncomingInterceptor(subscriberQueues);
             server.getRemotingService().addIncomingInterceptor(keepAlive.incoming());
             server.getRemotingService().addOutgoingInterceptor(keepAlive.outgoing());
             for (Acceptor acceptor : server.getRemotingService().getAcceptors().values()) {
@@ -421,6 +422,11 @@ public final class EmbeddedBroker implements Broker {
         return clientQueues(clientId)
                 .mapToLong(q -> q.getMessageCount() - q.getDeliveringCount())
                 .sum();
+    }
+
+    /** Whether each subscription queue of an MQTT client id is kept in the journal (tests). */
+    List<Boolean> durability(String clientId) {
+        return clientQueues(clientId).map(Queue::isDurable).toList();
     }
 
     private Stream<Queue> clientQueues(String clientId) {
