@@ -153,18 +153,7 @@ public final class LocalOutputs {
             }
             broker.getPostOffice().route(message, routingContext(address, null), true);
             CompletableFuture<Void> done = new CompletableFuture<>();
-            ours.executeOnCompletion(new IOCallback() {
-                @Override
-                public void done() {
-                    done.complete(null);
-                }
-
-                @Override
-                public void onError(int errorCode, String errorMessage) {
-                    done.completeExceptionally(
-                            new ActiveMQException("the broker's journal failed (" + errorCode + "): " + errorMessage));
-                }
-            });
+            ours.executeOnCompletion(completing(List.of(done)));
             return done;
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
@@ -219,24 +208,29 @@ public final class LocalOutputs {
                 return;
             }
             batch.tx.commit();
-            ours.executeOnCompletion(new IOCallback() {
-                @Override
-                public void done() {
-                    batch.done.forEach(d -> d.complete(null));
-                }
-
-                @Override
-                public void onError(int errorCode, String errorMessage) {
-                    ActiveMQException why =
-                            new ActiveMQException("the broker's journal failed (" + errorCode + "): " + errorMessage);
-                    batch.done.forEach(d -> d.completeExceptionally(why));
-                }
-            });
+            ours.executeOnCompletion(completing(batch.done));
         } catch (Exception e) {
             batch.done.forEach(d -> d.completeExceptionally(e));
         } finally {
             storage.setContext(previous);
         }
+    }
+
+    /** Completes {@code done}, in order, once the journal has what the storage context lined up before it. */
+    private static IOCallback completing(List<CompletableFuture<Void>> done) {
+        return new IOCallback() {
+            @Override
+            public void done() {
+                done.forEach(d -> d.complete(null));
+            }
+
+            @Override
+            public void onError(int errorCode, String errorMessage) {
+                ActiveMQException why =
+                        new ActiveMQException("the broker's journal failed (" + errorCode + "): " + errorMessage);
+                done.forEach(d -> d.completeExceptionally(why));
+            }
+        };
     }
 
     /** The outputs' own storage context, made again for a broker started again. */

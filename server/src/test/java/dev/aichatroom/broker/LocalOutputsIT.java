@@ -48,7 +48,7 @@ class LocalOutputsIT {
     static void start() {
         BrokerConfig config = new BrokerConfig("127.0.0.1", FreePorts.next(), -1, dataDir, Map.of(), Optional.of(true));
         port = config.port();
-        broker = onceBroker(config);
+        broker = OutputDuplicatesIT.onceBroker(config);
         broker.start();
     }
 
@@ -71,7 +71,7 @@ class LocalOutputsIT {
                             true,
                             false,
                             MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE)));
-            String payload = output(UUID.randomUUID().toString(), "héllo, 世界");
+            String payload = OutputDuplicatesIT.output(UUID.randomUUID().toString(), "héllo, 世界");
 
             publish(OUT, payload).get(10, TimeUnit.SECONDS);
 
@@ -88,7 +88,8 @@ class LocalOutputsIT {
                     exact.awaitMessages(1, Duration.ofSeconds(10)).getFirst();
             assertThat(atZero.text()).isEqualTo(payload);
             assertThat(atZero.qos()).as("the subscription's QoS 0 caps it").isZero();
-            publish(OUT, output(UUID.randomUUID().toString(), "second")).get(10, TimeUnit.SECONDS);
+            publish(OUT, OutputDuplicatesIT.output(UUID.randomUUID().toString(), "second"))
+                    .get(10, TimeUnit.SECONDS);
             wild.awaitMessages(2, Duration.ofSeconds(10));
             assertThat(own.messages()).as("no local").isEmpty();
         }
@@ -103,7 +104,9 @@ class LocalOutputsIT {
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 int n = i;
-                all.add(publish(topic, output(UUID.randomUUID().toString(), "n" + i))
+                all.add(publish(
+                                topic,
+                                OutputDuplicatesIT.output(UUID.randomUUID().toString(), "n" + i))
                         .thenRun(() -> completed.add(n)));
             }
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
@@ -124,14 +127,15 @@ class LocalOutputsIT {
         String topic = "chatroom/room-together/messages/out";
         String taken = UUID.randomUUID().toString();
         try (WireMqtt reader = subscriber("local-together", topic, 1)) {
-            publish(topic, output(taken, "taken before")).get(10, TimeUnit.SECONDS);
+            publish(topic, OutputDuplicatesIT.output(taken, "taken before")).get(10, TimeUnit.SECONDS);
             List<CompletableFuture<Void>> all = new ArrayList<>();
             List<Long> doneInside = new ArrayList<>();
             broker.localOutputs().together(() -> {
                 for (int i = 0; i < 500; i++) {
-                    all.add(publish(topic, output(UUID.randomUUID().toString(), "t" + i)));
+                    all.add(publish(
+                            topic, OutputDuplicatesIT.output(UUID.randomUUID().toString(), "t" + i)));
                     if (i == 250) {
-                        all.add(publish(topic, output(taken, "repeat")));
+                        all.add(publish(topic, OutputDuplicatesIT.output(taken, "repeat")));
                     }
                 }
                 doneInside.add(all.stream().filter(CompletableFuture::isDone).count());
@@ -160,7 +164,8 @@ class LocalOutputsIT {
         try (WireMqtt wild = subscriber("local-new-wild", "chatroom/+/messages/out", 1);
                 WireMqtt all = subscriber("local-new-all", "chatroom/#", 1);
                 WireMqtt exact = subscriber("local-new-exact", room, 1)) {
-            publish(room, output(UUID.randomUUID().toString(), "first")).get(10, TimeUnit.SECONDS);
+            publish(room, OutputDuplicatesIT.output(UUID.randomUUID().toString(), "first"))
+                    .get(10, TimeUnit.SECONDS);
             for (WireMqtt s : List.of(wild, all, exact)) {
                 assertThat(s.awaitMessages(1, Duration.ofSeconds(10)).getFirst().topic())
                         .isEqualTo(room);
@@ -173,7 +178,7 @@ class LocalOutputsIT {
         BrokerConfig config =
                 new BrokerConfig("127.0.0.1", FreePorts.next(), -1, otherDir, Map.of(), Optional.of(true));
         String id = UUID.randomUUID().toString();
-        EmbeddedBroker first = onceBroker(config);
+        EmbeddedBroker first = OutputDuplicatesIT.onceBroker(config);
         try {
             first.start();
             // a subscriber with a persistent session, away while the outputs come
@@ -183,23 +188,27 @@ class LocalOutputsIT {
                 away.disconnect();
             }
             first.localOutputs()
-                    .publish(OUT, bytes(output(id, "before")), 1, SERVICE)
+                    .publish(OUT, bytes(OutputDuplicatesIT.output(id, "before")), 1, SERVICE)
                     .get(10, TimeUnit.SECONDS);
             // published again at once: the broker has it already
             first.localOutputs()
-                    .publish(OUT, bytes(output(id, "again")), 1, SERVICE)
+                    .publish(OUT, bytes(OutputDuplicatesIT.output(id, "again")), 1, SERVICE)
                     .get(10, TimeUnit.SECONDS);
         } finally {
             first.close();
         }
-        EmbeddedBroker second = onceBroker(config);
+        EmbeddedBroker second = OutputDuplicatesIT.onceBroker(config);
         try {
             second.start();
             second.localOutputs()
-                    .publish(OUT, bytes(output(id, "after the restart")), 1, SERVICE)
+                    .publish(OUT, bytes(OutputDuplicatesIT.output(id, "after the restart")), 1, SERVICE)
                     .get(10, TimeUnit.SECONDS);
             second.localOutputs()
-                    .publish(OUT, bytes(output(UUID.randomUUID().toString(), "last")), 1, SERVICE)
+                    .publish(
+                            OUT,
+                            bytes(OutputDuplicatesIT.output(UUID.randomUUID().toString(), "last")),
+                            1,
+                            SERVICE)
                     .get(10, TimeUnit.SECONDS);
             try (WireMqtt back = WireMqtt.open(config.port(), MqttVersion.MQTT_5)) {
                 back.connect(WireMqtt.Connect.of("local-away").cleanStart(false));
@@ -221,11 +230,16 @@ class LocalOutputsIT {
     void nothing_is_routed_by_a_broker_that_does_not_run(@TempDir Path otherDir) {
         BrokerConfig config =
                 new BrokerConfig("127.0.0.1", FreePorts.next(), -1, otherDir, Map.of(), Optional.of(true));
-        EmbeddedBroker stopped = onceBroker(config);
+        EmbeddedBroker stopped = OutputDuplicatesIT.onceBroker(config);
         stopped.start();
         stopped.close();
         assertThatThrownBy(() -> stopped.localOutputs()
-                        .publish(OUT, bytes(output(UUID.randomUUID().toString(), "late")), 1, SERVICE)
+                        .publish(
+                                OUT,
+                                bytes(OutputDuplicatesIT.output(
+                                        UUID.randomUUID().toString(), "late")),
+                                1,
+                                SERVICE)
                         .get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(LocalOutputs.Refused.class);
@@ -249,16 +263,6 @@ class LocalOutputsIT {
         return p;
     }
 
-    private static EmbeddedBroker onceBroker(BrokerConfig config) {
-        return new EmbeddedBroker(
-                config,
-                AccessPolicy.openToAll(),
-                List.of(),
-                ClientListener.NONE,
-                List.of(),
-                List.of("chatroom/messages/out", "chatroom/+/messages/out"));
-    }
-
     private static String content(WireMqtt.Message m) {
         try {
             return JSON.readTree(m.text()).path("content").asText();
@@ -272,10 +276,5 @@ class LocalOutputsIT {
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String output(String id, String content) {
-        return "{\"type\":\"user_message\",\"username\":\"u\",\"content\":\"" + content + "\",\"message_id\":\"" + id
-                + "\"}";
     }
 }

@@ -183,7 +183,8 @@ class OutputDuplicatesIT {
         assertThat(got).as("the output before the restart, once").containsEntry(id, 1L);
     }
 
-    private static EmbeddedBroker onceBroker(BrokerConfig config) {
+    /** An open broker that routes the service's outputs once each (also for {@link LocalOutputsIT}). */
+    static EmbeddedBroker onceBroker(BrokerConfig config) {
         return new EmbeddedBroker(
                 config,
                 AccessPolicy.openToAll(),
@@ -198,7 +199,7 @@ class OutputDuplicatesIT {
                 .collect(Collectors.groupingBy(r -> r.json().path("message_id").asText(), Collectors.counting()));
     }
 
-    private static String output(String id, String content) {
+    static String output(String id, String content) {
         return "{\"type\":\"user_message\",\"username\":\"u\",\"content\":\"" + content + "\",\"message_id\":\"" + id
                 + "\"}";
     }
