@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../i18n/context';
 import { counterShown, messageLength } from './compose';
 import { completeMention, insertMention, mentionCandidates, mentionQuery, type MentionQuery } from './mentions';
@@ -44,15 +44,28 @@ export function Composer({ room, enabled, maxChars, assistantEnabled, mentionNam
     if (query) setPickerOpen(false);
   };
 
+  /**
+   * Where the caret goes once the text just placed is in the field: set right after React writes the value, before
+   * the browser handles the next key. (Set on the next animation frame, a key typed at once went to the end of the
+   * field and the caret then jumped back in front of it: "Hi @Bob ow are you?h".)
+   */
+  const caretAfterPlace = useRef<number | null>(null);
+  const [placed, setPlaced] = useState(0);
+  useLayoutEffect(() => {
+    const caret = caretAfterPlace.current;
+    if (caret === null) return;
+    caretAfterPlace.current = null;
+    input.current?.focus();
+    input.current?.setSelectionRange(caret, caret);
+  }, [placed]);
+
   const place = (value: string, caret: number) => {
     setQueued(false);
     setText(value);
     setMention(null);
     setPickerOpen(false);
-    requestAnimationFrame(() => {
-      input.current?.focus();
-      input.current?.setSelectionRange(caret, caret);
-    });
+    caretAfterPlace.current = caret;
+    setPlaced((n) => n + 1);
   };
 
   const choose = (name: string) => {
