@@ -154,8 +154,8 @@ public final class EmbeddedBroker implements Broker {
         this.newAddresses = new NewAddressRouting((session, address) ->
                 security.maySend(session.getRemotingConnection().getSubject(), address.toString()));
         this.duplicates = new OutputDuplicates(SERVICE_USER, this::isOnceOutput, OUTPUT_ID_FIELD);
-        this.localOutputs = new LocalOutputs(
-                () -> server, this::isOnceOutput, OUTPUT_ID_FIELD, newAddresses, diskFloor, duplicates);
+        this.localOutputs =
+                new LocalOutputs(() -> server, this::isOnceTopic, OUTPUT_ID_FIELD, newAddresses, diskFloor, duplicates);
     }
 
     /** The service's chat messages routed in this process instead of through its MQTT connection (decision 0052). */
@@ -299,7 +299,11 @@ public final class EmbeddedBroker implements Broker {
 
     /** Whether a core address is one of the outputs routed once. */
     private boolean isOnceOutput(SimpleString address) {
-        String topic = BrokerSecurity.mqttTopic(address.toString());
+        return isOnceTopic(BrokerSecurity.mqttTopic(address.toString()));
+    }
+
+    /** Whether an MQTT topic is one of the outputs routed once. */
+    private boolean isOnceTopic(String topic) {
         for (String filter : onceOutputs) {
             if (TopicFilter.matches(filter, topic)) {
                 return true;

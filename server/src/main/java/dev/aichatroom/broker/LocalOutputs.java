@@ -39,7 +39,9 @@ import org.apache.activemq.artemis.reader.MessageUtil;
  */
 public final class LocalOutputs {
     private final Supplier<ActiveMQServer> server;
-    private final Predicate<SimpleString> once;
+    /** Whether an output topic is routed once by its {@code message_id} (0041). */
+    private final Predicate<String> once;
+
     private final String idField;
     private final NewAddressRouting routing;
     private final DiskFloor floor;
@@ -67,7 +69,7 @@ public final class LocalOutputs {
 
     LocalOutputs(
             Supplier<ActiveMQServer> server,
-            Predicate<SimpleString> once,
+            Predicate<String> once,
             String idField,
             NewAddressRouting routing,
             DiskFloor floor,
@@ -119,7 +121,7 @@ public final class LocalOutputs {
         // what a subscription with "no local" compares with its own client id
         message.putStringProperty(MessageUtil.CONNECTION_ID_PROPERTY_NAME, publisher);
         message.getBodyBuffer().writeBytes(payload);
-        if (once.test(address)) {
+        if (once.test(topic)) {
             Optional<byte[]> id = OutputDuplicates.duplicateId(payload, idField);
             if (id.isPresent()) {
                 if (broker.getPostOffice().getDuplicateIDCache(address).contains(id.get())) {
