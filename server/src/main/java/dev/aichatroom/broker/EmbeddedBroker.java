@@ -428,6 +428,11 @@ public final class EmbeddedBroker implements Broker {
                 .sum();
     }
 
+    /** Subscription queues of sessions with expiry 0 asked for and not created yet (tests). */
+    int pendingInMemoryQueues() {
+        return subscriberQueues.pending();
+    }
+
     /** Whether each subscription queue of an MQTT client id is kept in the journal (tests). */
     List<Boolean> durability(String clientId) {
         return clientQueues(clientId).map(Queue::isDurable).toList();

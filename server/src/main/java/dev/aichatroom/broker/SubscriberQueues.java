@@ -49,8 +49,15 @@ final class SubscriberQueues implements ActiveMQServerQueuePlugin, ActiveMQServe
     private volatile ActiveMQServer server;
     /** Connections (by id) of MQTT 5 sessions that end with them: session expiry 0 at CONNECT. */
     private final Set<Object> endingWithConnection = ConcurrentHashMap.newKeySet();
-    /** Subscription queues such a session asked for and Artemis has not created yet: queue name → client id. */
+    /**
+     * Subscription queues such a session asked for and Artemis has not created yet: queue name → client id. A
+     * subscription refused, or to a queue that exists already, leaves its entry until the connection closes: at most
+     * {@link #PENDING_LIMIT} are kept, so a client repeating refused SUBSCRIBEs cannot grow it; past that, new queues
+     * are journalled as Artemis would (slower, nothing lost).
+     */
     private final Map<SimpleString, String> inMemory = new ConcurrentHashMap<>();
+
+    static final int PENDING_LIMIT = 10_000;
 
     /**
      * @param maxQueued messages kept per subscription beyond which the oldest goes; 0 = no bound
@@ -92,7 +99,10 @@ final class SubscriberQueues implements ActiveMQServerQueuePlugin, ActiveMQServe
         } else if (packet instanceof MqttSubscribeMessage subscribe) {
             String client = connection.getClientID();
             ActiveMQServer running = server;
-            if (client != null && running != null && endingWithConnection.contains(connection.getID())) {
+            if (client != null
+                    && running != null
+                    && endingWithConnection.contains(connection.getID())
+                    && inMemory.size() < PENDING_LIMIT) {
                 for (MqttTopicSubscription t : subscribe.payload().topicSubscriptions()) {
                     String filter = t.topicFilter();
                     if (filter == null || MQTTUtil.isSharedSubscription(filter)) {
@@ -121,6 +131,11 @@ final class SubscriberQueues implements ActiveMQServerQueuePlugin, ActiveMQServe
                             MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), 0));
         }
         return true;
+    }
+
+    /** Subscription queues asked for and not created yet (tests). */
+    int pending() {
+        return inMemory.size();
     }
 
     @Override

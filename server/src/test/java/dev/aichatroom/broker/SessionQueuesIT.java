@@ -90,6 +90,38 @@ class SessionQueuesIT {
                 .isFalse();
     }
 
+    @Test
+    void refused_subscriptions_repeated_cannot_grow_what_the_broker_remembers(@TempDir Path otherDir) {
+        BrokerConfig config =
+                new BrokerConfig("127.0.0.1", FreePorts.next(), -1, otherDir, Map.of(), Optional.of(true));
+        // the rooms' raw inputs are the service's to read: every SUBSCRIBE below is refused
+        EmbeddedBroker guarded = new EmbeddedBroker(
+                config,
+                new AccessPolicy(List.of(), List.of("chatroom/+/messages/in"), List.of(), List.of(), Optional.empty()),
+                List.of(),
+                ClientListener.NONE,
+                List.of());
+        guarded.start();
+        try (WireMqtt c = WireMqtt.open(config.port(), MqttVersion.MQTT_5)) {
+            c.connect(WireMqtt.Connect.of("refused-1"));
+            int sent = SubscriberQueues.PENDING_LIMIT + 2_000;
+            for (int i = 0; i < sent; i += 100) {
+                List<String> filters = new java.util.ArrayList<>();
+                for (int j = i; j < i + 100; j++) {
+                    filters.add("chatroom/r" + j + "/messages/in");
+                }
+                List<Integer> codes =
+                        c.subscribe(filters, java.util.Collections.nCopies(filters.size(), WireMqtt.qos(1)));
+                assertThat(codes).as("refused").allMatch(code -> code >= 0x80);
+            }
+            assertThat(guarded.pendingInMemoryQueues()).isBetween(1, SubscriberQueues.PENDING_LIMIT);
+            c.disconnect();
+            await().atMost(Duration.ofSeconds(10)).until(() -> guarded.pendingInMemoryQueues() == 0);
+        } finally {
+            guarded.close();
+        }
+    }
+
     private static WireMqtt connect(String clientId, MqttVersion version, boolean cleanStart, int expiry) {
         WireMqtt c = WireMqtt.open(port, version);
         WireMqtt.Connect connect = WireMqtt.Connect.of(clientId).cleanStart(cleanStart);
